@@ -1,0 +1,113 @@
+import { fileURLToPath } from 'node:url';
+import type { Frame } from '../model/frame.js';
+
+/**
+ * Attribution: which frame of a stack is the allocation site, which is the first line of the
+ * user's own code, and which package is responsible. Pure functions over paths; the only
+ * evidence is the stack itself, and callers present it with the result (a package name is a
+ * fact about a path, never a guess about ownership).
+ */
+
+/** `node:` for Node's own code, a package name for code under node_modules, null for user code. */
+export type PackageName = string | null;
+
+export const NODE_INTERNALS = 'node:';
+
+/** Turns `file:///a/b.js` into `/a/b.js`; leaves paths and other specifiers as they are. */
+export function scriptPath(file: string): string {
+  if (file.startsWith('file://')) {
+    try {
+      return fileURLToPath(file);
+    } catch {
+      return file;
+    }
+  }
+  return file;
+}
+
+/** True for frames of Node or V8 themselves: `node:internal/...`, builtins, native code. */
+export function isRuntimeFrame(frame: Frame): boolean {
+  const f = frame.file;
+  if (f === '') return true;
+  if (f.startsWith('node:')) return true;
+  // Node < 16 style internal paths and V8's pseudo-scripts.
+  if (f.startsWith('internal/') || f === 'native' || f.startsWith('evalmachine.')) return true;
+  return false;
+}
+
+/**
+ * The package a script belongs to, from its path alone:
+ * - `node:` for Node internals (and frames without a script);
+ * - the last `node_modules/<name>` (or `node_modules/@scope/<name>`) segment of the path,
+ *   which also covers pnpm (`node_modules/.pnpm/x@1/node_modules/x/`) and Yarn's layouts;
+ * - null for everything else: the user's own code.
+ */
+export function packageFromPath(file: string): PackageName {
+  if (file === '' || file.startsWith('node:') || file.startsWith('internal/')) return NODE_INTERNALS;
+  const path = scriptPath(file).replace(/\\/g, '/');
+  const marker = '/node_modules/';
+  const at = path.lastIndexOf(marker);
+  if (at < 0) return null;
+  const rest = path.slice(at + marker.length).split('/');
+  if (rest[0] === undefined || rest[0] === '' || rest[0].startsWith('.')) return null;
+  if (rest[0].startsWith('@')) return rest[1] ? `${rest[0]}/${rest[1]}` : null;
+  return rest[0];
+}
+
+export interface AttributionOptions {
+  /**
+   * Path prefixes whose frames are tooling, not the user's code (leaktrace's own agent,
+   * a test runner): skipped when looking for the site and the user frame.
+   */
+  ignorePrefixes?: readonly string[];
+  /** Overrides packageFromPath, e.g. to name workspace packages. */
+  packageOf?: (file: string) => PackageName;
+}
+
+function ignored(frame: Frame, options: AttributionOptions | undefined): boolean {
+  const prefixes = options?.ignorePrefixes;
+  if (!prefixes || prefixes.length === 0) return false;
+  const path = scriptPath(frame.file);
+  return prefixes.some((p) => path.startsWith(p));
+}
+
+export interface Attribution {
+  /** The first frame (innermost first) that is not runtime or tooling code; null if none. */
+  site: Frame | null;
+  /** The first frame in the user's own code (not runtime, not node_modules); null if none. */
+  userFrame: Frame | null;
+  /** The package of the site's script (see packageFromPath); `node:` when only runtime frames. */
+  package: PackageName;
+  /** Plain words saying how the three were found. */
+  evidence: string;
+}
+
+/** Attributes a stack given innermost frame first. */
+export function attribute(frames: readonly Frame[], options?: AttributionOptions): Attribution {
+  const packageOf = options?.packageOf ?? packageFromPath;
+  let site: Frame | null = null;
+  let userFrame: Frame | null = null;
+  let skipped = 0;
+  for (const frame of frames) {
+    if (isRuntimeFrame(frame) || ignored(frame, options)) {
+      if (site === null) skipped++;
+      continue;
+    }
+    if (site === null) site = frame;
+    if (packageOf(frame.file) === null) {
+      userFrame = frame;
+      break;
+    }
+  }
+  const pkg = site ? packageOf(site.file) : NODE_INTERNALS;
+  let evidence: string;
+  if (frames.length === 0) evidence = 'no stack was recorded';
+  else if (site === null) evidence = `all ${frames.length} frames are Node/V8 internals`;
+  else {
+    evidence = `site is frame ${skipped + 1} of ${frames.length}`;
+    if (skipped > 0) evidence += ` (${skipped} runtime frame${skipped > 1 ? 's' : ''} skipped)`;
+    evidence += pkg === null ? '; its script is outside node_modules' : `; its script path is inside node_modules/${pkg}`;
+    if (userFrame === null) evidence += '; no frame of the stack is outside node_modules and Node';
+  }
+  return { site, userFrame, package: pkg, evidence };
+}

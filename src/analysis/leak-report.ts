@@ -1,0 +1,41 @@
+import type { Frame } from '../model/frame.js';
+
+/**
+ * The leak finder's result: what `leaktrace check --json` prints, what `checkLeaks` returns,
+ * what `leaks.json` in a capture folder holds and what the HTML report renders.
+ * Lines and columns are 1-based.
+ */
+export type LeakKind = 'heap' | 'external' | 'handle' | 'native';
+
+export interface Leak {
+  kind: LeakKind;
+  /** The allocation (or creation) site: the first frame that is not runtime code. */
+  site: Frame | null;
+  /** The first frame in the user's own code: the line the user can change. */
+  userFrame: Frame | null;
+  /** The responsible package: a name, `node:` for Node internals, null for the user's code. */
+  package: string | null;
+  /** Handle type (TCPWRAP, Timeout, fd, ...) for handle leaks; null otherwise. */
+  resource: string | null;
+  /** 0..1: how likely this is a real leak, from the evidence below. */
+  probability: number;
+  /** Growth per iteration of the operation (check), null where there are no iterations. */
+  perIteration: { bytes: number; count: number } | null;
+  /** Growth per minute of wall time (run/attach), null where not measured. */
+  perMinute?: { bytes: number; count: number } | null;
+  /** The stack, innermost first. */
+  stack: Frame[];
+  /** Plain words: what was measured and why this probability. */
+  evidence: string;
+  /** The measurements behind the probability: x is iterations (check) or ms since start (run). */
+  series?: { x: number[]; bytes: number[]; count: number[] };
+  /** Retainer paths of a few sample objects, root first, as edge/node descriptions. */
+  retainerPaths?: string[][];
+}
+
+export interface LeakReport {
+  iterations: number;
+  warmup: number;
+  leaks: Leak[];
+  [key: string]: unknown;
+}

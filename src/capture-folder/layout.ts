@@ -1,0 +1,101 @@
+/**
+ * The capture folder is the contract between capturing and analysing: capture writes it,
+ * everything else reads it, offline, possibly on another machine. This module is the one
+ * place that knows its file names and its version.
+ *
+ *   manifest.json         what was captured, from which target, when tracking began
+ *   series.jsonl          memory time series, one MemorySample per line, appended as it goes
+ *   events.jsonl          what happened: rules fired, snapshots taken, marks (one per line)
+ *   handles.jsonl         the handle tracer's records (see capture/handles)
+ *   snapshots/NNN-<why>.heapsnapshot   heap snapshots; `.partial` while being written
+ *   profiles/NNN.heapprofile           sampling heap profiles (Chrome's format)
+ *   leaks.json            the leak finder's result (analysis/leak-report)
+ *   native/               the native tracker's binary event log and module maps
+ *
+ * Line-oriented files are appended with one write per line, so a target or capture that is
+ * killed leaves every complete line readable; readers skip a cut-off last line and say so.
+ */
+export const CAPTURE_FORMAT = 'leaktrace-capture';
+export const CAPTURE_VERSION = 1;
+
+export const CAPTURE_FILES = {
+  manifest: 'manifest.json',
+  series: 'series.jsonl',
+  events: 'events.jsonl',
+  handles: 'handles.jsonl',
+  snapshots: 'snapshots',
+  profiles: 'profiles',
+  leaks: 'leaks.json',
+  native: 'native',
+} as const;
+
+export const SNAPSHOT_SUFFIX = '.heapsnapshot';
+export const PARTIAL_SUFFIX = '.partial';
+
+export type CaptureKind = 'run' | 'attach' | 'check' | 'handles' | 'native';
+
+export interface CaptureManifest {
+  format: typeof CAPTURE_FORMAT;
+  version: number;
+  kind: CaptureKind;
+  leaktraceVersion: string;
+  /** When the capture folder was created (ISO 8601). */
+  createdAt: string;
+  target: {
+    /** The command that was run, or null when attached to a running process. */
+    command: string[] | null;
+    pid: number | null;
+    nodeVersion: string | null;
+    cwd: string | null;
+  };
+  tracking: {
+    /** When tracking began (ISO 8601). Nothing allocated or opened before this is known. */
+    startedAt: string;
+    /** True when tracking began with the process (preloaded agent); false after an attach. */
+    fromProcessStart: boolean;
+    /** The sentence every report shows about what could not be seen. */
+    note: string;
+  };
+  /** Capture settings (sampling interval, rules), as the capturing command recorded them. */
+  settings: Record<string, unknown>;
+  /** Set when the capture ended normally; absent when it was cut short. */
+  endedAt?: string;
+  /** How the target ended, when it did. */
+  exit?: { code: number | null; signal: string | null };
+}
+
+/** One point of the memory time series. Bytes; `t` in ms since the Unix epoch. */
+export interface MemorySample {
+  t: number;
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  /** V8 heap spaces: used and committed bytes each. */
+  spaces?: Record<string, { used: number; size: number }>;
+  /** Open handles (libuv/async resources) when known. */
+  handles?: number;
+  /** Open file descriptors from /proc when known. */
+  fds?: number;
+}
+
+/** One entry of events.jsonl. */
+export interface CaptureEvent {
+  t: number;
+  type: 'snapshot' | 'rule' | 'mark' | 'note' | 'error' | 'exit' | string;
+  message: string;
+  /** For snapshots: the file name relative to the capture folder. */
+  file?: string;
+  [key: string]: unknown;
+}
+
+/** `snapshots/003-growth.heapsnapshot` for the third snapshot, taken because of growth. */
+export function snapshotFileName(index: number, reason: string): string {
+  const safe =
+    reason
+      .replace(/[^a-z0-9-]+/gi, '-')
+      .replace(/^-+|-+$/g, '')
+      .toLowerCase() || 'snapshot';
+  return `${CAPTURE_FILES.snapshots}/${String(index).padStart(3, '0')}-${safe}${SNAPSHOT_SUFFIX}`;
+}

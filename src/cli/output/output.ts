@@ -1,0 +1,52 @@
+import type { Writable } from 'node:stream';
+import { ProgressBar } from './progress.js';
+
+/**
+ * Where a command writes. Results go to stdout (a table, or one JSON document with --json);
+ * progress and notes go to stderr, so `--json | jq` always sees clean JSON.
+ */
+export class Output {
+  readonly stdout: Writable & { isTTY?: boolean; columns?: number };
+  readonly stderr: Writable & { isTTY?: boolean; columns?: number };
+  readonly quiet: boolean;
+
+  constructor(options: { stdout?: Writable; stderr?: Writable; quiet?: boolean } = {}) {
+    this.stdout = (options.stdout ?? process.stdout) as Output['stdout'];
+    this.stderr = (options.stderr ?? process.stderr) as Output['stderr'];
+    this.quiet = options.quiet ?? false;
+  }
+
+  /** True when stdout is a terminal (colors and widths may be used). */
+  get interactive(): boolean {
+    return this.stdout.isTTY === true;
+  }
+
+  get width(): number {
+    return this.stdout.columns ?? 120;
+  }
+
+  /** Writes text plus a newline to stdout. */
+  print(text = ''): void {
+    this.stdout.write(`${text}\n`);
+  }
+
+  /** Writes one JSON document to stdout. */
+  json(value: unknown): void {
+    this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  }
+
+  /** A note for the human on stderr (suppressed by --quiet). */
+  note(text: string): void {
+    if (!this.quiet) this.stderr.write(`${text}\n`);
+  }
+
+  /** A warning on stderr, always shown. */
+  warn(text: string): void {
+    this.stderr.write(`warning: ${text}\n`);
+  }
+
+  /** A progress bar on stderr when it is a terminal; a no-op otherwise or with --quiet. */
+  progress(label: string): ProgressBar {
+    return new ProgressBar(label, this.quiet || this.stderr.isTTY !== true ? null : this.stderr);
+  }
+}
