@@ -69,7 +69,12 @@ async function runCommand(spec: CommandSpec, args: string[], out: Output, signal
       options: Object.fromEntries(
         Object.entries(options).map(([name, o]) => [
           name,
-          { type: o.type, short: o.short, multiple: o.multiple, default: o.default as never },
+          {
+            type: o.type,
+            ...(o.short !== undefined ? { short: o.short } : {}),
+            ...(o.multiple !== undefined ? { multiple: o.multiple } : {}),
+            ...(o.default !== undefined ? { default: o.default as never } : {}),
+          },
         ]),
       ),
       allowPositionals: true,

@@ -1,4 +1,9 @@
 import type { CommandSpec } from '../command.js';
+import { diffCommand } from './diff.js';
+import { listCommand } from './list.js';
+import { showCommand } from './show.js';
+import { statCommand } from './stat.js';
+import { summaryCommand } from './summary.js';
 
 /** Every command, in the order `leaktrace --help` lists them. */
-export const commands: CommandSpec[] = [];
+export const commands: CommandSpec[] = [summaryCommand, statCommand, listCommand, showCommand, diffCommand];

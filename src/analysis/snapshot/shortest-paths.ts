@@ -1,0 +1,91 @@
+import type { HeapSnapshot } from '../../model/snapshot/heap-snapshot.js';
+import { essentialEdgePredicate } from './essential-edges.js';
+
+const NONE = 0xffffffff;
+
+export interface ShortestPaths {
+  /** By node ordinal: hops from the root (NONE = 0xffffffff when unreachable). */
+  distance: Uint32Array;
+  /** By node ordinal: the edge index that reaches it on a shortest path (NONE for the root). */
+  parentEdge: Uint32Array;
+  /** By node ordinal: the ordinal that edge comes from. */
+  parentNode: Uint32Array;
+}
+
+export const UNREACHABLE = NONE;
+
+/**
+ * Shortest retainer paths from the root, by breadth-first search over the edges that keep
+ * objects alive (see essential-edges.ts), skipping the edges DevTools also skips because
+ * they would make paths misleading: the element links of `(map descriptors)` arrays, which
+ * maps may share (crbug.com/413608), and a native context's `sloppy_function_map`.
+ */
+export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
+  const n = s.nodeCount;
+  const essential = essentialEdgePredicate(s);
+  const { edgeFieldCount, edgeToNodeOffset, nodeFieldCount, edgeNameOffset } = s.meta;
+  const edges = s.edges;
+  const firstEdge = s.firstEdgeIndex;
+  const distance = new Uint32Array(n).fill(NONE);
+  const parentEdge = new Uint32Array(n).fill(NONE);
+  const parentNode = new Uint32Array(n).fill(NONE);
+  const descriptorArrays = markNamed(s, '(map descriptors)', s.nodeType.array);
+  const nativeContexts = markNamed(s, 'system / NativeContext', s.nodeType.hidden);
+  const sloppyName = findString(s, 'sloppy_function_map');
+  const element = s.edgeType.element;
+  const queue = new Uint32Array(n);
+  let head = 0;
+  let tail = 0;
+  distance[0] = 0;
+  queue[tail++] = 0;
+  while (head < tail) {
+    const v = queue[head++];
+    const d = distance[v] + 1;
+    for (let e = firstEdge[v]; e < firstEdge[v + 1]; e += edgeFieldCount) {
+      if (!essential(v, e)) continue;
+      const w = edges[e + edgeToNodeOffset] / nodeFieldCount;
+      if (distance[w] !== NONE) continue;
+      if (descriptorArrays[v] && s.edgeTypeOf(e) === element) {
+        const index = edges[e + edgeNameOffset];
+        if (index >= 2 && index % 3 === 1) continue;
+      }
+      if (nativeContexts[v] && sloppyName >= 0 && edges[e + edgeNameOffset] === sloppyName && !s.edgeNameIsIndex(e)) continue;
+      distance[w] = d;
+      parentEdge[w] = e;
+      parentNode[w] = v;
+      queue[tail++] = w;
+    }
+  }
+  return { distance, parentEdge, parentNode };
+}
+
+/** One step of a retainer path: the edge from the previous node, and the node it reaches. */
+export interface PathStep {
+  /** Edge index from the previous step's node (NONE for the first step, the root). */
+  edgeIndex: number;
+  ordinal: number;
+}
+
+/** The shortest path from the root to a node, root first; [] when unreachable. */
+export function retainerPath(paths: ShortestPaths, ordinal: number): PathStep[] {
+  if (paths.distance[ordinal] === NONE) return [];
+  const steps: PathStep[] = [];
+  for (let o = ordinal; o !== 0; o = paths.parentNode[o]) steps.push({ edgeIndex: paths.parentEdge[o], ordinal: o });
+  steps.push({ edgeIndex: NONE, ordinal: 0 });
+  return steps.reverse();
+}
+
+function markNamed(s: HeapSnapshot, name: string, type: number): Uint8Array {
+  const marks = new Uint8Array(s.nodeCount);
+  const nameIndex = findString(s, name);
+  if (nameIndex < 0 || type < 0) return marks;
+  for (let o = 0; o < s.nodeCount; o++) if (s.nameIndex(o) === nameIndex && s.typeOf(o) === type) marks[o] = 1;
+  return marks;
+}
+
+/** Index of a string in the table, or -1 (a linear scan over byte lengths first, cheap). */
+function findString(s: HeapSnapshot, value: string): number {
+  const bytes = Buffer.byteLength(value);
+  for (let i = 0; i < s.strings.count; i++) if (s.strings.byteLength(i) === bytes && s.strings.get(i) === value) return i;
+  return -1;
+}
