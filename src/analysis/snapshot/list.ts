@@ -85,6 +85,7 @@ export function objectRow(a: SnapshotAnalysis, o: number): ObjectRow {
 
 /** A string cut to `max` characters with an ellipsis, control characters made visible. */
 export function preview(text: string, max: number): string {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is replaced
   const oneLine = text.replace(/[\u0000-\u001f]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '?'));
   return oneLine.length > max ? `${oneLine.slice(0, max - 1)}…` : oneLine;
 }

@@ -546,7 +546,7 @@ export class SnapshotParser {
       throw this.unexpected(buf, i, 'a string in "strings"');
     }
     if (this.state === S.StrEscape) {
-      let b = -1;
+      let b: number;
       switch (c) {
         case 34:
         case 92:
