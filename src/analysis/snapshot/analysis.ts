@@ -37,11 +37,38 @@ export class SnapshotAnalysis {
     return this.sp;
   }
 
+  /**
+   * The allocation stack id of a node, 0 when unknown. An ArrayBuffer's contents (a native
+   * `system / JSArrayBufferData` node, outside the V8 heap) carry no stack of their own; they
+   * take the stack of the ArrayBuffer that owns them through its `backing_store` edge, so
+   * external memory is attributed to the code that allocated the buffer.
+   */
+  stackOf(ordinal: number): number {
+    const traces = this.snapshot.traces;
+    if (!traces) return 0;
+    const own = traces.stackOf(ordinal);
+    if (own !== 0) return own;
+    const owner = this.backingStoreOwner(ordinal);
+    return owner < 0 ? 0 : traces.stackOf(owner);
+  }
+
+  /** For an ArrayBuffer's contents node, the ArrayBuffer's ordinal; else -1. */
+  backingStoreOwner(ordinal: number): number {
+    const s = this.snapshot;
+    if (s.typeOf(ordinal) !== s.nodeType.native) return -1;
+    const r = s.retainers;
+    for (let k = r.first[ordinal]; k < r.first[ordinal + 1]; k++) {
+      const e = r.edges[k];
+      if (!s.edgeNameIsIndex(e) && s.edgeName(e) === 'backing_store') return r.nodes[k];
+    }
+    return -1;
+  }
+
   /** Attribution of a node's allocation stack (memoized per stack); null without traces. */
   attributionOf(ordinal: number): Attribution | null {
     const traces = this.snapshot.traces;
     if (!traces) return null;
-    const stack = traces.stackOf(ordinal);
+    const stack = this.stackOf(ordinal);
     let a = this.attributions.get(stack);
     if (!a) {
       a = attribute(stack === 0 ? [] : traces.stacks.framesOf(stack));

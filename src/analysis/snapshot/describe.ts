@@ -46,12 +46,14 @@ export function describeObject(a: SnapshotAnalysis, id: number, options: { maxEd
   const maxEdges = options.maxEdges ?? 100;
   const dom = a.dominators;
   const traces = s.traces;
-  const frames = traces ? traces.framesOf(o) : null;
+  const stack = a.stackOf(o);
+  const frames = traces ? (stack === 0 ? [] : traces.stacks.framesOf(stack)) : null;
+  const inherited = traces && stack !== 0 && traces.stackOf(o) === 0;
   const allocationNote = !traces
     ? 'no allocation stacks in this snapshot (take it with allocation tracking on: node --track-heap-objects, or leaktrace run --exact)'
     : frames && frames.length === 0
       ? 'no allocation stack: the object was allocated before tracking began'
-      : 'frames name functions and the line where each is defined (V8 records functions, not statements)';
+      : `${inherited ? 'the ArrayBuffer that owns these bytes was allocated here; ' : ''}frames name functions and the line where each is defined (V8 records functions, not statements)`;
   const path = retainerPath(a.paths, o).map((step) => ({
     edge: step.ordinal === 0 ? null : s.edgeName(step.edgeIndex),
     edgeType: step.ordinal === 0 ? null : s.edgeTypeName(step.edgeIndex),
@@ -106,7 +108,7 @@ function edgeView(a: SnapshotAnalysis, e: number, other: number): EdgeView {
 /** A readable value: string text, a number's value (when the snapshot recorded it), else `Class @id`. */
 export function valueOf(a: SnapshotAnalysis, o: number): string {
   const s = a.snapshot;
-  if (s.isString(o)) return JSON.stringify(preview(s.name(o), 80));
+  if (s.isString(o)) return JSON.stringify(preview(stringValue(a, o, 200), 80));
   if (s.typeOf(o) === s.nodeType.number) {
     // With numeric values exposed, V8 gives number nodes an internal `value` edge to a string.
     const efc = s.meta.edgeFieldCount;
@@ -120,4 +122,46 @@ export function valueOf(a: SnapshotAnalysis, o: number): string {
   }
   if (s.typeOf(o) === s.nodeType.closure) return `${s.name(o) || '(anonymous)'}() @${s.id(o)}`;
   return `${s.className(o)} @${s.id(o)}`;
+}
+
+/**
+ * The text of a string node. V8 names a concatenated string `(concatenated string)` and
+ * records its halves as `first` and `second` edges, so the text is rebuilt from the leaves
+ * (iteratively: long concatenations nest deeply), up to `max` characters. A sliced string's
+ * offset is not recorded, so it reads as its parent's text, marked as such.
+ */
+export function stringValue(a: SnapshotAnalysis, o: number, max: number): string {
+  const s = a.snapshot;
+  const cons = s.nodeType['concatenated string'];
+  const sliced = s.nodeType['sliced string'];
+  let out = '';
+  const stack = [o];
+  while (stack.length > 0 && out.length < max) {
+    const v = stack.pop()!;
+    const t = s.typeOf(v);
+    if (t === cons || t === sliced) {
+      let first = -1;
+      let second = -1;
+      let parent = -1;
+      for (let e = s.firstEdgeIndex[v]; e < s.firstEdgeIndex[v + 1]; e += s.meta.edgeFieldCount) {
+        if (s.edgeNameIsIndex(e)) continue;
+        const name = s.edgeName(e);
+        if (name === 'first') first = s.edgeTarget(e);
+        else if (name === 'second') second = s.edgeTarget(e);
+        else if (name === 'parent') parent = s.edgeTarget(e);
+      }
+      if (t === sliced) {
+        if (parent >= 0) {
+          out += '(slice of) ';
+          stack.push(parent);
+        }
+        continue;
+      }
+      if (second >= 0) stack.push(second);
+      if (first >= 0) stack.push(first);
+    } else if (s.isString(v)) {
+      out += s.name(v);
+    }
+  }
+  return out.length > max ? out.slice(0, max) : out;
 }

@@ -80,7 +80,7 @@ export function statBy(a: SnapshotAnalysis, by: StatBy, options: { top?: number 
         break;
       case 'site':
       case 'package': {
-        const stack = s.traces!.stackOf(o);
+        const stack = a.stackOf(o);
         if (stack === 0) withoutStack++;
         let g = stackGroup.get(stack);
         if (g === undefined) {

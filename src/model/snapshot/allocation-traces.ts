@@ -17,12 +17,12 @@ import type { ParsedSnapshot } from './parser.js';
 export class AllocationTraces {
   readonly stacks: StackTable;
   /** By trace node id: the stack id, or 0 (the empty stack) for unknown ids. */
-  private readonly stackByTraceId: Uint32Array;
+  private readonly stackByTraceId: Uint32Array | Map<number, number>;
   private readonly nodeTraceIds: Uint32Array;
   private readonly traceIdOffset: number;
   private readonly nodeFieldCount: number;
 
-  private constructor(stacks: StackTable, stackByTraceId: Uint32Array, parsed: ParsedSnapshot) {
+  private constructor(stacks: StackTable, stackByTraceId: Uint32Array | Map<number, number>, parsed: ParsedSnapshot) {
     this.stacks = stacks;
     this.stackByTraceId = stackByTraceId;
     this.nodeTraceIds = parsed.nodes;
@@ -59,14 +59,17 @@ export class AllocationTraces {
     };
     let maxId = 0;
     for (let t = 0; t < tree.count; t++) if (tree.ids[t] > maxId) maxId = tree.ids[t];
-    const stackByTraceId = new Uint32Array(maxId + 1);
+    // V8 numbers trace nodes densely from 1; a sparse (corrupt or foreign) numbering gets a map.
+    const dense = maxId <= 2 * tree.count + 1024;
+    const stackByTraceId = dense ? new Uint32Array(maxId + 1) : new Map<number, number>();
     const stackOfIndex = new Uint32Array(tree.count);
     for (let t = 0; t < tree.count; t++) {
       const parent = tree.parents[t];
       // The top-level tree node is V8's "(root)": it stands for the empty stack.
       const stack = parent < 0 ? StackTable.EMPTY : stacks.child(stackOfIndex[parent], frameFor(tree.functionInfoIndexes[t]));
       stackOfIndex[t] = stack;
-      stackByTraceId[tree.ids[t]] = stack;
+      if (stackByTraceId instanceof Map) stackByTraceId.set(tree.ids[t], stack);
+      else stackByTraceId[tree.ids[t]] = stack;
       if (stack !== StackTable.EMPTY) stacks.record(stack, tree.counts[t], tree.sizes[t]);
     }
     return new AllocationTraces(stacks, stackByTraceId, parsed);
@@ -75,6 +78,7 @@ export class AllocationTraces {
   /** The stack id that allocated a node (0 when the node has none: allocated before tracking). */
   stackOf(ordinal: number): number {
     const traceId = this.nodeTraceIds[ordinal * this.nodeFieldCount + this.traceIdOffset];
+    if (this.stackByTraceId instanceof Map) return this.stackByTraceId.get(traceId) ?? 0;
     return traceId < this.stackByTraceId.length ? this.stackByTraceId[traceId] : 0;
   }
 

@@ -33,7 +33,7 @@ export async function parseSnapshotFile(path: string, options: LoadOptions = {})
     if (err instanceof InputError) throw err;
     throw new InputError(`${path}: cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  const parser = new SnapshotParser(path);
+  const parser = new SnapshotParser(path, size);
   const fh = await open(path, 'r');
   const buf = Buffer.allocUnsafe(READ_SIZE);
   try {

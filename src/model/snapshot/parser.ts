@@ -120,9 +120,12 @@ export class SnapshotParser {
   private skipEscape = false;
   private skipScalar = false;
 
-  constructor(file: string) {
+  /** `fileSize`, when known, bounds what the header may claim (a corrupt count must not allocate terabytes). */
+  constructor(file: string, fileSize = Number.POSITIVE_INFINITY) {
     this.file = file;
+    this.fileSize = fileSize;
   }
+  private readonly fileSize: number;
 
   /** Bytes consumed so far. */
   get bytesRead(): number {
@@ -334,13 +337,15 @@ export class SnapshotParser {
     this.f64 = null;
     this.checkpointList = null;
     const meta = this.meta;
+    // Every number takes at least two bytes of the file (a digit and a separator).
+    const plausible = (n: number): number => (n * 2 <= this.fileSize ? n : 1 << 16);
     if (key === 'nodes') {
-      const hint = meta && meta.nodeCountHint >= 0 ? meta.nodeCountHint * meta.nodeFieldCount : 1 << 16;
+      const hint = plausible(meta && meta.nodeCountHint >= 0 ? meta.nodeCountHint * meta.nodeFieldCount : 1 << 16);
       this.nodes = new GrowableU32(hint);
       this.u32 = this.nodes;
       this.checkpointList = this.nodeCheckpoints;
     } else if (key === 'edges') {
-      const hint = meta && meta.edgeCountHint >= 0 ? meta.edgeCountHint * meta.edgeFieldCount : 1 << 16;
+      const hint = plausible(meta && meta.edgeCountHint >= 0 ? meta.edgeCountHint * meta.edgeFieldCount : 1 << 16);
       this.edges = new GrowableU32(hint);
       this.u32 = this.edges;
       this.checkpointList = this.edgeCheckpoints;

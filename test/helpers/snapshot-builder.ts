@@ -1,0 +1,96 @@
+/**
+ * Builds small `.heapsnapshot` texts by hand, in V8's own layout, for tests that need an
+ * exact graph (dominators, paths) or a deliberately broken file.
+ */
+export interface BuiltEdge {
+  type?: 'context' | 'element' | 'property' | 'internal' | 'hidden' | 'shortcut' | 'weak';
+  /** A property name, or an element index. */
+  name?: string | number;
+  to: number;
+}
+
+export interface BuiltNode {
+  type?: 'hidden' | 'array' | 'string' | 'object' | 'code' | 'closure' | 'regexp' | 'number' | 'native' | 'synthetic';
+  name?: string;
+  /** Defaults to 2 × ordinal + 1, like V8's odd ids. */
+  id?: number;
+  selfSize?: number;
+  edges?: BuiltEdge[];
+}
+
+const NODE_TYPES = [
+  'hidden',
+  'array',
+  'string',
+  'object',
+  'code',
+  'closure',
+  'regexp',
+  'number',
+  'native',
+  'synthetic',
+  'concatenated string',
+  'sliced string',
+  'symbol',
+  'bigint',
+  'object shape',
+];
+const EDGE_TYPES = ['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak'];
+
+/** Node 0 is the root. Edges point at node ordinals. */
+export function buildSnapshot(nodes: BuiltNode[], extraStrings: string[] = []): string {
+  const strings: string[] = [''];
+  const stringIndex = new Map<string, number>([['', 0]]);
+  const str = (s: string): number => {
+    let i = stringIndex.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      stringIndex.set(s, i);
+    }
+    return i;
+  };
+  for (const s of extraStrings) str(s);
+  const nodeFields = ['type', 'name', 'id', 'self_size', 'edge_count', 'trace_node_id', 'detachedness'];
+  const nodeNumbers: number[] = [];
+  const edgeNumbers: number[] = [];
+  nodes.forEach((n, o) => {
+    const edges = n.edges ?? [];
+    nodeNumbers.push(
+      NODE_TYPES.indexOf(n.type ?? 'object'),
+      str(n.name ?? (o === 0 ? '' : `N${o}`)),
+      n.id ?? 2 * o + 1,
+      n.selfSize ?? 10,
+      edges.length,
+      0,
+      0,
+    );
+    edges.forEach((e, k) => {
+      const type = e.type ?? 'property';
+      const nameOrIndex = type === 'element' || type === 'hidden' ? Number(e.name ?? k) : str(String(e.name ?? `e${k}`));
+      edgeNumbers.push(EDGE_TYPES.indexOf(type), nameOrIndex, e.to * nodeFields.length);
+    });
+  });
+  const meta = {
+    node_fields: nodeFields,
+    node_types: [NODE_TYPES, 'string', 'number', 'number', 'number', 'number', 'number'],
+    edge_fields: ['type', 'name_or_index', 'to_node'],
+    edge_types: [EDGE_TYPES, 'string_or_number', 'node'],
+    trace_function_info_fields: ['function_id', 'name', 'script_name', 'script_id', 'line', 'column'],
+    trace_node_fields: ['id', 'function_info_index', 'count', 'size', 'children'],
+    sample_fields: ['timestamp_us', 'last_assigned_id'],
+    location_fields: ['object_index', 'script_id', 'line', 'column'],
+  };
+  const rows = (numbers: number[], width: number): string => {
+    const out: string[] = [];
+    for (let i = 0; i < numbers.length; i += width) out.push(numbers.slice(i, i + width).join(','));
+    return out.join('\n,');
+  };
+  return (
+    `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${nodes.length},"edge_count":${edgeNumbers.length / 3},"trace_function_count":0},\n` +
+    `"nodes":[${rows(nodeNumbers, nodeFields.length)}],\n` +
+    `"edges":[${rows(edgeNumbers, 3)}],\n` +
+    `"trace_function_infos":[],\n"trace_tree":[],\n"samples":[],\n"locations":[],\n` +
+    `"strings":[${strings.map((s) => JSON.stringify(s)).join(',\n')}]}`
+  );
+}
