@@ -14,6 +14,7 @@ export class SnapshotAnalysis {
   private dom: Dominators | null = null;
   private sp: ShortestPaths | null = null;
   private readonly attributions = new Map<number, Attribution>();
+  private owners: Map<number, number> | null = null;
   private readonly onProgress?: (p: Progress) => void;
 
   constructor(snapshot: HeapSnapshot, options: { onProgress?: (p: Progress) => void } = {}) {
@@ -54,14 +55,8 @@ export class SnapshotAnalysis {
 
   /** For an ArrayBuffer's contents node, the ArrayBuffer's ordinal; else -1. */
   backingStoreOwner(ordinal: number): number {
-    const s = this.snapshot;
-    if (s.typeOf(ordinal) !== s.nodeType.native) return -1;
-    const r = s.retainers;
-    for (let k = r.first[ordinal]; k < r.first[ordinal + 1]; k++) {
-      const e = r.edges[k];
-      if (!s.edgeNameIsIndex(e) && s.edgeName(e) === 'backing_store') return r.nodes[k];
-    }
-    return -1;
+    if (!this.owners) this.owners = findBackingStoreOwners(this.snapshot);
+    return this.owners.get(ordinal) ?? -1;
   }
 
   /** Attribution of a node's allocation stack (memoized per stack); null without traces. */
@@ -76,4 +71,21 @@ export class SnapshotAnalysis {
     }
     return a;
   }
+}
+
+/** Contents node → owning ArrayBuffer, from one pass over the edges named `backing_store`. */
+function findBackingStoreOwners(s: HeapSnapshot): Map<number, number> {
+  const owners = new Map<number, number>();
+  let name = -1;
+  for (let i = 0; i < s.strings.count && name < 0; i++)
+    if (s.strings.byteLength(i) === 13 && s.strings.get(i) === 'backing_store') name = i;
+  if (name < 0) return owners;
+  const { edgeFieldCount, edgeNameOffset } = s.meta;
+  const internal = s.edgeType.internal;
+  for (let from = 0; from < s.nodeCount; from++) {
+    for (let e = s.firstEdgeIndex[from]; e < s.firstEdgeIndex[from + 1]; e += edgeFieldCount) {
+      if (s.edges[e + edgeNameOffset] === name && s.edgeTypeOf(e) === internal) owners.set(s.edgeTarget(e), from);
+    }
+  }
+  return owners;
 }

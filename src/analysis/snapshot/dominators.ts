@@ -86,7 +86,7 @@ export function computeDominators(s: HeapSnapshot): Dominators {
   }
 
   // 2. Semidominators and implicit immediate dominators, in reverse preorder.
-  const retainers = s.retainers;
+  const preds = essentialPredecessors(s, dfnum, essential);
   const compressStack = new Uint32Array(count + 1);
   const evaluate = (v: number): number => {
     if (ancestor[v] === 0) return v;
@@ -106,12 +106,8 @@ export function computeDominators(s: HeapSnapshot): Dominators {
     return label[v];
   };
   for (let w = count; w >= 2; w--) {
-    const ordinal = vertex[w];
-    for (let r = retainers.first[ordinal]; r < retainers.first[ordinal + 1]; r++) {
-      const from = retainers.nodes[r];
-      const v = dfnum[from];
-      if (v === 0 || !essential(from, retainers.edges[r])) continue;
-      const u = evaluate(v);
+    for (let r = preds.first[w]; r < preds.first[w + 1]; r++) {
+      const u = evaluate(preds.list[r]);
       if (semi[u] < semi[w]) semi[w] = semi[u];
     }
     const sw = semi[w];
@@ -156,4 +152,43 @@ export function computeDominators(s: HeapSnapshot): Dominators {
   }
   retainedSize[0] += unreachableSize;
   return { idom, retainedSize, preorder, reachable, unreachableCount, unreachableSize };
+}
+
+/**
+ * Predecessors of every reachable node through edges that keep objects alive, as DFS numbers,
+ * CSR by DFS number. Built here rather than taken from the snapshot's full retainer index:
+ * it holds only what the algorithm reads (no edge indexes, no unreachable or weak
+ * retainers) and is dropped when the dominators are done — a big snapshot's peak memory is
+ * set by this phase.
+ */
+function essentialPredecessors(
+  s: HeapSnapshot,
+  dfnum: Uint32Array,
+  essential: (from: number, edgeIndex: number) => boolean,
+): { first: Uint32Array; list: Uint32Array } {
+  const n = s.nodeCount;
+  const { edgeFieldCount, edgeToNodeOffset, nodeFieldCount } = s.meta;
+  const edges = s.edges;
+  const firstEdge = s.firstEdgeIndex;
+  const first = new Uint32Array(n + 2);
+  for (let from = 0; from < n; from++) {
+    if (dfnum[from] === 0) continue;
+    for (let e = firstEdge[from]; e < firstEdge[from + 1]; e += edgeFieldCount) {
+      if (essential(from, e)) first[dfnum[edges[e + edgeToNodeOffset] / nodeFieldCount]]++;
+    }
+  }
+  let sum = 0;
+  for (let w = 0; w <= n + 1; w++) {
+    sum += first[w];
+    first[w] = sum;
+  }
+  const list = new Uint32Array(sum);
+  for (let from = 0; from < n; from++) {
+    const v = dfnum[from];
+    if (v === 0) continue;
+    for (let e = firstEdge[from]; e < firstEdge[from + 1]; e += edgeFieldCount) {
+      if (essential(from, e)) list[--first[dfnum[edges[e + edgeToNodeOffset] / nodeFieldCount]]] = v;
+    }
+  }
+  return { first, list };
 }

@@ -55,8 +55,11 @@ export function leakCandidates(baseline: SnapshotAnalysis, target: SnapshotAnaly
   const internal = new Uint8Array(C.meta.nodeTypes.length);
   C.meta.nodeTypes.forEach((t, i) => (internal[i] = INTERNAL_TYPES.has(t) ? 1 : 0));
   let candidateCount = 0;
+  const native = C.nodeType.native;
   for (let o = 1; o < C.nodeCount; o++) {
     if (!dom.reachable[o] || internal[C.typeOf(o)]) continue;
+    // Node's own C++ objects (`Node / ...`) get fresh ids in every snapshot: never candidates.
+    if (C.typeOf(o) === native && C.name(o).startsWith('Node / ')) continue;
     const id = C.id(o);
     if (A.ordinalOfId(id) >= 0 || B.ordinalOfId(id) < 0) continue;
     isCandidate[o] = 0;
