@@ -51,6 +51,13 @@ export class CaptureError extends LeaktraceError {
   }
 }
 
+/** The operation under test failed: it threw, or one run of it never finished. */
+export class OperationError extends LeaktraceError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 'E_OPERATION', 2, options);
+  }
+}
+
 /** True for errors that the CLI should print as one line. */
 export function isUserError(err: unknown): err is LeaktraceError {
   return err instanceof LeaktraceError;

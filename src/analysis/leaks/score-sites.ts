@@ -1,0 +1,87 @@
+import { formatBytes, formatCount } from '../../cli/output/format.js';
+import { scriptPath } from '../attribution.js';
+import type { Leak } from '../leak-report.js';
+import type { StackTable } from '../../model/stack-table.js';
+import { type GrowthEvidence, judgeGrowth, measureGrowth } from '../growth/growth.js';
+import { dominantStack, framesOfStack, type SiteSeries } from './site-series.js';
+
+export interface ScoredSite {
+  series: SiteSeries;
+  probability: number;
+  count: GrowthEvidence;
+  bytes: GrowthEvidence;
+  /** Which series carried the judgement. */
+  judgedOn: 'count' | 'bytes';
+  reasons: string[];
+}
+
+/**
+ * Scores every suspect on two series — live objects and live bytes (V8 heap + external) —
+ * and keeps the stronger judgement: most leaks add objects, but some only grow one object
+ * (an array's backing store, a string rebuilt larger), and those show in bytes alone.
+ */
+export function scoreSites(all: Iterable<SiteSeries>, options: { exactCounts: boolean }): ScoredSite[] {
+  const out: ScoredSite[] = [];
+  for (const s of all) {
+    // Use the measurements after the first (the baseline after warm-up is the reference).
+    const bytes = s.selfBytes.map((b, i) => b + s.externalBytes[i]);
+    const countEvidence = measureGrowth(s.x, s.count);
+    const bytesEvidence = measureGrowth(s.x, bytes);
+    const steps = Math.max(1, s.x.length - 1);
+    // Noise floors: exact counts need one object per step on average; sampled estimates need
+    // more (several samples' worth) before a trend means anything.
+    const minCount = options.exactCounts ? steps : steps * 4;
+    const minBytes = Math.max(options.exactCounts ? 256 : 4096, steps * 32);
+    const byCount = judgeGrowth(countEvidence, { minGrowth: minCount });
+    const byBytes = judgeGrowth(bytesEvidence, { minGrowth: minBytes });
+    const useCount = byCount.probability >= byBytes.probability;
+    const chosen = useCount ? byCount : byBytes;
+    if (chosen.probability <= 0) continue;
+    out.push({
+      series: s,
+      probability: chosen.probability,
+      count: countEvidence,
+      bytes: bytesEvidence,
+      judgedOn: useCount ? 'count' : 'bytes',
+      reasons: chosen.reasons,
+    });
+  }
+  return out.sort((a, b) => b.probability - a.probability || b.bytes.slope - a.bytes.slope);
+}
+
+/** A scored suspect as the report's Leak, with its evidence in words and numbers. */
+export function toLeak(scored: ScoredSite, stacks: StackTable, unit: 'iteration' | 'minute', hidePrefixes: readonly string[] = []): Leak {
+  const s = scored.series;
+  const a = s.attribution;
+  // leaktrace's own frames (the harness calling the operation) are not shown.
+  const frames = framesOfStack(stacks, dominantStack(s)).filter((f) => !hidePrefixes.some((p) => scriptPath(f.file).startsWith(p)));
+  const bytes = s.selfBytes.map((b, i) => b + s.externalBytes[i]);
+  const external = s.externalBytes[s.externalBytes.length - 1] - s.externalBytes[0];
+  const self = s.selfBytes[s.selfBytes.length - 1] - s.selfBytes[0];
+  const kind = external > self ? 'external' : 'heap';
+  // x is iterations (check) or ms (run): slopes per iteration, or scaled to per minute.
+  const scale = unit === 'minute' ? 60_000 : 1;
+  const rate = { bytes: scored.bytes.slope * scale, count: scored.count.slope * scale };
+  const series = scored.judgedOn === 'count' ? s.count : bytes;
+  const shown = series.map((v) => (scored.judgedOn === 'count' ? formatCount(v) : formatBytes(v))).join(' → ');
+  const per = unit === 'minute' ? 'per minute' : 'per iteration';
+  const evidence = [
+    `live ${scored.judgedOn === 'count' ? 'objects' : 'bytes'} allocated here, after a full GC at each of ${s.x.length} measurements: ${shown}`,
+    ...scored.reasons,
+    `${rate.count >= 0 ? '+' : ''}${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects and ${formatBytes(rate.bytes)} ${per}${kind === 'external' ? ` (mostly ArrayBuffer/Buffer contents outside the V8 heap: ${formatBytes(external)} of growth)` : ''}`,
+    `attribution: ${a.evidence}`,
+  ].join('; ');
+  return {
+    kind,
+    site: a.site,
+    userFrame: a.userFrame,
+    package: a.package,
+    resource: null,
+    probability: Math.round(scored.probability * 1000) / 1000,
+    perIteration: unit === 'iteration' ? rate : null,
+    perMinute: unit === 'minute' ? rate : null,
+    stack: frames,
+    evidence,
+    series: { x: s.x, bytes, count: s.count },
+  };
+}

@@ -1,0 +1,92 @@
+import type { SiteCounts } from '../../capture/heap/site-counts.js';
+import { type Frame, formatFrame } from '../../model/frame.js';
+import type { StackTable } from '../../model/stack-table.js';
+import { type Attribution, type AttributionOptions, attribute } from '../attribution.js';
+
+/** One measurement: where it was taken (x) and the live objects per stack. */
+export interface SiteMeasurement {
+  /** Iterations done (check) or milliseconds since tracking began (run/attach). */
+  x: number;
+  sites: SiteCounts;
+}
+
+/**
+ * The series of one suspect: every stack whose attribution names the same allocation site
+ * and the same first user frame is one suspect (a leak reached through two code paths of
+ * the same line is one leak; the same package function leaking for two callers is two, each
+ * with the line the user can change).
+ */
+export interface SiteSeries {
+  key: string;
+  attribution: Attribution;
+  x: number[];
+  count: number[];
+  selfBytes: number[];
+  externalBytes: number[];
+  /** The stacks folded into this suspect, with their growth in count (first to last). */
+  stacks: Map<number, number>;
+}
+
+export function buildSiteSeries(
+  measurements: readonly SiteMeasurement[],
+  stacks: StackTable,
+  options: AttributionOptions,
+): Map<string, SiteSeries> {
+  const attributions = new Map<number, Attribution>();
+  const attributionOf = (stack: number): Attribution => {
+    let a = attributions.get(stack);
+    if (!a) attributions.set(stack, (a = attribute(stacks.framesOf(stack), options)));
+    return a;
+  };
+  const series = new Map<string, SiteSeries>();
+  const n = measurements.length;
+  measurements.forEach((m, i) => {
+    for (const [stack, c] of m.sites) {
+      if (stack === 0) continue;
+      const a = attributionOf(stack);
+      if (a.site === null) continue; // Node/V8 internals only, or leaktrace's own frames
+      const key = suspectKey(a);
+      let s = series.get(key);
+      if (!s) {
+        s = {
+          key,
+          attribution: a,
+          x: measurements.map((mm) => mm.x),
+          count: new Array<number>(n).fill(0),
+          selfBytes: new Array<number>(n).fill(0),
+          externalBytes: new Array<number>(n).fill(0),
+          stacks: new Map(),
+        };
+        series.set(key, s);
+      }
+      s.count[i] += c.count;
+      s.selfBytes[i] += c.selfBytes;
+      s.externalBytes[i] += c.externalBytes;
+      const firstCount = measurements[0].sites.get(stack)?.count ?? 0;
+      if (i === n - 1) s.stacks.set(stack, c.count - firstCount);
+    }
+  });
+  return series;
+}
+
+/** The stack folded into a suspect that grew the most: the one to show. */
+export function dominantStack(s: SiteSeries): number {
+  let best = 0;
+  let bestGrowth = -Infinity;
+  for (const [stack, growth] of s.stacks) {
+    if (growth > bestGrowth) {
+      best = stack;
+      bestGrowth = growth;
+    }
+  }
+  return best;
+}
+
+export function framesOfStack(stacks: StackTable, stack: number): Frame[] {
+  return stack === 0 ? [] : stacks.framesOf(stack);
+}
+
+/** Suspects are keyed by site and first user frame (see SiteSeries). */
+export function suspectKey(a: Attribution): string {
+  return `${a.site ? formatFrame(a.site) : ''}|${a.userFrame ? formatFrame(a.userFrame) : ''}`;
+}

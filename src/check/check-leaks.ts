@@ -1,0 +1,210 @@
+import { setFlagsFromString } from 'node:v8';
+import { fileURLToPath } from 'node:url';
+import { buildSiteSeries, type SiteMeasurement } from '../analysis/leaks/site-series.js';
+import { scoreSites, toLeak } from '../analysis/leaks/score-sites.js';
+import type { Leak, LeakReport } from '../analysis/leak-report.js';
+import { collectGarbage } from '../capture/heap/exact-sampler.js';
+import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
+import { streamSnapshot } from '../capture/heap/snapshot-stream.js';
+import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
+import { type SuspectPaths, suspectPaths } from './sample-paths.js';
+import { InProcessSession } from '../capture/inspector/in-process-session.js';
+import type { Progress } from '../cli/output/progress.js';
+import { OperationError } from '../errors.js';
+import { StackTable } from '../model/stack-table.js';
+
+export interface CheckLeaksOptions {
+  /** Measured runs of the operation (after warm-up). Default: sized to take ~3 s, 80..5,000. */
+  iterations?: number;
+  /** Runs before measuring starts, so caches and lazy init settle. Default: ~1 s worth, 10..200. */
+  warmup?: number;
+  /** Measurements (each after a full GC) across the measured runs. Default 8. */
+  measurements?: number;
+  /**
+   * Bytes between allocation samples of V8's sampling heap profiler. The default, 16, samples
+   * nearly every object (live counts within a few percent of exact, measured); larger values
+   * cost less on allocation-heavy operations and give estimates.
+   */
+  samplingInterval?: number;
+  /** Probability from which a suspect is reported as a leak. Default 0.5. */
+  threshold?: number;
+  /** Longest a check may take when it sizes itself and extends uncertain runs. Default 45 s. */
+  timeBudgetMs?: number;
+  /** Look for what holds the leaked objects (one extra batch under allocation tracking). Default true. */
+  retainerPaths?: boolean;
+  /** Longest one run of the operation may take. Default 60 s. */
+  operationTimeoutMs?: number;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export interface CheckReport extends LeakReport {
+  samplingInterval: number;
+  measurements: { iteration: number; heapUsed: number; external: number; arrayBuffers: number; rss: number }[];
+  /** Suspects that grew but not convincingly (probability between 0.2 and the threshold). */
+  belowThreshold: Leak[];
+  threshold: number;
+  durationMs: number;
+  tracking: { note: string };
+}
+
+/** The package's own code (dist/), whose frames are never the user's. */
+const LEAKTRACE_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Runs `fn` many times and reports what it leaks: the in-process harness behind
+ * `leaktrace check` and the library call for tests. Warm-up first, then measurements after a
+ * full GC between batches of runs; each allocation site's live objects and bytes are judged
+ * as a series (see analysis/growth). Uncertain growth — a slowly filling cache looks like a
+ * leak for a while — earns more measurements while the time budget allows.
+ */
+export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions = {}): Promise<CheckReport> {
+  const started = Date.now();
+  const budget = options.timeBudgetMs ?? 45_000;
+  const measurementsWanted = Math.max(4, options.measurements ?? 8);
+  const threshold = options.threshold ?? 0.5;
+  const interval = options.samplingInterval ?? 16;
+  const progress = options.onProgress ?? (() => {});
+  const timeout = options.operationTimeoutMs ?? 60_000;
+  const run = async (): Promise<void> => {
+    options.signal?.throwIfAborted();
+    const result = fn();
+    if (result && typeof (result as Promise<unknown>).then === 'function') await withTimeout(result as Promise<unknown>, timeout);
+  };
+
+  // Exact sites: V8 records an inlined function's allocations under its caller.
+  setFlagsFromString('--no-turbo-inlining');
+  const session = new InProcessSession();
+  const stacks = new StackTable();
+  const sampler = new SamplingSiteSampler(session, stacks, interval);
+  const points: SiteMeasurement[] = [];
+  const memory: CheckReport['measurements'] = [];
+  let done = 0;
+  const measure = async (): Promise<void> => {
+    progress({ phase: `measuring after ${done} runs`, done: points.length, total: 0 });
+    const sites = await sampler.measure();
+    const m = process.memoryUsage();
+    points.push({ x: done, sites });
+    memory.push({ iteration: done, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss });
+  };
+  try {
+    await sampler.start();
+    // Warm-up, timed to size the measured phase.
+    const warmupStart = performance.now();
+    let warmup = 0;
+    const warmupWanted = options.warmup;
+    while (warmupWanted !== undefined ? warmup < warmupWanted : warmup < 10 || (warmup < 200 && performance.now() - warmupStart < 1000)) {
+      await run();
+      warmup++;
+      if (warmup % 10 === 0) progress({ phase: 'warming up', done: warmup, total: warmupWanted ?? 0 });
+    }
+    const perRun = warmup > 0 ? (performance.now() - warmupStart) / warmup : 1;
+    const iterations = options.iterations ?? clamp(Math.round(3000 / Math.max(perRun, 0.001)), 80, 5000);
+    const batch = Math.max(1, Math.round(iterations / measurementsWanted));
+    await measure();
+    for (let k = 0; k < measurementsWanted; k++) {
+      for (let i = 0; i < batch; i++, done++) await run();
+      await measure();
+    }
+    // Extend while some suspect is uncertain or slowing down, within the time budget.
+    let extensions = 0;
+    while (extensions < 2 && options.iterations === undefined) {
+      const scored = scoreSites(buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] }).values(), {
+        exactCounts: interval <= 32,
+      });
+      const uncertain = scored.some(
+        (s) =>
+          (s.probability >= 0.15 && s.probability < threshold) ||
+          (s.probability >= threshold && s.count.persistence < 0.8 && s.bytes.persistence < 0.8),
+      );
+      const elapsed = Date.now() - started;
+      const perMeasurement = elapsed / points.length;
+      const extra = Math.ceil(measurementsWanted / 2);
+      if (!uncertain || elapsed + extra * (perMeasurement + 2 * batch * perRun) > budget) break;
+      progress({ phase: 'growth is uncertain: measuring longer', done: points.length, total: 0 });
+      for (let k = 0; k < extra; k++) {
+        for (let i = 0; i < batch * 2; i++, done++) await run();
+        await measure();
+      }
+      extensions++;
+    }
+    const series = buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] });
+    const scored = scoreSites(series.values(), { exactCounts: interval <= 32 });
+    const leaks: Leak[] = [];
+    const belowThreshold: Leak[] = [];
+    const leakKeys = new Map<string, Leak>();
+    for (const s of scored) {
+      const leak = toLeak(s, stacks, 'iteration', [LEAKTRACE_ROOT]);
+      if (s.probability >= threshold) {
+        leaks.push(leak);
+        leakKeys.set(s.series.key, leak);
+      } else if (s.probability >= 0.2) belowThreshold.push(leak);
+    }
+    if (leakKeys.size > 0 && options.retainerPaths !== false) {
+      progress({ phase: 'finding what holds the leaked objects', done: 0, total: 0 });
+      await sampler.stop();
+      const runs = Math.max(20, Math.min(batch, 500));
+      const holders = await findHolders(session, run, runs, new Set(leakKeys.keys()));
+      done += runs;
+      for (const [key, leak] of leakKeys) {
+        const h = holders.get(key);
+        if (!h || h.paths.length === 0) {
+          leak.evidence += `; holders: V8's allocation tracker attributed no live object to this site in a final batch of ${runs} runs, so no retainer path is shown`;
+          continue;
+        }
+        leak.retainerPaths = h.paths.map((p) => p.path);
+        leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${h.paths[0].objects} are held by the path shown first`;
+      }
+    }
+    return {
+      iterations: done,
+      warmup,
+      leaks,
+      belowThreshold,
+      threshold,
+      samplingInterval: interval,
+      measurements: memory,
+      durationMs: Date.now() - started,
+      tracking: { note: 'allocation sampling began before the warm-up; objects allocated before it are not counted' },
+    };
+  } finally {
+    await sampler.stop();
+    await session.post('HeapProfiler.disable').catch(() => undefined);
+    await session.close();
+    setFlagsFromString('--turbo-inlining');
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.max(lo, Math.min(hi, v));
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new OperationError(`one run of the operation did not finish within ${Math.round(ms / 1000)} s`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * One more batch of runs with V8's allocation tracker on, then a snapshot: the objects the
+ * tracker attributes to each suspect, grouped by what holds them (see sample-paths.ts).
+ */
+async function findHolders(
+  session: InProcessSession,
+  run: () => Promise<void>,
+  runs: number,
+  keys: Set<string>,
+): Promise<Map<string, SuspectPaths>> {
+  await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+  try {
+    for (let i = 0; i < runs; i++) await run();
+    await collectGarbage(session);
+    const snapshot = await streamSnapshot(session, { parse: true });
+    return suspectPaths(new SnapshotAnalysis(snapshot!), keys, { ignorePrefixes: [LEAKTRACE_ROOT] });
+  } finally {
+    await session.post('HeapProfiler.stopTrackingHeapObjects', { reportProgress: false }).catch(() => undefined);
+  }
+}

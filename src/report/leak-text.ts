@@ -1,0 +1,116 @@
+import type { Leak } from '../analysis/leak-report.js';
+import { packageLabel } from '../analysis/snapshot/stat.js';
+import { formatBytes, formatBytesDelta, formatPercent, sparkline } from '../cli/output/format.js';
+import { type Frame, formatFrame } from '../model/frame.js';
+
+/** The terminal view of leak suspects, shared by `check`, `run` and `attach`. */
+
+export interface LeakTextInput {
+  /** One line saying what was measured, e.g. "2,304 runs after 200 warm-up runs, 9 measurements". */
+  headline: string;
+  leaks: Leak[];
+  /** Suspects that grew without convincing evidence. */
+  belowThreshold?: Leak[];
+  /** Memory after GC at each measurement, for the sparkline. */
+  memory?: { label: string; values: number[] }[];
+  /** Sentences about what could not be seen (tracking began late, capture cut short). */
+  notes?: string[];
+}
+
+export function renderLeakReport(input: LeakTextInput, width = 120): string {
+  const lines: string[] = [input.headline, ''];
+  for (const m of input.memory ?? []) {
+    if (m.values.length < 2) continue;
+    const first = m.values[0];
+    const last = m.values[m.values.length - 1];
+    lines.push(
+      `${m.label.padEnd(14)} ${sparkline(m.values)}  ${formatBytes(first)} → ${formatBytes(last)} (${formatBytesDelta(last - first)})`,
+    );
+  }
+  if (input.memory?.length) lines.push('');
+  if (input.leaks.length === 0) {
+    lines.push('No leak found: no allocation site or handle kept growing across the measurements.');
+  } else {
+    lines.push(`${input.leaks.length} leak${input.leaks.length > 1 ? 's' : ''} found (most likely first)`);
+    input.leaks.forEach((leak, i) => lines.push('', ...renderLeak(leak, i + 1, width)));
+  }
+  const below = input.belowThreshold ?? [];
+  if (below.length > 0) {
+    lines.push('', `${below.length} site${below.length > 1 ? 's' : ''} grew without convincing evidence (not counted as leaks):`);
+    for (const l of below.slice(0, 5)) lines.push(`  ${formatPercent(l.probability).padStart(6)}  ${describeSite(l)}`);
+  }
+  for (const note of input.notes ?? []) lines.push('', `note: ${note}`);
+  return lines.join('\n');
+}
+
+function renderLeak(leak: Leak, n: number, width: number): string[] {
+  const rate = leak.perIteration ?? leak.perMinute;
+  const per = leak.perIteration ? 'per iteration' : 'per minute';
+  const what = leak.kind === 'handle' ? `${leak.resource ?? 'handle'} leak` : `${leak.kind} leak`;
+  const rateText = rate
+    ? leak.kind === 'handle'
+      ? `+${rate.count.toFixed(rate.count < 10 ? 2 : 0)} open ${per}`
+      : `${formatBytesDelta(rate.bytes)} and +${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects ${per}`
+    : '';
+  const out = [`#${n}  ${what}   probability ${formatPercent(leak.probability)}   ${rateText}`];
+  const field = (name: string, value: string): void => {
+    out.push(`    ${name.padEnd(10)} ${value}`);
+  };
+  field('site', leak.site ? formatFrame(leak.site) : '(no frame outside Node internals)');
+  field('your code', leak.userFrame ? formatFrame(leak.userFrame) : '(no frame outside node_modules and Node)');
+  field('package', packageLabel(leak.package));
+  if (leak.series) {
+    const values = leak.kind === 'handle' ? leak.series.count : leak.series.bytes;
+    field(
+      'growth',
+      `${sparkline(values)}  ${leak.kind === 'handle' ? values.map(String).join(' → ') : `${formatBytes(values[0])} → ${formatBytes(values[values.length - 1])}`}`,
+    );
+  }
+  field('evidence', wrap(leak.evidence, width - 15).join(`\n${' '.repeat(15)}`));
+  const stack = shortStack(leak.stack);
+  stack.forEach((line, i) => field(i === 0 ? 'stack' : '', line));
+  for (const [i, path] of (leak.retainerPaths ?? []).slice(0, 2).entries()) {
+    const tail = path.length > 6 ? ['…', ...path.slice(-5)] : path;
+    field(i === 0 ? 'held by' : '', tail.join(' '));
+  }
+  return out;
+}
+
+function describeSite(leak: Leak): string {
+  const where = leak.site ? formatFrame(leak.site) : '(internals)';
+  return leak.kind === 'handle' ? `${leak.resource ?? 'handle'} opened at ${where}` : where;
+}
+
+/** The top of the stack, with runs of Node-internal and node_modules frames folded. */
+function shortStack(frames: readonly Frame[], max = 8): string[] {
+  const out: string[] = [];
+  let folded = 0;
+  for (const f of frames) {
+    if (out.length >= max) break;
+    if (f.file.startsWith('node:') || f.file === '') {
+      folded++;
+      continue;
+    }
+    if (folded > 0) {
+      out.push(`  (${folded} Node internal frame${folded > 1 ? 's' : ''})`);
+      folded = 0;
+    }
+    out.push(`at ${formatFrame(f)}`);
+  }
+  if (frames.length > 0 && out.length === 0) out.push(`(${frames.length} Node internal frames)`);
+  return out;
+}
+
+function wrap(text: string, width: number): string[] {
+  const words = text.split(' ');
+  const lines: string[] = [];
+  let line = '';
+  for (const w of words) {
+    if (line.length + w.length + 1 > width && line.length > 0) {
+      lines.push(line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
