@@ -15,6 +15,10 @@ export interface Leak {
   userFrame: Frame | null;
   /** The responsible package: a name, `node:` for Node internals, null for the user's code. */
   package: string | null;
+  /** Native leaks: the module (.so, executable, .node addon) of the site. */
+  module?: string | null;
+  /** Native leaks: what was still allocated (or open) at the end. */
+  outstanding?: { count: number; bytes: number };
   /** Handle type (TCPWRAP, Timeout, fd, ...) for handle leaks; null otherwise. */
   resource: string | null;
   /** 0..1: how likely this is a real leak, from the evidence below. */

@@ -10,7 +10,9 @@
  *   snapshots/NNN-<why>.heapsnapshot   heap snapshots; `.partial` while being written
  *   profiles/NNN.heapprofile           sampling heap profiles (Chrome's format)
  *   leaks.json            the leak finder's result (analysis/leak-report)
- *   native/               the native tracker's binary event log and module maps
+ *   native/               the native tracker (leaktrace native): p<pid>-<n>.ltn, one binary
+ *                         event log per process image (n counts execs), p<pid>-<n>.symbols.json
+ *                         its symbols resolved on the capturing machine, perf-<pid>.map copies
  *
  * Line-oriented files are appended with one write per line, so a target or capture that is
  * killed leaves every complete line readable; readers skip a cut-off last line and say so.
@@ -98,4 +100,17 @@ export function snapshotFileName(index: number, reason: string): string {
       .replace(/^-+|-+$/g, '')
       .toLowerCase() || 'snapshot';
   return `${CAPTURE_FILES.snapshots}/${String(index).padStart(3, '0')}-${safe}${SNAPSHOT_SUFFIX}`;
+}
+
+/** `native/p<pid>-<n>.ltn`: the event log of one process image (n counts images after exec). */
+export const NATIVE_LOG_NAME = /^p(\d+)-(\d+)\.ltn$/;
+
+/** The symbols file beside a native event log. */
+export function nativeSymbolsName(logName: string): string {
+  return logName.replace(/\.ltn$/, '.symbols.json');
+}
+
+/** A copy of the JIT's perf map for one process, kept with its log. */
+export function nativePerfMapName(pid: number): string {
+  return `perf-${pid}.map`;
 }

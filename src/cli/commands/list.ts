@@ -4,7 +4,7 @@ import { parseCount, parseSize } from '../parse-values.js';
 export const listCommand: CommandSpec = {
   name: 'list',
   summary: 'list the objects that match a filter, largest retained first (!heap -flt)',
-  usage: 'list <snapshot.heapsnapshot> [--constructor C] [--type T] [--min-size N] [--size N] [--site S] [--top N]',
+  usage: 'list <snapshot.heapsnapshot | native-capture> [--constructor C] [--type T] [--min-size N] [--size N] [--site S] [--module M] [--top N]',
   options: {
     // `constructor` is every object's inherited key, so this one entry is added by name below.
     type: { type: 'string', valueName: 'T', description: 'node type: object, string, array, closure, native, code, ...' },
@@ -13,9 +13,13 @@ export const listCommand: CommandSpec = {
     site: { type: 'string', valueName: 'S', description: 'allocation site contains S (needs allocation stacks)' },
     unreachable: { type: 'boolean', description: 'include unreachable objects (uncollected garbage)' },
     top: { type: 'string', valueName: 'N', description: 'objects to show', default: '50' },
+    process: { type: 'string', valueName: 'PID[-N]', description: 'native capture: which process (default: the one leaktrace started)' },
+    module: { type: 'string', valueName: 'M', description: 'native capture: blocks allocated from module M (libfoo.so)' },
   } as Record<string, OptionSpec>,
   positionals: { min: 1, max: 1 },
   async run(ctx) {
+    const { isNativeInput, nativeList } = await import('../native-views.js');
+    if (await isNativeInput(ctx.positionals[0])) return nativeList(ctx);
     const v = ctx.values;
     const filter = {
       constructorName: v['constructor'] as unknown as string | undefined,

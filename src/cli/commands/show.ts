@@ -11,13 +11,16 @@ export function parseObjectId(text: string): number {
 
 export const showCommand: CommandSpec = {
   name: 'show',
-  summary: 'one object: allocation stack, retainer path, dominator, retained size and contents (!heap -p -a, dc)',
-  usage: 'show <snapshot.heapsnapshot> @ID [--edges N]',
+  summary: 'one object (retainers, contents) or one native block (its allocation stack): !heap -p -a, dc',
+  usage: 'show <snapshot.heapsnapshot> @ID [--edges N] | show <native-capture> ADDRESS',
   options: {
     edges: { type: 'string', valueName: 'N', description: 'contents and retainers to list', default: '50' },
+    process: { type: 'string', valueName: 'PID[-N]', description: 'native capture: which process (default: the one leaktrace started)' },
   },
   positionals: { min: 2, max: 2 },
   async run(ctx) {
+    const { isNativeInput, nativeShow } = await import('../native-views.js');
+    if (await isNativeInput(ctx.positionals[0])) return nativeShow(ctx);
     const id = parseObjectId(ctx.positionals[1]);
     const maxEdges = parseCount('edges', String(ctx.values.edges), 1);
     const { openSnapshot } = await import('../open-snapshot.js');

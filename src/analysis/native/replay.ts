@@ -1,0 +1,538 @@
+import { type AllocKind, NativeLog, type NativeLogEnd, type NativeLogHeader, NO_STACK } from '../../model/native/event-log.js';
+import { ModuleHistory, ModuleMap } from '../../model/native/module-map.js';
+import { BlockIndex } from './block-index.js';
+
+/**
+ * Replays one process's native event log from start to end, the way the allocator saw it,
+ * and keeps what the views need: the blocks and descriptors still live at the end, totals
+ * per stack (allocated, freed, live, peak, temporary), the memory time series, and on
+ * request the per-stack totals at chosen instants (diff) and the history of one address
+ * (show). One pass, flat typed arrays, no per-event objects.
+ *
+ * Words: a *block* is one allocation (malloc'd memory or a tracked anonymous mapping); a
+ * *stack* is the tracker's 32-bit stack id, unique per distinct list of return addresses.
+ * Times are microseconds since the log began.
+ */
+export interface ReplayOptions {
+  /** Instants (µs) at which to keep per-stack live totals, for diffs. */
+  marks?: readonly number[];
+  /** Keep the history of the block(s) that contained this address. */
+  watch?: number;
+  /** Keep per-stack live bytes at each series point (for growth judgement). */
+  seriesByStack?: boolean;
+}
+
+export interface StackTotals {
+  allocCount: Float64Array;
+  allocBytes: Float64Array;
+  freeCount: Float64Array;
+  liveCount: Float64Array;
+  liveBytes: Float64Array;
+  peakBytes: Float64Array;
+  /** Allocations freed by the same thread before it allocated anything else. */
+  tempCount: Float64Array;
+  fdOpened: Float64Array;
+  fdLive: Float64Array;
+}
+
+export interface LiveBlocks {
+  count: number;
+  addr: Float64Array;
+  size: Float64Array;
+  stack: Uint32Array;
+  kind: Uint8Array;
+  /** When it was allocated (µs). */
+  us: Float64Array;
+  /** Its position in the log (record number), for ordering. */
+  seq: Float64Array;
+}
+
+export interface LiveFd {
+  fd: number;
+  kind: number;
+  stack: number;
+  path: string;
+  us: number;
+}
+
+export interface SeriesPoint {
+  us: number;
+  liveBytes: number;
+  liveBlocks: number;
+  fds: number;
+}
+
+export interface Mark {
+  us: number;
+  liveBytes: number;
+  liveBlocks: number;
+  bytesByStack: Float64Array;
+  countByStack: Float64Array;
+}
+
+export interface WatchedBlock {
+  addr: number;
+  size: number;
+  stack: number;
+  kind: AllocKind;
+  allocUs: number;
+  /** null while still live at the end. */
+  freeUs: number | null;
+}
+
+export interface NativeReplay {
+  file: string;
+  header: NativeLogHeader;
+  exe: string | null;
+  modules: ModuleHistory;
+  end: NativeLogEnd;
+  notes: string[];
+  /** Allocations the tracker served untracked while starting (before it could record). */
+  untracked: { count: number; bytes: number };
+  /** When the program reached exit (µs), or null when the log stops before that. */
+  exitUs: number | null;
+  lastUs: number;
+  stackCount: number;
+  stackIps(id: number): Float64Array;
+  stackTruncated(id: number): boolean;
+  /** Which module map was current when the stack was recorded (see ModuleHistory.find). */
+  stackGeneration(id: number): number;
+  perStack: StackTotals;
+  totals: {
+    allocations: number;
+    allocatedBytes: number;
+    frees: number;
+    /** Frees of addresses never seen allocated: blocks from before tracking, or inherited at fork. */
+    unknownFrees: number;
+    liveBlocks: number;
+    liveBytes: number;
+    peakBytes: number;
+    peakUs: number;
+    temporary: number;
+    mmapLiveBytes: number;
+    fdsOpened: number;
+    fdsClosed: number;
+    fdsLive: number;
+  };
+  blocks: LiveBlocks;
+  fds: LiveFd[];
+  series: SeriesPoint[];
+  /** Per-stack live bytes at each series point, when asked for. */
+  seriesByStack: Float64Array[] | null;
+  /** Per-stack open descriptors at each series point, when asked for. */
+  fdSeriesByStack: Float64Array[] | null;
+  marks: Mark[];
+  watched: WatchedBlock[];
+}
+
+const SERIES_TARGET = 48;
+
+function grown(a: Float64Array<ArrayBuffer>, n: number): Float64Array<ArrayBuffer> {
+  if (n <= a.length) return a;
+  const b = new Float64Array(Math.max(n, a.length * 2));
+  b.set(a);
+  return b;
+}
+
+export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeReplay {
+  const modules = new ModuleHistory();
+  const notes: string[] = [];
+  let exe: string | null = null;
+  const untracked = { count: 0, bytes: 0 };
+  let exitUs: number | null = null;
+  let now = 0;
+  let seq = 0;
+
+  // Stacks.
+  let ipPool = new Float64Array(1 << 16);
+  let ipUsed = 0;
+  let stackFirst = new Float64Array(1024);
+  let stackDepth = new Float64Array(1024);
+  let stackGen = new Float64Array(1024);
+  let stackTrunc = new Float64Array(1024);
+  let stackCount = 0;
+
+  // Per-stack totals, grown with the stack count.
+  let cap = 1024;
+  const per = {
+    allocCount: new Float64Array(cap),
+    allocBytes: new Float64Array(cap),
+    freeCount: new Float64Array(cap),
+    liveCount: new Float64Array(cap),
+    liveBytes: new Float64Array(cap),
+    peakBytes: new Float64Array(cap),
+    tempCount: new Float64Array(cap),
+    fdOpened: new Float64Array(cap),
+    fdLive: new Float64Array(cap),
+  };
+  const ensureStack = (id: number): void => {
+    if (id < cap) return;
+    cap = Math.max(id + 1, cap * 2);
+    for (const k of Object.keys(per) as (keyof typeof per)[]) per[k] = grown(per[k], cap);
+  };
+
+  // Blocks: rows reused through a free list.
+  let rows = 1 << 14;
+  let bAddr = new Float64Array(rows);
+  let bSize = new Float64Array(rows);
+  let bStack = new Uint32Array(rows);
+  let bKind = new Uint8Array(rows);
+  let bUs = new Float64Array(rows);
+  let bSeq = new Float64Array(rows);
+  let freeRows: number[] = [];
+  let rowCount = 0;
+  const index = new BlockIndex();
+  const mmapRows = new Set<number>();
+  const newRow = (): number => {
+    const r = freeRows.pop();
+    if (r !== undefined) return r;
+    if (rowCount === rows) {
+      rows *= 2;
+      const g = <T extends Float64Array | Uint32Array | Uint8Array>(a: T): T => {
+        const b = new (a.constructor as new (n: number) => T)(rows);
+        b.set(a);
+        return b;
+      };
+      bAddr = g(bAddr);
+      bSize = g(bSize);
+      bStack = g(bStack);
+      bKind = g(bKind);
+      bUs = g(bUs);
+      bSeq = g(bSeq);
+    }
+    return rowCount++;
+  };
+
+  const totals = {
+    allocations: 0,
+    allocatedBytes: 0,
+    frees: 0,
+    unknownFrees: 0,
+    liveBlocks: 0,
+    liveBytes: 0,
+    peakBytes: 0,
+    peakUs: 0,
+    temporary: 0,
+    mmapLiveBytes: 0,
+    fdsOpened: 0,
+    fdsClosed: 0,
+    fdsLive: 0,
+  };
+
+  // Temporary allocations: per thread, the last block allocated, until that thread allocates again.
+  let tid = 0;
+  const lastAllocByThread = new Map<number, number>();
+
+  const fds = new Map<number, LiveFd>();
+
+  // Watching one address (show).
+  const watch = options.watch;
+  const watched: WatchedBlock[] = [];
+  const watchedOpen = new Map<number, WatchedBlock>(); // row → record
+
+  // Series with a doubling interval, thinned to stay near SERIES_TARGET points.
+  const series: SeriesPoint[] = [];
+  const seriesByStack: Float64Array[] | null = options.seriesByStack ? [] : null;
+  const fdSeriesByStack: Float64Array[] | null = options.seriesByStack ? [] : null;
+  let interval = 10_000;
+  let nextSample = 0;
+  const sample = (us: number): void => {
+    series.push({ us, liveBytes: totals.liveBytes, liveBlocks: totals.liveBlocks, fds: totals.fdsLive });
+    if (seriesByStack && fdSeriesByStack) {
+      seriesByStack.push(per.liveBytes.slice(0, stackCount));
+      fdSeriesByStack.push(per.fdLive.slice(0, stackCount));
+    }
+    if (series.length >= SERIES_TARGET * 2) {
+      const keep = (_: unknown, i: number) => i % 2 === 0;
+      const thinned = series.filter(keep);
+      series.length = 0;
+      series.push(...thinned);
+      if (seriesByStack && fdSeriesByStack) {
+        const a = seriesByStack.filter(keep);
+        const b = fdSeriesByStack.filter(keep);
+        seriesByStack.length = 0;
+        fdSeriesByStack.length = 0;
+        seriesByStack.push(...a);
+        fdSeriesByStack.push(...b);
+      }
+      interval *= 2;
+    }
+    nextSample = us + interval;
+  };
+
+  const markTimes = [...(options.marks ?? [])].sort((a, b) => a - b);
+  const marks: Mark[] = [];
+  const takeMarks = (us: number): void => {
+    while (marks.length < markTimes.length && markTimes[marks.length] <= us) {
+      marks.push({
+        us: markTimes[marks.length],
+        liveBytes: totals.liveBytes,
+        liveBlocks: totals.liveBlocks,
+        bytesByStack: per.liveBytes.slice(0, stackCount),
+        countByStack: per.liveCount.slice(0, stackCount),
+      });
+    }
+  };
+
+  const addBlock = (kind: AllocKind, stack: number, addr: number, size: number): void => {
+    const s = stack === NO_STACK ? -1 : stack;
+    const old = index.get(addr);
+    if (old >= 0) removeRow(old, addr); // a free we never saw (raw syscall, or another allocator)
+    const r = newRow();
+    bAddr[r] = addr;
+    bSize[r] = size;
+    bStack[r] = stack;
+    bKind[r] = kind;
+    bUs[r] = now;
+    bSeq[r] = seq;
+    index.set(addr, r);
+    if (kind === 5) {
+      mmapRows.add(r);
+      totals.mmapLiveBytes += size;
+    }
+    totals.allocations++;
+    totals.allocatedBytes += size;
+    totals.liveBlocks++;
+    totals.liveBytes += size;
+    if (totals.liveBytes > totals.peakBytes) {
+      totals.peakBytes = totals.liveBytes;
+      totals.peakUs = now;
+    }
+    if (s >= 0) {
+      ensureStack(s);
+      per.allocCount[s]++;
+      per.allocBytes[s] += size;
+      per.liveCount[s]++;
+      const live = (per.liveBytes[s] += size);
+      if (live > per.peakBytes[s]) per.peakBytes[s] = live;
+    }
+    lastAllocByThread.set(tid, addr);
+    if (watch !== undefined && watch >= addr && watch < addr + Math.max(size, 1)) {
+      const w: WatchedBlock = { addr, size, stack, kind, allocUs: now, freeUs: null };
+      watched.push(w);
+      watchedOpen.set(r, w);
+    }
+  };
+
+  const removeRow = (r: number, addr: number): void => {
+    index.delete(addr);
+    const size = bSize[r];
+    const s = bStack[r];
+    totals.liveBlocks--;
+    totals.liveBytes -= size;
+    if (bKind[r] === 5) {
+      mmapRows.delete(r);
+      totals.mmapLiveBytes -= size;
+    }
+    if (s !== NO_STACK) {
+      per.freeCount[s]++;
+      per.liveCount[s]--;
+      per.liveBytes[s] -= size;
+    }
+    const w = watchedOpen.get(r);
+    if (w) {
+      w.freeUs = now;
+      watchedOpen.delete(r);
+    }
+    freeRows.push(r);
+  };
+
+  const freeAddr = (addr: number): void => {
+    const r = index.get(addr);
+    if (r < 0) {
+      totals.unknownFrees++;
+      return;
+    }
+    totals.frees++;
+    if (lastAllocByThread.get(tid) === addr) {
+      totals.temporary++;
+      if (bStack[r] !== NO_STACK) per.tempCount[bStack[r]]++;
+      lastAllocByThread.delete(tid);
+    }
+    removeRow(r, addr);
+  };
+
+  // munmap may cover several tracked mappings, or part of one.
+  const unmapRange = (addr: number, size: number): void => {
+    const end = addr + size;
+    for (const r of [...mmapRows]) {
+      const a = bAddr[r];
+      const e = a + bSize[r];
+      if (e <= addr || a >= end) continue;
+      if (addr <= a && end >= e) {
+        totals.frees++;
+        removeRow(r, a);
+        continue;
+      }
+      // Partial: the block keeps what is left of it (one piece, its lowest part first).
+      const keepLow = addr > a ? addr - a : 0;
+      const keepHigh = end < e ? e - end : 0;
+      const removed = bSize[r] - keepLow - keepHigh;
+      bSize[r] -= removed;
+      totals.liveBytes -= removed;
+      totals.mmapLiveBytes -= removed;
+      const s = bStack[r];
+      if (s !== NO_STACK) per.liveBytes[s] -= removed;
+      if (keepLow === 0) {
+        index.delete(a);
+        bAddr[r] = end;
+        index.set(end, r);
+      }
+    }
+  };
+
+  takeMarks(0);
+  const end = log.read({
+    stack(id, ips, truncated) {
+      if (id >= stackFirst.length) {
+        const n = Math.max(id + 1, stackFirst.length * 2);
+        stackFirst = grown(stackFirst, n);
+        stackDepth = grown(stackDepth, n);
+        stackGen = grown(stackGen, n);
+        stackTrunc = grown(stackTrunc, n);
+      }
+      ipPool = grown(ipPool, ipUsed + ips.length);
+      stackFirst[id] = ipUsed;
+      stackDepth[id] = ips.length;
+      stackGen[id] = modules.generation;
+      stackTrunc[id] = truncated ? 1 : 0;
+      for (const ip of ips) ipPool[ipUsed++] = ip;
+      if (id + 1 > stackCount) stackCount = id + 1;
+      ensureStack(id);
+    },
+    alloc(kind, stack, addr, size) {
+      seq++;
+      addBlock(kind, stack, addr, size);
+    },
+    free(addr) {
+      seq++;
+      freeAddr(addr);
+    },
+    unmap(addr, size) {
+      seq++;
+      unmapRange(addr, size);
+    },
+    remap(oldAddr, oldSize, addr, size, stack) {
+      seq++;
+      const r = index.get(oldAddr);
+      if (r < 0 || bKind[r] !== 5) {
+        unmapRange(oldAddr, oldSize);
+        return;
+      }
+      totals.frees++;
+      removeRow(r, oldAddr);
+      addBlock(5, stack, addr, size);
+    },
+    fdOpen(kind, stack, fd, path) {
+      seq++;
+      const old = fds.get(fd);
+      if (old) closeFd(old);
+      fds.set(fd, { fd, kind, stack, path, us: now });
+      totals.fdsOpened++;
+      totals.fdsLive++;
+      if (stack !== NO_STACK) {
+        ensureStack(stack);
+        per.fdOpened[stack]++;
+        per.fdLive[stack]++;
+      }
+    },
+    fdClose(fd) {
+      seq++;
+      const f = fds.get(fd);
+      if (f) closeFd(f);
+    },
+    fdCloseRange(first, last) {
+      seq++;
+      for (const f of [...fds.values()]) if (f.fd >= first && f.fd <= last) closeFd(f);
+    },
+    time(us) {
+      takeMarks(us);
+      now = us;
+      if (us >= nextSample) sample(us);
+    },
+    thread(t) {
+      tid = t;
+    },
+    maps(text) {
+      modules.add(ModuleMap.parse(text));
+    },
+    exit(us) {
+      exitUs = us;
+      if (us > now) now = us;
+    },
+    note(text) {
+      notes.push(text);
+    },
+    exe(path) {
+      exe = path;
+    },
+    untracked(count, bytes) {
+      untracked.count = count;
+      untracked.bytes = bytes;
+    },
+  });
+
+  function closeFd(f: LiveFd): void {
+    fds.delete(f.fd);
+    totals.fdsClosed++;
+    totals.fdsLive--;
+    if (f.stack !== NO_STACK) per.fdLive[f.stack]--;
+  }
+
+  takeMarks(Number.POSITIVE_INFINITY);
+  if (series.length === 0 || series[series.length - 1].us < now) sample(now);
+
+  // The blocks still live, in allocation order.
+  const live: number[] = [];
+  index.forEach((_, r) => live.push(r));
+  live.sort((a, b) => bSeq[a] - bSeq[b]);
+  const blocks: LiveBlocks = {
+    count: live.length,
+    addr: Float64Array.from(live, (r) => bAddr[r]),
+    size: Float64Array.from(live, (r) => bSize[r]),
+    stack: Uint32Array.from(live, (r) => bStack[r]),
+    kind: Uint8Array.from(live, (r) => bKind[r]),
+    us: Float64Array.from(live, (r) => bUs[r]),
+    seq: Float64Array.from(live, (r) => bSeq[r]),
+  };
+  freeRows = [];
+
+  const perStack: StackTotals = {
+    allocCount: per.allocCount.slice(0, stackCount),
+    allocBytes: per.allocBytes.slice(0, stackCount),
+    freeCount: per.freeCount.slice(0, stackCount),
+    liveCount: per.liveCount.slice(0, stackCount),
+    liveBytes: per.liveBytes.slice(0, stackCount),
+    peakBytes: per.peakBytes.slice(0, stackCount),
+    tempCount: per.tempCount.slice(0, stackCount),
+    fdOpened: per.fdOpened.slice(0, stackCount),
+    fdLive: per.fdLive.slice(0, stackCount),
+  };
+  const pool = ipPool;
+  return {
+    file: log.file,
+    header: log.header,
+    exe,
+    modules,
+    end,
+    notes,
+    untracked,
+    exitUs,
+    lastUs: now,
+    stackCount,
+    stackIps: (id) => pool.subarray(stackFirst[id], stackFirst[id] + stackDepth[id]),
+    stackTruncated: (id) => stackTrunc[id] === 1,
+    stackGeneration: (id) => stackGen[id],
+    perStack,
+    totals,
+    blocks,
+    fds: [...fds.values()].sort((a, b) => a.us - b.us || a.fd - b.fd),
+    series,
+    seriesByStack,
+    fdSeriesByStack,
+    marks,
+    watched,
+  };
+}
+
+export { NativeLog };
