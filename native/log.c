@@ -10,7 +10,9 @@
  * of an ALLOC/FREE/UNMAP record; read by src/model/native/event-log.ts):
  *   header, 64 bytes: "LTNATIVE", u32 version, u32 header size, u32 pid, u32 ppid,
  *     u64 realtime ns, u64 monotonic ns at start, u32 flags (1: forked child), u32 page size,
- *     u32 pointer size, u32 max frames, u64 reserved
+ *     u32 pointer size, u32 max frames, u64 data end (offset past the last whole record, kept
+ *     current after every record: a reader knows where the data ends and whether the process
+ *     was stopped in the middle of one)
  *   records, a tag byte each:
  *     0x00 end of data (never written)
  *     0x01 STACK  uleb id, uleb depth*2+truncated, uleb first ip, sleb ip deltas...
@@ -68,6 +70,7 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static int log_fd = -1;
 static int log_dead; /* the disk filled or a mapping failed: nothing more is written */
 static uint8_t *win;  /* the mapped window */
+static volatile uint64_t *data_end; /* in the header page, mapped on its own for the whole run */
 static uint64_t win_off, win_end; /* file offsets */
 static uint64_t pos;              /* file offset of the next byte */
 static uintptr_t last_addr;
@@ -129,7 +132,14 @@ static inline uint8_t *put_sleb(uint8_t *p, int64_t v) {
   return put_uleb(p, ((uint64_t)v << 1) ^ (uint64_t)(v >> 63)); /* zigzag */
 }
 
-static inline void commit(uint8_t *start, uint8_t *end) { pos += (uint64_t)(end - start); }
+static inline void publish(void) {
+  if (LT_LIKELY(data_end != NULL)) *data_end = pos;
+}
+
+static inline void commit(uint8_t *start, uint8_t *end) {
+  pos += (uint64_t)(end - start);
+  publish();
+}
 
 /* A record with a text body of any length: tag, length, bytes (across windows if need be). */
 static void emit_blob(uint8_t tag, const char *text, size_t len) {
@@ -148,6 +158,7 @@ static void emit_blob(uint8_t tag, const char *text, size_t len) {
     text += chunk;
     len -= chunk;
   }
+  publish();
 }
 
 /* ---- time and threads --------------------------------------------------------------------- */
@@ -316,6 +327,9 @@ static void write_header(int flags) {
   uint32_t tail[4] = {(uint32_t)flags, (uint32_t)page_size, (uint32_t)sizeof(void *), LT_MAX_FRAMES};
   memcpy(p + 40, tail, 16);
   pos += HEADER_SIZE;
+  void *page = (void *)syscall(SYS_mmap, NULL, (size_t)page_size, PROT_READ | PROT_WRITE, MAP_SHARED, log_fd, (off_t)0);
+  data_end = page == MAP_FAILED ? NULL : (volatile uint64_t *)((uint8_t *)page + 56);
+  publish();
 }
 
 static void write_exe(void) {
@@ -534,6 +548,8 @@ void lt_log_fork_parent(void) {
 void lt_log_fork_child(void) {
   if (win) syscall(SYS_munmap, win, WINDOW);
   win = NULL;
+  if (data_end) syscall(SYS_munmap, (uint8_t *)data_end - 56, (size_t)page_size);
+  data_end = NULL;
   if (log_fd >= 0) syscall(SYS_close, log_fd);
   log_fd = -1;
   lt_stacks_reset();

@@ -89,19 +89,27 @@ export async function nativeDiff(ctx: CommandContext): Promise<number> {
   const { parseInstant, diffNative } = await import('../analysis/native/diff.js');
   const { NativeAnalysis } = await import('../analysis/native/native-analysis.js');
   // Instants relative to the run (peak, exit, %) need one pass to learn the run first.
-  const needsRun = [fromText, toText].some((t) => /^(peak|exit|end)$|%$/i.test(t.trim()));
-  let run = { lastUs: Number.POSITIVE_INFINITY, peakUs: 0, exitUs: null as number | null };
+  const needsRun = [fromText, toText].some((t) => /^peak$|%$/i.test(t.trim()));
+  let run = { lastUs: Number.POSITIVE_INFINITY, peakUs: 0 };
   if (needsRun) {
     const first = NativeAnalysis.open(ctx.positionals[0], { process: ctx.values.process as string | undefined });
-    run = { lastUs: first.replay.lastUs, peakUs: first.replay.totals.peakUs, exitUs: first.replay.exitUs };
+    run = { lastUs: first.replay.lastUs, peakUs: first.replay.totals.peakUs };
   }
   const from = parseInstant(fromText, run);
   const to = parseInstant(toText, run);
-  if (to < from) {
+  if (from === 'exit' && to !== 'exit' && to !== Number.POSITIVE_INFINITY) {
     const { UsageError } = await import('../errors.js');
     throw new UsageError(`the second instant (${toText}) comes before the first (${fromText})`);
   }
-  const d = diffNative(await open(ctx, { replay: { marks: [from, to] } }), { top });
+  if (from !== 'exit' && to !== 'exit' && to < from) {
+    const { UsageError } = await import('../errors.js');
+    throw new UsageError(`the second instant (${toText}) comes before the first (${fromText})`);
+  }
+  const a = await open(ctx, { replay: { marks: [from, to] } });
+  if ((from === 'exit' || to === 'exit') && a.replay.exitUs === null) {
+    a.problems.push('the program did not reach exit: "exit" was taken as the end of the log');
+  }
+  const d = diffNative(a, { top });
   if (ctx.json) ctx.out.json(d);
   else ctx.out.print((await import('../report/native-text.js')).renderNativeDiff(d, ctx.out.width, top));
   return 0;

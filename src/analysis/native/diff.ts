@@ -7,7 +7,7 @@ import { type FrameJson, frameJson, siteOf } from './sites.js';
  * `diff` over a native capture: the UMDH log diff between two instants of one run —
  * outstanding bytes and blocks per allocation site at each, and the change, largest growth
  * first. Instants are parsed by parseInstant; the analysis must have been opened with
- * `replay: { marks: [from, to] }` (µs).
+ * `replay: { marks: [from, to] }`.
  */
 export interface NativeDiffRow {
   site: string;
@@ -32,17 +32,15 @@ export interface NativeDiff {
 
 /**
  * An instant of the run in µs: `start`, `end`, `exit`, `peak`, a duration since the start
- * (`1.5s`, `200ms`), or a percentage of the run (`50%`). `peak` and `%` need the replayed
- * run, so they are resolved against `lastUs`/`peakUs`.
+ * (`1.5s`, `200ms`), or a percentage of the run (`50%`). The state at an instant counts the
+ * events before it: `start` is empty, `end` has every event. `peak`, `exit` and `%` need the
+ * replayed run, so they are resolved against `lastUs`/`peakUs`/`exitUs`.
  */
-export function parseInstant(text: string, run: { lastUs: number; peakUs: number; exitUs: number | null }): number {
+export function parseInstant(text: string, run: { lastUs: number; peakUs: number }): number | 'exit' {
   const t = text.trim().toLowerCase();
   if (t === 'start') return 0;
-  if (t === 'end') return run.lastUs;
-  if (t === 'exit') {
-    if (run.exitUs === null) throw new UsageError('this run has no exit instant (the program did not exit normally): use end');
-    return run.exitUs;
-  }
+  if (t === 'end') return Number.POSITIVE_INFINITY; // after the last event
+  if (t === 'exit') return 'exit';
   if (t === 'peak') return run.peakUs;
   const pct = /^(\d+(?:\.\d+)?)%$/.exec(t);
   if (pct) return Math.round((Number(pct[1]) / 100) * run.lastUs);
@@ -86,8 +84,8 @@ export function diffNative(a: NativeAnalysis, options: { top?: number } = {}): N
   const top = rows.slice(0, options.top ?? 20).map(({ best, weight: _w, ...row }) => ({ ...row, stack: a.frames(best).map(frameJson) }));
   return {
     kind: 'native',
-    fromMs: m1.us / 1000,
-    toMs: m2.us / 1000,
+    fromMs: Math.min(m1.us, a.replay.lastUs) / 1000,
+    toMs: Math.min(m2.us, a.replay.lastUs) / 1000,
     before: { bytes: m1.liveBytes, count: m1.liveBlocks },
     after: { bytes: m2.liveBytes, count: m2.liveBlocks },
     rows: top,

@@ -3,12 +3,13 @@ import { FD_KIND_NAMES, NO_STACK } from '../../model/native/event-log.js';
 import { judgeGrowth, measureGrowth } from '../growth/growth.js';
 import type { Leak } from '../leak-report.js';
 import type { NativeAnalysis } from './native-analysis.js';
-import { isCRuntimeModule, isRuntimeExecutable } from './native-attribution.js';
-import { formatNativeFrame, siteOf } from './sites.js';
+import { isCRuntimeModule, isOwnCode, isRuntimeExecutable } from './native-attribution.js';
+import { formatNativeFrame } from './sites.js';
 import type { NativeFrame } from './symbolize.js';
 
 /**
- * Native leaks, two ways, both by allocation site:
+ * Native leaks, two ways, both by allocation path (the site and the program's own frames
+ * above it; a site reached by a leaking and a clean path shows only the leaking one):
  * - at exit: blocks and descriptors a program that exited normally never freed or closed.
  *   The more blocks a site left behind, the likelier a leak (one block may be a global kept
  *   for the program's life: probability 1 − 1/(1 + blocks left)). Memory the C runtime keeps
@@ -91,15 +92,28 @@ export function findNativeLeaks(a: NativeAnalysis, options: NativeLeakOptions = 
   const groups = new Map<string, Group>();
   const fdKindOfStack = new Map<number, number>();
   for (const f of r.fds) fdKindOfStack.set(f.stack, f.kind);
+  // A leak is named by its site and the frames of the program's own code above it: the same
+  // path through different runtime glue (V8's interpreter or optimized code calling an
+  // addon, inlining in the runtime) is one leak.
+  const frameIds = new Map<NativeFrame, number>();
+  const fid = (f: NativeFrame): number => {
+    let id = frameIds.get(f);
+    if (id === undefined) frameIds.set(f, (id = a.table.internFrame(f)));
+    return id;
+  };
+  const pathKey = (s: number): string => {
+    const site = a.attribution(s).site;
+    const ids = a.frames(s).filter((f) => f === site || isOwnCode(f)).map(fid);
+    return ids.length > 0 ? ids.join(',') : `#${a.tableId(s)}`;
+  };
   const group = (key: string): Group => {
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { key, stacks: [], liveBytes: 0, liveCount: 0, allocCount: 0, allocBytes: 0, freeCount: 0, fdLive: 0, fdOpened: 0, best: NO_STACK, bestWeight: -1 }));
     return g;
   };
   for (let s = 0; s < r.stackCount; s++) {
-    const site = siteOf(a, s);
     if (p.allocCount[s] > 0) {
-      const g = group(`mem\u0000${site.key}`);
+      const g = group(`mem\u0000${pathKey(s)}`);
       g.stacks.push(s);
       g.liveBytes += p.liveBytes[s];
       g.liveCount += p.liveCount[s];
@@ -113,7 +127,7 @@ export function findNativeLeaks(a: NativeAnalysis, options: NativeLeakOptions = 
       }
     }
     if (p.fdOpened[s] > 0) {
-      const g = group(`fd\u0000${fdKindOfStack.get(s) ?? 0}\u0000${site.key}`);
+      const g = group(`fd\u0000${fdKindOfStack.get(s) ?? 0}\u0000${pathKey(s)}`);
       g.stacks.push(s);
       g.fdLive += p.fdLive[s];
       g.fdOpened += p.fdOpened[s];

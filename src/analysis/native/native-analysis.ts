@@ -11,6 +11,8 @@ import { type NativeReplay, type ReplayOptions, replayLog } from './replay.js';
 import { readSymbolCache, writeSymbolCache } from './symbol-cache.js';
 import { type AddressToSymbolize, type LineTool, type NativeFrame, symbolizeAddresses } from './symbolize.js';
 
+const OWN_LIBRARY = /^libleaktrace-[0-9a-f]+\.so$/;
+
 /** One process image that left a log in the capture folder. */
 export interface NativeProcessEntry {
   pid: number;
@@ -170,7 +172,8 @@ export class NativeAnalysis {
       f = [];
       for (const ip of this.replay.stackIps(stack)) {
         const s = symbols.get(ip);
-        if (s) f.push(...s);
+        // The tracker's own wrappers (fopen calling the real fopen) are not the target's code.
+        if (s && !(s[0].module && OWN_LIBRARY.test(basename(s[0].module)))) f.push(...s);
       }
       this.framesCache.set(stack, f);
     }
@@ -190,7 +193,19 @@ export class NativeAnalysis {
   tableId(stack: number): number {
     if (!this.tableIds) {
       const ids = new Uint32Array(this.replay.stackCount);
-      for (let s = 0; s < ids.length; s++) ids[s] = this.table.internInnerFirst(this.frames(s));
+      // Frames are shared objects (one per address and inlining level): intern each once.
+      const frameIds = new Map<NativeFrame, number>();
+      for (let s = 0; s < ids.length; s++) {
+        const frames = this.frames(s);
+        let id = StackTable.EMPTY;
+        for (let i = frames.length - 1; i >= 0; i--) {
+          const f = frames[i];
+          let fid = frameIds.get(f);
+          if (fid === undefined) frameIds.set(f, (fid = this.table.internFrame(f)));
+          id = this.table.child(id, fid);
+        }
+        ids[s] = id;
+      }
       this.tableIds = ids;
     }
     return stack === NO_STACK || stack >= this.tableIds.length ? StackTable.EMPTY : this.tableIds[stack];

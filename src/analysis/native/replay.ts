@@ -1,4 +1,4 @@
-import { type AllocKind, NativeLog, type NativeLogEnd, type NativeLogHeader, NO_STACK } from '../../model/native/event-log.js';
+import { type AllocKind, NativeLog, type NativeLogEnd, type NativeLogHeader, NO_STACK, OP_FREE, OP_UNMAP } from '../../model/native/event-log.js';
 import { ModuleHistory, ModuleMap } from '../../model/native/module-map.js';
 import { BlockIndex } from './block-index.js';
 
@@ -14,8 +14,12 @@ import { BlockIndex } from './block-index.js';
  * Times are microseconds since the log began.
  */
 export interface ReplayOptions {
-  /** Instants (µs) at which to keep per-stack live totals, for diffs. */
-  marks?: readonly number[];
+  /**
+   * Instants at which to keep per-stack live totals, for diffs: µs since the start (the state
+   * after every event stamped before it), or 'exit' (the state when the program reached exit,
+   * before later destructors ran). Returned in the same order.
+   */
+  marks?: readonly (number | 'exit')[];
   /** Keep the history of the block(s) that contained this address. */
   watch?: number;
   /** Keep per-stack live bytes at each series point (for growth judgement). */
@@ -221,7 +225,8 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
 
   // Temporary allocations: per thread, the last block allocated, until that thread allocates again.
   let tid = 0;
-  const lastAllocByThread = new Map<number, number>();
+  let lastAlloc = -1; // of the current thread
+  const lastAllocByThread = new Map<number, number>(); // of the others
 
   const fds = new Map<number, LiveFd>();
 
@@ -260,18 +265,21 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
     nextSample = us + interval;
   };
 
-  const markTimes = [...(options.marks ?? [])].sort((a, b) => a - b);
-  const marks: Mark[] = [];
-  const takeMarks = (us: number): void => {
-    while (marks.length < markTimes.length && markTimes[marks.length] <= us) {
-      marks.push({
-        us: markTimes[marks.length],
-        liveBytes: totals.liveBytes,
-        liveBlocks: totals.liveBlocks,
-        bytesByStack: per.liveBytes.slice(0, stackCount),
-        countByStack: per.liveCount.slice(0, stackCount),
-      });
-    }
+  const wantedMarks = options.marks ?? [];
+  const marks: (Mark | undefined)[] = wantedMarks.map(() => undefined);
+  const snapshot = (us: number): Mark => ({
+    us,
+    liveBytes: totals.liveBytes,
+    liveBlocks: totals.liveBlocks,
+    bytesByStack: per.liveBytes.slice(0, stackCount),
+    countByStack: per.liveCount.slice(0, stackCount),
+  });
+  // Takes the marks due when time reaches `us` (numbers ≤ us), or at exit.
+  const takeMarks = (us: number, atExit = false): void => {
+    wantedMarks.forEach((m, i) => {
+      if (marks[i] !== undefined) return;
+      if (m === 'exit' ? atExit : m <= us) marks[i] = snapshot(m === 'exit' ? us : m);
+    });
   };
 
   const addBlock = (kind: AllocKind, stack: number, addr: number, size: number): void => {
@@ -306,7 +314,7 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
       const live = (per.liveBytes[s] += size);
       if (live > per.peakBytes[s]) per.peakBytes[s] = live;
     }
-    lastAllocByThread.set(tid, addr);
+    lastAlloc = addr;
     if (watch !== undefined && watch >= addr && watch < addr + Math.max(size, 1)) {
       const w: WatchedBlock = { addr, size, stack, kind, allocUs: now, freeUs: null };
       watched.push(w);
@@ -344,10 +352,10 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
       return;
     }
     totals.frees++;
-    if (lastAllocByThread.get(tid) === addr) {
+    if (lastAlloc === addr) {
       totals.temporary++;
       if (bStack[r] !== NO_STACK) per.tempCount[bStack[r]]++;
-      lastAllocByThread.delete(tid);
+      lastAlloc = -1;
     }
     removeRow(r, addr);
   };
@@ -383,6 +391,16 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
 
   takeMarks(0);
   const end = log.read({
+    batch(e) {
+      const { op, addr, size, stack } = e;
+      for (let i = 0; i < e.count; i++) {
+        seq++;
+        const o = op[i];
+        if (o === OP_FREE) freeAddr(addr[i]);
+        else if (o === OP_UNMAP) unmapRange(addr[i], size[i]);
+        else addBlock(o as AllocKind, stack[i], addr[i], size[i]);
+      }
+    },
     stack(id, ips, truncated) {
       if (id >= stackFirst.length) {
         const n = Math.max(id + 1, stackFirst.length * 2);
@@ -399,18 +417,6 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
       for (const ip of ips) ipPool[ipUsed++] = ip;
       if (id + 1 > stackCount) stackCount = id + 1;
       ensureStack(id);
-    },
-    alloc(kind, stack, addr, size) {
-      seq++;
-      addBlock(kind, stack, addr, size);
-    },
-    free(addr) {
-      seq++;
-      freeAddr(addr);
-    },
-    unmap(addr, size) {
-      seq++;
-      unmapRange(addr, size);
     },
     remap(oldAddr, oldSize, addr, size, stack) {
       seq++;
@@ -451,6 +457,9 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
       if (us >= nextSample) sample(us);
     },
     thread(t) {
+      if (t === tid) return;
+      lastAllocByThread.set(tid, lastAlloc);
+      lastAlloc = lastAllocByThread.get(t) ?? -1;
       tid = t;
     },
     maps(text) {
@@ -458,6 +467,7 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
     },
     exit(us) {
       exitUs = us;
+      takeMarks(us, true);
       if (us > now) now = us;
     },
     note(text) {
@@ -479,7 +489,7 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
     if (f.stack !== NO_STACK) per.fdLive[f.stack]--;
   }
 
-  takeMarks(Number.POSITIVE_INFINITY);
+  takeMarks(Number.POSITIVE_INFINITY, true);
   if (series.length === 0 || series[series.length - 1].us < now) sample(now);
 
   // The blocks still live, in allocation order.
@@ -530,7 +540,7 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
     series,
     seriesByStack,
     fdSeriesByStack,
-    marks,
+    marks: marks as Mark[],
     watched,
   };
 }

@@ -102,9 +102,13 @@ export async function runNative(options: RunNativeOptions): Promise<RunNativeRes
   for (const [i, entry] of logs.entries()) {
     options.onProgress?.({ phase: 'finishing logs', done: i, total: logs.length });
     try {
-      const end = new NativeLog(entry.file, await readWhole(entry.file)).read({});
-      truncateSync(entry.file, end.dataEnd);
-      entry.bytes = end.dataEnd;
+      let end = NativeLog.dataEndOf(entry.file);
+      if (end < 64) end = NativeLog.open(entry.file).read({}).dataEnd;
+      // Past the recorded end: never-written zeros, or a record cut off when the process died.
+      if (end >= 64 && end < entry.bytes) {
+        truncateSync(entry.file, end);
+        entry.bytes = end;
+      }
     } catch {
       // A damaged log stays as it is; analysis reports what it can read.
     }
@@ -117,9 +121,4 @@ export async function runNative(options: RunNativeOptions): Promise<RunNativeRes
   }
   writer.finish(exit);
   return { dir, pid, exit, logs, durationMs, jsFrames };
-}
-
-async function readWhole(file: string): Promise<Uint8Array> {
-  const { readFile } = await import('node:fs/promises');
-  return readFile(file);
 }
