@@ -52,7 +52,9 @@ export async function nativeList(ctx: CommandContext): Promise<number> {
   const v = ctx.values;
   const { UsageError } = await import('../errors.js');
   if (v.type !== undefined || v['constructor'] !== undefined) {
-    throw new UsageError('--type and --constructor apply to heap snapshots; a native capture lists blocks by --size, --min-size, --site and --module');
+    throw new UsageError(
+      '--type and --constructor apply to heap snapshots; a native capture lists blocks by --size, --min-size, --site and --module',
+    );
   }
   const filter = {
     size: v.size !== undefined ? parseSize('size', String(v.size)) : undefined,

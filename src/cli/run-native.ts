@@ -71,7 +71,13 @@ async function report(
   }
   const exit = run.exit ?? manifest?.exit ?? null;
   if (ctx.json) {
-    ctx.out.json({ capture: dir, command: manifest?.target.command ?? null, exit, processes: procs.map((p) => ({ pid: p.pid, image: p.image, bytes: p.bytes })), ...leaks });
+    ctx.out.json({
+      capture: dir,
+      command: manifest?.target.command ?? null,
+      exit,
+      processes: procs.map((p) => ({ pid: p.pid, image: p.image, bytes: p.bytes })),
+      ...leaks,
+    });
   } else {
     const { renderNativeLeaks } = await import('../report/native-text.js');
     const headline = run.exitText

@@ -7,7 +7,15 @@ import { formatNativeFrame } from '../analysis/native/sites.js';
 import type { NativeBlockView } from '../analysis/native/show-block.js';
 import type { NativeList, NativeStat } from '../analysis/native/stat.js';
 import type { NativeSummary } from '../analysis/native/summary.js';
-import { formatBytes, formatBytesDelta, formatCount, formatCountDelta, formatDuration, formatPercent, sparkline } from '../cli/output/format.js';
+import {
+  formatBytes,
+  formatBytesDelta,
+  formatCount,
+  formatCountDelta,
+  formatDuration,
+  formatPercent,
+  sparkline,
+} from '../cli/output/format.js';
 import { renderTable } from '../cli/output/table.js';
 
 /** Human-readable views of native captures: plain functions from result data to text. */
@@ -29,7 +37,10 @@ export function renderNativeSummary(s: NativeSummary, width: number): string {
     `Temporary             ${formatPercent(h.temporaryShare).padStart(11)}   ${formatCount(h.temporary)} allocations freed before their thread allocated again`,
     `Descriptors           ${formatCount(s.descriptors.open).padStart(11)}   open at the end (${formatCount(s.descriptors.opened)} opened, ${formatCount(s.descriptors.closed)} closed)`,
   ];
-  if (h.unknownFrees > 0) lines.push(`Unknown frees         ${formatCount(h.unknownFrees).padStart(11)}   frees of blocks allocated before tracking (or inherited at fork)`);
+  if (h.unknownFrees > 0)
+    lines.push(
+      `Unknown frees         ${formatCount(h.unknownFrees).padStart(11)}   frees of blocks allocated before tracking (or inherited at fork)`,
+    );
   lines.push(
     '',
     'By module (where the allocating code is, C runtime frames skipped)',
@@ -52,7 +63,14 @@ export function renderNativeSummary(s: NativeSummary, width: number): string {
 }
 
 export function renderNativeStat(r: NativeStat, width: number): string {
-  const key = { site: 'allocation site', size: 'block size', module: 'module', stack: 'stack', temporary: 'allocation site', fd: 'descriptor kind and site' }[r.by];
+  const key = {
+    site: 'allocation site',
+    size: 'block size',
+    module: 'module',
+    stack: 'stack',
+    temporary: 'allocation site',
+    fd: 'descriptor kind and site',
+  }[r.by];
   const cols =
     r.by === 'temporary'
       ? [
@@ -69,11 +87,17 @@ export function renderNativeStat(r: NativeStat, width: number): string {
             { header: '% open', value: (x: NativeStat['rows'][number]) => formatPercent(x.share), align: 'right' as const },
           ]
         : [
-            { header: key, value: (x: NativeStat['rows'][number]) => (r.by === 'size' ? `${formatCount(Number(x.key))} B` : x.key), flexible: true },
+            {
+              header: key,
+              value: (x: NativeStat['rows'][number]) => (r.by === 'size' ? `${formatCount(Number(x.key))} B` : x.key),
+              flexible: true,
+            },
             { header: 'live blocks', value: (x: NativeStat['rows'][number]) => formatCount(x.count), align: 'right' as const },
             { header: 'live bytes', value: (x: NativeStat['rows'][number]) => formatBytes(x.bytes), align: 'right' as const },
             { header: '% of live', value: (x: NativeStat['rows'][number]) => formatPercent(x.share), align: 'right' as const },
-            ...(r.by === 'size' ? [] : [{ header: 'allocations', value: (x: NativeStat['rows'][number]) => formatCount(x.allocations), align: 'right' as const }]),
+            ...(r.by === 'size'
+              ? []
+              : [{ header: 'allocations', value: (x: NativeStat['rows'][number]) => formatCount(x.allocations), align: 'right' as const }]),
           ];
   const head =
     r.by === 'temporary'
@@ -148,8 +172,16 @@ export function renderNativeDiff(d: NativeDiff, width: number, top: number): str
 function renderNativeLeak(l: Leak, n: number): string[] {
   const what = l.kind === 'handle' ? `${l.resource ?? 'descriptor'} leak` : 'native memory leak';
   const out = l.outstanding;
-  const amount = out ? (l.kind === 'handle' ? `${formatCount(out.count)} open` : `${formatBytes(out.bytes)} in ${formatCount(out.count)} blocks`) : '';
-  const rate = l.perMinute ? (l.kind === 'handle' ? `, +${l.perMinute.count.toFixed(1)} per minute` : `, ${formatBytesDelta(l.perMinute.bytes)} per minute`) : '';
+  const amount = out
+    ? l.kind === 'handle'
+      ? `${formatCount(out.count)} open`
+      : `${formatBytes(out.bytes)} in ${formatCount(out.count)} blocks`
+    : '';
+  const rate = l.perMinute
+    ? l.kind === 'handle'
+      ? `, +${l.perMinute.count.toFixed(1)} per minute`
+      : `, ${formatBytesDelta(l.perMinute.bytes)} per minute`
+    : '';
   const lines = [`#${n}  ${what}   probability ${formatPercent(l.probability)}   ${amount}${rate}`];
   const field = (name: string, value: string) => lines.push(`    ${name.padEnd(10)} ${value}`);
   field('site', l.site ? formatNativeFrame(l.site as FrameJson) : '(inside the C runtime)');
@@ -158,7 +190,10 @@ function renderNativeLeak(l: Leak, n: number): string[] {
   if (l.package) field('package', l.package);
   if (l.series && l.series.x.length >= 2) {
     const values = l.kind === 'handle' ? l.series.count : l.series.bytes;
-    field('growth', `${sparkline(values)}  ${l.kind === 'handle' ? `${values[0]} → ${values[values.length - 1]}` : `${formatBytes(values[0])} → ${formatBytes(values[values.length - 1])}`}`);
+    field(
+      'growth',
+      `${sparkline(values)}  ${l.kind === 'handle' ? `${values[0]} → ${values[values.length - 1]}` : `${formatBytes(values[0])} → ${formatBytes(values[values.length - 1])}`}`,
+    );
   }
   field('evidence', l.evidence);
   lines.push('    stack:');
@@ -170,7 +205,9 @@ export function renderNativeLeaks(r: NativeLeakReport, extra: { headline?: strin
   const p = r.process;
   const lines: string[] = [];
   if (extra.headline) lines.push(extra.headline, '');
-  lines.push(`process ${p.pid} ${p.exe ? basename(p.exe) : ''}: ran ${formatDuration(p.durationMs)}, ${p.exited ? 'exited normally' : 'did not reach exit'}`);
+  lines.push(
+    `process ${p.pid} ${p.exe ? basename(p.exe) : ''}: ran ${formatDuration(p.durationMs)}, ${p.exited ? 'exited normally' : 'did not reach exit'}`,
+  );
   if (r.leaks.length === 0) {
     lines.push(
       r.judged.atExit
@@ -178,12 +215,22 @@ export function renderNativeLeaks(r: NativeLeakReport, extra: { headline?: strin
         : 'No leak found: no allocation site or descriptor kept growing while the program ran.',
     );
   } else {
-    lines.push(`${r.leaks.length} leak${r.leaks.length > 1 ? 's' : ''} found (most likely and largest first)`);
+    lines.push(
+      `${formatCount(r.leaks.length + r.moreLeaks.paths)} leak${r.leaks.length + r.moreLeaks.paths > 1 ? 's' : ''} found (most likely and largest first)`,
+    );
     r.leaks.forEach((l, i) => lines.push('', ...renderNativeLeak(l, i + 1)));
+    const m = r.moreLeaks;
+    if (m.paths > 0) {
+      lines.push(
+        '',
+        `… and ${formatCount(m.paths)} more leaking paths (${formatBytes(m.bytes)} in ${formatCount(m.blocks)} blocks${m.descriptors ? `, ${formatCount(m.descriptors)} descriptors` : ''}): see --json or 'leaktrace stat'`,
+      );
+    }
   }
   if (r.suspects.length > 0) {
     lines.push('', `${r.suspects.length} site(s) below the ${formatPercent(r.threshold)} threshold (not counted):`);
-    for (const s of r.suspects.slice(0, 5)) lines.push(`  ${formatPercent(s.probability).padStart(6)}  ${s.site ? formatNativeFrame(s.site as FrameJson) : '(C runtime)'}`);
+    for (const s of r.suspects.slice(0, 5))
+      lines.push(`  ${formatPercent(s.probability).padStart(6)}  ${s.site ? formatNativeFrame(s.site as FrameJson) : '(C runtime)'}`);
   }
   const rt = r.runtimeAtExit;
   if (rt.sites > 0) {

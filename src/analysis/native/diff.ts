@@ -64,7 +64,16 @@ export function diffNative(a: NativeAnalysis, options: { top?: number } = {}): N
     const site = siteOf(a, s);
     let g = groups.get(site.key);
     if (!g) {
-      g = { site: site.label, module: site.module, before: { bytes: 0, count: 0 }, after: { bytes: 0, count: 0 }, delta: { bytes: 0, count: 0 }, stack: [], best: NO_STACK, weight: -Infinity };
+      g = {
+        site: site.label,
+        module: site.module,
+        before: { bytes: 0, count: 0 },
+        after: { bytes: 0, count: 0 },
+        delta: { bytes: 0, count: 0 },
+        stack: [],
+        best: NO_STACK,
+        weight: -Infinity,
+      };
       groups.set(site.key, g);
     }
     g.before.bytes += b1;

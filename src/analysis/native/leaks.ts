@@ -16,9 +16,10 @@ import type { NativeFrame } from './symbolize.js';
  *   until exit by design (stdio buffers, the dynamic loader's tables, libstdc++'s emergency
  *   pool, a language runtime's own heap) is counted apart and never called a leak.
  * - while running: sites whose outstanding bytes (or open descriptors) keep growing over
- *   the run after a warm-up, judged by the leak finder's growth judgement (trend, steadiness,
- *   persistence: a cache that fills and stops is not a leak). This is the only judgement for
- *   a program that was stopped rather than exited.
+ *   the run after a warm-up (the first 20 %), judged by the leak finder's growth judgement
+ *   (trend, steadiness, persistence: a cache that fills and stops is not a leak), and only
+ *   when they went up in at least half the steps of a run of a second or more. This is the
+ *   only judgement for a program that was stopped rather than exited.
  * Reachability is not checked (the process is gone): "never freed" is the fact, and the
  * evidence says so.
  */
@@ -36,6 +37,8 @@ export interface NativeLeakReport {
   threshold: number;
   /** Suspects at or above the threshold, most likely and biggest first. */
   leaks: Leak[];
+  /** Leaking paths beyond the first MAX_REPORTED, counted. */
+  moreLeaks: { paths: number; blocks: number; bytes: number; descriptors: number };
   /** Suspects below it (a few), so a near miss is visible. */
   suspects: Leak[];
   /** Kept by the C runtime or the language runtime until exit: not leaks. */
@@ -44,8 +47,16 @@ export interface NativeLeakReport {
   problems: string[];
 }
 
+/** Growth is judged only over at least this many points after warm-up, spanning this long. */
+const MIN_POINTS = 8;
+const MIN_SPAN_MS = 1000;
+
+/** Leaks reported in full; more are counted in `moreLeaks`. */
+const MAX_REPORTED = 50;
+
 // Functions of the C runtime that keep memory for the life of the process by design.
-const RUNTIME_KEEPS = /^(?:__GI_)?(_IO_file_doallocate|_dl_\w+|dl_open_worker\w*|_nl_\w+|__gconv\w*|setlocale|__tzfile_read|tzset\w*|__new_exitfn|__cxa_thread_atexit\w*|__nss_\w+|nss_\w+|__libc_early_init|__libc_setup_tls|allocate_stack|pthread_create\w*|\(anonymous namespace\)::pool::pool\(\)|__gnu_cxx::__freeres\(\)|__cxa_get_globals\w*|__cxa_allocate_exception)/;
+const RUNTIME_KEEPS =
+  /^(?:__GI_)?(_IO_file_doallocate|_dl_\w+|dl_open_worker\w*|_nl_\w+|__gconv\w*|setlocale|__tzfile_read|tzset\w*|__new_exitfn|__cxa_thread_atexit\w*|__nss_\w+|nss_\w+|__libc_early_init|__libc_setup_tls|allocate_stack|pthread_create\w*|\(anonymous namespace\)::pool::pool\(\)|__gnu_cxx::__freeres\(\)|__cxa_get_globals\w*|__cxa_allocate_exception)/;
 
 function keptByRuntime(frames: readonly NativeFrame[], site: NativeFrame | null): boolean {
   if (site === null) return true;
@@ -72,7 +83,14 @@ interface Group {
 }
 
 function plainFrame(f: NativeFrame): Frame & { module: string; address: string } {
-  return { functionName: f.functionName, file: f.file, line: f.line, column: f.column, module: f.module, address: `0x${f.address.toString(16)}` };
+  return {
+    functionName: f.functionName,
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    module: f.module,
+    address: `0x${f.address.toString(16)}`,
+  };
 }
 
 function bytesText(n: number): string {
@@ -103,12 +121,31 @@ export function findNativeLeaks(a: NativeAnalysis, options: NativeLeakOptions = 
   };
   const pathKey = (s: number): string => {
     const site = a.attribution(s).site;
-    const ids = a.frames(s).filter((f) => f === site || isOwnCode(f)).map(fid);
+    const ids = a
+      .frames(s)
+      .filter((f) => f === site || isOwnCode(f))
+      .map(fid);
     return ids.length > 0 ? ids.join(',') : `#${a.tableId(s)}`;
   };
   const group = (key: string): Group => {
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, stacks: [], liveBytes: 0, liveCount: 0, allocCount: 0, allocBytes: 0, freeCount: 0, fdLive: 0, fdOpened: 0, best: NO_STACK, bestWeight: -1 }));
+    if (!g)
+      groups.set(
+        key,
+        (g = {
+          key,
+          stacks: [],
+          liveBytes: 0,
+          liveCount: 0,
+          allocCount: 0,
+          allocBytes: 0,
+          freeCount: 0,
+          fdLive: 0,
+          fdOpened: 0,
+          best: NO_STACK,
+          bestWeight: -1,
+        }),
+      );
     return g;
   };
   for (let s = 0; s < r.stackCount; s++) {
@@ -141,21 +178,29 @@ export function findNativeLeaks(a: NativeAnalysis, options: NativeLeakOptions = 
   // The series after warm-up, in ms.
   const series = r.series;
   const from = series.length > 0 ? series[series.length - 1].us * warmup : 0;
-  const points: number[] = [];
-  series.forEach((pt, i) => {
-    if (pt.us >= from) points.push(i);
-  });
-  const canJudgeGrowth = r.seriesByStack !== null && points.length >= 4;
-  const x = points.map((i) => series[i].us / 1000);
+  const judged = series.filter((pt) => pt.us >= from);
+  const x = judged.map((pt) => pt.us / 1000);
+  // Growth is judged over a long enough run only: a program that lives for a fraction of a
+  // second allocates in bursts, and a burst is not a trend.
+  const span = x.length > 1 ? x[x.length - 1] - x[0] : 0;
+  const canJudgeGrowth = r.seriesByStack !== null && judged.length >= MIN_POINTS && span >= MIN_SPAN_MS;
+  const pointIds = judged.map((pt) => pt.id);
 
-  const all: Leak[] = [];
+  interface Candidate {
+    g: Group;
+    isFd: boolean;
+    probability: number;
+    reasons: string[];
+    y: Float64Array | null;
+    slope: number;
+    weight: number;
+  }
+  const candidates: Candidate[] = [];
   const runtime = { blocks: 0, bytes: 0, descriptors: 0, sites: 0 };
   for (const g of groups.values()) {
     const isFd = g.key.startsWith('fd');
-    const frames = a.frames(g.best);
-    const at = a.attribution(g.best);
     const live = isFd ? g.fdLive : g.liveCount;
-    if (exited && live > 0 && keptByRuntime(frames, at.site)) {
+    if (exited && live > 0 && keptByRuntime(a.frames(g.best), a.attribution(g.best).site)) {
       runtime.sites++;
       if (isFd) runtime.descriptors += g.fdLive;
       else {
@@ -174,60 +219,96 @@ export function findNativeLeaks(a: NativeAnalysis, options: NativeLeakOptions = 
           ? `${live} descriptor(s) opened here were still open when the program exited (${freed} others from here were closed)`
           : `${live} block(s), ${bytesText(g.liveBytes)}, allocated here were never freed before the program exited (${freed} others from here were freed)`,
       );
-      if (live === 1) reasons.push(isFd ? 'a single descriptor may be kept open for the program’s life' : 'a single block may be a global kept for the program’s life');
+      if (live === 1)
+        reasons.push(
+          isFd
+            ? 'a single descriptor may be kept open for the program’s life'
+            : 'a single block may be a global kept for the program’s life',
+        );
       reasons.push('whether anything still referenced them is not known');
     }
-    let perMinute: Leak['perMinute'] = null;
-    let shownSeries: Leak['series'];
+    let y: Float64Array | null = null;
+    let slope = 0;
     if (canJudgeGrowth) {
       const perStack = isFd ? r.fdSeriesByStack! : r.seriesByStack!;
-      const y = points.map((i) => g.stacks.reduce((sum, s) => sum + (perStack[i][s] ?? 0), 0));
+      y = new Float64Array(pointIds.length);
+      for (const s of g.stacks) perStack.addInto(s, pointIds, y);
       const avg = g.allocCount > 0 ? g.allocBytes / g.allocCount : 1;
-      const e = measureGrowth(x, y);
-      const minGrowth = isFd ? 3 : Math.max(64, 3 * avg);
-      const j = judgeGrowth(e, { minGrowth });
-      if (e.totalGrowth > 0) {
-        const perMs = e.slope;
-        perMinute = isFd ? { bytes: 0, count: perMs * 60_000 } : { bytes: perMs * 60_000, count: (perMs * 60_000) / avg };
-        shownSeries = isFd ? { x, bytes: x.map(() => 0), count: y } : { x, bytes: y, count: y.map((v) => v / avg) };
+      const e = measureGrowth(x, Array.from(y));
+      const j = judgeGrowth(e, { minGrowth: isFd ? 3 : Math.max(64, 3 * avg) });
+      slope = e.totalGrowth > 0 ? e.slope : 0;
+      // Growth that kept going: up in at least half the steps, not a few jumps.
+      const steady = e.steps > 0 && e.stepsUp / e.steps >= 0.5;
+      if (j.probability > 0 && steady) {
+        reasons.push(`while running: ${j.reasons.join('; ')}`);
+        if (j.probability > probability) probability = j.probability;
       }
-      if (j.probability > 0) reasons.push(`while running: ${j.reasons.join('; ')}`);
-      if (j.probability > probability) probability = j.probability;
+      if (slope === 0) y = null;
     }
     if (probability === 0) continue;
+    candidates.push({ g, isFd, probability, reasons, y, slope, weight: probability * (1 + g.liveBytes + g.fdLive) });
+  }
+  candidates.sort((u, v) => Number(v.probability >= threshold) - Number(u.probability >= threshold) || v.weight - u.weight);
+
+  // Full reports (stacks, evidence) for the first few; the rest are counted.
+  const toLeak = (c: Candidate): Leak => {
+    const { g, isFd } = c;
+    const at = a.attribution(g.best);
+    const avg = g.allocCount > 0 ? g.allocBytes / g.allocCount : 1;
+    const perMs = c.slope;
     const kind = isFd ? FD_KIND_NAMES[Number(g.key.split('\u0000')[1])] || 'descriptor' : null;
-    all.push({
+    return {
       kind: isFd ? 'handle' : 'native',
       site: at.site ? plainFrame(at.site) : null,
       userFrame: at.userFrame ? plainFrame(at.userFrame) : null,
       package: at.package,
       module: at.module,
       resource: kind ? `fd (${kind})` : null,
-      probability,
+      probability: c.probability,
       perIteration: null,
-      perMinute,
-      stack: frames.map(plainFrame),
-      evidence: `${reasons.join('; ')}. Attribution: ${at.evidence}.`,
-      ...(shownSeries ? { series: shownSeries } : {}),
+      perMinute: perMs > 0 ? (isFd ? { bytes: 0, count: perMs * 60_000 } : { bytes: perMs * 60_000, count: (perMs * 60_000) / avg }) : null,
+      stack: a.frames(g.best).map(plainFrame),
+      evidence: `${c.reasons.join('; ')}. Attribution: ${at.evidence}.`,
+      ...(c.y
+        ? {
+            series: isFd
+              ? { x, bytes: x.map(() => 0), count: Array.from(c.y) }
+              : { x, bytes: Array.from(c.y), count: Array.from(c.y, (v) => v / avg) },
+          }
+        : {}),
       outstanding: isFd ? { count: g.fdLive, bytes: 0 } : { count: g.liveCount, bytes: g.liveBytes },
-    });
+    };
+  };
+  const above = candidates.filter((c) => c.probability >= threshold);
+  const below = candidates.filter((c) => c.probability < threshold);
+  const more = { paths: 0, blocks: 0, bytes: 0, descriptors: 0 };
+  for (const c of above.slice(MAX_REPORTED)) {
+    more.paths++;
+    more.blocks += c.isFd ? 0 : c.g.liveCount;
+    more.bytes += c.isFd ? 0 : c.g.liveBytes;
+    more.descriptors += c.isFd ? c.g.fdLive : 0;
   }
-  const weight = (l: Leak) => l.probability * (1 + (l.outstanding?.bytes ?? 0) + (l.outstanding?.count ?? 0));
-  all.sort((u, v) => Number(v.probability >= threshold) - Number(u.probability >= threshold) || weight(v) - weight(u));
   const problems = [...a.problems];
   if (!exited) {
-    problems.push('the program did not exit normally (it was stopped, crashed or is still running): blocks live at the end are not leaks by themselves; only growth while running is judged');
+    problems.push(
+      'the program did not exit normally (it was stopped, crashed or is still running): blocks live at the end are not leaks by themselves; only growth while running is judged',
+    );
   }
-  if (!canJudgeGrowth) problems.push('the run was too short to judge growth while running (fewer than 4 measurements after warm-up)');
+  if (!canJudgeGrowth) {
+    problems.push(
+      `the run was too short to judge growth while running (it needs ${MIN_POINTS} measurements over ${MIN_SPAN_MS / 1000} s after warm-up)`,
+    );
+  }
   return {
     kind: 'native',
     process: { pid: a.entry.pid, image: a.entry.image, exe: r.exe, exited, durationMs: r.lastUs / 1000 },
     tracking: a.trackingNote(),
     threshold,
-    leaks: all.filter((l) => l.probability >= threshold),
-    suspects: all.filter((l) => l.probability < threshold).slice(0, 10),
+    leaks: above.slice(0, MAX_REPORTED).map(toLeak),
+    moreLeaks: more,
+    suspects: below.slice(0, 10).map(toLeak),
     runtimeAtExit: runtime,
-    judged: { atExit: exited, growth: canJudgeGrowth, seriesPoints: points.length },
+    judged: { atExit: exited, growth: canJudgeGrowth, seriesPoints: judged.length },
     problems,
   };
 }

@@ -58,7 +58,9 @@ export function pickProcess(entries: NativeProcessEntry[], manifest: CaptureMani
     const pid = Number(m[1]);
     const images = entries.filter((e) => e.pid === pid && (m[2] === undefined || e.image === Number(m[2])));
     if (images.length === 0) {
-      throw new InputError(`no native log for process ${wanted} in this capture (it has: ${entries.map((e) => `${e.pid}-${e.image}`).join(', ')})`);
+      throw new InputError(
+        `no native log for process ${wanted} in this capture (it has: ${entries.map((e) => `${e.pid}-${e.image}`).join(', ')})`,
+      );
     }
     return images[images.length - 1];
   }
@@ -93,7 +95,15 @@ export class NativeAnalysis {
   private tableIds: Uint32Array | null = null;
   private readonly lineTool: LineTool | 'auto';
 
-  private constructor(dir: string, manifest: CaptureManifest | null, problems: string[], processes: NativeProcessEntry[], entry: NativeProcessEntry, replay: NativeReplay, lineTool: LineTool | 'auto') {
+  private constructor(
+    dir: string,
+    manifest: CaptureManifest | null,
+    problems: string[],
+    processes: NativeProcessEntry[],
+    entry: NativeProcessEntry,
+    replay: NativeReplay,
+    lineTool: LineTool | 'auto',
+  ) {
     this.dir = dir;
     this.manifest = manifest;
     this.problems = problems;
@@ -107,14 +117,18 @@ export class NativeAnalysis {
     const reader = CaptureReader.open(dir);
     const processes = listNativeLogs(dir);
     if (processes.length === 0) {
-      throw new InputError(`${dir}: this capture has no native event logs (native/*.ltn): it was not made by 'leaktrace native', or the program was never tracked`);
+      throw new InputError(
+        `${dir}: this capture has no native event logs (native/*.ltn): it was not made by 'leaktrace native', or the program was never tracked`,
+      );
     }
     const entry = pickProcess(processes, reader.manifest, options.process);
     const log = NativeLog.open(entry.file);
     const replay = replayLog(log, options.replay);
     const problems = [...reader.problems.filter((p) => !p.includes('no end time')), ...replay.end.problems];
     if (replay.header.forked) {
-      problems.push(`process ${entry.pid} was forked from ${replay.header.ppid}: blocks it inherited from its parent are not in its log (frees of them are counted as frees of unknown blocks)`);
+      problems.push(
+        `process ${entry.pid} was forked from ${replay.header.ppid}: blocks it inherited from its parent are not in its log (frees of them are counted as frees of unknown blocks)`,
+      );
     }
     for (const n of replay.notes) problems.push(`tracker note: ${n}`);
     return new NativeAnalysis(dir, reader.manifest, problems, processes, entry, replay, options.lineTool ?? 'auto');

@@ -14,7 +14,8 @@ import type { NativeFrame } from './symbolize.js';
  * - The program's own code is any module outside the system library folders that is not a
  *   language runtime (node, python, ...), and JavaScript outside node_modules and Node.
  */
-const C_RUNTIME = /^(libc|libm|libdl|libpthread|librt|libresolv|libstdc\+\+|libgcc_s|libc\+\+|libc\+\+abi|libjemalloc|libtcmalloc(_minimal)?|libmimalloc|libleaktrace[^/]*|ld-linux[^/]*|ld)([.-].*)?\.so(\.[\d.]+)?$/;
+const C_RUNTIME =
+  /^(libc|libm|libdl|libpthread|librt|libresolv|libstdc\+\+|libgcc_s|libc\+\+|libc\+\+abi|libjemalloc|libtcmalloc(_minimal)?|libmimalloc|libleaktrace[^/]*|ld-linux[^/]*|ld)([.-].*)?\.so(\.[\d.]+)?$/;
 const SYSTEM_DIRS = ['/lib/', '/lib64/', '/lib32/', '/usr/lib/', '/usr/lib64/', '/usr/lib32/', '/usr/libexec/'];
 const RUNTIME_EXECUTABLES = /^(node|nodejs|deno|bun|python[\d.]*|ruby[\d.]*|perl[\d.]*|java|php[\d.]*|bash|sh|dash|zsh)$/;
 
@@ -90,7 +91,11 @@ export function attributeNative(frames: readonly NativeFrame[]): NativeAttributi
   else {
     evidence = `site is frame ${siteIndex + 1} of ${frames.length}`;
     if (siteIndex > 0) evidence += ` (${siteIndex} frame${siteIndex > 1 ? 's' : ''} of ${[...skipped].join(', ')} skipped)`;
-    evidence += site.module ? `; its code is in ${site.module}` : site.origin === 'js' ? '; it is JavaScript (named from the perf map)' : '; its code is in no file';
+    evidence += site.module
+      ? `; its code is in ${site.module}`
+      : site.origin === 'js'
+        ? '; it is JavaScript (named from the perf map)'
+        : '; its code is in no file';
     if (userFrame === null) evidence += '; no frame is in the program’s own code (all in system libraries or the runtime)';
     else if (userIndex !== siteIndex) evidence += `; the first frame in the program’s own code is frame ${userIndex + 1}`;
     if (pkg) evidence += `; the path lies in node_modules/${pkg}`;

@@ -1,6 +1,15 @@
-import { type AllocKind, NativeLog, type NativeLogEnd, type NativeLogHeader, NO_STACK, OP_FREE, OP_UNMAP } from '../../model/native/event-log.js';
+import {
+  type AllocKind,
+  NativeLog,
+  type NativeLogEnd,
+  type NativeLogHeader,
+  NO_STACK,
+  OP_FREE,
+  OP_UNMAP,
+} from '../../model/native/event-log.js';
 import { ModuleHistory, ModuleMap } from '../../model/native/module-map.js';
 import { BlockIndex } from './block-index.js';
+import { type StackSeries, StackSeriesRecorder } from './stack-series.js';
 
 /**
  * Replays one process's native event log from start to end, the way the allocator saw it,
@@ -60,6 +69,8 @@ export interface LiveFd {
 }
 
 export interface SeriesPoint {
+  /** The point's number (points dropped when the series is thinned keep theirs). */
+  id: number;
   us: number;
   liveBytes: number;
   liveBlocks: number;
@@ -122,9 +133,9 @@ export interface NativeReplay {
   fds: LiveFd[];
   series: SeriesPoint[];
   /** Per-stack live bytes at each series point, when asked for. */
-  seriesByStack: Float64Array[] | null;
+  seriesByStack: StackSeries | null;
   /** Per-stack open descriptors at each series point, when asked for. */
-  fdSeriesByStack: Float64Array[] | null;
+  fdSeriesByStack: StackSeries | null;
   marks: Mark[];
   watched: WatchedBlock[];
 }
@@ -237,29 +248,20 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
 
   // Series with a doubling interval, thinned to stay near SERIES_TARGET points.
   const series: SeriesPoint[] = [];
-  const seriesByStack: Float64Array[] | null = options.seriesByStack ? [] : null;
-  const fdSeriesByStack: Float64Array[] | null = options.seriesByStack ? [] : null;
+  const byStack = options.seriesByStack ? new StackSeriesRecorder() : null;
+  const fdByStack = options.seriesByStack ? new StackSeriesRecorder() : null;
   let interval = 10_000;
   let nextSample = 0;
+  let pointId = 0;
   const sample = (us: number): void => {
-    series.push({ us, liveBytes: totals.liveBytes, liveBlocks: totals.liveBlocks, fds: totals.fdsLive });
-    if (seriesByStack && fdSeriesByStack) {
-      seriesByStack.push(per.liveBytes.slice(0, stackCount));
-      fdSeriesByStack.push(per.fdLive.slice(0, stackCount));
-    }
+    const id = pointId++;
+    series.push({ id, us, liveBytes: totals.liveBytes, liveBlocks: totals.liveBlocks, fds: totals.fdsLive });
+    byStack?.record(id, per.liveBytes, stackCount);
+    fdByStack?.record(id, per.fdLive, stackCount);
     if (series.length >= SERIES_TARGET * 2) {
-      const keep = (_: unknown, i: number) => i % 2 === 0;
-      const thinned = series.filter(keep);
+      const thinned = series.filter((_, i) => i % 2 === 0);
       series.length = 0;
       series.push(...thinned);
-      if (seriesByStack && fdSeriesByStack) {
-        const a = seriesByStack.filter(keep);
-        const b = fdSeriesByStack.filter(keep);
-        seriesByStack.length = 0;
-        fdSeriesByStack.length = 0;
-        seriesByStack.push(...a);
-        fdSeriesByStack.push(...b);
-      }
       interval *= 2;
     }
     nextSample = us + interval;
@@ -538,8 +540,8 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
     blocks,
     fds: [...fds.values()].sort((a, b) => a.us - b.us || a.fd - b.fd),
     series,
-    seriesByStack,
-    fdSeriesByStack,
+    seriesByStack: byStack?.finish(stackCount) ?? null,
+    fdSeriesByStack: fdByStack?.finish(stackCount) ?? null,
     marks: marks as Mark[],
     watched,
   };

@@ -43,7 +43,11 @@ export function statNative(a: NativeAnalysis, by: NativeGrouping, options: { top
   const groups = new Map<string, NativeStatRow & { weight: number; bestStack: number }>();
   const add = (key: string, stack: number, count: number, bytes: number, allocations: number, temporary: number, weight: number): void => {
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { key, count: 0, bytes: 0, share: 0, allocations: 0, temporary: 0, stack: null, weight: -1, bestStack: NO_STACK }));
+    if (!g)
+      groups.set(
+        key,
+        (g = { key, count: 0, bytes: 0, share: 0, allocations: 0, temporary: 0, stack: null, weight: -1, bestStack: NO_STACK }),
+      );
     g.count += count;
     g.bytes += bytes;
     g.allocations += allocations;
@@ -81,8 +85,7 @@ export function statNative(a: NativeAnalysis, by: NativeGrouping, options: { top
     for (let s = 0; s < r.stackCount; s++) {
       if (p.allocCount[s] === 0) continue;
       if (by === 'temporary' && p.tempCount[s] === 0) continue;
-      const key =
-        by === 'module' ? siteOf(a, s).module : by === 'stack' ? `#${a.tableId(s)} ${siteOf(a, s).label}` : siteOf(a, s).label;
+      const key = by === 'module' ? siteOf(a, s).module : by === 'stack' ? `#${a.tableId(s)} ${siteOf(a, s).label}` : siteOf(a, s).label;
       const weight = by === 'temporary' ? p.tempCount[s] : p.liveBytes[s] + p.allocBytes[s] * 1e-9;
       add(key, s, p.liveCount[s], p.liveBytes[s], p.allocCount[s], p.tempCount[s], weight);
     }
@@ -90,13 +93,26 @@ export function statNative(a: NativeAnalysis, by: NativeGrouping, options: { top
 
   const rows = [...groups.values()];
   for (const g of rows) {
-    g.share = by === 'temporary' ? (g.allocations > 0 ? g.temporary / g.allocations : 0) : by === 'fd' ? (totalCount > 0 ? g.count / totalCount : 0) : totalBytes > 0 ? g.bytes / totalBytes : 0;
+    g.share =
+      by === 'temporary'
+        ? g.allocations > 0
+          ? g.temporary / g.allocations
+          : 0
+        : by === 'fd'
+          ? totalCount > 0
+            ? g.count / totalCount
+            : 0
+          : totalBytes > 0
+            ? g.bytes / totalBytes
+            : 0;
     if (g.bestStack !== NO_STACK && by !== 'size' && by !== 'module') g.stack = a.frames(g.bestStack).map(frameJson);
   }
   if (by === 'temporary') rows.sort((x, y) => y.temporary - x.temporary);
   else if (by === 'fd') rows.sort((x, y) => y.count - x.count);
   else rows.sort((x, y) => y.bytes - x.bytes || y.count - x.count || y.allocations - x.allocations);
-  const top = rows.slice(0, options.top ?? 25).map(({ key, count, bytes, share, allocations, temporary, stack }) => ({ key, count, bytes, share, allocations, temporary, stack }));
+  const top = rows
+    .slice(0, options.top ?? 25)
+    .map(({ key, count, bytes, share, allocations, temporary, stack }) => ({ key, count, bytes, share, allocations, temporary, stack }));
   return { kind: 'native', by, totalBytes, totalCount, groups: rows.length, rows: top, tracking: a.trackingNote(), problems: a.problems };
 }
 

@@ -34,7 +34,15 @@ export interface NativeSummary {
     stacks: number;
   };
   descriptors: { opened: number; closed: number; open: number };
-  byModule: { module: string; liveBytes: number; liveBlocks: number; share: number; allocations: number; allocatedBytes: number; openFds: number }[];
+  byModule: {
+    module: string;
+    liveBytes: number;
+    liveBlocks: number;
+    share: number;
+    allocations: number;
+    allocatedBytes: number;
+    openFds: number;
+  }[];
   problems: string[];
 }
 

@@ -56,7 +56,10 @@ export function writeSymbolCache(file: string, symbols: Map<number, NativeFrame[
   };
   const addresses: SymbolFile['addresses'] = [];
   for (const [address, frames] of symbols) {
-    addresses.push([address.toString(16), frames.map((f) => [f.functionName, f.file, f.line, f.column, idx(f.module), f.origin, f.inlined ? 1 : 0])]);
+    addresses.push([
+      address.toString(16),
+      frames.map((f) => [f.functionName, f.file, f.line, f.column, idx(f.module), f.origin, f.inlined ? 1 : 0]),
+    ]);
   }
   const doc: SymbolFile = { format: 'leaktrace-native-symbols', version: 1, modules, addresses };
   writeFileSync(`${file}.tmp`, JSON.stringify(doc));

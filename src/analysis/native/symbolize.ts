@@ -111,7 +111,9 @@ export function symbolizeAddresses(items: readonly AddressToSymbolize[], options
     const vaddr = info ? fileOffsetToVaddr(info, fileOffset) : null;
     const sym = vaddr !== null ? symbolsOf(mapping.path).lookup(vaddr) : null;
     const name = sym ? sym.name : `${basename(mapping.path)}+0x${fileOffset.toString(16)}`;
-    out.set(address, [{ functionName: name, file: mapping.path, line: 0, column: 0, address, module: mapping.path, origin: 'native', inlined: false }]);
+    out.set(address, [
+      { functionName: name, file: mapping.path, line: 0, column: 0, address, module: mapping.path, origin: 'native', inlined: false },
+    ]);
     if (sym && sym.name.startsWith('_Z')) elfNames.push({ address, module: mapping.path, name: sym.name });
     if (vaddr !== null && (options.lines === 'all' || wantsLines(mapping.path))) {
       let list = byModule.get(mapping.path);
@@ -132,7 +134,11 @@ export function symbolizeAddresses(items: readonly AddressToSymbolize[], options
 
   if (tool !== 'none') {
     for (const [module, list] of byModule) {
-      const lines = runLineTool(tool, module, list.map((x) => x.vaddr - 1));
+      const lines = runLineTool(
+        tool,
+        module,
+        list.map((x) => x.vaddr - 1),
+      );
       if (!lines) continue;
       list.forEach((x, i) => {
         const chain = lines[i];
@@ -177,7 +183,16 @@ function jitFrame(address: number, perfMap: PerfMap | null): NativeFrame {
       inlined: false,
     };
   }
-  return { functionName: `0x${address.toString(16)}`, file: '', line: 0, column: 0, address, module: '', origin: 'unknown', inlined: false };
+  return {
+    functionName: `0x${address.toString(16)}`,
+    file: '',
+    line: 0,
+    column: 0,
+    address,
+    module: '',
+    origin: 'unknown',
+    inlined: false,
+  };
 }
 
 /** One batch call of the line tool for one module; null when the tool failed. */
@@ -203,7 +218,12 @@ function runLineTool(tool: LineTool, module: string, vaddrs: number[]): LineInfo
     }
     return out.length === vaddrs.length ? out : null;
   }
-  const r = spawnSync('addr2line', ['-e', module, '-a', '-f', '-C', '-i'], { input, encoding: 'utf8', maxBuffer: 1 << 30, timeout: 300_000 });
+  const r = spawnSync('addr2line', ['-e', module, '-a', '-f', '-C', '-i'], {
+    input,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    timeout: 300_000,
+  });
   if (r.status !== 0) return null;
   const out: LineInfo[][] = [];
   const lines = r.stdout.split('\n');

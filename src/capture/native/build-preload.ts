@@ -19,7 +19,16 @@ const SOURCES = ['init.c', 'alloc.c', 'fds.c', 'unwind.c', 'stacks.c', 'log.c'];
 const HEADERS = ['lt.h'];
 // Frame pointers in our own code let the unwinder step out of the library without CFI;
 // hidden visibility keeps everything but the interposed symbols out of the target's way.
-export const CFLAGS = ['-O2', '-g', '-shared', '-fPIC', '-fno-omit-frame-pointer', '-mno-omit-leaf-frame-pointer', '-fvisibility=hidden', '-Wall'];
+export const CFLAGS = [
+  '-O2',
+  '-g',
+  '-shared',
+  '-fPIC',
+  '-fno-omit-frame-pointer',
+  '-mno-omit-leaf-frame-pointer',
+  '-fvisibility=hidden',
+  '-Wall',
+];
 const LIBS = ['-ldl', '-lpthread'];
 
 function compiler(): string {
@@ -49,7 +58,9 @@ export function ensurePreloadLibrary(): string {
   const cc = compiler();
   const version = spawnSync(cc, ['--version'], { encoding: 'utf8' });
   if (version.error || version.status !== 0) {
-    throw new CaptureError(`leaktrace native builds its tracker with a C compiler, and '${cc}' was not found: install one (Debian: apt-get install gcc)`);
+    throw new CaptureError(
+      `leaktrace native builds its tracker with a C compiler, and '${cc}' was not found: install one (Debian: apt-get install gcc)`,
+    );
   }
   const hash = createHash('sha256');
   for (const f of [...SOURCES, ...HEADERS]) hash.update(f).update(readFileSync(join(NATIVE_SOURCE_DIR, f)));

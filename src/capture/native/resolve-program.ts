@@ -48,12 +48,16 @@ function shebang(p: string): string | null {
 export function checkPreloadable(program: string, depth = 0): void {
   const st = statSync(program);
   if (st.mode & 0o6000) {
-    throw new InputError(`${program} runs set-user-ID or set-group-ID: the dynamic loader ignores LD_PRELOAD for it, so it cannot be tracked`);
+    throw new InputError(
+      `${program} runs set-user-ID or set-group-ID: the dynamic loader ignores LD_PRELOAD for it, so it cannot be tracked`,
+    );
   }
   const elf = readElfInfo(program);
   if (elf) {
     if (elf.interpreter === null && !elf.dynamic) {
-      throw new InputError(`${program} is statically linked: LD_PRELOAD cannot load the tracker into it, so its allocations cannot be tracked (rebuild it dynamically linked)`);
+      throw new InputError(
+        `${program} is statically linked: LD_PRELOAD cannot load the tracker into it, so its allocations cannot be tracked (rebuild it dynamically linked)`,
+      );
     }
     return;
   }

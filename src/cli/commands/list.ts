@@ -4,7 +4,8 @@ import { parseCount, parseSize } from '../parse-values.js';
 export const listCommand: CommandSpec = {
   name: 'list',
   summary: 'list the objects that match a filter, largest retained first (!heap -flt)',
-  usage: 'list <snapshot.heapsnapshot | native-capture> [--constructor C] [--type T] [--min-size N] [--size N] [--site S] [--module M] [--top N]',
+  usage:
+    'list <snapshot.heapsnapshot | native-capture> [--constructor C] [--type T] [--min-size N] [--size N] [--site S] [--module M] [--top N]',
   options: {
     // `constructor` is every object's inherited key, so this one entry is added by name below.
     type: { type: 'string', valueName: 'T', description: 'node type: object, string, array, closure, native, code, ...' },

@@ -6,14 +6,19 @@ const GROUPINGS = ['type', 'constructor', 'size', 'site', 'package'] as const;
 export const statCommand: CommandSpec = {
   name: 'stat',
   summary: 'heap statistics grouped by type, constructor, size, allocation site or package (!heap -stat -grp)',
-  usage: 'stat <snapshot.heapsnapshot> [--by type|constructor|size|site|package] | stat <native-capture> [--by site|size|module|stack|temporary|fd] [--top N]',
+  usage:
+    'stat <snapshot.heapsnapshot> [--by type|constructor|size|site|package] | stat <native-capture> [--by site|size|module|stack|temporary|fd] [--top N]',
   details: [
     'site and package need allocation stacks: a snapshot taken with node --track-heap-objects or leaktrace run --exact.',
     'A native capture (leaktrace native) groups the blocks live at the end by site (default), size, module or whole stack;',
     '--by temporary ranks sites by allocations freed at once, --by fd groups the descriptors still open.',
   ].join('\n'),
   options: {
-    by: { type: 'string', valueName: GROUPINGS.join('|'), description: 'what to group by (default: constructor; site for a native capture)' },
+    by: {
+      type: 'string',
+      valueName: GROUPINGS.join('|'),
+      description: 'what to group by (default: constructor; site for a native capture)',
+    },
     top: { type: 'string', valueName: 'N', description: 'groups to show', default: '25' },
     process: { type: 'string', valueName: 'PID[-N]', description: 'native capture: which process (default: the one leaktrace started)' },
   },

@@ -143,7 +143,8 @@ export class NativeLog {
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, 64);
     const version = view.getUint32(8, true);
-    if (version > NATIVE_LOG_VERSION) throw new InputError(`${file}: native log version ${version} is newer than this leaktrace understands`);
+    if (version > NATIVE_LOG_VERSION)
+      throw new InputError(`${file}: native log version ${version} is newer than this leaktrace understands`);
     this.header = {
       version,
       pid: view.getUint32(16, true),
@@ -353,7 +354,11 @@ export class NativeLog {
       );
     }
     const dataEnd = cutOff || p > n ? recordStart : Math.min(p, n);
-    if (!cutOff && declared >= 64 && declared < b.length && b[declared] !== 0 && problems.length === 0) {
+    if (!cutOff && declared > b.length) {
+      problems.push(
+        `${this.file}: the file is cut off at byte ${b.length} (the tracker had written ${declared} bytes); ${records.toLocaleString('en-US')} records before the cut were read`,
+      );
+    } else if (!cutOff && declared >= 64 && declared < b.length && b[declared] !== 0 && problems.length === 0) {
       problems.push(
         `${this.file}: the process was stopped while writing a record at byte ${declared}; ${records.toLocaleString('en-US')} whole records before it were read`,
       );

@@ -27,7 +27,12 @@ export class ModuleMap {
     for (const line of text.split('\n')) {
       const m = /^([0-9a-f]+)-([0-9a-f]+)\s+(\S+)\s+([0-9a-f]+)\s+\S+\s+\d+\s*(.*)$/.exec(line);
       if (!m || !m[3].includes('x') || m[5] === '') continue;
-      out.push({ start: parseInt(m[1], 16), end: parseInt(m[2], 16), fileOffset: parseInt(m[4], 16), path: m[5].replace(/ \(deleted\)$/, '') });
+      out.push({
+        start: parseInt(m[1], 16),
+        end: parseInt(m[2], 16),
+        fileOffset: parseInt(m[4], 16),
+        path: m[5].replace(/ \(deleted\)$/, ''),
+      });
     }
     return new ModuleMap(out);
   }
