@@ -32,8 +32,8 @@ export class BlockIndex {
     }
   }
 
-  /** Sets addr → value (a non-negative int32), replacing any old value. */
-  set(addr: number, value: number): void {
+  /** Sets addr → value (a non-negative int32); returns the value it replaced, or -1. */
+  set(addr: number, value: number): number {
     if ((this.count + 1) * 2 > this.values.length) this.grow();
     let i = this.slot(addr);
     for (;;) {
@@ -41,13 +41,14 @@ export class BlockIndex {
       if (v < 0) break;
       if (this.keys[i] === addr) {
         this.values[i] = value;
-        return;
+        return v;
       }
       i = (i + 1) & this.mask;
     }
     this.keys[i] = addr;
     this.values[i] = value;
     this.count++;
+    return -1;
   }
 
   /** Removes addr; returns its value or -1. */

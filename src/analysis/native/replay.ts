@@ -286,16 +286,15 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
 
   const addBlock = (kind: AllocKind, stack: number, addr: number, size: number): void => {
     const s = stack === NO_STACK ? -1 : stack;
-    const old = index.get(addr);
-    if (old >= 0) removeRow(old, addr); // a free we never saw (raw syscall, or another allocator)
     const r = newRow();
+    const old = index.set(addr, r);
+    if (old >= 0) releaseRow(old); // a free we never saw (raw syscall, or another allocator)
     bAddr[r] = addr;
     bSize[r] = size;
     bStack[r] = stack;
     bKind[r] = kind;
     bUs[r] = now;
     bSeq[r] = seq;
-    index.set(addr, r);
     if (kind === 5) {
       mmapRows.add(r);
       totals.mmapLiveBytes += size;
@@ -309,7 +308,7 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
       totals.peakUs = now;
     }
     if (s >= 0) {
-      ensureStack(s);
+      if (s >= cap) ensureStack(s);
       per.allocCount[s]++;
       per.allocBytes[s] += size;
       per.liveCount[s]++;
@@ -326,6 +325,11 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
 
   const removeRow = (r: number, addr: number): void => {
     index.delete(addr);
+    releaseRow(r);
+  };
+
+  /** Accounts for a block that is gone (its index entry already removed or replaced). */
+  const releaseRow = (r: number): void => {
     const size = bSize[r];
     const s = bStack[r];
     totals.liveBlocks--;
@@ -348,7 +352,7 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
   };
 
   const freeAddr = (addr: number): void => {
-    const r = index.get(addr);
+    const r = index.delete(addr);
     if (r < 0) {
       totals.unknownFrees++;
       return;
@@ -359,7 +363,7 @@ export function replayLog(log: NativeLog, options: ReplayOptions = {}): NativeRe
       if (bStack[r] !== NO_STACK) per.tempCount[bStack[r]]++;
       lastAlloc = -1;
     }
-    removeRow(r, addr);
+    releaseRow(r);
   };
 
   // munmap may cover several tracked mappings, or part of one.
