@@ -5,6 +5,23 @@
  */
 
 export { type Attribution, attribute, isRuntimeFrame, packageFromPath } from './analysis/attribution.js';
+export { groupHandles, type HandleGroup } from './analysis/handles/group.js';
+export { type FilteredGroup, filterNoise } from './analysis/handles/noise.js';
+export { buildHandleReport, type HandleReport } from './analysis/handles/report.js';
+export type {
+  AgentApi,
+  AgentFrame,
+  AgentInfo,
+  AgentOptions,
+  HandleDiff,
+  HandleRecordLine,
+  HandleSnapshotInfo,
+  OutstandingHandle,
+  OutstandingOptions,
+  StackOrigin,
+} from './capture/agent/agent-types.js';
+export { AGENT_ENV, AGENT_PATH, agentEnvironment, getAgent, installAgent, remoteInstallExpression } from './capture/agent/install.js';
+export { type HandleDiffReport, type HandleTracer, type TraceHandlesOptions, traceHandles } from './capture/handles/trace-handles.js';
 export type { Leak, LeakKind, LeakReport } from './analysis/leak-report.js';
 export type { CaptureEvent, CaptureManifest, MemorySample } from './capture-folder/layout.js';
 export { CaptureReader } from './capture-folder/reader.js';
