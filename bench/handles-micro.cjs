@@ -3,6 +3,8 @@
 //   promises: ms for 200,000 awaits of async functions (promise hooks' cost);
 //   timers:   ms for 100,000 setTimeout+clearTimeout (a stack per timer);
 //   outstanding: ms for one agent.outstanding() with 5,000 open handles (agent only).
+const { performance } = require('node:perf_hooks');
+
 const N_PROMISES = 200_000;
 const N_TIMERS = 100_000;
 
