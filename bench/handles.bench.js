@@ -92,7 +92,9 @@ for (const v of variants) {
 }
 const ours = median(rps['leaktrace handles']);
 const why = median(rps['why-is-node-running']);
-console.log(`leaktrace handles / plain: ${(ours / plainRps).toFixed(3)} (target >= 0.90); leaktrace / why-is-node-running: ${(ours / why).toFixed(2)}x`);
+console.log(
+  `leaktrace handles / plain: ${(ours / plainRps).toFixed(3)} (target >= 0.90); leaktrace / why-is-node-running: ${(ours / why).toFixed(2)}x`,
+);
 
 console.log('');
 console.log('micro: 200k awaits, 100k setTimeout+clearTimeout, outstanding() with 5,000 open handles (median of 3)');
