@@ -14,3 +14,6 @@ export type { Frame } from './model/frame.js';
 export { formatFrame } from './model/frame.js';
 export { StackTable } from './model/stack-table.js';
 export { LEAKTRACE_VERSION } from './version.js';
+export type { ReportData } from './report/html/report-data.js';
+export { type ReportInput, resolveReportInput } from './report/html/report-input.js';
+export { buildReportData, type HtmlReportOptions, type HtmlReportResult, writeHtmlReport } from './report/html/write-html-report.js';

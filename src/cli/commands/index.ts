@@ -2,9 +2,10 @@ import type { CommandSpec } from '../command.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
 import { listCommand } from './list.js';
+import { reportCommand } from './report.js';
 import { showCommand } from './show.js';
 import { statCommand } from './stat.js';
 import { summaryCommand } from './summary.js';
 
 /** Every command, in the order `leaktrace --help` lists them. */
-export const commands: CommandSpec[] = [checkCommand, summaryCommand, statCommand, listCommand, showCommand, diffCommand];
+export const commands: CommandSpec[] = [checkCommand, summaryCommand, statCommand, listCommand, showCommand, diffCommand, reportCommand];
