@@ -80,7 +80,7 @@ test('a program that closes what it opens has nothing outstanding (noise is coun
   const { json, code } = await runWithAgent(fixture('handles', 'clean.js'), [], { agent: { control: true } });
   assert.equal(code, 0, 'exits by itself: the agent, its control socket included, keeps nothing alive');
   const clean = fixture('handles', 'clean.js');
-  const report = buildHandleReport(json.handles, (_pid, id) => json.stacks[id] ?? []);
+  const report = buildHandleReport(json.handles, (_h, id) => json.stacks[id] ?? []);
   const fromProgram = report.groups.filter((g) => g.stack.some((f) => f.file === clean));
   assert.deepEqual(
     fromProgram.map((g) => `${g.type} ${g.site?.functionName}:${g.site?.line}`),

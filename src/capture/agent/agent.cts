@@ -437,9 +437,9 @@ class HandleAgent implements AgentApi {
     this.hook.enable();
     this.wrapListen();
     if (this.options.fds) this.wrapFs();
-    if (this.options.captureDir) this.openCapture(this.options.captureDir);
     if (this.options.workers) this.openChannel();
-    if (this.options.control && workerThreads.isMainThread) this.openControl();
+    if (this.options.control && workerThreads.isMainThread) this.openControl(); // before the capture: the agent line names the socket
+    if (this.options.captureDir) this.openCapture(this.options.captureDir);
     process.on('exit', this.onExit);
   }
 
@@ -983,7 +983,7 @@ class HandleAgent implements AgentApi {
   private exitRecord(): void {
     try {
       this.withOwn(() => {
-        const handles = this.outstanding({ threads: false, libuv: true });
+        const handles = this.outstanding({ threads: true, libuv: true });
         this.writeRecords();
         this.appendLine({ kind: 'exit', t: Date.now(), exitCode: process.exitCode ?? null, handles });
         if (!workerThreads.isMainThread && this.channel) {
