@@ -6,6 +6,8 @@ import { formatPath } from '../analysis/snapshot/leak-candidates.js';
 export interface SuspectPaths {
   /** Live objects the allocation tracker attributes to the suspect. */
   matched: number;
+  /** ArrayBuffer contents (outside the V8 heap) owned by those objects. */
+  externalBytes: number;
   /** Distinct holder paths, most shared first: root first, with how many objects share each. */
   paths: { path: string[]; objects: number }[];
 }
@@ -45,6 +47,15 @@ export function suspectPaths(
     if (!list) members.set(key, (list = []));
     list.push(o);
   }
+  // Backing stores carry no stack of their own: credit them to their owning ArrayBuffer.
+  const ownedExternal = new Map<number, number>();
+  if (s.nodeType.native >= 0) {
+    for (let o = 1; o < s.nodeCount; o++) {
+      if (s.typeOf(o) !== s.nodeType.native || !reachable[o]) continue;
+      const owner = a.backingStoreOwner(o);
+      if (owner >= 0) ownedExternal.set(owner, (ownedExternal.get(owner) ?? 0) + s.selfSize(o));
+    }
+  }
   const idom = a.dominators.idom;
   for (const [key, all] of members) {
     // Only the tops of leaked structures: an object held inside another object of the same
@@ -57,16 +68,24 @@ export function suspectPaths(
     for (const o of list.slice(0, 2000)) {
       const path = formatPath(a, o);
       if (path.length === 0) continue;
+      // Object ids, element indexes and numbered internal slots differ from one object to the next.
       const shape = path
         .slice(1)
-        .map((step) => step.replace(/ @\d+/g, '').replace(/^\[\d+\]/, '[]'))
+        .map((step) =>
+          step
+            .replace(/ @\d+/g, '')
+            .replace(/\[\d+\]/g, '[]')
+            .replace(/^\((\w+)\) \d+ →/, '($1) # →'),
+        )
         .join(' ');
       const entry = byShape.get(shape);
       if (entry) entry.objects++;
       else byShape.set(shape, { path, objects: 1 });
     }
     const paths = [...byShape.values()].sort((x, y) => y.objects - x.objects).slice(0, maxPaths);
-    out.set(key, { matched: all.length, paths });
+    let externalBytes = 0;
+    for (const o of all) externalBytes += ownedExternal.get(o) ?? 0;
+    out.set(key, { matched: all.length, externalBytes, paths });
   }
   return out;
 }

@@ -19,7 +19,8 @@ export async function runCheck(
 ): Promise<number> {
   const file = resolve(modulePath);
   if (!existsSync(file)) throw new InputError(`${modulePath}: no such file`);
-  const execArgv = ['--no-turbo-inlining', ...typeScriptLoader(file)];
+  // Ignition and Sparkplug only: see check-leaks.ts for why the optimizing tiers are off.
+  const execArgv = ['--max-opt=1', ...typeScriptLoader(file)];
   const bar = ctx.out.progress('check');
   const report = await new Promise<CheckReport & { module: string }>((done, fail) => {
     const child = fork(HARNESS, [], {

@@ -1,11 +1,25 @@
 import type { CommandSpec } from '../command.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
+import { fdsCommand } from './fds.js';
+import { handlesCommand } from './handles.js';
 import { listCommand } from './list.js';
 import { nativeCommand } from './native.js';
+import { reportCommand } from './report.js';
 import { showCommand } from './show.js';
 import { statCommand } from './stat.js';
 import { summaryCommand } from './summary.js';
 
 /** Every command, in the order `leaktrace --help` lists them. */
-export const commands: CommandSpec[] = [checkCommand, summaryCommand, statCommand, listCommand, showCommand, diffCommand, nativeCommand];
+export const commands: CommandSpec[] = [
+  checkCommand,
+  summaryCommand,
+  statCommand,
+  listCommand,
+  showCommand,
+  diffCommand,
+  handlesCommand,
+  fdsCommand,
+  nativeCommand,
+  reportCommand,
+];

@@ -1,0 +1,25 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { check } from '../helpers/check.js';
+
+// Programs that grow and stop, or never grow: the leak finder must stay quiet.
+for (const file of [
+  'clean/bounded-lru.cjs',
+  'clean/lazy-init.cjs',
+  'clean/pool.cjs',
+  'clean/garbage-only.cjs',
+  'clean/closed-handles.cjs',
+  'clean/finite-memo.cjs',
+  'clean/slow-cache.cjs',
+  'clean/rolling-window.cjs',
+]) {
+  test(`check stays quiet on ${file}`, async () => {
+    const { code, report } = await check(file);
+    assert.deepEqual(
+      report.leaks.map((l) => `${l.site?.functionName} p=${l.probability}: ${l.evidence}`),
+      [],
+    );
+    assert.equal(code, 0);
+    assert.ok(report.iterations >= 80, `${report.iterations} runs`);
+  });
+}

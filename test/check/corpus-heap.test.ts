@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { check, findLeak } from '../helpers/check.js';
+
+const cases: {
+  file: string;
+  site: string;
+  line: number;
+  user?: string;
+  userLine?: number;
+  pkg?: string | null;
+  kind?: string;
+  minPerRun?: number;
+}[] = [
+  { file: 'leaks/unbounded-map.cjs', site: 'openSession', line: 5 },
+  { file: 'leaks/package-registry.cjs', site: 'register', line: 4, user: 'handleRequest', userLine: 4, pkg: 'leaky-registry' },
+  { file: 'leaks/event-listeners.cjs', site: 'subscribe', line: 6 },
+  { file: 'leaks/buffers.cjs', site: 'readChunk', line: 4, kind: 'external', minPerRun: 16 * 1024 },
+  { file: 'leaks/pending-promises.cjs', site: 'request', line: 5 },
+  { file: 'leaks/string-growth.cjs', site: 'appendLog', line: 5 },
+  { file: 'leaks/buried-in-garbage.cjs', site: 'processBatch', line: 5 },
+  { file: 'leaks/closures.mjs', site: 'onRequest', line: 3 },
+];
+
+for (const c of cases) {
+  test(`check finds the leak in ${c.file} at ${c.site}`, async () => {
+    const { code, report } = await check(c.file);
+    assert.equal(code, 1);
+    const leak = findLeak(report, c.site, c.user);
+    const context = `\n${JSON.stringify({ ...leak, stack: leak.stack.slice(0, 3) }, null, 1)}`;
+    assert.equal(leak.site!.line, c.line, `site line${context}`);
+    assert.ok(leak.site!.file.endsWith(c.pkg ? 'leaky-registry/index.js' : c.file.split('/')[1]), leak.site!.file);
+    assert.equal(leak.package, c.pkg ?? null);
+    assert.equal(leak.userFrame?.functionName, c.user ?? c.site);
+    assert.equal(leak.userFrame?.line, c.userLine ?? c.line);
+    assert.equal(leak.kind, c.kind ?? 'heap');
+    assert.ok(leak.probability >= 0.9, `probability ${leak.probability}${context}`);
+    assert.ok(leak.perIteration && leak.perIteration.count > 0.05, `per iteration${context}`);
+    if (c.minPerRun) assert.ok(leak.perIteration!.bytes >= c.minPerRun * 0.9, `${leak.perIteration!.bytes} bytes per run`);
+    assert.ok(leak.series && leak.series.count.length >= 8, 'the series is in the report');
+    assert.match(leak.evidence, /Mann–Kendall/);
+    const at = leak.stack.findIndex((f) => f.functionName === c.site);
+    assert.ok(at >= 0, 'the site is on the stack');
+    assert.ok(
+      leak.stack.slice(0, at).every((f) => f.file === '' || f.file.startsWith('node:')),
+      'only runtime frames above the site',
+    );
+    assert.ok(
+      leak.stack.every((f) => !f.file.includes('/dist/src/')),
+      'leaktrace frames are not shown',
+    );
+  });
+}
+
+test('the buried leak is measured at its real rate: one object every 10 runs', async () => {
+  const { report } = await check('leaks/buried-in-garbage.cjs');
+  const leak = findLeak(report, 'processBatch');
+  assert.ok(Math.abs(leak.perIteration!.count - 0.1) < 0.03, `${leak.perIteration!.count} objects per run`);
+});
+
+test('holders: a leak names what keeps its objects alive', async () => {
+  const { report } = await check('leaks/unbounded-map.cjs');
+  const leak = findLeak(report, 'openSession');
+  assert.ok(leak.retainerPaths && leak.retainerPaths.length > 0, leak.evidence);
+  assert.ok(
+    leak.retainerPaths.some((p) => p.some((step) => step.includes('sessions'))),
+    `a path goes through the \`sessions\` Map: ${JSON.stringify(leak.retainerPaths)}`,
+  );
+});

@@ -1,0 +1,211 @@
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { buildHandleReport } from '../../src/analysis/handles/report.js';
+import { remoteInstallExpression } from '../../src/capture/agent/install.js';
+import { fixture, runProcess } from '../helpers/run-cli.js';
+import { agentEnvironment } from '../../src/capture/agent/install.js';
+import { frameIn, markerLine, runWithAgent } from '../helpers/handles.js';
+
+const LEAKY = fixture('handles', 'leaky.js');
+
+// Each leak: the type the agent must report, the function and the line that opened it.
+const EXPECTED: { kind: string; type: string; fn: string }[] = [
+  { kind: 'server', type: 'TCPSERVERWRAP', fn: 'startServer' },
+  { kind: 'socket', type: 'TCPWRAP', fn: 'leakSocket' },
+  { kind: 'timer', type: 'Timeout', fn: 'leakTimer' },
+  { kind: 'interval', type: 'Timeout', fn: 'leakInterval' },
+  { kind: 'child', type: 'PROCESSWRAP', fn: 'leakChild' },
+  { kind: 'watch', type: 'FSEVENTWRAP', fn: 'leakWatcher' },
+  { kind: 'fd', type: 'fd', fn: 'leakFd' },
+  { kind: 'zlib', type: 'ZLIB', fn: 'leakGzip' },
+  { kind: 'await', type: 'Timeout', fn: 'leakAfterAwait' },
+  { kind: 'filehandle', type: 'FILEHANDLE', fn: 'leakFileHandle' },
+];
+
+test('every leaked handle is reported with its type, function and line', async () => {
+  const { json } = await runWithAgent(LEAKY, ['all', 'report']);
+  for (const e of EXPECTED) {
+    const line = markerLine(LEAKY, e.kind);
+    const match = json.handles.find((h) => {
+      const f = frameIn(json.stacks[h.stackId], LEAKY);
+      return h.type === e.type && f?.line === line;
+    });
+    assert.ok(
+      match,
+      `${e.kind}: no ${e.type} opened at line ${line}; got ${json.handles.map((h) => `${h.type}@${frameIn(json.stacks[h.stackId], LEAKY)?.line}`).join(' ')}`,
+    );
+    const frame = frameIn(json.stacks[match.stackId], LEAKY)!;
+    assert.equal(frame.functionName, e.fn, e.kind);
+    assert.ok(frame.column > 0, 'columns are 1-based');
+    assert.equal(match.alive, true);
+    assert.equal(match.threadId, 0);
+  }
+  const socket = json.handles.find((h) => h.type === 'TCPWRAP' && h.origin === 'created')!;
+  assert.equal(socket.refed, true);
+  assert.ok(socket.fd !== null && socket.fd > 2);
+  assert.match(socket.detail ?? '', /127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+/);
+  assert.deepEqual(socket.libuv, { type: 'tcp', active: true, referenced: true });
+  // The server's accepted end has no JavaScript on its own stack: the server's is used, and said so.
+  const accepted = json.handles.find((h) => h.type === 'TCPWRAP' && h.origin === 'trigger');
+  assert.ok(accepted, 'accepted socket reported');
+  assert.equal(frameIn(json.stacks[accepted.stackId], LEAKY)?.line, markerLine(LEAKY, 'server'));
+  assert.match(accepted.originNote ?? '', /TCPSERVERWRAP/);
+  // listen() creates the server handle a tick later: the stack of the listen() call is used.
+  const server = json.handles.find((h) => h.type === 'TCPSERVERWRAP')!;
+  assert.equal(server.origin, 'call');
+  const fd = json.handles.find((h) => h.type === 'fd')!;
+  assert.equal(fd.detail, LEAKY);
+  assert.equal(fd.refed, false, 'a raw descriptor does not keep the loop alive');
+  const fh = json.handles.find((h) => h.type === 'FILEHANDLE')!;
+  assert.equal(fh.origin, 'call', 'a FileHandle is built after the open completes: the open call is its stack');
+});
+
+test('unref and keep-alive are reported as separate facts', async () => {
+  const { json } = await runWithAgent(LEAKY, ['interval,child,unref', 'report']);
+  const unref = json.handles.find(
+    (h) => h.type === 'Timeout' && frameIn(json.stacks[h.stackId], LEAKY)?.line === markerLine(LEAKY, 'unref'),
+  );
+  assert.ok(unref, "an unref'd interval is open and reported");
+  assert.equal(unref.refed, false);
+  assert.equal(unref.keepsAlive, false, 'but it does not keep the process alive');
+  const interval = json.handles.find(
+    (h) => h.type === 'Timeout' && frameIn(json.stacks[h.stackId], LEAKY)?.line === markerLine(LEAKY, 'interval'),
+  )!;
+  assert.equal(interval.refed, true);
+  assert.equal(interval.keepsAlive, true);
+  assert.match(interval.detail ?? '', /setInterval 60000 ms/);
+  const child = json.handles.find((h) => h.type === 'PROCESSWRAP')!;
+  assert.equal(child.keepsAlive, true);
+  assert.match(child.detail ?? '', /^pid \d+/);
+});
+
+test('a program that closes what it opens has nothing outstanding (noise is counted, not shown)', async () => {
+  const { json, code } = await runWithAgent(fixture('handles', 'clean.js'), [], { agent: { control: true } });
+  assert.equal(code, 0, 'exits by itself: the agent, its control socket included, keeps nothing alive');
+  const clean = fixture('handles', 'clean.js');
+  const report = buildHandleReport(json.handles, (_h, id) => json.stacks[id] ?? []);
+  const fromProgram = report.groups.filter((g) => g.stack.some((f) => f.file === clean));
+  assert.deepEqual(
+    fromProgram.map((g) => `${g.type} ${g.site?.functionName}:${g.site?.line}`),
+    [],
+    'nothing of the program is outstanding',
+  );
+  // The default DNS resolver (made when listen() loads node:dns) is recognised as noise.
+  assert.ok(
+    report.filtered.some((f) => f.types.includes('DNSCHANNEL')),
+    JSON.stringify(report.filtered),
+  );
+});
+
+test('stack ids stay unique past 65,536 distinct stacks', async () => {
+  const env = agentEnvironment({ control: false });
+  const r = await runProcess(process.execPath, [fixture('handles', 'many-stacks.js'), '70000'], { env, timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as {
+    count: number;
+    distinct: number;
+    maxId: number;
+    minId: number;
+    sampled: { i: number; stackId: number; functionName: string; file: string }[];
+  };
+  assert.equal(s.count, 70000);
+  assert.equal(s.distinct, 70000, 'one id per distinct stack, none reused');
+  assert.ok(s.maxId > 65536, String(s.maxId));
+  assert.ok(s.minId >= 1);
+  for (const x of s.sampled) {
+    assert.equal(x.functionName, `open_${x.i}`, `stack ${x.stackId} names the function that opened timer ${x.i}`);
+    assert.equal(x.file, `/gen/timer-${x.i}.js`);
+  }
+});
+
+test('the agent installs into a running process through Runtime.evaluate', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrace-remote-'));
+  try {
+    const exprFile = join(dir, 'expr.js');
+    writeFileSync(exprFile, remoteInstallExpression({}));
+    const file = fixture('handles', 'remote-install.mjs');
+    const r = await runProcess(process.execPath, [file, exprFile], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      info: { pid: number; fromProcessStart: boolean; apiVersion: number };
+      exception: unknown;
+      handles: { stackId: number; type: string }[];
+      stacks: Record<number, { functionName: string; file: string; line: number }[]>;
+    };
+    assert.equal(out.exception, null);
+    assert.equal(out.info.apiVersion, 1);
+    assert.equal(out.info.fromProcessStart, false, 'an attached agent says tracking began late');
+    const h = out.handles.find((x) => out.stacks[x.stackId]?.some((f) => f.functionName === 'leakAfterAttach'));
+    assert.ok(h, JSON.stringify(out));
+    const f = out.stacks[h.stackId].find((x) => x.functionName === 'leakAfterAttach')!;
+    assert.ok(f.file.endsWith('remote-install.mjs'));
+    assert.equal(f.line, markerLine(file, 'remote'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('worker threads are traced and say which thread opened what', async () => {
+  const file = fixture('handles', 'worker-leak.js');
+  const { json } = (await runWithAgent(file)) as unknown as {
+    json: { answered: number; workerThreadId: number } & Awaited<ReturnType<typeof runWithAgent>>['json'];
+  };
+  assert.equal(json.answered, 1);
+  const h = json.handles.find((x) => x.type === 'Timeout' && frameIn(json.stacks[x.stackId], file)?.functionName === 'leakInWorker');
+  assert.ok(h, JSON.stringify(json.handles.map((x) => [x.type, x.threadId])));
+  assert.equal(h.threadId, json.workerThreadId);
+  assert.equal(frameIn(json.stacks[h.stackId], file)?.line, markerLine(file, 'worker'));
+  const w = json.handles.find((x) => x.type === 'WORKER');
+  assert.ok(w, 'the Worker itself is a handle of the main thread');
+  assert.equal(w.threadId, 0);
+});
+
+test('records reach the capture folder as the program runs, and survive SIGKILL', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'leaktrace-capture-'));
+  try {
+    const env = agentEnvironment({ control: false, captureDir: dir, flushIntervalMs: 100 });
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [LEAKY, 'interval,fd', 'stay'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const lines = readFileSync(join(dir, 'handles.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { kind: string; type?: string; stackId?: number; id?: number; frames?: { functionName: string }[] });
+    assert.equal(lines[0].kind, 'agent');
+    const opens = lines.filter((l) => l.kind === 'open');
+    const fd = opens.find((l) => l.type === 'fd');
+    assert.ok(fd, 'the leaked descriptor was written before the kill');
+    const stack = lines.find((l) => l.kind === 'stack' && l.id === fd.stackId);
+    assert.ok(stack?.frames?.some((f) => f.functionName === 'leakFd'));
+    assert.ok(opens.some((l) => l.type === 'Timeout'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('traceHandles(): snapshot, operation, diff — quiet for a clean operation, grouped stacks for a leak', async () => {
+  const file = fixture('handles', 'trace-api.mjs');
+  const index = new URL('../../src/index.js', import.meta.url).pathname;
+  const r = await runProcess(process.execPath, [file, index], { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const { afterClean, afterLeak } = JSON.parse(r.stdout) as {
+    afterClean: { groups: unknown[]; closed: number; stillOpen: number };
+    afterLeak: {
+      groups: { type: string; count: number; keepingAlive: number; userFrame: { functionName: string; line: number } | null }[];
+    };
+  };
+  assert.deepEqual(afterClean.groups, [], JSON.stringify(afterClean));
+  assert.equal(afterLeak.groups.length, 1, JSON.stringify(afterLeak.groups));
+  const g = afterLeak.groups[0];
+  assert.equal(g.type, 'Timeout');
+  assert.equal(g.count, 2, 'two intervals from one line are one group of two');
+  assert.equal(g.keepingAlive, 2);
+  assert.equal(g.userFrame?.functionName, 'leakyOperation');
+  assert.equal(g.userFrame?.line, markerLine(file, 'api'));
+});
