@@ -227,9 +227,9 @@ export function renderNativeLeaks(r: NativeLeakReport, extra: { headline?: strin
       );
     }
   }
-  if (r.suspects.length > 0) {
-    lines.push('', `${r.suspects.length} site(s) below the ${formatPercent(r.threshold)} threshold (not counted):`);
-    for (const s of r.suspects.slice(0, 5))
+  if (r.belowThreshold.length > 0) {
+    lines.push('', `${r.belowThreshold.length} site(s) below the ${formatPercent(r.threshold)} threshold (not counted):`);
+    for (const s of r.belowThreshold.slice(0, 5))
       lines.push(`  ${formatPercent(s.probability).padStart(6)}  ${s.site ? formatNativeFrame(s.site as FrameJson) : '(C runtime)'}`);
   }
   const rt = r.runtimeAtExit;

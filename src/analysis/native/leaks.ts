@@ -40,7 +40,7 @@ export interface NativeLeakReport {
   /** Leaking paths beyond the first MAX_REPORTED, counted. */
   moreLeaks: { paths: number; blocks: number; bytes: number; descriptors: number };
   /** Suspects below it (a few), so a near miss is visible. */
-  suspects: Leak[];
+  belowThreshold: Leak[];
   /** Kept by the C runtime or the language runtime until exit: not leaks. */
   runtimeAtExit: { blocks: number; bytes: number; descriptors: number; sites: number };
   judged: { atExit: boolean; growth: boolean; seriesPoints: number };
@@ -306,7 +306,7 @@ export function findNativeLeaks(a: NativeAnalysis, options: NativeLeakOptions = 
     threshold,
     leaks: above.slice(0, MAX_REPORTED).map(toLeak),
     moreLeaks: more,
-    suspects: below.slice(0, 10).map(toLeak),
+    belowThreshold: below.slice(0, 10).map(toLeak),
     runtimeAtExit: runtime,
     judged: { atExit: exited, growth: canJudgeGrowth, seriesPoints: judged.length },
     problems,

@@ -75,15 +75,18 @@ export function ensurePreloadLibrary(): string {
     return given;
   }
   const cc = compiler();
-  const version = spawnSync(cc, ['--version'], { encoding: 'utf8' });
-  if (version.error || version.status !== 0) {
+  const ccPath = onPath(cc);
+  if (!ccPath) {
     throw new CaptureError(
       `leaktrace native builds its tracker with a C compiler, and '${cc}' was not found: install one (Debian: apt-get install gcc)`,
     );
   }
+  // The compiler's identity without running it (a run costs more than the rest of this check).
+  const real = realpathSync(ccPath);
+  const st = statSync(real);
   const hash = createHash('sha256');
   for (const f of [...SOURCES, ...HEADERS]) hash.update(f).update(readFileSync(join(NATIVE_SOURCE_DIR, f)));
-  hash.update(CFLAGS.join(' ')).update(version.stdout.split('\n')[0] ?? '');
+  hash.update(CFLAGS.join(' ')).update(`${real} ${st.size} ${st.mtimeMs}`);
   const tag = hash.digest('hex').slice(0, 16);
   const dir = buildDir();
   const lib = join(dir, `libleaktrace-${tag}.so`);
