@@ -17,7 +17,12 @@ test('the event log reader survives a cut at every byte and never reads past it'
   const r = await runCli(['native', '-o', join(dir, 'c'), '--', host, 'clean', plugin, '20']);
   assert.equal(r.code, 0, r.stderr);
   const native = join(dir, 'c', 'native');
-  const whole = readFileSync(join(native, readdirSync(native).find((f) => f.endsWith('.ltn'))!));
+  const whole = readFileSync(
+    join(
+      native,
+      readdirSync(native).find((f) => f.endsWith('.ltn'))!,
+    ),
+  );
   const count = (bytes: Uint8Array) => {
     let allocs = 0;
     const end = new NativeLog('x', bytes).read({ alloc: () => allocs++ });
@@ -40,7 +45,13 @@ test('the event log reader survives a cut at every byte and never reads past it'
 });
 
 test('perf map names: tiers, anonymous functions, builtins, and the latest entry wins', () => {
-  assert.deepEqual(parsePerfName('JS:*leakOnce /srv/app.js:12:3'), { kind: 'JS', name: 'leakOnce', file: '/srv/app.js', line: 12, column: 3 });
+  assert.deepEqual(parsePerfName('JS:*leakOnce /srv/app.js:12:3'), {
+    kind: 'JS',
+    name: 'leakOnce',
+    file: '/srv/app.js',
+    line: 12,
+    column: 3,
+  });
   assert.deepEqual(parsePerfName('JS:~ /srv/app.js:1:1'), { kind: 'JS', name: '', file: '/srv/app.js', line: 1, column: 1 });
   assert.deepEqual(parsePerfName('JS:^get size node:internal/fs/utils:10:5'), {
     kind: 'JS',
@@ -49,7 +60,13 @@ test('perf map names: tiers, anonymous functions, builtins, and the latest entry
     line: 10,
     column: 5,
   });
-  assert.deepEqual(parsePerfName('Builtin:ArrayPrototypePush'), { kind: 'Builtin', name: 'ArrayPrototypePush', file: '', line: 0, column: 0 });
+  assert.deepEqual(parsePerfName('Builtin:ArrayPrototypePush'), {
+    kind: 'Builtin',
+    name: 'ArrayPrototypePush',
+    file: '',
+    line: 0,
+    column: 0,
+  });
   const map = PerfMap.parse(['1000 100 JS:~old /a.js:1:1', '2000 10 Builtin:X', '1000 80 JS:*new /a.js:1:1', 'garbage line'].join('\n'));
   assert.equal(map.size, 3);
   assert.equal(map.lookup(0x1010)?.name, 'new');
