@@ -64,7 +64,13 @@ test('every leaked handle is reported with its type, function and line', async (
 });
 
 test('unref and keep-alive are reported as separate facts', async () => {
-  const { json } = await runWithAgent(LEAKY, ['interval,child', 'report']);
+  const { json } = await runWithAgent(LEAKY, ['interval,child,unref', 'report']);
+  const unref = json.handles.find(
+    (h) => h.type === 'Timeout' && frameIn(json.stacks[h.stackId], LEAKY)?.line === markerLine(LEAKY, 'unref'),
+  );
+  assert.ok(unref, "an unref'd interval is open and reported");
+  assert.equal(unref.refed, false);
+  assert.equal(unref.keepsAlive, false, 'but it does not keep the process alive');
   const interval = json.handles.find(
     (h) => h.type === 'Timeout' && frameIn(json.stacks[h.stackId], LEAKY)?.line === markerLine(LEAKY, 'interval'),
   )!;

@@ -55,6 +55,10 @@ test('fds <pid>: every descriptor of a process the test controls, by kind, with 
       "libuv's epoll",
     );
     assert.ok(doc.fds.some((f) => f.kind === 'eventfd'));
+    assert.ok(
+      doc.fds.some((f) => f.kind === 'inotify'),
+      'fs.watch',
+    );
     const sum = doc.byKind.reduce((n, k) => n + k.count, 0);
     assert.equal(sum, doc.count);
     assert.equal(doc.count, doc.fds.length);
