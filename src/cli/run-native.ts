@@ -33,14 +33,20 @@ export async function runNativeCommand(
 }
 
 export async function reportNativeCapture(ctx: CommandContext, dir: string, threshold: number): Promise<number> {
-  return report(ctx, dir, threshold, { saveSymbols: false });
+  return report(ctx, dir, threshold, { saveSymbols: false, process: ctx.values.process as string | undefined });
 }
 
 async function report(
   ctx: CommandContext,
   dir: string,
   threshold: number,
-  run: { exit?: { code: number | null; signal: string | null }; exitText?: string; durationMs?: number; saveSymbols: boolean },
+  run: {
+    exit?: { code: number | null; signal: string | null };
+    exitText?: string;
+    durationMs?: number;
+    saveSymbols: boolean;
+    process?: string;
+  },
 ): Promise<number> {
   const { NativeAnalysis, listNativeLogs, pickProcess } = await import('../analysis/native/native-analysis.js');
   const { CaptureReader } = await import('../capture-folder/reader.js');
@@ -48,7 +54,7 @@ async function report(
   const manifest = CaptureReader.open(dir).manifest;
   const procs = listNativeLogs(dir);
   // The reported process: the one leaktrace started (its last image, after any exec).
-  const wanted = pickProcess(procs, manifest);
+  const wanted = pickProcess(procs, manifest, run.process);
   const bar = ctx.out.progress('native');
   let chosen: import('../analysis/native/native-analysis.js').NativeAnalysis | null = null;
   try {

@@ -38,7 +38,8 @@ test('a killed long-running program: growing sites are leaks, a filled cache is 
   assert.ok(session, sites.join('\n'));
   assert.equal(session.site?.line, lineOf(src, 'SESSION-LEAK-LINE'));
   assert.ok(session.probability > 0.8, session.evidence);
-  assert.match(session.evidence, /still growing/);
+  // The rate depends on how fast the machine served requests: trend and steadiness are what count.
+  assert.match(session.evidence, /while running: grew in \d+ of \d+ steps/);
   assert.ok(session.perMinute && session.perMinute.bytes > 0);
   const fd = report.leaks.find((l) => l.resource === 'fd (file)');
   assert.ok(fd, sites.join('\n'));

@@ -19,7 +19,12 @@ before(() => {
   assert.ok(headers, 'Node headers (include/node/node_api.h) are missing: .ci/run installs them');
   const dir = tempDir('addon');
   cpSync(fixture('native', 'addon'), dir, { recursive: true });
-  execFileSync(process.execPath, [gyp, 'rebuild', `--nodedir=${headers}`], { cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
+  try {
+    execFileSync(process.execPath, [gyp, 'rebuild', `--nodedir=${headers}`, '--loglevel=error'], { cwd: dir, stdio: 'pipe' });
+  } catch (err) {
+    const e = err as { stdout?: Buffer; stderr?: Buffer };
+    throw new Error(`node-gyp failed:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? ''}`);
+  }
   addon = join(dir, 'build', 'Release', 'leak_addon.node');
   app = join(dir, 'app.js');
 });
