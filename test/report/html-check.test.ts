@@ -31,7 +31,10 @@ before(async () => {
   const json = join(dir, 'leaky-check.json');
   writeFileSync(json, l.stdout);
   leaky = { ...l, html: leakyHtml, json };
-  clean = { ...(await runCli(['check', fixture('clean', 'garbage-only.cjs'), '--html', cleanHtml], { timeoutMs: 120_000 })), html: cleanHtml };
+  clean = {
+    ...(await runCli(['check', fixture('clean', 'garbage-only.cjs'), '--html', cleanHtml], { timeoutMs: 120_000 })),
+    html: cleanHtml,
+  };
 });
 
 after(async () => {
