@@ -4,6 +4,7 @@ import { diffCommand } from './diff.js';
 import { fdsCommand } from './fds.js';
 import { handlesCommand } from './handles.js';
 import { listCommand } from './list.js';
+import { reportCommand } from './report.js';
 import { showCommand } from './show.js';
 import { statCommand } from './stat.js';
 import { summaryCommand } from './summary.js';
@@ -18,4 +19,5 @@ export const commands: CommandSpec[] = [
   diffCommand,
   handlesCommand,
   fdsCommand,
+  reportCommand,
 ];
