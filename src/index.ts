@@ -46,3 +46,5 @@ export { measureGrowth, judgeGrowth, type GrowthEvidence } from './analysis/grow
 export type { ReportData } from './report/html/report-data.js';
 export { type ReportInput, resolveReportInput } from './report/html/report-input.js';
 export { buildReportData, type HtmlReportOptions, type HtmlReportResult, writeHtmlReport } from './report/html/write-html-report.js';
+export { Anonymizer } from './report/export/anonymize.js';
+export { type ExportFormat, type ExportOptions, type ExportResult, exportHeapProfile } from './report/export/export-profile.js';

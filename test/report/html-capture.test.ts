@@ -17,18 +17,24 @@ const capture = (name: string): string => join(dir, name);
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'leaktrace-html-capture-'));
   const program = fixture('report', 'capture-program.mjs');
-  const [b, leaky, clean, crashed] = await Promise.all([
+  const [b, leaky, clean, crashed, handles, closed] = await Promise.all([
     ReportBrowser.launch(),
     // --no-turbo-inlining, as leaktrace runs targets: V8 records an inlined function's
     // allocations under its caller.
     runProcess(process.execPath, ['--no-turbo-inlining', program, capture('leaky'), 'leaky']),
     runProcess(process.execPath, ['--no-turbo-inlining', program, capture('clean'), 'clean']),
     runProcess(process.execPath, ['--no-turbo-inlining', program, capture('crashed'), 'leaky', '--crash']),
+    // Handle captures from `leaktrace handles`: a program that leaves sockets, timers, a
+    // watcher... open at exit, and its twin that closes them.
+    runCli(['handles', '--capture', capture('handles'), '--', process.execPath, fixture('handles', 'leaky.js'), 'timer,socket,fd', 'exit']),
+    runCli(['handles', '--capture', capture('closed'), '--', process.execPath, fixture('handles', 'clean.js')]),
   ]);
   browser = b;
   assert.equal(leaky.code, 0, leaky.stderr);
   assert.equal(clean.code, 0, clean.stderr);
   assert.equal(crashed.code, null, 'the crashing capture is killed by SIGKILL');
+  assert.equal(handles.code, 0, handles.stderr);
+  assert.equal(closed.code, 0, closed.stderr);
 });
 
 after(async () => {
@@ -132,4 +138,29 @@ test('a capture without its manifest is salvaged; a folder that is no capture is
   assert.equal(e.code, 2);
   assert.match(e.stderr, /not a capture folder/);
   assert.equal(e.stderr.trim().split('\n').length, 1, e.stderr);
+});
+
+test('a handles capture: the handle table with types, counts, what keeps it running and creation stacks', async () => {
+  const out = join(dir, 'handles.html');
+  const r = await runCli(['report', capture('handles'), '-o', out]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const { page, errors, requests } = await browser.open(out);
+  try {
+    assert.deepEqual(errors, []);
+    assert.deepEqual(requests, []);
+    assert.match((await page.textContent('#verdict')) ?? '', /handle\(s\) still open when the traced processes exited/);
+    const rows = await page.locator('table[data-table="handles"] tr.handle-row').allTextContents();
+    const row = (fn: string): string => rows.find((t) => t.includes(fn)) ?? '';
+    assert.match(row('leakTimer'), /^Timeout\s*1\s*1\s*0/);
+    assert.match(row('leakSocket'), /^TCPWRAP\s*1\s*1/);
+    assert.match(row('leakFd'), /^fd\s*1\s*0/);
+    // The creation stack: the user's line highlighted.
+    assert.ok((await page.locator('table[data-table="handles"] li.frame.user .fn', { hasText: 'leakTimer' }).count()) >= 1);
+    assert.equal(await page.locator('#suspects').count(), 0, 'no leak finder ran: no suspects section');
+  } finally {
+    await page.close();
+  }
+  const clean = await runCli(['report', capture('closed'), '-o', join(dir, 'closed.html'), '--json']);
+  assert.equal(clean.code, 0, clean.stdout + clean.stderr);
+  assert.equal(JSON.parse(clean.stdout).verdict.level, 'clean');
 });

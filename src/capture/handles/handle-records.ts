@@ -29,7 +29,8 @@ export interface HandleRecords {
 
 type Line = HandleRecordLine;
 
-export function readHandleRecords(reader: CaptureReader): HandleRecords {
+// Only readLines is used, so a report can read the handles of a capture whose manifest is lost.
+export function readHandleRecords(reader: Pick<CaptureReader, 'readLines'>): HandleRecords {
   const { records } = reader.readLines<Line>(CAPTURE_FILES.handles);
   const stacks = new Map<string, Frame[]>();
   const agents = new Map<number, AgentInfo & { t: number }>();

@@ -1,6 +1,7 @@
 import type { CommandSpec } from '../command.js';
 import { checkCommand } from './check.js';
 import { diffCommand } from './diff.js';
+import { exportCommand } from './export.js';
 import { fdsCommand } from './fds.js';
 import { handlesCommand } from './handles.js';
 import { listCommand } from './list.js';
@@ -20,4 +21,5 @@ export const commands: CommandSpec[] = [
   handlesCommand,
   fdsCommand,
   reportCommand,
+  exportCommand,
 ];

@@ -27,6 +27,8 @@ export interface CaptureSource {
   /** Sampling heap profiles, in the order taken. */
   profiles(): string[];
   readJson<T>(file: string): T | null;
+  /** A JSONL file's records; lines that cannot be read are counted in `problems`. */
+  readLines<T>(file: string): { records: T[]; badLines: number };
   has(file: string): boolean;
 }
 
@@ -48,6 +50,7 @@ export function openCaptureSource(dir: string): CaptureSource {
         snapshots: () => r.snapshots(),
         profiles,
         readJson: <T>(f: string) => r.readJson<T>(f),
+        readLines: <T>(f: string) => r.readLines<T>(f),
         has: (f) => r.has(f),
       };
     } catch (err) {
@@ -81,9 +84,9 @@ function salvage(dir: string, problems: string[]): CaptureSource {
       `${dir}: not a capture folder (no ${CAPTURE_FILES.manifest}, and none of ${CAPTURE_FILES.series}, ${CAPTURE_FILES.events}, ${CAPTURE_FILES.leaks}, ${CAPTURE_FILES.snapshots}/, ${CAPTURE_FILES.profiles}/)`,
     );
   }
-  const lines = <T>(file: string): T[] => {
+  const readLines = <T>(file: string): { records: T[]; badLines: number } => {
     const path = join(dir, file);
-    if (!existsSync(path)) return [];
+    if (!existsSync(path)) return { records: [], badLines: 0 };
     const out: T[] = [];
     let bad = 0;
     for (const line of readFileSync(path, 'utf8').split('\n')) {
@@ -95,14 +98,15 @@ function salvage(dir: string, problems: string[]): CaptureSource {
       }
     }
     if (bad > 0) problems.push(`${file}: ${bad} line(s) could not be read (cut off when the capture stopped?)`);
-    return out;
+    return { records: out, badLines: bad };
   };
   return {
     dir,
     manifest: null,
     problems,
-    series: () => lines<MemorySample>(CAPTURE_FILES.series),
-    events: () => lines<CaptureEvent>(CAPTURE_FILES.events),
+    series: () => readLines<MemorySample>(CAPTURE_FILES.series).records,
+    events: () => readLines<CaptureEvent>(CAPTURE_FILES.events).records,
+    readLines,
     snapshots: () => {
       const d = join(dir, CAPTURE_FILES.snapshots);
       for (const n of listFiles(d, (x) => x.endsWith(SNAPSHOT_SUFFIX + PARTIAL_SUFFIX)))

@@ -17,6 +17,7 @@ import {
   type TableSection,
   type Verdict,
 } from './report-data.js';
+import { handleTable } from './handles-view.js';
 import { flameFromStacks, stackBreakdowns } from './stack-summaries.js';
 import { suspectView } from './suspect-views.js';
 import { leakVerdict } from './verdict.js';
@@ -42,7 +43,8 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
   const at = (t: number): number => (t - startedMs) / 1000;
 
   const memory = memoryChart(samples, events, at, omitted);
-  if (samples.length === 0) src.problems.push(`${CAPTURE_FILES.series}: no memory samples, so there is no memory chart`);
+  if (samples.length === 0 && m?.kind !== 'handles')
+    src.problems.push(`${CAPTURE_FILES.series}: no memory samples, so there is no memory chart`);
 
   const leakReport = src.has(CAPTURE_FILES.leaks) ? src.readJson<LeakReport>(CAPTURE_FILES.leaks) : null;
   let suspects: SuspectView[] = [];
@@ -114,8 +116,15 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
     });
   }
 
+  options.onProgress?.({ phase: 'reading the handle records', done: 0, total: 0 });
+  const handles = src.has(CAPTURE_FILES.handles) ? handleTable(src, omitted) : null;
+  if (src.has(CAPTURE_FILES.handles) && !handles) src.problems.push(`${CAPTURE_FILES.handles}: no traced process recorded its handles`);
+
   const durationMs = lastMs > startedMs && startedMs > 0 ? lastMs - startedMs : null;
-  const verdict = captureVerdict(leakReport !== null && Array.isArray(leakReport.leaks), suspects, samples, durationMs, m, src);
+  const analysed = leakReport !== null && Array.isArray(leakReport.leaks);
+  let verdict = captureVerdict(analysed, suspects, samples, durationMs, m, src);
+  // A handles capture has no leak finder result: its verdict is what was left open.
+  if (handles && (!analysed || (verdict.level !== 'leak' && handles.verdict.level === 'leak'))) verdict = handles.verdict;
   const notes: string[] = [];
   if (m?.tracking?.note) notes.push(m.tracking.note);
   else notes.push('When tracking began is unknown: anything allocated or opened before the first sample is not seen.');
@@ -126,14 +135,15 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
     leaktraceVersion: LEAKTRACE_VERSION,
     verdict,
     memory,
+    leakFinder: analysed,
     suspects,
     belowThreshold,
     breakdowns,
     flame,
-    handles: null,
+    handles: handles?.table ?? null,
     tables,
     events: eventRows,
-    facts: captureFacts(m, src, samples, events, snapshots, profiles, durationMs),
+    facts: captureFacts(m, src, samples, events, snapshots, profiles, durationMs, handles?.nodeVersions ?? []),
     notes,
     problems: src.problems,
     omitted,
@@ -223,6 +233,7 @@ function captureFacts(
   snapshots: string[],
   profiles: string[],
   durationMs: number | null,
+  agentNodeVersions: string[],
 ): Fact[] {
   const facts: Fact[] = [];
   const add = (label: string, value: string | null | undefined): void => {
@@ -233,7 +244,10 @@ function captureFacts(
     add('Captured by', `leaktrace ${m.kind} (leaktrace ${m.leaktraceVersion})`);
     add('Target command', m.target.command ? m.target.command.map(shellQuote).join(' ') : '(attached to a running process)');
     add('Target pid', m.target.pid !== null ? String(m.target.pid) : null);
-    add('Node version', m.target.nodeVersion ?? 'unknown');
+    add(
+      'Node version',
+      m.target.nodeVersion ?? (agentNodeVersions.length > 0 ? `${agentNodeVersions.join(', ')} (from the handle agent)` : 'unknown'),
+    );
     add('Working directory', m.target.cwd);
     add(
       'Tracking began',

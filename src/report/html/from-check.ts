@@ -45,6 +45,7 @@ export function fromCheckReport(report: CheckReport & { module?: string; mode?: 
     generatedAt: new Date().toISOString(),
     leaktraceVersion: LEAKTRACE_VERSION,
     verdict: leakVerdict(suspects, measured, true),
+    leakFinder: true,
     memory:
       measurements.length > 0
         ? {

@@ -208,6 +208,7 @@ export async function fromSnapshots(files: readonly string[], options: HtmlRepor
     leaktraceVersion: LEAKTRACE_VERSION,
     verdict,
     memory: null,
+    leakFinder: false,
     suspects: [],
     belowThreshold: [],
     breakdowns,

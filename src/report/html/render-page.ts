@@ -32,7 +32,7 @@ export interface ChartData {
 export function renderHtmlPage(d: ReportData, assets: ReportAssets = loadAssets()): string {
   const sections: { id: string; title: string; html: string }[] = [];
   if (d.memory) sections.push({ id: 'memory', title: 'Memory over time', html: memorySection(d.memory) });
-  if (d.suspects.length > 0 || d.verdict.level !== 'unknown' || d.belowThreshold.length > 0) {
+  if (d.leakFinder || d.suspects.length > 0) {
     const html =
       d.suspects.length > 0
         ? `${suspectsTable(d.suspects, 'suspect')}${d.suspects.map((s) => suspectCard(s, 'suspect')).join('')}`

@@ -117,12 +117,14 @@ export function breakdownSection(b: Breakdown): string {
 
 export function handlesSection(h: HandleTable): string {
   const rows = h.rows
-    .map(
-      (r) =>
-        `<tr><td>${e(r.type)}</td><td class="num">${e(formatCount(r.count))}</td><td>${e(r.alive)}</td><td>${e(r.refed)}</td><td>${stackHtml(r.stack)}</td></tr>`,
-    )
+    .map((r, i) => {
+      const where = r.userFrame ?? r.site;
+      const details = r.details.length > 0 ? `<div class="loc">${r.details.map((d) => e(d)).join(' · ')}</div>` : '';
+      return `<tr class="handle-row"><td>${e(r.type)}</td><td class="num">${e(formatCount(r.count))}</td><td class="num">${e(formatCount(r.keepingAlive))}</td><td class="num">${e(formatCount(r.unrefd))}</td><td class="site">${frameHtml(where, '(Node internals only)')}${r.package ? ` <span class="loc">[${e(packageLabel(r.package))}]</span>` : ''}${details}</td></tr>
+<tr class="handle-stack"><td colspan="5"><details${i < 3 ? ' open' : ''}><summary>creation stack (${r.stack.length + r.stackOmitted} frames)</summary><p class="note">${e(r.evidence)}</p>${stackHtml(r.stack, r.stackOmitted)}</details></td></tr>`;
+    })
     .join('');
-  return `<p class="note">${e(h.note)}</p><table class="handles"><thead><tr><th>type</th><th>count</th><th>alive</th><th>keeps the process running</th><th>creation stack</th></tr></thead><tbody>${rows}</tbody></table>`;
+  return `<p class="note">${e(h.note)}</p><table class="handles" data-table="handles"><thead><tr><th>type</th><th class="num">open</th><th class="num">keep it running</th><th class="num">unref'd</th><th>opened at (your code)</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 
 export function tableSection(t: TableSection): string {

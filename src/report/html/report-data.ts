@@ -15,6 +15,8 @@ export interface ReportData {
   leaktraceVersion: string;
   verdict: Verdict;
   memory: MemoryChart | null;
+  /** True when a leak finder judged growth (check, leaks.json): the suspects section is shown even when empty. */
+  leakFinder: boolean;
   /** Suspects ranked by probability, most likely first. */
   suspects: SuspectView[];
   /** Sites that grew without convincing evidence. */
@@ -115,7 +117,25 @@ export interface FlameGraph {
 
 export interface HandleTable {
   note: string;
-  rows: { type: string; count: number; alive: string; refed: string; stack: FrameView[] }[];
+  rows: HandleRow[];
+}
+
+/** Open handles of one type opened by one stack (analysis/handles/group.ts). */
+export interface HandleRow {
+  type: string;
+  count: number;
+  /** How many hold the event loop open (what keeps the process from exiting). */
+  keepingAlive: number;
+  /** Open but unref'd: alive, not keeping the process running. */
+  unrefd: number;
+  site: Frame | null;
+  userFrame: Frame | null;
+  package: string | null;
+  /** Addresses, paths, delays: what a few of them are about. */
+  details: string[];
+  evidence: string;
+  stack: FrameView[];
+  stackOmitted: number;
 }
 
 export interface TableSection {
