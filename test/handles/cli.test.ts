@@ -104,7 +104,7 @@ test('snapshot and diff: from another terminal, by signal, and on a schedule', a
     // Another terminal: snapshot, then a diff that fails CI because the program keeps leaking.
     const snap = await runCli(['handles', 'snapshot', String(pid), '--json']);
     assert.equal(snap.code, 0, snap.stderr);
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 700));
     const diff = await runCli(['handles', 'diff', String(pid), '--fail-on-leak', '--json']);
     assert.equal(diff.code, 1, diff.stderr);
     const d = JSON.parse(diff.stdout) as { snapshot: { id: number }; report: { groups: Group[] } };
