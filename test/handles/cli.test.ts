@@ -96,8 +96,9 @@ test('snapshot and diff: from another terminal, by signal, and on a schedule', a
   const p = new LiveProcess(process.execPath, [CLI, 'handles', '--snapshot-after', '200ms', '--diff-every', '400ms', '--', GROWER], {
     stdin: 'ignore',
   });
+  let pid = 0;
   try {
-    const pid = Number((await p.waitFor(/\(pid (\d+)\)/, 'stderr'))[1]);
+    pid = Number((await p.waitFor(/\(pid (\d+)\)/, 'stderr'))[1]);
     await p.waitFor(/ready/);
     // Scheduled: a snapshot, then diffs that find the intervals opened since.
     await p.waitFor(/diff \(every 400ms\)[^\n]*: [1-9]\d* handles? in \d+ group/);
@@ -121,9 +122,15 @@ test('snapshot and diff: from another terminal, by signal, and on a schedule', a
     p.child.kill('SIGUSR2');
     await p.waitFor(/diff \(signal\)/);
     p.kill('SIGINT');
-    await p.done;
+    await Promise.race([p.done, new Promise((r) => setTimeout(r, 10_000))]);
   } finally {
     p.kill();
+    // The program holds leaktrace's stdout too: never leave it running past the test.
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {}
+    }
   }
 });
 
