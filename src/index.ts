@@ -8,6 +8,7 @@ export { type Attribution, attribute, isRuntimeFrame, packageFromPath } from './
 export { groupHandles, type HandleGroup } from './analysis/handles/group.js';
 export { type FilteredGroup, filterNoise } from './analysis/handles/noise.js';
 export { buildHandleReport, type HandleReport } from './analysis/handles/report.js';
+export { countHandleSites, type HandleSiteCount } from './analysis/handles/site-counts.js';
 export type {
   AgentApi,
   AgentFrame,

@@ -3,6 +3,7 @@ import { type FdEntry, processCommand, readFdTable } from '../capture/proc/fd-ta
 import { CaptureError } from '../errors.js';
 import { renderFdChangeLines, renderFdTable } from '../report/fds-text.js';
 import type { CommandContext } from './command.js';
+import { fdOwners } from './fd-owners.js';
 
 /**
  * `leaktrace fds <pid>`: one reading, or with --watch a reading every interval. On a terminal
@@ -17,8 +18,14 @@ export async function runFds(
   const command = processCommand(pid);
   let entries = readFdTable(pid);
   if (!options.watch) {
-    if (ctx.json) ctx.out.json({ pid, command, count: entries.length, byKind: countByKind(entries), fds: entries });
-    else ctx.out.print(renderFdTable(pid, command, entries, { width: ctx.out.width }));
+    const owners = await fdOwners(pid);
+    const agentSocket = owners.get(-1);
+    const withOwners = entries.map((e) => ({
+      ...e,
+      openedBy: e.socket !== null && e.socket.local === agentSocket ? "leaktrace agent's control socket" : (owners.get(e.fd) ?? null),
+    }));
+    if (ctx.json) ctx.out.json({ pid, command, count: entries.length, byKind: countByKind(entries), fds: withOwners });
+    else ctx.out.print(renderFdTable(pid, command, withOwners, { width: ctx.out.width }));
     return 0;
   }
   const redraw = ctx.out.interactive && !ctx.json;

@@ -237,6 +237,11 @@ export async function runHandles(ctx: CommandContext, o: RunHandlesOptions): Pro
           : 'still open when the program exited';
     ctx.out.print('');
     ctx.out.print(renderHandleReport(final, { ...render, showPids: records.processes.length > 1, title }));
+    if (when === 'exit' && unexited.length === 0 && final.keepingAlive > 0) {
+      ctx.out.print(
+        `(${final.keepingAlive} of them still held the event loop when the program ended: it exited through process.exit() or a signal, not by running out of work)`,
+      );
+    }
     ctx.out.print('');
     ctx.out.print(`program ${exitText}${when === 'stopped' ? ' (stopped by leaktrace after Ctrl-C)' : ''}; capture folder ${dir}`);
     if (records.processes.length === 0) ctx.out.warn('no traced Node process reported: was the program a Node program?');

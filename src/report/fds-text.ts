@@ -37,6 +37,14 @@ export function renderFdTable(
         { header: 'kind', value: (r: (typeof rows)[number]) => r.entry.kind },
         { header: 'mode', value: (r: (typeof rows)[number]) => r.entry.mode ?? '' },
         { header: 'description', value: (r: (typeof rows)[number]) => r.entry.description, flexible: true },
+        ...(entries.some((e) => (e as { openedBy?: string | null }).openedBy)
+          ? [
+              {
+                header: 'opened by (leaktrace agent)',
+                value: (r: (typeof rows)[number]) => (r.entry as { openedBy?: string | null }).openedBy ?? '',
+              },
+            ]
+          : []),
       ],
       rows,
       width,

@@ -170,13 +170,18 @@ test('records reach the capture folder as the program runs, and survive SIGKILL'
     const { spawn } = await import('node:child_process');
     const child = spawn(process.execPath, [LEAKY, 'interval,fd', 'stay'], { env, stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Wait for a flush that holds the leaked descriptor, then kill without warning.
+    const file = join(dir, 'handles.jsonl');
+    for (let i = 0; i < 400 && !/"kind":"open"[^\n]*"type":"fd"/.test(readFileSync(file, 'utf8')); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
-    const lines = readFileSync(join(dir, 'handles.jsonl'), 'utf8')
+    const lines = readFileSync(file, 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as { kind: string; type?: string; stackId?: number; id?: number; frames?: { functionName: string }[] });
+    assert.ok(!lines.some((l) => l.kind === 'exit'), 'killed: no exit record, yet every flushed line is whole');
     assert.equal(lines[0].kind, 'agent');
     const opens = lines.filter((l) => l.kind === 'open');
     const fd = opens.find((l) => l.type === 'fd');

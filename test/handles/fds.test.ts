@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CLI, fixture, runCli } from '../helpers/run-cli.js';
 import { LiveProcess } from '../helpers/live-process.js';
+import { markerLine } from '../helpers/handles.js';
+import { agentEnvironment } from '../../src/capture/agent/install.js';
 
 interface Fd {
   fd: number;
@@ -98,6 +100,24 @@ test('fds --watch marks descriptors opened and closed between refreshes, with ru
     }
   } finally {
     target.child.stdin?.end();
+    target.kill();
+  }
+});
+
+test('fds names the handle and line behind each descriptor when the process runs the agent', async () => {
+  const leaky = fixture('handles', 'leaky.js');
+  const target = new LiveProcess(process.execPath, [leaky, 'socket,fd', 'stay'], { env: agentEnvironment({}) });
+  try {
+    await target.waitFor(/ready/);
+    const r = await runCli(['fds', String(target.child.pid), '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const doc = JSON.parse(r.stdout) as { fds: (Fd & { openedBy: string | null })[] };
+    const file = doc.fds.find((f) => f.kind === 'file' && f.description === leaky);
+    assert.match(file?.openedBy ?? '', new RegExp(`^fd at leakFd \\(leaky\\.js:${markerLine(leaky, 'fd')}:\\d+\\)$`));
+    const client = doc.fds.find((f) => f.socket?.state === 'ESTABLISHED' && /leakSocket/.test(f.openedBy ?? ''));
+    assert.ok(client, JSON.stringify(doc.fds));
+    assert.ok(doc.fds.some((f) => f.openedBy === "leaktrace agent's control socket"));
+  } finally {
     target.kill();
   }
 });

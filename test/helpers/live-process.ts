@@ -11,7 +11,12 @@ export class LiveProcess {
     this.child = spawn(command, args, { env: { ...process.env, ...options.env }, stdio: [options.stdin ?? 'pipe', 'pipe', 'pipe'] });
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => (this.stdout += d));
     this.child.stderr!.setEncoding('utf8').on('data', (d: string) => (this.stderr += d));
-    this.done = new Promise((resolve) => this.child.once('close', (code, signal) => resolve({ code, signal })));
+    // 'close' waits for the pipes too, which a grandchild that inherited them can hold open
+    // for ever: after 'exit', give the pipes a second to drain, then resolve anyway.
+    this.done = new Promise((resolve) => {
+      this.child.once('close', (code, signal) => resolve({ code, signal }));
+      this.child.once('exit', (code, signal) => setTimeout(() => resolve({ code, signal }), 1000).unref());
+    });
   }
 
   /** Resolves with the first match of `pattern` in stdout (or stderr), waiting up to `timeoutMs`. */

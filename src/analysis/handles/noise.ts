@@ -69,7 +69,11 @@ function noiseReason(h: OutstandingHandle, stackOf: StackLookup, tcpStacks: Set<
     case 'TTYWRAP':
     case 'PIPEWRAP':
     case 'TCPWRAP':
-      return h.fd !== null && h.fd <= 2 && h.fd >= 0 ? REASONS.stdio : null;
+      if (h.fd !== null && h.fd <= 2 && h.fd >= 0) return REASONS.stdio;
+      // A TTY handle has no fd property; Node's lazy process.stdout/stderr/stdin getters made it.
+      return hasFrame(stackOf(h, 'own'), (f) => /^process\.get(Stdout|Stderr|Stdin)$/.test(f.functionName) && f.file.startsWith('node:'))
+        ? REASONS.stdio
+        : null;
     default:
       return null;
   }

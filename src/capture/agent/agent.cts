@@ -993,7 +993,12 @@ class HandleAgent implements AgentApi {
   private exitRecord(): void {
     try {
       this.withOwn(() => {
-        const handles = this.outstanding({ threads: true, libuv: true });
+        // A one-shot timer whose callback is running right now (it called process.exit) is
+        // not outstanding: it is being spent.
+        const running = asyncHooks.executionAsyncId();
+        const handles = this.outstanding({ threads: true, libuv: true }).filter(
+          (h) => !(h.type === 'Timeout' && h.threadId === this.threadId && h.asyncId === running && h.detail?.startsWith('setTimeout')),
+        );
         this.writeRecords();
         this.appendLine({ kind: 'exit', t: Date.now(), exitCode: process.exitCode ?? null, handles });
         if (!workerThreads.isMainThread && this.channel) {
