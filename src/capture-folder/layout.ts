@@ -10,6 +10,8 @@
  *                         thread (HandleRecordLine in capture/agent/agent-types.ts)
  *   snapshots/NNN-<why>.heapsnapshot   heap snapshots; `.partial` while being written
  *   profiles/NNN.heapprofile           sampling heap profiles (Chrome's format)
+ *   sites.jsonl           per-measurement live counts by allocation stack (after a full GC)
+ *   stacks.jsonl          the stack table those counts refer to: {id, frames}, appended as new
  *   leaks.json            the leak finder's result (analysis/leak-report)
  *   native/               the native tracker's binary event log and module maps
  *
@@ -27,6 +29,8 @@ export const CAPTURE_FILES = {
   snapshots: 'snapshots',
   profiles: 'profiles',
   leaks: 'leaks.json',
+  sites: 'sites.jsonl',
+  stacks: 'stacks.jsonl',
   native: 'native',
 } as const;
 
@@ -99,4 +103,19 @@ export function snapshotFileName(index: number, reason: string): string {
       .replace(/^-+|-+$/g, '')
       .toLowerCase() || 'snapshot';
   return `${CAPTURE_FILES.snapshots}/${String(index).padStart(3, '0')}-${safe}${SNAPSHOT_SUFFIX}`;
+}
+
+/** One line of sites.jsonl: a leak-finder measurement. */
+export interface SitesRecord {
+  /** Milliseconds since tracking began. */
+  x: number;
+  t: number;
+  /** [stack id, live objects (estimated), live bytes (estimated)] per stack with anything live. */
+  sites: [number, number, number][];
+}
+
+/** One line of stacks.jsonl. Frames innermost first, 1-based lines. */
+export interface StackRecord {
+  id: number;
+  frames: { functionName: string; file: string; line: number; column: number }[];
 }

