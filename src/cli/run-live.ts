@@ -15,7 +15,7 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
   const dir = captureDir(settings);
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new InputError(`${dir}: capture folder already exists and is not empty`);
   const exitSnapshot = settings.rules.atEnd ? join(dir, CAPTURE_FILES.snapshots, 'exit.heapsnapshot') : undefined;
-  const target = await launchNode(command, { exitSnapshot });
+  const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json });
   const { RemoteSession } = await import('../capture/inspector/remote-session.js');
   let session;
   try {

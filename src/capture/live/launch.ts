@@ -23,7 +23,7 @@ export interface LaunchedTarget {
  */
 export async function launchNode(
   command: string[],
-  options: { extraRequires?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; exitSnapshot?: string } = {},
+  options: { extraRequires?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; exitSnapshot?: string; stdoutToStderr?: boolean } = {},
 ): Promise<LaunchedTarget> {
   const [exe, ...args] = command;
   if (!exe) throw new UsageError('missing the program to run after --');
@@ -34,7 +34,8 @@ export async function launchNode(
   }
   const requires = [PRELOAD, ...(options.extraRequires ?? [])].flatMap((r) => ['--require', r]);
   const child = spawn(exe === 'node' ? process.execPath : exe, [...requires, ...args], {
-    stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+    // With --json, leaktrace's stdout carries one JSON document: the program's output goes to stderr.
+    stdio: ['inherit', options.stdoutToStderr ? process.stderr : 'inherit', 'inherit', 'pipe'],
     env: {
       ...process.env,
       ...options.env,
