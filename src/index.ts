@@ -43,3 +43,8 @@ export { describeObject, type ObjectDescription } from './analysis/snapshot/desc
 export { diffSnapshots, type SnapshotDiff } from './analysis/snapshot/diff.js';
 export { leakCandidates, type LeakCandidates } from './analysis/snapshot/leak-candidates.js';
 export { measureGrowth, judgeGrowth, type GrowthEvidence } from './analysis/growth/growth.js';
+export type { ReportData } from './report/html/report-data.js';
+export { type ReportInput, resolveReportInput } from './report/html/report-input.js';
+export { buildReportData, type HtmlReportOptions, type HtmlReportResult, writeHtmlReport } from './report/html/write-html-report.js';
+export { Anonymizer } from './report/export/anonymize.js';
+export { type ExportFormat, type ExportOptions, type ExportResult, exportHeapProfile } from './report/export/export-profile.js';

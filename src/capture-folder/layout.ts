@@ -8,6 +8,7 @@
  *   events.jsonl          what happened: rules fired, snapshots taken, marks (one per line)
  *   handles.jsonl         the handle agent's records, appended by every traced process and
  *                         thread (HandleRecordLine in capture/agent/agent-types.ts)
+ *   handles-report.json   `leaktrace handles`: snapshots, diffs and what was open at the end
  *   snapshots/NNN-<why>.heapsnapshot   heap snapshots; `.partial` while being written
  *   profiles/NNN.heapprofile           sampling heap profiles (Chrome's format)
  *   sites.jsonl           per-measurement live counts by allocation stack (after a full GC)
@@ -26,6 +27,7 @@ export const CAPTURE_FILES = {
   series: 'series.jsonl',
   events: 'events.jsonl',
   handles: 'handles.jsonl',
+  handlesReport: 'handles-report.json',
   snapshots: 'snapshots',
   profiles: 'profiles',
   leaks: 'leaks.json',

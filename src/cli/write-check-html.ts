@@ -1,7 +1,8 @@
 import type { CheckReport } from '../check/check-leaks.js';
-import { InputError } from '../errors.js';
+import { writeHtmlReport } from '../report/html/write-html-report.js';
 
-/** Placeholder until the HTML report lands: says so instead of writing a fake report. */
-export async function writeCheckHtml(_report: CheckReport, file: string): Promise<void> {
-  throw new InputError(`${file}: HTML reports are not available in this version yet`);
+/** `check --html FILE`: the check's report as a self-contained HTML page. */
+export async function writeCheckHtml(report: CheckReport & { module?: string }, file: string): Promise<void> {
+  // The check's child runs on this same Node binary, so its version is ours.
+  await writeHtmlReport({ kind: 'check', report, source: 'leaktrace check', nodeVersion: process.version }, file);
 }

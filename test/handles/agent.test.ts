@@ -64,7 +64,13 @@ test('every leaked handle is reported with its type, function and line', async (
 });
 
 test('unref and keep-alive are reported as separate facts', async () => {
-  const { json } = await runWithAgent(LEAKY, ['interval,child', 'report']);
+  const { json } = await runWithAgent(LEAKY, ['interval,child,unref', 'report']);
+  const unref = json.handles.find(
+    (h) => h.type === 'Timeout' && frameIn(json.stacks[h.stackId], LEAKY)?.line === markerLine(LEAKY, 'unref'),
+  );
+  assert.ok(unref, "an unref'd interval is open and reported");
+  assert.equal(unref.refed, false);
+  assert.equal(unref.keepsAlive, false, 'but it does not keep the process alive');
   const interval = json.handles.find(
     (h) => h.type === 'Timeout' && frameIn(json.stacks[h.stackId], LEAKY)?.line === markerLine(LEAKY, 'interval'),
   )!;
@@ -80,7 +86,7 @@ test('a program that closes what it opens has nothing outstanding (noise is coun
   const { json, code } = await runWithAgent(fixture('handles', 'clean.js'), [], { agent: { control: true } });
   assert.equal(code, 0, 'exits by itself: the agent, its control socket included, keeps nothing alive');
   const clean = fixture('handles', 'clean.js');
-  const report = buildHandleReport(json.handles, (_pid, id) => json.stacks[id] ?? []);
+  const report = buildHandleReport(json.handles, (_h, id) => json.stacks[id] ?? []);
   const fromProgram = report.groups.filter((g) => g.stack.some((f) => f.file === clean));
   assert.deepEqual(
     fromProgram.map((g) => `${g.type} ${g.site?.functionName}:${g.site?.line}`),

@@ -17,8 +17,12 @@ export interface HandleReport {
   filtered: FilteredGroup[];
 }
 
-/** Frames of a stack id as numbered by the agent of process `pid`. */
-export type StackFrames = (pid: number, stackId: number) => readonly Frame[];
+/**
+ * Frames of one of a handle's stack ids (its `stackId` or `ownStackId`), innermost first.
+ * Ids are numbered per agent, so the handle says whose (pid, and thread for records read
+ * from a capture folder).
+ */
+export type StackFrames = (handle: OutstandingHandle, stackId: number) => readonly Frame[];
 
 export function buildHandleReport(
   handles: readonly OutstandingHandle[],
@@ -27,8 +31,8 @@ export function buildHandleReport(
 ): HandleReport {
   const { kept, filtered } = options.all
     ? { kept: handles.slice(), filtered: [] }
-    : filterNoise(handles, (h, which) => frames(h.pid, which === 'own' ? h.ownStackId : h.stackId));
-  const groups = groupHandles(kept, (h) => frames(h.pid, h.stackId), options.attribution);
+    : filterNoise(handles, (h, which) => frames(h, which === 'own' ? h.ownStackId : h.stackId));
+  const groups = groupHandles(kept, (h) => frames(h, h.stackId), options.attribution);
   return {
     total: handles.length,
     shown: kept.length,

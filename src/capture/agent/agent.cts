@@ -398,6 +398,16 @@ class HandleAgent implements AgentApi {
     const limit = this.options.stackLimit;
     const promises = this.options.promises;
     function init(asyncId: number, type: string, triggerAsyncId: number, resource: object): void {
+      // The two most frequent types first: with an init hook Node calls it for every promise
+      // and every nextTick.
+      if (type === 'PROMISE') {
+        if (!promises) return;
+      } else if (type === 'TickObject') return;
+      // A Timeout created unref'd comes from Node's internal setUnrefTimeout (a socket's idle
+      // timeout, re-created on every keep-alive request; the HTTP date cache): it cannot keep
+      // the process alive and belongs to a socket that is tracked itself. Skipping it saves a
+      // stack capture per HTTP request. (A Timeout is plain JS, safe to read during init.)
+      else if (type === 'Timeout' && (resource as { hasRef(): boolean }).hasRef() === false) return;
       let mode = self.typeMode.get(type);
       if (mode === undefined) {
         if (type === 'PROMISE') mode = promises ? TRACK : SKIP;
@@ -437,9 +447,9 @@ class HandleAgent implements AgentApi {
     this.hook.enable();
     this.wrapListen();
     if (this.options.fds) this.wrapFs();
-    if (this.options.captureDir) this.openCapture(this.options.captureDir);
     if (this.options.workers) this.openChannel();
-    if (this.options.control && workerThreads.isMainThread) this.openControl();
+    if (this.options.control && workerThreads.isMainThread) this.openControl(); // before the capture: the agent line names the socket
+    if (this.options.captureDir) this.openCapture(this.options.captureDir);
     process.on('exit', this.onExit);
   }
 
@@ -983,7 +993,7 @@ class HandleAgent implements AgentApi {
   private exitRecord(): void {
     try {
       this.withOwn(() => {
-        const handles = this.outstanding({ threads: false, libuv: true });
+        const handles = this.outstanding({ threads: true, libuv: true });
         this.writeRecords();
         this.appendLine({ kind: 'exit', t: Date.now(), exitCode: process.exitCode ?? null, handles });
         if (!workerThreads.isMainThread && this.channel) {

@@ -62,7 +62,7 @@ export async function traceHandles(options: TraceHandlesOptions = {}): Promise<H
       control: false,
     });
   const installedHere = existing === undefined;
-  const framesOf = (_pid: number, id: number): Frame[] => agent.stacks([id])[id] ?? [];
+  const framesOf = (_h: OutstandingHandle, id: number): Frame[] => agent.stacks([id])[id] ?? [];
   const report = (handles: OutstandingHandle[], all: boolean | undefined): HandleReport =>
     buildHandleReport(handles, framesOf, { all, attribution: ATTRIBUTION });
   await agent.collectWorkers();

@@ -3,7 +3,11 @@ import { attachCommand } from './attach.js';
 import { checkCommand } from './check.js';
 import { runCommand } from './run.js';
 import { diffCommand } from './diff.js';
+import { exportCommand } from './export.js';
+import { fdsCommand } from './fds.js';
+import { handlesCommand } from './handles.js';
 import { listCommand } from './list.js';
+import { reportCommand } from './report.js';
 import { showCommand } from './show.js';
 import { statCommand } from './stat.js';
 import { summaryCommand } from './summary.js';
@@ -18,4 +22,8 @@ export const commands: CommandSpec[] = [
   listCommand,
   showCommand,
   diffCommand,
+  handlesCommand,
+  fdsCommand,
+  reportCommand,
+  exportCommand,
 ];

@@ -1,0 +1,36 @@
+import { packageLabel } from '../../analysis/snapshot/stat.js';
+import { formatBytes, formatPercent } from '../../cli/output/format.js';
+import { formatFrame } from '../../model/frame.js';
+import type { SuspectView, Verdict } from './report-data.js';
+
+/**
+ * The line at the top of the report: how many suspects, their total growth rate, and the most
+ * likely one. `measured` says what the judgement rests on ("5,500 runs", "12 min of sampling").
+ */
+export function leakVerdict(suspects: readonly SuspectView[], measured: string, complete: boolean): Verdict {
+  if (suspects.length === 0) {
+    return {
+      level: complete ? 'clean' : 'unknown',
+      text: complete
+        ? `No leak found in ${measured}: no allocation site or handle kept growing.`
+        : `No leak found in what was captured (${measured}), but the capture is incomplete: see “What is missing”.`,
+    };
+  }
+  const top = suspects[0];
+  const unit = top.rate?.unit ?? 'iteration';
+  const sameUnit = suspects.filter((s) => s.rate && s.rate.unit === unit);
+  const bytes = sameUnit.reduce((sum, s) => sum + Math.max(0, s.rate!.bytes), 0);
+  const rate = sameUnit.length > 0 ? `, growing ${formatBytes(bytes)} per ${unit} in all` : '';
+  const n = suspects.length;
+  return {
+    level: 'leak',
+    text: `${n} leak suspect${n > 1 ? 's' : ''} in ${measured}${rate}. Most likely (${formatPercent(top.probability)}): ${describeSuspect(top)}.`,
+  };
+}
+
+export function describeSuspect(s: SuspectView): string {
+  const what = s.kind === 'handle' ? `${s.resource ?? 'handle'} opened in ` : '';
+  const site = s.site ? formatFrame(s.site) : '(Node internals only)';
+  const pkg = s.package === null ? '' : ` [${packageLabel(s.package)}]`;
+  return `${what}${site}${pkg}`;
+}
