@@ -52,6 +52,11 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
     clearTimeout(t);
   }
   const exit = await target.exited;
+  // The preload closes the inspector as the program exits: a lost session then is the exit.
+  if (result.ended === 'target-lost') {
+    result.ended = 'target-exited';
+    result.report.notes = result.report.notes.filter((n) => !n.startsWith('the target went away'));
+  }
   if (exitSnapshot && existsSync(exitSnapshot)) {
     writer.appendEvent({
       t: Date.now(),

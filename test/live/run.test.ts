@@ -56,18 +56,30 @@ test('run: a server with only a bounded cache is not reported', async () => {
 
 test('run: rules take snapshots on interval, with progress kept in events.jsonl', async () => {
   const out = join(tempDir(), 'cap');
-  const r = await runCli(['run', '--out', out, ...FAST, '--snapshot-every', '3s', '--duration', '8s', '--json', '--', 'node', fixture('live', 'server.cjs')], {
-    env: { SERVER_MODE: 'leak', SERVER_SECONDS: '0' },
-    timeoutMs: 120_000,
-  });
+  const r = await runCli(
+    ['run', '--out', out, ...FAST, '--snapshot-every', '3s', '--duration', '8s', '--json', '--', 'node', fixture('live', 'server.cjs')],
+    {
+      env: { SERVER_MODE: 'leak', SERVER_SECONDS: '0' },
+      timeoutMs: 120_000,
+    },
+  );
   assert.ok(r.code === 0 || r.code === 1, r.stderr);
   const report = JSON.parse(r.stdout);
   assert.equal(report.ended, 'duration');
   assert.equal(report.program.signal ?? 'SIGINT', 'SIGINT', 'the program was stopped at the end of --duration');
   const snaps = readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.heapsnapshot'));
-  assert.ok(snaps.some((f) => /-interval\.heapsnapshot$/.test(f)), snaps.join());
-  assert.ok(snaps.some((f) => /-end\.heapsnapshot$/.test(f)), snaps.join());
-  const events = readFileSync(join(out, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  assert.ok(
+    snaps.some((f) => /-interval\.heapsnapshot$/.test(f)),
+    snaps.join(),
+  );
+  assert.ok(
+    snaps.some((f) => /-end\.heapsnapshot$/.test(f)),
+    snaps.join(),
+  );
+  const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.ok(events.some((e) => e.type === 'rule' && e.reason === 'interval'));
 });
 

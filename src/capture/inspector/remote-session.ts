@@ -73,6 +73,16 @@ export class RemoteSession implements InspectorSession {
     this.shutdown('detached');
   }
 
+  /**
+   * Fails every command still waiting for a reply, leaving the connection open. For a target
+   * that is exiting: it still holds the connection (waiting for us to detach) but will never
+   * answer what it had not answered yet — a forced GC sent just before the exit hangs forever.
+   */
+  failPending(reason: string): void {
+    for (const p of this.pending.values()) p.reject(new CaptureError(`${p.method}: ${reason}`));
+    this.pending.clear();
+  }
+
   private onMessage(text: string): void {
     let message: { id?: number; result?: unknown; error?: { message: string; code?: number }; method?: string; params?: unknown };
     try {

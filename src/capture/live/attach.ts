@@ -36,12 +36,12 @@ export async function attachToPid(
     throw new CaptureError(`cannot signal process ${pid}: ${(err as NodeJS.ErrnoException).code}`);
   }
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
-  let candidates: number[] = [];
+
   for (;;) {
     const now = listeningPorts(pid).filter((p) => p.address === '127.0.0.1' || p.address === '::1');
     // A new port is the inspector SIGUSR1 just opened; if none is new, it was open already.
     const fresh = now.filter((p) => !before.has(p.port)).map((p) => p.port);
-    candidates = fresh.length > 0 ? fresh : now.map((p) => p.port);
+    const candidates = fresh.length > 0 ? fresh : now.map((p) => p.port);
     for (const port of candidates) {
       const url = await webSocketUrl(port).catch(() => null);
       if (!url) continue;

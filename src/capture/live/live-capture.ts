@@ -91,6 +91,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const wake = new AbortController();
   session.on('Runtime.executionContextDestroyed', () => {
     targetFinishing = true;
+    session.failPending('the target is exiting');
     wake.abort();
   });
   void session.closed.then(() => wake.abort());
@@ -171,9 +172,10 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       await sleep(Math.max(10, Math.min(nextSeries, nextMeasure) - Date.now()), AbortSignal.any([o.signal, wake.signal]));
     }
   } catch (err) {
-    // The target going away mid-command ends the capture; anything else is a real error.
-    if (!session.isClosed) throw err;
-    ended = 'target-lost';
+    // The target exiting or going away mid-command ends the capture; anything else is a real error.
+    if (targetFinishing) ended = 'target-exited';
+    else if (session.isClosed) ended = 'target-lost';
+    else throw err;
   }
 
   // The end: one last measurement and the at-end snapshot while the target can still answer

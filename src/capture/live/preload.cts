@@ -23,15 +23,20 @@
     // once its main context is gone, a debugger can no longer see its objects.
     const exitSnapshot = process.env.LEAKTRACE_EXIT_SNAPSHOT;
     delete process.env.LEAKTRACE_EXIT_SNAPSHOT;
-    if (exitSnapshot) {
-      process.on('exit', () => {
+    process.on('exit', () => {
+      if (exitSnapshot) {
         try {
           const v8 = require('node:v8') as typeof import('node:v8');
           v8.writeHeapSnapshot(`${exitSnapshot}.partial`, { exposeNumericValues: true } as never);
           fs.renameSync(`${exitSnapshot}.partial`, exitSnapshot);
         } catch {}
-      });
-    }
+      }
+      // Closing the inspector ends leaktrace's session: without it, a program that finishes
+      // on its own waits for the debugger to disconnect, and leaktrace cannot always tell.
+      try {
+        inspector.close();
+      } catch {}
+    });
   } catch {
     // leaktrace sees no URL and says so; the program runs on unaffected.
   }
