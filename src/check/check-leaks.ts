@@ -1,4 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
+import { HandleSeries } from '../analysis/leaks/handle-series.js';
+import { traceHandles } from '../capture/handles/trace-handles.js';
 import { fileURLToPath } from 'node:url';
 import { buildSiteSeries, type SiteMeasurement } from '../analysis/leaks/site-series.js';
 import { scoreSites, toLeak } from '../analysis/leaks/score-sites.js';
@@ -39,6 +41,8 @@ export interface CheckLeaksOptions {
   operationTimeoutMs?: number;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
+  /** Judge open handles too (default true): sockets, timers, watchers, descriptors. */
+  handles?: boolean;
 }
 
 export interface CheckReport extends LeakReport {
@@ -88,9 +92,14 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   const points: SiteMeasurement[] = [];
   const memory: CheckReport['measurements'] = [];
   let done = 0;
+  // Handles (sockets, timers, watchers, descriptors) by type and creation stack, from the
+  // handle agent installed before the warm-up so the measured runs' handles have stacks.
+  const handles = options.handles === false ? null : new HandleSeries();
+  const tracer = handles ? await traceHandles() : null;
   const measure = async (): Promise<void> => {
     progress({ phase: `measuring after ${done} runs`, done: points.length, total: 0 });
     const sites = await sampler.measure();
+    if (tracer && handles) handles.add(done, tracer.outstanding().groups);
     const m = process.memoryUsage();
     points.push({ x: done, sites });
     memory.push({ iteration: done, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss });
@@ -148,6 +157,12 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
         leakKeys.set(s.series.key, leak);
       } else if (s.probability >= 0.2) belowThreshold.push(leak);
     }
+    if (handles) {
+      const h = handles.judge(threshold, 'iteration');
+      leaks.push(...h.leaks);
+      belowThreshold.push(...h.belowThreshold);
+      leaks.sort((a, b) => b.probability - a.probability);
+    }
     if (leakKeys.size > 0 && options.retainerPaths !== false) {
       progress({ phase: 'finding what holds the leaked objects', done: 0, total: 0 });
       await sampler.stop();
@@ -188,6 +203,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       tracking: { note: 'allocation sampling began before the warm-up; objects allocated before it are not counted' },
     };
   } finally {
+    tracer?.stop();
     await sampler.stop();
     await session.post('HeapProfiler.disable').catch(() => undefined);
     await session.close();

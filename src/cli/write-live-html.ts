@@ -1,6 +1,6 @@
-import { InputError } from '../errors.js';
+import { writeHtmlReport } from '../report/html/write-html-report.js';
 
-/** Placeholder until the HTML report lands: says so instead of writing a fake report. */
-export async function writeHtmlFromCapture(_dir: string, file: string): Promise<void> {
-  throw new InputError(`${file}: HTML reports are not available in this version yet`);
+/** `run --html FILE` / `attach --html FILE`: the finished capture folder as an HTML report. */
+export async function writeHtmlFromCapture(dir: string, file: string): Promise<void> {
+  await writeHtmlReport(dir, file);
 }

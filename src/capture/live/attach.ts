@@ -36,7 +36,6 @@ export async function attachToPid(
     throw new CaptureError(`cannot signal process ${pid}: ${(err as NodeJS.ErrnoException).code}`);
   }
   const deadline = Date.now() + (options.timeoutMs ?? 5000);
-
   for (;;) {
     const now = listeningPorts(pid).filter((p) => p.address === '127.0.0.1' || p.address === '::1');
     // A new port is the inspector SIGUSR1 just opened; if none is new, it was open already.
@@ -57,7 +56,11 @@ export async function attachToPid(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new CaptureError(
-    `process ${pid} opened no inspector after SIGUSR1 (started with --disable-sigusr1, or a Node older than 8?); ports it listens on: ${candidates.join(', ') || 'none'}`,
+    `process ${pid} opened no inspector after SIGUSR1 (started with --disable-sigusr1, or a Node older than 8?); ports it listens on: ${
+      listeningPorts(pid)
+        .map((p) => p.port)
+        .join(', ') || 'none'
+    }`,
   );
 }
 

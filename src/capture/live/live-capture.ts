@@ -1,4 +1,5 @@
 import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysis/leaks/site-series.js';
+import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { scoreSites, toLeak } from '../../analysis/leaks/score-sites.js';
 import type { Leak, LeakReport } from '../../analysis/leak-report.js';
 import { SnapshotAnalysis } from '../../analysis/snapshot/analysis.js';
@@ -236,6 +237,7 @@ function judge(measurements: SiteMeasurement[], stacks: StackTable, o: LiveCaptu
     if (s.probability >= o.threshold) leaks.push(leak);
     else if (s.probability >= 0.2) belowThreshold.push(leak);
   }
+  annotateInlining(leaks);
   return { ...base, leaks, belowThreshold };
 }
 
