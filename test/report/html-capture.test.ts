@@ -56,7 +56,9 @@ test('a leaky capture: verdict, suspect, memory chart with snapshot marks, icicl
     assert.match((await page.textContent('table[data-table="suspect"] tbody tr:first-child')) ?? '', /retainSession/);
     assert.match((await page.textContent('table[data-table="suspect"]')) ?? '', /\/ minute/);
     assert.match((await page.textContent('#memory')) ?? '', /2 heap snapshot\(s\) and 1 rule/);
-    assert.equal(await page.locator('[data-chart="memory"] canvas').count(), 1);
+    assert.equal(await page.locator('[data-chart="memory-bytes"] canvas').count(), 1);
+    // Handles and descriptors were sampled: their own chart.
+    assert.equal(await page.locator('[data-chart="memory-count"] canvas').count(), 1);
     // The icicle drew its canvas with something on it.
     // (a string: the test is compiled without the DOM library)
     const inked = (await page.evaluate(`(() => {
@@ -110,7 +112,7 @@ test('a capture killed mid-snapshot, with a cut-off series line: a report of wha
     assert.match(missing, /002-signal\.heapsnapshot\.partial: half-written snapshot/);
     assert.match(missing, /series\.jsonl: 1 line\(s\) could not be read/);
     // What was captured before the crash is still shown.
-    assert.equal(await page.locator('[data-chart="memory"] canvas').count(), 1);
+    assert.equal(await page.locator('[data-chart="memory-bytes"] canvas').count(), 1);
     assert.match((await page.textContent('#verdict')) ?? '', /No leak analysis in this capture/);
   } finally {
     await page.close();

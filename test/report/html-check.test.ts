@@ -31,7 +31,10 @@ before(async () => {
   const json = join(dir, 'leaky-check.json');
   writeFileSync(json, l.stdout);
   leaky = { ...l, html: leakyHtml, json };
-  clean = { ...(await runCli(['check', fixture('report', 'clean-op.cjs'), '--html', cleanHtml], { timeoutMs: 120_000 })), html: cleanHtml };
+  clean = {
+    ...(await runCli(['check', fixture('clean', 'garbage-only.cjs'), '--html', cleanHtml], { timeoutMs: 120_000 })),
+    html: cleanHtml,
+  };
 });
 
 after(async () => {
@@ -55,7 +58,7 @@ test('check --html on a leaky operation: the suspect is named, nothing loads, no
     assert.match((await page.textContent('#suspect-1 ol.stack li.frame.user')) ?? '', /rememberRequest/);
     // Memory chart, the suspect's series chart and the growth bars are drawn (canvas by uPlot).
     assert.ok(Number(await page.getAttribute('html', 'data-charts-drawn')) >= 3);
-    assert.ok((await page.locator('[data-chart="memory"] canvas').count()) === 1);
+    assert.ok((await page.locator('[data-chart="memory-bytes"] canvas').count()) === 1);
     assert.ok((await page.locator('#suspect-1 [data-chart="suspect"] canvas').count()) === 1);
     const shot = join(dir, 'leaky.png');
     await page.screenshot({ path: shot, fullPage: true });
@@ -91,7 +94,7 @@ test('check --html on a clean operation: a clean verdict and no suspect', async 
     assert.equal(await page.getAttribute('#verdict', 'class'), 'verdict verdict-clean');
     assert.match((await page.textContent('#verdict')) ?? '', /No leak found/);
     assert.equal(await page.locator('table[data-table="suspect"] tbody tr').count(), 0);
-    assert.ok((await page.locator('[data-chart="memory"] canvas').count()) === 1);
+    assert.ok((await page.locator('[data-chart="memory-bytes"] canvas').count()) === 1);
   } finally {
     await page.close();
   }

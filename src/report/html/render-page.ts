@@ -31,7 +31,6 @@ export interface ChartData {
  */
 export function renderHtmlPage(d: ReportData, assets: ReportAssets = loadAssets()): string {
   const sections: { id: string; title: string; html: string }[] = [];
-  if (d.memory) sections.push({ id: 'memory', title: 'Memory over time', html: memorySection(d.memory) });
   if (d.leakFinder || d.suspects.length > 0) {
     const html =
       d.suspects.length > 0
@@ -39,6 +38,7 @@ export function renderHtmlPage(d: ReportData, assets: ReportAssets = loadAssets(
         : '<p class="none">No suspect: nothing kept growing.</p>';
     sections.push({ id: 'suspects', title: 'Leak suspects', html });
   }
+  if (d.memory) sections.push({ id: 'memory', title: 'Memory over time', html: memorySection(d.memory) });
   if (d.belowThreshold.length > 0) {
     sections.push({
       id: 'weak',

@@ -98,8 +98,11 @@ export function memorySection(m: MemoryChart): string {
     m.marks.length > 0
       ? `<p class="note">Dashed lines: ${m.marks.filter((k) => k.kind === 'snapshot').length} heap snapshot(s) and ${m.marks.filter((k) => k.kind !== 'snapshot').length} rule(s)/mark(s) — listed under Events.</p>`
       : '';
-  return `<div class="chart" data-chart="memory" role="img" aria-label="memory over time"></div>
-<p class="note">x axis: ${e(axis)}. ${m.note ? e(m.note) : ''}</p>${marks}
+  const counts = m.series.some((s) => s.unit === 'count')
+    ? '<div class="chart chart-small" data-chart="memory-count" role="img" aria-label="open handles and descriptors over time"></div>'
+    : '';
+  return `<div class="chart" data-chart="memory-bytes" role="img" aria-label="memory over time"></div>${counts}
+<p class="note">x axis: ${e(axis)}. Click a legend entry to hide or show its line. ${m.note ? e(m.note) : ''}</p>${marks}
 <table class="compact"><thead><tr><th>series</th><th>first</th><th>last</th><th>max</th><th>change</th></tr></thead><tbody>${rows}</tbody></table>`;
 }
 

@@ -56,6 +56,7 @@ ol.stack { list-style: none; margin: 4px 0; padding: 0; font-size: .84rem; }
 .path-title { color: var(--muted); font-size: .8rem; }
 .path ol { margin: 2px 0; padding-left: 22px; font-family: ui-monospace, Menlo, Consolas, monospace; overflow-wrap: anywhere; }
 .chart { width: 100%; min-height: 320px; }
+.chart-small { min-height: 180px; margin-top: 8px; }
 .spark { width: 100%; max-width: 640px; min-height: 170px; margin: 6px 0; }
 .bars { width: 100%; min-height: 60px; }
 .breakdowns { display: grid; grid-template-columns: 1fr 1fr; gap: 0 28px; }

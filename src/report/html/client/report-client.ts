@@ -93,39 +93,39 @@ interface ClientData {
     charts.push({ plot, box, height });
   }
 
+  /** Memory in bytes on one chart; handle and descriptor counts, when captured, on a second. */
   function drawMemory(): void {
     const m = data.memory;
-    const box = document.querySelector<HTMLElement>('[data-chart="memory"]');
-    if (!m || !box || m.xs.length === 0) return;
-    const hasCounts = m.series.some((s) => s.unit === 'count');
+    if (!m || m.xs.length === 0) return;
     const xLabel = m.xKind === 'time' ? 's' : 'runs';
-    addPlot(
-      box,
-      320,
-      {
-        scales: { x: { time: false }, bytes: { auto: true }, count: { auto: true } },
-        axes: [
-          { label: m.xKind === 'time' ? 'seconds since tracking began' : 'runs of the operation' },
-          { scale: 'bytes', values: (_u, ticks) => ticks.map((t) => formatBytes(t)), size: 80 },
-          ...(hasCounts
-            ? [{ scale: 'count', side: 1 as const, grid: { show: false }, values: (_u: UPlot, t: number[]) => t.map(formatCount) }]
-            : []),
-        ],
-        series: [
-          { label: xLabel, value: (_u, v) => (v == null ? '—' : m.xKind === 'time' ? `${v.toFixed(1)} s` : formatCount(v)) },
-          ...m.series.map((s, i) => ({
-            label: s.name,
-            scale: s.unit,
-            stroke: palette[i % palette.length],
-            width: 2,
-            spanGaps: true,
-            value: (_u: UPlot, v: number | null) => (v == null ? '—' : s.unit === 'bytes' ? formatBytes(v) : formatCount(v)),
-          })),
-        ],
-        plugins: [marksPlugin(m.marks)],
-      },
-      [m.xs, ...m.series.map((s) => s.values)] as UAligned,
-    );
+    const axisLabel = m.xKind === 'time' ? 'seconds since tracking began' : 'runs of the operation';
+    for (const unit of ['bytes', 'count'] as const) {
+      const box = document.querySelector<HTMLElement>(`[data-chart="memory-${unit}"]`);
+      const shown = m.series.map((s, i) => ({ s, color: palette[i % palette.length] })).filter((x) => x.s.unit === unit);
+      if (!box || shown.length === 0) continue;
+      const fmt = unit === 'bytes' ? formatBytes : formatCount;
+      addPlot(
+        box,
+        unit === 'bytes' ? 320 : 180,
+        {
+          scales: { x: { time: false } },
+          axes: [{ label: axisLabel }, { scale: unit, values: (_u, ticks) => ticks.map(fmt), size: 80 }],
+          series: [
+            { label: xLabel, value: (_u, v) => (v == null ? '—' : m.xKind === 'time' ? `${v.toFixed(1)} s` : formatCount(v)) },
+            ...shown.map(({ s, color }) => ({
+              label: s.name,
+              scale: unit,
+              stroke: color,
+              width: 2,
+              spanGaps: true,
+              value: (_u: UPlot, v: number | null) => (v == null ? '—' : fmt(v)),
+            })),
+          ],
+          plugins: [marksPlugin(m.marks)],
+        },
+        [m.xs, ...shown.map(({ s }) => s.values)] as UAligned,
+      );
+    }
   }
 
   function drawSuspects(): void {
