@@ -85,7 +85,9 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   // function otherwise; and they inline callees, recording an inlined function's allocations
   // under its caller. Ignition and Sparkplug remain. (The check child starts with the flag;
   // in-process it applies to code not optimized yet.)
-  setFlagsFromString('--max-opt=1');
+  // Changing V8 flags at run time is allowed but unsupported: only when not set at start.
+  const flagAtStart = process.execArgv.includes('--max-opt=1');
+  if (!flagAtStart) setFlagsFromString('--max-opt=1');
   const session = new InProcessSession();
   const stacks = new StackTable();
   const sampler = new SamplingSiteSampler(session, stacks, interval);
@@ -207,7 +209,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     await sampler.stop();
     await session.post('HeapProfiler.disable').catch(() => undefined);
     await session.close();
-    setFlagsFromString('--max-opt=999');
+    if (!flagAtStart) setFlagsFromString('--max-opt=999');
   }
 }
 
