@@ -11,6 +11,8 @@
  *   handles-report.json   `leaktrace handles`: snapshots, diffs and what was open at the end
  *   snapshots/NNN-<why>.heapsnapshot   heap snapshots; `.partial` while being written
  *   profiles/NNN.heapprofile           sampling heap profiles (Chrome's format)
+ *   sites.jsonl           per-measurement live counts by allocation stack (after a full GC)
+ *   stacks.jsonl          the stack table those counts refer to: {id, frames}, appended as new
  *   leaks.json            the leak finder's result (analysis/leak-report)
  *   native/               the native tracker (leaktrace native): p<pid>-<n>.ltn, one binary
  *                         event log per process image (n counts execs), p<pid>-<n>.symbols.json
@@ -31,6 +33,8 @@ export const CAPTURE_FILES = {
   snapshots: 'snapshots',
   profiles: 'profiles',
   leaks: 'leaks.json',
+  sites: 'sites.jsonl',
+  stacks: 'stacks.jsonl',
   native: 'native',
 } as const;
 
@@ -116,4 +120,19 @@ export function nativeSymbolsName(logName: string): string {
 /** A copy of the JIT's perf map for one process, kept with its log. */
 export function nativePerfMapName(pid: number): string {
   return `perf-${pid}.map`;
+}
+
+/** One line of sites.jsonl: a leak-finder measurement. */
+export interface SitesRecord {
+  /** Milliseconds since tracking began. */
+  x: number;
+  t: number;
+  /** [stack id, live objects (estimated), live bytes (estimated)] per stack with anything live. */
+  sites: [number, number, number][];
+}
+
+/** One line of stacks.jsonl. Frames innermost first, 1-based lines. */
+export interface StackRecord {
+  id: number;
+  frames: { functionName: string; file: string; line: number; column: number }[];
 }

@@ -43,6 +43,7 @@ export class CaptureWriter {
       throw new InputError(`${dir}: capture folder already exists and is not empty`);
     }
     mkdirSync(join(dir, CAPTURE_FILES.snapshots), { recursive: true });
+    mkdirSync(join(dir, CAPTURE_FILES.profiles), { recursive: true });
     const manifest: CaptureManifest = {
       format: CAPTURE_FORMAT,
       version: CAPTURE_VERSION,

@@ -28,7 +28,10 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
     );
   }
   if (input.memory?.length) lines.push('');
-  if (input.leaks.length === 0) {
+  if (input.leaks.length === 0 && input.notes?.some((n) => n.includes('needed to judge growth'))) {
+    // Too short to judge is not a clean bill of health.
+    lines.push('Not judged: too few measurements after the warm-up (see the note below).');
+  } else if (input.leaks.length === 0) {
     lines.push('No leak found: no allocation site or handle kept growing across the measurements.');
   } else {
     lines.push(`${input.leaks.length} leak${input.leaks.length > 1 ? 's' : ''} found (most likely first)`);

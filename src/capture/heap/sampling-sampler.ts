@@ -25,7 +25,8 @@ export interface SamplingProfile {
  */
 export class SamplingSiteSampler {
   readonly mode = 'sampling' as const;
-  last = null;
+  /** The profile read by the last measurement. */
+  lastProfile: SamplingProfile | null = null;
 
   constructor(
     private readonly session: InspectorSession,
@@ -42,9 +43,11 @@ export class SamplingSiteSampler {
     });
   }
 
-  async measure(): Promise<SiteCounts> {
-    await collectGarbage(this.session);
+  /** `gc: false` where a forced GC cannot run (a target whose main context has ended). */
+  async measure(options: { gc?: boolean } = {}): Promise<SiteCounts> {
+    if (options.gc !== false) await collectGarbage(this.session);
     const { profile } = await this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
+    this.lastProfile = profile;
     return countProfileBySite(profile, this.stacks, this.interval);
   }
 
@@ -75,10 +78,27 @@ export function countProfileBySite(profile: SamplingProfile, stacks: StackTable,
     if (node.selfSize > 0) addTo(counts, stack, 0, node.selfSize, 0);
     for (const c of node.children) work.push([c, stack]);
   }
+  const perSample = new Map<number, number>();
   for (const sample of profile.samples ?? []) {
     const stack = stackOfNode.get(sample.nodeId);
     if (stack === undefined) continue;
-    addTo(counts, stack, 1 / (1 - Math.exp(-sample.size / interval)), 0, 0);
+    let k = perSample.get(sample.size);
+    if (k === undefined) perSample.set(sample.size, (k = objectsPerSample(sample.size, interval)));
+    addTo(counts, stack, k, 0, 0);
   }
   return counts;
+}
+
+/**
+ * About how many objects one sample stands for. V8 scales each sample before reporting it: an
+ * object of s bytes sampled at interval I stands for k = round(1 / (1 − e^(−s/I))) objects and
+ * is reported as s·k bytes (measured: 32-byte objects report I + 32). Bytes are therefore
+ * unbiased, but s and k cannot both be recovered: for a small object s·k lies between I and
+ * I + s, so s is taken as 1.5 × (reported − I) — within a factor of two. At I = 1 (the check
+ * default) every allocation is a sample, k = 1, and counts are exact.
+ */
+export function objectsPerSample(reported: number, interval: number): number {
+  if (interval <= 1 || reported <= interval) return 1;
+  if (reported >= 2 * interval) return 1;
+  return Math.max(1, reported / Math.max(8, 1.5 * (reported - interval)));
 }

@@ -1,5 +1,7 @@
 import type { CommandSpec } from '../command.js';
+import { attachCommand } from './attach.js';
 import { checkCommand } from './check.js';
+import { runCommand } from './run.js';
 import { diffCommand } from './diff.js';
 import { exportCommand } from './export.js';
 import { fdsCommand } from './fds.js';
@@ -13,6 +15,8 @@ import { summaryCommand } from './summary.js';
 
 /** Every command, in the order `leaktrace --help` lists them. */
 export const commands: CommandSpec[] = [
+  runCommand,
+  attachCommand,
   checkCommand,
   summaryCommand,
   statCommand,

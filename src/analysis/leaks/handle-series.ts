@@ -1,0 +1,63 @@
+import type { HandleGroup } from '../handles/group.js';
+import { formatFrame } from '../../model/frame.js';
+import type { Leak } from '../leak-report.js';
+import { judgeGrowth, measureGrowth } from '../growth/growth.js';
+
+/**
+ * Handle leaks for the leak finder: the handles open at each measurement (sockets, timers,
+ * watchers, raw descriptors... from the handle agent), grouped by type and creation stack,
+ * and judged with the same growth test as heap sites. A handle is small on the heap, so a
+ * leak of one per run is easy to miss in bytes and obvious in counts.
+ */
+export class HandleSeries {
+  private readonly groups = new Map<string, { group: HandleGroup; counts: Map<number, number> }>();
+  private readonly xs: number[] = [];
+
+  /** Records the handles open after `x` iterations (or ms). */
+  add(x: number, groups: readonly HandleGroup[]): void {
+    this.xs.push(x);
+    for (const g of groups) {
+      const key = `${g.type}\n${g.stack.map(formatFrame).join('\n')}`;
+      let entry = this.groups.get(key);
+      if (!entry) this.groups.set(key, (entry = { group: g, counts: new Map() }));
+      entry.group = g;
+      entry.counts.set(x, (entry.counts.get(x) ?? 0) + g.count);
+    }
+  }
+
+  /** Every group whose open count grew, scored; leaks from `threshold`, the rest below. */
+  judge(threshold: number, unit: 'iteration' | 'minute'): { leaks: Leak[]; belowThreshold: Leak[] } {
+    const leaks: Leak[] = [];
+    const belowThreshold: Leak[] = [];
+    for (const { group, counts } of this.groups.values()) {
+      const y = this.xs.map((x) => counts.get(x) ?? 0);
+      const e = measureGrowth(this.xs, y);
+      // At least 3 more open handles than at the start: one stray timer is not a leak.
+      const j = judgeGrowth(e, { minGrowth: 3 });
+      if (j.probability < 0.2) continue;
+      const rate = unit === 'minute' ? e.slope * 60_000 : e.slope;
+      const perRate = { count: rate, bytes: 0 };
+      const leak: Leak = {
+        kind: 'handle',
+        site: group.site,
+        userFrame: group.userFrame,
+        package: group.package,
+        resource: group.type,
+        probability: j.probability,
+        perIteration: unit === 'iteration' ? perRate : null,
+        perMinute: unit === 'minute' ? perRate : null,
+        stack: group.stack,
+        evidence: [
+          `open ${group.type} handles created here, at each of ${e.points} measurements: ${y.join(' → ')}`,
+          ...j.reasons,
+          `${group.keepingAlive} of them keep the event loop alive`,
+          `attribution: ${group.evidence}`,
+        ].join('; '),
+        series: { x: this.xs.slice(), bytes: y.map(() => 0), count: y },
+      };
+      (j.probability >= threshold ? leaks : belowThreshold).push(leak);
+    }
+    leaks.sort((a, b) => b.probability - a.probability);
+    return { leaks, belowThreshold };
+  }
+}

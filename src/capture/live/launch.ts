@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CaptureError, UsageError } from '../../errors.js';
+
+const PRELOAD = fileURLToPath(new URL('./preload.cjs', import.meta.url));
+
+export interface LaunchedTarget {
+  child: ChildProcess;
+  pid: number;
+  inspectorUrl: string;
+  /** Resolves with how the program ended. */
+  exited: Promise<{ code: number | null; signal: string | null }>;
+}
+
+/**
+ * Starts `node ...` with leaktrace's preload (which opens the inspector and reports its URL
+ * through an extra pipe), and `extraRequires` (the handle agent) before the program's own
+ * code. The program keeps the terminal's stdin, stdout and stderr. It runs in its own process
+ * group, so a Ctrl-C in the terminal reaches leaktrace first, which then stops capturing
+ * cleanly and passes the signal on.
+ */
+export async function launchNode(
+  command: string[],
+  options: { extraRequires?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; exitSnapshot?: string; stdoutToStderr?: boolean } = {},
+): Promise<LaunchedTarget> {
+  const [exe, ...args] = command;
+  if (!exe) throw new UsageError('missing the program to run after --');
+  if (!/(^|\/)node(js)?(\d+)?$/.test(basename(exe)) && exe !== process.execPath) {
+    throw new UsageError(
+      `'${exe}' is not node: leaktrace run starts Node programs (leaktrace run -- node app.js); for any other process use leaktrace native`,
+    );
+  }
+  const requires = [PRELOAD, ...(options.extraRequires ?? [])].flatMap((r) => ['--require', r]);
+  const child = spawn(exe === 'node' ? process.execPath : exe, [...requires, ...args], {
+    // With --json, leaktrace's stdout carries one JSON document: the program's output goes to stderr.
+    stdio: ['inherit', options.stdoutToStderr ? process.stderr : 'inherit', 'inherit', 'pipe'],
+    env: {
+      ...process.env,
+      ...options.env,
+      LEAKTRACE_INSPECTOR_FD: '3',
+      ...(options.exitSnapshot ? { LEAKTRACE_EXIT_SNAPSHOT: options.exitSnapshot } : {}),
+    },
+    cwd: options.cwd,
+    detached: true,
+  });
+  const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  const spawnError = new Promise<never>((_, reject) =>
+    child.once('error', (err) => reject(new CaptureError(`cannot start ${exe}: ${err.message}`))),
+  );
+  const pipe = child.stdio[3] as NodeJS.ReadableStream;
+  const url = await Promise.race([
+    new Promise<string | null>((resolve) => {
+      const lines = createInterface({ input: pipe });
+      lines.once('line', (line) => resolve(line.trim()));
+      lines.once('close', () => resolve(null));
+    }),
+    spawnError,
+    exited.then(() => null),
+  ]);
+  if (!url) {
+    child.kill('SIGKILL');
+    throw new CaptureError(`${command.join(' ')}: the program ended or failed before its inspector opened`);
+  }
+  return { child, pid: child.pid!, inspectorUrl: url, exited };
+}

@@ -1,0 +1,285 @@
+import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysis/leaks/site-series.js';
+import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
+import { scoreSites, toLeak } from '../../analysis/leaks/score-sites.js';
+import type { Leak, LeakReport } from '../../analysis/leak-report.js';
+import { SnapshotAnalysis } from '../../analysis/snapshot/analysis.js';
+import { CAPTURE_FILES, type SitesRecord } from '../../capture-folder/layout.js';
+import type { CaptureWriter } from '../../capture-folder/writer.js';
+import { StackTable } from '../../model/stack-table.js';
+import { loadSnapshot } from '../../model/snapshot/load.js';
+import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
+import { streamSnapshot } from '../heap/snapshot-stream.js';
+import type { RemoteSession } from '../inspector/remote-session.js';
+import { suspectPaths } from '../../check/sample-paths.js';
+import { CaptureError } from '../../errors.js';
+import { probeMemory, type ProbeResult } from './memory-probe.js';
+import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
+
+export interface LiveCaptureOptions {
+  writer: CaptureWriter;
+  pid: number;
+  /** Bytes between samples of V8's sampling heap profiler. */
+  samplingInterval: number;
+  /** Memory series period. */
+  seriesEveryMs: number;
+  /** Leak-finder measurement period (each one forces a full GC in the target). */
+  measureEveryMs: number;
+  /** Measurements before this much time has passed are warm-up, not judged. */
+  warmupMs: number;
+  /** Stop after this long (else when stopped or when the target ends). */
+  durationMs?: number;
+  rules: CaptureRules;
+  /** Allocation tracking too, so snapshots carry allocation stacks (costly; see ARCHITECTURE). */
+  exact: boolean;
+  threshold: number;
+  /** Aborted to stop capturing (Ctrl-C). */
+  signal: AbortSignal;
+  /** Set by the caller to request a snapshot now (keypress, signal). */
+  requests: { snapshot: (reason: string) => void };
+  onStatus?: (s: LiveStatus) => void;
+  /** Said in the notes of the report. */
+  trackingNote: string;
+}
+
+export interface LiveStatus {
+  elapsedMs: number;
+  last: ProbeResult | null;
+  measurements: number;
+  snapshots: number;
+  phase: string;
+}
+
+export interface LiveCaptureResult {
+  report: LeakReport & {
+    measurements: number;
+    warmupMs: number;
+    durationMs: number;
+    samplingInterval: number;
+    belowThreshold: Leak[];
+    notes: string[];
+    /** The at-end snapshot (not the program's own at-exit one), when taken. */
+    finalSnapshot?: string | null;
+  };
+  /** Why the capture ended. */
+  ended: 'stopped' | 'duration' | 'target-exited' | 'target-lost';
+  series: ProbeResult[];
+}
+
+/**
+ * The capture loop of `run` and `attach`, over one inspector session: a memory series point
+ * every `seriesEveryMs`, a leak-finder measurement (full GC, then the sampling profile) every
+ * `measureEveryMs`, heap snapshots when a capture rule fires, each written to the capture
+ * folder as it happens. When it ends — stopped, timed out, or the target finishing — it
+ * judges every allocation site over the measurements after warm-up and writes leaks.json.
+ */
+export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions): Promise<LiveCaptureResult> {
+  const started = Date.now();
+  const stacks = new StackTable();
+  let stacksWritten = 0;
+  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval);
+  const measurements: SiteMeasurement[] = [];
+  const series: ProbeResult[] = [];
+  const notes: string[] = [o.trackingNote];
+  const ruleState = newRuleState(started);
+  let snapshots = 0;
+  let pendingSnapshot: string | null = null;
+  let targetFinishing = false;
+  let ended: LiveCaptureResult['ended'] = 'stopped';
+  o.requests.snapshot = (reason) => {
+    pendingSnapshot = reason;
+  };
+  // Wakes the loop's sleep at once when the target is finishing or asks for attention.
+  const wake = new AbortController();
+  session.on('Runtime.executionContextDestroyed', () => {
+    targetFinishing = true;
+    session.failPending('the target is exiting');
+    wake.abort();
+  });
+  void session.closed.then(() => wake.abort());
+  const status = (phase: string): void =>
+    o.onStatus?.({
+      elapsedMs: Date.now() - started,
+      last: series[series.length - 1] ?? null,
+      measurements: measurements.length,
+      snapshots,
+      phase,
+    });
+
+  let lastSnapshot: string | null = null;
+  const takeSnapshot = async (reason: string, message: string): Promise<void> => {
+    // streamSnapshot writes `<path>.partial` and renames it when whole.
+    const slot = o.writer.nextSnapshot(reason);
+    o.writer.appendEvent({ t: Date.now(), type: 'rule', message, reason });
+    status(`heap snapshot (${reason})`);
+    await streamSnapshot(session, { file: slot.path, onProgress: () => status(`heap snapshot (${reason})`) });
+    o.writer.appendEvent({ t: Date.now(), type: 'snapshot', message: `heap snapshot (${reason})`, file: slot.file, reason });
+    snapshots++;
+    lastSnapshot = slot.path;
+  };
+  const measure = async (gc = true): Promise<void> => {
+    status('measuring (full GC + sampling profile)');
+    const sites = await sampler.measure({ gc });
+    const x = Date.now() - started;
+    measurements.push({ x, sites });
+    for (; stacksWritten < stacks.size; stacksWritten++) {
+      const id = stacksWritten + 1;
+      o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });
+    }
+    const record: SitesRecord = { x, t: Date.now(), sites: [...sites].map(([id, c]) => [id, round(c.count), Math.round(c.selfBytes)]) };
+    o.writer.appendLine(CAPTURE_FILES.sites, record);
+  };
+
+  try {
+    await session.post('Runtime.enable');
+    if (o.exact) await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+    await sampler.start();
+    let nextSeries = started;
+    let nextMeasure = started + Math.min(o.measureEveryMs, 1000);
+    while (true) {
+      if (o.signal.aborted) break;
+      if (session.isClosed) {
+        ended = 'target-lost';
+        break;
+      }
+      if (targetFinishing) {
+        ended = 'target-exited';
+        break;
+      }
+      if (o.durationMs !== undefined && Date.now() - started >= o.durationMs) {
+        ended = 'duration';
+        break;
+      }
+      const now = Date.now();
+      if (now >= nextSeries) {
+        nextSeries = now + o.seriesEveryMs;
+        const sample = await probeMemory(session, o.pid);
+        if (!sample) continue; // no answer: the loop's checks above will see why
+        series.push(sample);
+        const { heapLimit: _limit, ...point } = sample;
+        o.writer.appendSample(point);
+        const rule = ruleToFire(o.rules, ruleState, sample);
+        if (rule) await takeSnapshot(rule.reason, rule.message);
+      }
+      if (pendingSnapshot) {
+        const reason = pendingSnapshot;
+        pendingSnapshot = null;
+        await takeSnapshot(reason, `requested (${reason})`);
+      }
+      if (Date.now() >= nextMeasure) {
+        nextMeasure = Date.now() + o.measureEveryMs;
+        await measure();
+      }
+      status('capturing');
+      await sleep(Math.max(10, Math.min(nextSeries, nextMeasure) - Date.now()), AbortSignal.any([o.signal, wake.signal]));
+    }
+  } catch (err) {
+    // The target exiting or going away mid-command ends the capture; anything else is a real error.
+    if (targetFinishing) ended = 'target-exited';
+    else if (session.isClosed) ended = 'target-lost';
+    else throw err;
+  }
+
+  // The end: one last measurement and the at-end snapshot while the target can still answer
+  // (when it is finishing, it waits for us to detach).
+  // The end. A target that is still running gets a last measurement and, by the at-end rule,
+  // a snapshot. A target that is exiting waits for us to detach but runs no more tasks (a
+  // forced GC would hang, measured) and its objects are already being torn down, so it gets
+  // neither: its at-exit snapshot is written by the program itself (see preload.cts).
+  let finalSnapshotFile: string | null = null;
+  if (!session.isClosed && !targetFinishing) {
+    try {
+      await withTimeout(measure(), 60_000);
+      if (o.rules.atEnd) {
+        await withTimeout(takeSnapshot('end', 'the capture ended'), 600_000);
+        finalSnapshotFile = lastSnapshot;
+      }
+    } catch (err) {
+      if (!session.isClosed && !(err instanceof CaptureError)) throw err;
+      notes.push(`the capture could not finish cleanly: ${(err as Error).message}`);
+      if (session.isClosed) ended = 'target-lost';
+    }
+  }
+  // The sampling profile of the last measurement, in Chrome's .heapprofile format.
+  if (sampler.lastProfile) o.writer.writeJson(`${CAPTURE_FILES.profiles}/final.heapprofile`, sampler.lastProfile);
+  if (ended === 'target-lost') notes.push('the target went away during the capture: the report covers what was measured until then');
+  status('analysing');
+  const report = judge(measurements, stacks, o, notes);
+  if (o.exact && finalSnapshotFile && report.leaks.length > 0) await addHolders(report, finalSnapshotFile);
+  report.finalSnapshot = finalSnapshotFile;
+  report.durationMs = Date.now() - started;
+  o.writer.writeJson(CAPTURE_FILES.leaks, report);
+  return { report, ended, series };
+}
+
+function judge(measurements: SiteMeasurement[], stacks: StackTable, o: LiveCaptureOptions, notes: string[]): LiveCaptureResult['report'] {
+  const judged = measurements.filter((m) => m.x >= o.warmupMs);
+  const base = {
+    iterations: 0,
+    warmup: 0,
+    measurements: measurements.length,
+    warmupMs: o.warmupMs,
+    durationMs: 0,
+    samplingInterval: o.samplingInterval,
+    notes,
+  };
+  if (judged.length < 4) {
+    notes.push(
+      `only ${judged.length} measurement${judged.length === 1 ? '' : 's'} after the ${Math.round(o.warmupMs / 1000)} s warm-up: at least 4 are needed to judge growth (capture longer, or measure more often)`,
+    );
+    return { ...base, leaks: [], belowThreshold: [] };
+  }
+  const series = buildSiteSeries(judged, stacks, {});
+  const scored = scoreSites(series.values(), { exactCounts: o.samplingInterval <= 32 });
+  const leaks: Leak[] = [];
+  const belowThreshold: Leak[] = [];
+  for (const s of scored) {
+    const leak = toLeak(s, stacks, 'minute');
+    if (s.probability >= o.threshold) leaks.push(leak);
+    else if (s.probability >= 0.2) belowThreshold.push(leak);
+  }
+  annotateInlining(leaks);
+  return { ...base, leaks, belowThreshold };
+}
+
+/** With --exact, what holds each suspect's objects, from the final (tracked) snapshot. */
+export async function addHolders(report: LiveCaptureResult['report'], snapshotFile: string): Promise<void> {
+  const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
+  const keys = new Map(
+    report.leaks.map((l) => [suspectKey({ site: l.site, userFrame: l.userFrame, package: l.package, evidence: '' }), l]),
+  );
+  const holders = suspectPaths(analysis, new Set(keys.keys()), {});
+  for (const [key, leak] of keys) {
+    const h = holders.get(key);
+    if (h && h.paths.length > 0) {
+      leak.retainerPaths = h.paths.map((p) => p.path);
+      leak.evidence += `; holders: ${h.paths[0].objects} of the ${h.matched} live objects that V8's allocation tracker attributes to this site share the path shown first`;
+    }
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Rejects if a final-stage command does not answer (a target in an odd state must not hang us). */
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>(
+      (_, reject) => (timer = setTimeout(() => reject(new CaptureError(`the target stopped answering (${ms / 1000} s)`)), ms)),
+    ),
+  ]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,47 @@
+import { readdirSync } from 'node:fs';
+import type { MemorySample } from '../../capture-folder/layout.js';
+import type { InspectorSession } from '../inspector/session.js';
+
+/** Evaluated in the target: its own view of its memory, as one JSON string. */
+const PROBE = `(() => {
+  const m = process.memoryUsage();
+  const v8 = require('v8');
+  const spaces = {};
+  for (const s of v8.getHeapSpaceStatistics()) spaces[s.space_name] = { used: s.space_used_size, size: s.space_size };
+  const handles = typeof process.getActiveResourcesInfo === 'function' ? process.getActiveResourcesInfo().length : undefined;
+  return JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, spaces, handles, heapLimit: v8.getHeapStatistics().heap_size_limit });
+})()`;
+
+export interface ProbeResult extends MemorySample {
+  /** V8's heap size limit (--max-old-space-size), for the near-the-limit rule. */
+  heapLimit: number;
+}
+
+/**
+ * One point of the memory series: the target's process.memoryUsage(), each V8 heap space,
+ * its active resources (handles, requests, timers), and its open descriptors from /proc.
+ * No GC is forced here: the series shows memory as the program lives it.
+ */
+export async function probeMemory(session: InspectorSession, pid: number): Promise<ProbeResult | null> {
+  // A target whose main context is gone (it is exiting, waiting for us to detach) never
+  // answers Runtime.evaluate: give up after a while instead of waiting forever.
+  let timer: NodeJS.Timeout | undefined;
+  const reply = await Promise.race([
+    session.post<{ result: { value?: string }; exceptionDetails?: { text: string } }>('Runtime.evaluate', {
+      expression: PROBE,
+      includeCommandLineAPI: true,
+      returnByValue: true,
+      silent: true,
+    }),
+    new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 3000))),
+  ]).finally(() => clearTimeout(timer));
+  if (reply === null) return null;
+  const value = reply.result.value;
+  const parsed = value ? (JSON.parse(value) as Omit<ProbeResult, 't'>) : null;
+  if (!parsed) throw new Error(`memory probe failed in the target: ${reply.exceptionDetails?.text ?? 'no value'}`);
+  let fds: number | undefined;
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`).length;
+  } catch {}
+  return { t: Date.now(), ...parsed, fds };
+}

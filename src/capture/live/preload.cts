@@ -1,0 +1,43 @@
+/**
+ * Preloaded (`node --require`) into the program `leaktrace run` starts: opens the inspector on
+ * 127.0.0.1 at a free port and writes its URL, one line, to the pipe leaktrace passed as the
+ * file descriptor named in LEAKTRACE_INSPECTOR_FD. Only in the main thread, once; the variable
+ * is removed so the program's own child processes are not affected. Imports nothing but
+ * Node's own modules, and never throws into the program.
+ */
+/* eslint-disable @typescript-eslint/no-require-imports */
+(() => {
+  const fdText = process.env.LEAKTRACE_INSPECTOR_FD;
+  if (fdText === undefined) return;
+  delete process.env.LEAKTRACE_INSPECTOR_FD;
+  try {
+    const { isMainThread } = require('node:worker_threads') as typeof import('node:worker_threads');
+    if (!isMainThread) return;
+    const inspector = require('node:inspector') as typeof import('node:inspector');
+    const fs = require('node:fs') as typeof import('node:fs');
+    if (!inspector.url()) inspector.open(0, '127.0.0.1', false);
+    const fd = Number(fdText);
+    fs.writeSync(fd, `${inspector.url()}\n`);
+    fs.closeSync(fd);
+    // The at-exit snapshot is taken by the program itself, synchronously in its 'exit' event:
+    // once its main context is gone, a debugger can no longer see its objects.
+    const exitSnapshot = process.env.LEAKTRACE_EXIT_SNAPSHOT;
+    delete process.env.LEAKTRACE_EXIT_SNAPSHOT;
+    process.on('exit', () => {
+      if (exitSnapshot) {
+        try {
+          const v8 = require('node:v8') as typeof import('node:v8');
+          v8.writeHeapSnapshot(`${exitSnapshot}.partial`, { exposeNumericValues: true } as never);
+          fs.renameSync(`${exitSnapshot}.partial`, exitSnapshot);
+        } catch {}
+      }
+      // Closing the inspector ends leaktrace's session: without it, a program that finishes
+      // on its own waits for the debugger to disconnect, and leaktrace cannot always tell.
+      try {
+        inspector.close();
+      } catch {}
+    });
+  } catch {
+    // leaktrace sees no URL and says so; the program runs on unaffected.
+  }
+})();

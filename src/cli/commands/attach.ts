@@ -1,0 +1,22 @@
+import type { CommandSpec } from '../command.js';
+import { LIVE_OPTIONS, parseLiveOptions } from '../live-options.js';
+import { parsePid } from '../parse-values.js';
+
+export const attachCommand: CommandSpec = {
+  name: 'attach',
+  summary: 'attach to a running Node process (SIGUSR1, inspector) and find what grows; detach leaves it running',
+  usage: 'attach <pid> [options]',
+  details: [
+    'Opens the process inspector with SIGUSR1 (127.0.0.1), captures like `run`, and detaches',
+    'at --duration or Ctrl-C: sampling stops and the inspector leaktrace opened is closed again.',
+    'Nothing allocated before the attach is known: sites are judged on growth from then on.',
+  ].join('\n'),
+  options: LIVE_OPTIONS,
+  positionals: { min: 1, max: 1 },
+  async run(ctx) {
+    const pid = parsePid(ctx.positionals[0]);
+    const settings = await parseLiveOptions(ctx.values);
+    const { attachWithLeaktrace } = await import('../run-live.js');
+    return attachWithLeaktrace(ctx, pid, settings);
+  },
+};

@@ -1,0 +1,72 @@
+import type { OptionSpec, OptionValues } from './command.js';
+import { parseDuration, parseSize } from './parse-values.js';
+
+/** Options `run` and `attach` share: what to capture, how often, and the capture rules. */
+export const LIVE_OPTIONS: Record<string, OptionSpec> = {
+  out: { type: 'string', valueName: 'DIR', description: 'capture folder (default: leaktrace-capture-<time> here)' },
+  duration: { type: 'string', valueName: 'DURATION', description: 'stop after this long (default: until the program ends or Ctrl-C)' },
+  warmup: { type: 'string', valueName: 'DURATION', description: 'measurements before this are warm-up, not judged', default: '10s' },
+  'measure-every': {
+    type: 'string',
+    valueName: 'DURATION',
+    description: 'leak-finder measurement period (each forces a full GC in the target)',
+    default: '5s',
+  },
+  'series-every': { type: 'string', valueName: 'DURATION', description: 'memory series period', default: '1s' },
+  'sampling-interval': {
+    type: 'string',
+    valueName: 'SIZE',
+    description: "bytes between allocation samples (V8's sampling heap profiler)",
+    default: '32k',
+  },
+  exact: { type: 'boolean', description: "also turn on V8's allocation tracking: snapshots carry allocation stacks (slower)" },
+  'snapshot-every': { type: 'string', valueName: 'DURATION', description: 'heap snapshot at this interval' },
+  'snapshot-on-growth': {
+    type: 'string',
+    valueName: 'SIZE',
+    description: 'heap snapshot when RSS or heap used grew this much since the last one',
+  },
+  'snapshot-near-limit': { type: 'boolean', description: "heap snapshot once heap used reaches 90% of V8's heap limit" },
+  'no-end-snapshot': { type: 'boolean', description: 'no heap snapshot when the capture ends' },
+  threshold: { type: 'string', valueName: 'P', description: 'probability from which a suspect is a leak', default: '0.5' },
+  html: { type: 'string', valueName: 'FILE', description: 'also write a self-contained HTML report' },
+};
+
+export interface LiveSettings {
+  out?: string;
+  durationMs?: number;
+  warmupMs: number;
+  measureEveryMs: number;
+  seriesEveryMs: number;
+  samplingInterval: number;
+  exact: boolean;
+  rules: { everyMs?: number; growthBytes?: number; nearLimit?: number; atEnd: boolean };
+  threshold: number;
+  html?: string;
+}
+
+export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
+  const threshold = Number(v.threshold);
+  if (!(threshold > 0 && threshold <= 1)) {
+    const { UsageError } = await import('../errors.js');
+    throw new UsageError(`--threshold must be a probability in (0, 1], got '${v.threshold}'`);
+  }
+  const opt = (name: string): string | undefined => (v[name] === undefined ? undefined : String(v[name]));
+  return {
+    out: opt('out'),
+    durationMs: opt('duration') !== undefined ? parseDuration('duration', opt('duration')!) : undefined,
+    warmupMs: parseDuration('warmup', opt('warmup')!),
+    measureEveryMs: Math.max(200, parseDuration('measure-every', opt('measure-every')!)),
+    seriesEveryMs: Math.max(100, parseDuration('series-every', opt('series-every')!)),
+    samplingInterval: Math.max(1, parseSize('sampling-interval', opt('sampling-interval')!)),
+    exact: v.exact === true,
+    rules: {
+      everyMs: opt('snapshot-every') !== undefined ? parseDuration('snapshot-every', opt('snapshot-every')!) : undefined,
+      growthBytes: opt('snapshot-on-growth') !== undefined ? parseSize('snapshot-on-growth', opt('snapshot-on-growth')!) : undefined,
+      nearLimit: v['snapshot-near-limit'] === true ? 0.9 : undefined,
+      atEnd: v['no-end-snapshot'] !== true,
+    },
+    threshold,
+    html: opt('html'),
+  };
+}

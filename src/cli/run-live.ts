@@ -1,0 +1,123 @@
+import { attachToPid } from '../capture/live/attach.js';
+import { launchNode } from '../capture/live/launch.js';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { addHolders } from '../capture/live/live-capture.js';
+import { CAPTURE_FILES } from '../capture-folder/layout.js';
+import { CaptureError, InputError } from '../errors.js';
+import type { CommandContext } from './command.js';
+import { captureDir, captureLive } from './live-driver.js';
+import type { LiveSettings } from './live-options.js';
+import { reportLive } from './live-report.js';
+
+/** `leaktrace run -- node app.js`. */
+export async function runUnderLeaktrace(ctx: CommandContext, command: string[], settings: LiveSettings): Promise<number> {
+  const dir = captureDir(settings);
+  if (existsSync(dir) && readdirSync(dir).length > 0) throw new InputError(`${dir}: capture folder already exists and is not empty`);
+  const exitSnapshot = settings.rules.atEnd ? join(dir, CAPTURE_FILES.snapshots, 'exit.heapsnapshot') : undefined;
+  const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json });
+  const { RemoteSession } = await import('../capture/inspector/remote-session.js');
+  let session;
+  try {
+    session = await RemoteSession.connect(target.inspectorUrl);
+  } catch (err) {
+    target.child.kill('SIGKILL');
+    throw err;
+  }
+  const { result, writer } = await captureLive(
+    ctx,
+    {
+      kind: 'run',
+      session,
+      pid: target.pid,
+      command,
+      fromProcessStart: true,
+      trackingNote: 'tracking began as the program started (before its first line ran)',
+    },
+    { ...settings, out: dir },
+    false,
+  );
+  await session.close();
+  // Stopped by the user or by --duration: the program stops too (its whole process group).
+  if (result.ended === 'stopped' || result.ended === 'duration') {
+    try {
+      process.kill(-target.pid, 'SIGINT');
+    } catch {}
+    const t = setTimeout(() => {
+      try {
+        process.kill(-target.pid, 'SIGKILL');
+      } catch {}
+    }, 5000);
+    await target.exited;
+    clearTimeout(t);
+  }
+  const exit = await target.exited;
+  // The preload closes the inspector as the program exits: a lost session then is the exit.
+  if (result.ended === 'target-lost') {
+    result.ended = 'target-exited';
+    result.report.notes = result.report.notes.filter((n) => !n.startsWith('the target went away'));
+  }
+  if (exitSnapshot && existsSync(exitSnapshot)) {
+    writer.appendEvent({
+      t: Date.now(),
+      type: 'snapshot',
+      message: 'heap snapshot written by the program as it exited',
+      file: `${CAPTURE_FILES.snapshots}/exit.heapsnapshot`,
+      reason: 'exit',
+    });
+    if (settings.exact && result.report.leaks.length > 0 && !result.report.finalSnapshot) {
+      await addHolders(result.report, exitSnapshot);
+      writer.writeJson(CAPTURE_FILES.leaks, result.report);
+    }
+  }
+  writer.finish(exit);
+  const how = exit.signal ? `was stopped by ${exit.signal}` : `exited with code ${exit.code}`;
+  return reportLive(ctx, `leaktrace run ${command.join(' ')}`, dir, result, {
+    notes: [`the program ${how}`],
+    json: { program: { command, pid: target.pid, exitCode: exit.code, signal: exit.signal } },
+    html: settings.html,
+  });
+}
+
+/** `leaktrace attach <pid>`. */
+export async function attachWithLeaktrace(ctx: CommandContext, pid: number, settings: LiveSettings): Promise<number> {
+  const attached = await attachToPid(pid);
+  const { result, dir, writer } = await captureLive(
+    ctx,
+    {
+      kind: 'attach',
+      session: attached.session,
+      pid,
+      command: null,
+      fromProcessStart: false,
+      trackingNote: `attached at ${new Date().toISOString()}: nothing allocated before the attach is known; sites are judged on growth from then on`,
+    },
+    settings,
+    process.stdin.isTTY === true,
+  );
+  // Leave the target as we found it: sampling stopped, and the inspector closed if we opened it.
+  if (!attached.session.isClosed) {
+    await attached.session.post('HeapProfiler.stopSampling').catch(() => undefined);
+    if (settings.exact) await attached.session.post('HeapProfiler.stopTrackingHeapObjects').catch(() => undefined);
+    if (attached.openedByUs) {
+      await attached.session
+        .post('Runtime.evaluate', { expression: "require('inspector').close()", includeCommandLineAPI: true })
+        .catch(() => undefined);
+    }
+    await attached.session.close();
+  }
+  writer.finish();
+  if (result.ended === 'target-lost' || result.ended === 'target-exited') {
+    await reportLive(ctx, `leaktrace attach ${pid}`, dir, result, { html: settings.html });
+    throw new CaptureError(`process ${pid} exited during the capture; what was captured is in ${dir}`);
+  }
+  return reportLive(ctx, `leaktrace attach ${pid}`, dir, result, {
+    notes: [
+      attached.openedByUs
+        ? 'detached; the inspector leaktrace opened was closed again'
+        : 'detached; the inspector was already open and stays open',
+    ],
+    json: { target: { pid } },
+    html: settings.html,
+  });
+}

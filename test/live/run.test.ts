@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fixture, runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/write-snapshot.js';
+
+const FAST = ['--measure-every', '1s', '--warmup', '3s', '--series-every', '500ms'];
+
+test('run: finds the leak in a self-driving server and keeps a complete capture folder', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(['run', '--out', out, ...FAST, '--json', '--', 'node', fixture('live', 'server.cjs')], {
+    env: { SERVER_MODE: 'leak', SERVER_SECONDS: '14' },
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.program.exitCode, 0);
+  assert.equal(report.ended, 'target-exited');
+  // TurboFan may inline rememberRequest into the handler: either site names this leak.
+  const leak = report.leaks.find((l: { site: { file: string } }) => l.site?.file.endsWith('server.cjs'));
+  assert.ok(leak, JSON.stringify(report.leaks, null, 1));
+  assert.ok(['rememberRequest', '(anonymous)'].includes(leak.site.functionName), leak.site.functionName);
+  assert.ok(leak.perMinute.bytes > 0);
+  assert.equal(leak.package, null);
+  // The capture folder: manifest, series, measurements, the program's own at-exit snapshot.
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.kind, 'run');
+  assert.equal(manifest.tracking.fromProcessStart, true);
+  assert.ok(manifest.endedAt);
+  assert.deepEqual(manifest.exit, { code: 0, signal: null });
+  assert.ok(readFileSync(join(out, 'series.jsonl'), 'utf8').trim().split('\n').length >= 10);
+  assert.ok(readFileSync(join(out, 'sites.jsonl'), 'utf8').trim().split('\n').length >= 6);
+  assert.ok(existsSync(join(out, 'snapshots', 'exit.heapsnapshot')), readdirSync(join(out, 'snapshots')).join());
+  assert.ok(existsSync(join(out, 'profiles', 'final.heapprofile')));
+  const leaksJson = JSON.parse(readFileSync(join(out, 'leaks.json'), 'utf8'));
+  assert.equal(leaksJson.leaks.length, report.leaks.length);
+  // The exit snapshot is a real snapshot.
+  const summary = await runCli(['summary', join(out, 'snapshots', 'exit.heapsnapshot'), '--json']);
+  assert.equal(summary.code, 0, summary.stderr);
+});
+
+test('run: a server with only a bounded cache is not reported', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(['run', '--out', out, ...FAST, '--no-end-snapshot', '--json', '--', 'node', fixture('live', 'server.cjs')], {
+    env: { SERVER_MODE: 'cache', SERVER_SECONDS: '12' },
+    timeoutMs: 120_000,
+  });
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(
+    report.leaks.map((l: { site: unknown; evidence: string }) => [l.site, l.evidence]),
+    [],
+  );
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('run: rules take snapshots on interval, with progress kept in events.jsonl', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(
+    ['run', '--out', out, ...FAST, '--snapshot-every', '3s', '--duration', '8s', '--json', '--', 'node', fixture('live', 'server.cjs')],
+    {
+      env: { SERVER_MODE: 'leak', SERVER_SECONDS: '0' },
+      timeoutMs: 120_000,
+    },
+  );
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.ended, 'duration');
+  assert.equal(report.program.signal ?? 'SIGINT', 'SIGINT', 'the program was stopped at the end of --duration');
+  const snaps = readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.heapsnapshot'));
+  assert.ok(
+    snaps.some((f) => /-interval\.heapsnapshot$/.test(f)),
+    snaps.join(),
+  );
+  assert.ok(
+    snaps.some((f) => /-end\.heapsnapshot$/.test(f)),
+    snaps.join(),
+  );
+  const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(events.some((e) => e.type === 'rule' && e.reason === 'interval'));
+});
+
+test('run: usage errors', async () => {
+  for (const [args, message] of [
+    [['run', '--', 'python3', 'x.py'], /is not node/],
+    [['run'], /missing the program to run/],
+    [['run', '--measure-every', 'soon', '--', 'node', '-e', '0'], /--measure-every expects a duration/],
+  ] as [string[], RegExp][]) {
+    const r = await runCli(args);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+});
