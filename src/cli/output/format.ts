@@ -1,6 +1,6 @@
 /** Number formatting shared by every human-readable view. */
 
-/** 1536 → `1.5 KiB`; exact bytes below 1 KiB. */
+/** 1536 → `1.5 KiB`; exact bytes below 1 KiB. (Repeated in the HTML report's browser script.) */
 export function formatBytes(n: number): string {
   const sign = n < 0 ? '-' : '';
   let v = Math.abs(n);

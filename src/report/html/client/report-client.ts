@@ -40,6 +40,9 @@ interface ClientData {
   const charts: { plot: UPlot; box: HTMLElement; height: number }[] = [];
   const palette = ['#d92d20', '#0b57d0', '#7a5af8', '#079455', '#dc6803', '#667085', '#c11574'];
 
+  // Same output as src/cli/output/format.ts formatBytes/formatCount, repeated on purpose:
+  // this file is a plain browser script with no imports (see tsconfig.client.json), and the
+  // page's chart labels must read like the tables rendered on the Node side. Change both.
   function formatBytes(n: number): string {
     const sign = n < 0 ? '-' : '';
     let v = Math.abs(n);
