@@ -129,7 +129,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     let extensions = 0;
     while (extensions < 2 && options.iterations === undefined) {
       const scored = scoreSites(buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] }).values(), {
-        exactCounts: interval <= 32,
+        samplingInterval: interval,
       });
       const uncertain = scored.some(
         (s) =>
@@ -148,7 +148,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       extensions++;
     }
     const series = buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] });
-    const scored = scoreSites(series.values(), { exactCounts: interval <= 32 });
+    const scored = scoreSites(series.values(), { samplingInterval: interval });
     const leaks: Leak[] = [];
     const belowThreshold: Leak[] = [];
     const leakKeys = new Map<string, Leak>();

@@ -5,6 +5,9 @@ import type { StackTable } from '../../model/stack-table.js';
 import { type GrowthEvidence, judgeGrowth, measureGrowth } from '../growth/growth.js';
 import { dominantStack, framesOfStack, type SiteSeries } from './site-series.js';
 
+/** Samples' worth of growth below which a sampled site's growth is quantization noise. */
+export const MIN_SAMPLES_OF_GROWTH = 4;
+
 export interface ScoredSite {
   series: SiteSeries;
   probability: number;
@@ -20,8 +23,15 @@ export interface ScoredSite {
  * and keeps the stronger judgement: most leaks add objects, but some only grow one object
  * (an array's backing store, a string rebuilt larger), and those show in bytes alone.
  */
-export function scoreSites(all: Iterable<SiteSeries>, options: { exactCounts: boolean }): ScoredSite[] {
+export function scoreSites(all: Iterable<SiteSeries>, options: { samplingInterval: number }): ScoredSite[] {
   const out: ScoredSite[] = [];
+  // An interval this small samples (nearly) every object: counts are exact, not estimates.
+  const exactCounts = options.samplingInterval <= 32;
+  // With sampling, a site's live bytes move in steps of about one interval (one sampled
+  // object stands for an interval's worth of allocation). Growth of one or two samples is
+  // what churn looks like (an in-flight request sampled, then another), and a monotone run
+  // of such steps fools a trend test: demand several samples' worth of growth.
+  const sampleFloor = exactCounts ? 0 : MIN_SAMPLES_OF_GROWTH * options.samplingInterval;
   for (const s of all) {
     // Use the measurements after the first (the baseline after warm-up is the reference).
     const bytes = s.selfBytes.map((b, i) => b + s.externalBytes[i]);
@@ -30,11 +40,14 @@ export function scoreSites(all: Iterable<SiteSeries>, options: { exactCounts: bo
     const steps = Math.max(1, s.x.length - 1);
     // Noise floors: exact counts need one object per step on average; sampled estimates need
     // more (several samples' worth) before a trend means anything.
-    const minCount = options.exactCounts ? steps : steps * 4;
+    const minCount = exactCounts ? steps : steps * 4;
     // And bytes that grow by less than 2 % of what the site already held, with no more
     // objects, are size noise of live objects (a bounded LRU's entries changing length:
     // +0.4 KiB on 49 KiB measured), not a leak.
-    const minBytes = Math.max(options.exactCounts ? 256 : 4096, steps * 32, 0.02 * bytesEvidence.first);
+    const minBytes = Math.max(exactCounts ? 256 : 4096, steps * 32, 0.02 * bytesEvidence.first, sampleFloor);
+    // The count series is an estimate built from the same samples: it may only speak for
+    // the site once the bytes show that enough samples grew.
+    if (bytesEvidence.totalGrowth < sampleFloor) continue;
     const byCount = judgeGrowth(countEvidence, { minGrowth: minCount });
     const byBytes = judgeGrowth(bytesEvidence, { minGrowth: minBytes });
     const useCount = byCount.probability >= byBytes.probability;

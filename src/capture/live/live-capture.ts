@@ -229,7 +229,7 @@ function judge(measurements: SiteMeasurement[], stacks: StackTable, o: LiveCaptu
     return { ...base, leaks: [], belowThreshold: [] };
   }
   const series = buildSiteSeries(judged, stacks, {});
-  const scored = scoreSites(series.values(), { exactCounts: o.samplingInterval <= 32 });
+  const scored = scoreSites(series.values(), { samplingInterval: o.samplingInterval });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];
   for (const s of scored) {
