@@ -48,3 +48,32 @@ test('sampled sites: a step or two of one sample each is churn, ten samples of s
   const [scored] = scoreSites([leak], { samplingInterval: 32 * K });
   assert.ok(scored && scored.probability > 0.8, JSON.stringify(scored?.reasons));
 });
+
+test('sampled sites: a sparse leak whose later samples lag by chance is still a leak; churn that falls as it rises is not', () => {
+  const K = 1024;
+  // Seen attaching to a leaking server: about three samples a second, then none for two
+  // seconds. At that rate a quiet spell that long is not unlikely: not "growth stopped".
+  const samples = [3, 12, 13, 18, 19, 25, 25, 25];
+  const sparse = site(
+    samples.map((s) => s * 32 * K),
+    samples.map((s) => s * 342),
+  );
+  const [leak] = scoreSites([sparse], { samplingInterval: 32 * K });
+  assert.ok(leak && leak.probability >= 0.5, JSON.stringify(leak?.reasons));
+  assert.match(leak.reasons.join('; '), /within sampling noise/);
+  // The same shape in exact counts is real slowing, and judged less likely a leak.
+  const exact = judgeGrowth(measureGrowth(xs(8), [300, 1200, 1300, 1800, 1900, 2500, 2500, 2500]), { minGrowth: 8 });
+  assert.ok(exact.probability < leak.probability - 0.2, `${exact.probability} vs ${leak.probability}: ${exact.reasons.join('; ')}`);
+  assert.match(exact.reasons.join('; '), /slowing/);
+  // Seen on the bounded-cache server: a handful of samples coming and going.
+  const churnSamples = [0, 0, 1, 2, 1, 2, 0.1, 4];
+  const churn = site(
+    churnSamples.map((s) => s * 32 * K),
+    churnSamples.map((s) => s * 700),
+  );
+  const scored = scoreSites([churn], { samplingInterval: 32 * K });
+  assert.ok(
+    scored.every((s) => s.probability < 0.5),
+    JSON.stringify(scored.map((s) => [s.probability, s.reasons])),
+  );
+});

@@ -1,4 +1,4 @@
-import { linearFit, mannKendall } from './statistics.js';
+import { linearFit, mannKendall, poissonCdf } from './statistics.js';
 
 /**
  * Is this series growing, and does it keep growing? The leak finder's judgement for one
@@ -16,6 +16,9 @@ export interface GrowthEvidence {
   /** Steps between consecutive measurements, and how many went up. */
   steps: number;
   stepsUp: number;
+  /** Sum of the rises between consecutive measurements, and of the falls (as a positive number). */
+  rise: number;
+  fall: number;
   /** Mann–Kendall one-sided p-value of "no upward trend". */
   trendP: number;
   /** Growth per unit of x over the whole run (least squares) and the fit's R². */
@@ -25,6 +28,9 @@ export interface GrowthEvidence {
   lateSlope: number;
   /** lateSlope / slope, clamped to [0, 1.5]: ~1 for steady growth, ~0 once growth stopped. */
   persistence: number;
+  /** The later half: its extent in x and how much y grew over it. */
+  lateSpan: number;
+  lateGrowth: number;
   /** Last value minus first. */
   totalGrowth: number;
   first: number;
@@ -34,7 +40,15 @@ export interface GrowthEvidence {
 export function measureGrowth(x: readonly number[], y: readonly number[]): GrowthEvidence {
   const n = y.length;
   let stepsUp = 0;
-  for (let i = 1; i < n; i++) if (y[i] > y[i - 1]) stepsUp++;
+  let rise = 0;
+  let fall = 0;
+  for (let i = 1; i < n; i++) {
+    const d = y[i] - y[i - 1];
+    if (d > 0) {
+      stepsUp++;
+      rise += d;
+    } else fall -= d;
+  }
   const fit = linearFit(x, y);
   const half = Math.floor(n / 2);
   // The later half, sharing its first point with the earlier one, needs at least 3 points.
@@ -45,11 +59,15 @@ export function measureGrowth(x: readonly number[], y: readonly number[]): Growt
     points: n,
     steps: Math.max(0, n - 1),
     stepsUp,
+    rise,
+    fall,
     trendP: mannKendall(y).p,
     slope: fit.slope,
     r2: fit.r2,
     lateSlope: late.slope,
     persistence,
+    lateSpan: n > 0 ? x[n - 1] - x[lateFrom] : 0,
+    lateGrowth: n > 0 ? y[n - 1] - y[lateFrom] : 0,
     totalGrowth: n > 0 ? y[n - 1] - y[0] : 0,
     first: y[0] ?? 0,
     last: y[n - 1] ?? 0,
@@ -70,24 +88,47 @@ export interface LeakJudgement {
  *   persistence  late rate ≥ 80 % of the overall rate → 1, ≤ 20 % → 0, linear between
  *   steadiness   0.5 + 0.5 × (steps up / steps)
  *   linearity    0.5 + 0.5 × R²
+ *   monotony     0.4 + 0.6 × (rises − falls) / (rises + falls): what a leak holds stays held,
+ *                so its series hardly ever falls; a churning set (in-flight requests, a
+ *                cache's entries replaced) falls about as much as it rises
  * `minGrowth` is the least total growth that can matter (e.g. one object per step);
  * below it the probability is 0 whatever the shape.
+ *
+ * `quantum`, for sampled series, is what one sample adds to y (the sampling interval, in
+ * bytes). Samples of a steady leak arrive as a Poisson process, so a later half with few or
+ * no new samples is not evidence that growth stopped when few were expected: growth is
+ * called stopped only when so little late growth is unlikely (< 10 %) at the overall rate.
  */
-export function judgeGrowth(e: GrowthEvidence, options: { minGrowth: number }): LeakJudgement {
+export function judgeGrowth(e: GrowthEvidence, options: { minGrowth: number; quantum?: number }): LeakJudgement {
   const reasons: string[] = [];
   if (e.points < 4) return { probability: 0, reasons: ['fewer than 4 measurements: no judgement possible'] };
   if (e.totalGrowth < options.minGrowth || e.slope <= 0) {
     return { probability: 0, reasons: [`no net growth above the noise floor (${round(e.totalGrowth)} < ${round(options.minGrowth)})`] };
   }
   const trend = 1 - e.trendP;
-  const persistence = Math.max(0, Math.min(1, (e.persistence - 0.2) / 0.6));
+  let persistence = Math.max(0, Math.min(1, (e.persistence - 0.2) / 0.6));
+  let withinNoise: { expected: number; seen: number } | null = null;
+  if (options.quantum && options.quantum > 0 && e.persistence < 0.8) {
+    const expected = (e.slope * e.lateSpan) / options.quantum;
+    const seen = Math.max(0, e.lateGrowth / options.quantum);
+    if (poissonCdf(Math.round(seen), expected) >= 0.1) {
+      withinNoise = { expected, seen };
+      persistence = 1;
+    }
+  }
   const steadiness = 0.5 + 0.5 * (e.steps > 0 ? e.stepsUp / e.steps : 0);
   const linearity = 0.5 + 0.5 * e.r2;
-  const probability = trend * persistence * steadiness * linearity;
+  const monotony = e.rise + e.fall > 0 ? 0.4 + (0.6 * (e.rise - e.fall)) / (e.rise + e.fall) : 1;
+  const probability = trend * persistence * steadiness * linearity * monotony;
   reasons.push(`grew in ${e.stepsUp} of ${e.steps} steps`);
+  if (e.fall > 0.05 * e.rise) reasons.push(`fell by ${pct(e.fall / e.rise)} of what it rose (a leak's live set rarely shrinks)`);
   reasons.push(`Mann–Kendall trend p = ${formatP(e.trendP)}`);
   reasons.push(`linear fit R² = ${e.r2.toFixed(2)}`);
-  if (e.persistence >= 0.8) reasons.push(`the later half grew at ${pct(e.persistence)} of the overall rate (still growing)`);
+  if (withinNoise)
+    reasons.push(
+      `the later half added ${withinNoise.seen.toFixed(1)} samples' worth where the overall rate predicts ${withinNoise.expected.toFixed(1)}: within sampling noise, so not taken as growth stopping`,
+    );
+  else if (e.persistence >= 0.8) reasons.push(`the later half grew at ${pct(e.persistence)} of the overall rate (still growing)`);
   else if (e.persistence <= 0.2)
     reasons.push(`the later half grew at only ${pct(e.persistence)} of the overall rate: growth stopped, as a filling cache or pool does`);
   else reasons.push(`the later half grew at ${pct(e.persistence)} of the overall rate: growth is slowing`);

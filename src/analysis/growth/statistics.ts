@@ -59,3 +59,17 @@ export function normalCdf(z: number): number {
   const erf = 1 - poly * Math.exp(-(z * z) / 2);
   return z >= 0 ? (1 + erf) / 2 : (1 - erf) / 2;
 }
+
+/** P(X ≤ k) for X ~ Poisson(λ): how likely at most k events are when λ are expected. */
+export function poissonCdf(k: number, lambda: number): number {
+  if (k < 0) return 0;
+  if (lambda <= 0) return 1;
+  let term = Math.exp(-lambda);
+  let sum = term;
+  for (let i = 1; i <= Math.floor(k); i++) {
+    term *= lambda / i;
+    sum += term;
+    if (term < 1e-12 && i > lambda) break;
+  }
+  return Math.min(1, sum);
+}

@@ -48,8 +48,14 @@ export function scoreSites(all: Iterable<SiteSeries>, options: { samplingInterva
     // The count series is an estimate built from the same samples: it may only speak for
     // the site once the bytes show that enough samples grew.
     if (bytesEvidence.totalGrowth < sampleFloor) continue;
-    const byCount = judgeGrowth(countEvidence, { minGrowth: minCount });
-    const byBytes = judgeGrowth(bytesEvidence, { minGrowth: minBytes });
+    // One sample adds an interval's worth of bytes, and about interval ÷ (bytes per object)
+    // objects to the count estimate.
+    const bytesPerObject = bytesEvidence.last > 0 && countEvidence.last > 0 ? bytesEvidence.last / countEvidence.last : 0;
+    const byCount = judgeGrowth(countEvidence, {
+      minGrowth: minCount,
+      quantum: exactCounts || bytesPerObject === 0 ? undefined : options.samplingInterval / bytesPerObject,
+    });
+    const byBytes = judgeGrowth(bytesEvidence, { minGrowth: minBytes, quantum: exactCounts ? undefined : options.samplingInterval });
     const useCount = byCount.probability >= byBytes.probability;
     const chosen = useCount ? byCount : byBytes;
     if (chosen.probability <= 0) continue;
