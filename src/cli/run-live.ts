@@ -1,4 +1,4 @@
-import { attachToPid } from '../capture/live/attach.js';
+import { attachToPid, detachFrom } from '../capture/live/attach.js';
 import { launchNode } from '../capture/live/launch.js';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,30 +82,27 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
 /** `leaktrace attach <pid>`. */
 export async function attachWithLeaktrace(ctx: CommandContext, pid: number, settings: LiveSettings): Promise<number> {
   const attached = await attachToPid(pid);
-  const { result, dir, writer } = await captureLive(
-    ctx,
-    {
-      kind: 'attach',
-      session: attached.session,
-      pid,
-      command: null,
-      fromProcessStart: false,
-      trackingNote: `attached at ${new Date().toISOString()}: nothing allocated before the attach is known; sites are judged on growth from then on`,
-    },
-    settings,
-    process.stdin.isTTY === true,
-  );
-  // Leave the target as we found it: sampling stopped, and the inspector closed if we opened it.
-  if (!attached.session.isClosed) {
-    await attached.session.post('HeapProfiler.stopSampling').catch(() => undefined);
-    if (settings.exact) await attached.session.post('HeapProfiler.stopTrackingHeapObjects').catch(() => undefined);
-    if (attached.openedByUs) {
-      await attached.session
-        .post('Runtime.evaluate', { expression: "require('inspector').close()", includeCommandLineAPI: true })
-        .catch(() => undefined);
-    }
-    await attached.session.close();
+  let captured: Awaited<ReturnType<typeof captureLive>>;
+  try {
+    captured = await captureLive(
+      ctx,
+      {
+        kind: 'attach',
+        session: attached.session,
+        pid,
+        command: null,
+        fromProcessStart: false,
+        trackingNote: `attached at ${new Date().toISOString()}: nothing allocated before the attach is known; sites are judged on growth from then on`,
+      },
+      settings,
+      process.stdin.isTTY === true,
+    );
+  } finally {
+    // Leave the target as we found it, whatever happened: sampling stopped, and the
+    // inspector closed if we opened it.
+    await detachFrom(attached, { exact: settings.exact });
   }
+  const { result, dir, writer } = captured;
   writer.finish();
   if (result.ended === 'target-lost' || result.ended === 'target-exited') {
     await reportLive(ctx, `leaktrace attach ${pid}`, dir, result, { html: settings.html });

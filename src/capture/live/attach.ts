@@ -84,3 +84,23 @@ function webSocketUrl(port: number): Promise<string | null> {
     req.on('error', reject);
   });
 }
+
+/**
+ * Leaves an attached target as it was found: allocation sampling and tracking stopped, and
+ * the inspector closed again if leaktrace opened it (an inspector that was already open
+ * stays open). Safe to call when the session is already gone.
+ */
+export async function detachFrom(
+  attached: { session: RemoteSession; openedByUs: boolean },
+  options: { exact?: boolean } = {},
+): Promise<void> {
+  if (attached.session.isClosed) return;
+  await attached.session.post('HeapProfiler.stopSampling').catch(() => undefined);
+  if (options.exact) await attached.session.post('HeapProfiler.stopTrackingHeapObjects').catch(() => undefined);
+  if (attached.openedByUs) {
+    await attached.session
+      .post('Runtime.evaluate', { expression: "require('inspector').close()", includeCommandLineAPI: true })
+      .catch(() => undefined);
+  }
+  await attached.session.close();
+}
