@@ -56,7 +56,7 @@ export async function attachToPid(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new CaptureError(
-    `process ${pid} opened no inspector after SIGUSR1 (started with --disable-sigusr1, or a Node older than 8?); ports it listens on: ${
+    `process ${pid} opened no inspector after SIGUSR1 (started with --disable-sigusr1, or its inspector port, 9229 unless --inspect-port says otherwise, is taken by another process); ports it listens on: ${
       listeningPorts(pid)
         .map((p) => p.port)
         .join(', ') || 'none'

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { listeningPorts } from '../../src/capture/proc/listening-ports.js';
+import { LiveProcess } from '../helpers/live-process.js';
+import { nodeBinary } from '../helpers/node-versions.js';
+import { fixture, runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/write-snapshot.js';
+
+const FAST = ['--duration', '10s', '--measure-every', '1s', '--warmup', '3s', '--series-every', '500ms'];
+const SERVER = fixture('live', 'server.cjs');
+
+/** One request to the server; resolves with the status code. */
+function status(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/after-detach', timeout: 5000 }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    }).on('error', reject);
+  });
+}
+
+/**
+ * Attaches to a leaking server running under `node`, and checks the whole promise: the leak
+ * found with its line, the capture marked as starting late, and the target left as it was
+ * (alive, serving, its inspector port closed again).
+ */
+async function attachToLeakyServer(node: string): Promise<void> {
+  const server = new LiveProcess(node, [SERVER], { env: { SERVER_MODE: 'leak', SERVER_SECONDS: '0' } });
+  try {
+    const port = Number((await server.waitFor(/port=(\d+)/))[1]);
+    const pid = server.child.pid!;
+    const portsBefore = listeningPorts(pid).map((p) => p.port);
+    const out = join(tempDir(), 'cap');
+    const r = await runCli(['attach', String(pid), '--out', out, ...FAST, '--json'], { timeoutMs: 120_000 });
+    assert.equal(r.code, 1, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
+    const report = JSON.parse(r.stdout);
+    assert.equal(report.ended, 'duration');
+    const leak = report.leaks.find((l: { site: { file: string } }) => l.site?.file.endsWith('server.cjs'));
+    assert.ok(leak, JSON.stringify(report.leaks, null, 1));
+    // TurboFan may inline rememberRequest into the request handler (line 28).
+    assert.ok([12, 28].includes(leak.site.line), `${leak.site.functionName}:${leak.site.line}`);
+    assert.match(leak.evidence, /Mann–Kendall/);
+    // It says that nothing before the attach is known, in the capture and in the output.
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    assert.equal(manifest.kind, 'attach');
+    assert.equal(manifest.tracking.fromProcessStart, false);
+    assert.ok(
+      report.notes.some((n: string) => /nothing allocated before the attach is known/.test(n)),
+      report.notes.join('\n'),
+    );
+    // Detached: the target lives on, still serves, and the inspector leaktrace opened is closed.
+    assert.equal(server.child.exitCode, null, 'the target is still running');
+    assert.equal(await status(port), 200);
+    const portsAfter = listeningPorts(pid).map((p) => p.port);
+    assert.deepEqual(portsAfter.sort(), portsBefore.sort(), 'the inspector port opened by SIGUSR1 is closed again');
+    assert.match(server.stderr, /Debugger listening/, 'the target did open its inspector');
+  } finally {
+    server.kill();
+    await server.done;
+  }
+}
+
+test('attach: finds the leak in a running server, says it started late, and detaches leaving it serving', async () => {
+  await attachToLeakyServer(process.execPath);
+});
+
+for (const major of [22, 24]) {
+  test(`attach: a target on Node ${major}`, async (t) => {
+    const node = nodeBinary(major);
+    if ('skip' in node) return t.skip(node.skip);
+    await attachToLeakyServer(node.path);
+  });
+}
+
+test('attach: a dead pid, a process that is not Node, and a pid that is not a number: one line, exit 2', async () => {
+  const gone = spawnSync(process.execPath, ['-e', '0']);
+  const dead = await runCli(['attach', String(gone.pid)]);
+  assert.equal(dead.code, 2, dead.stderr);
+  assert.match(dead.stderr, new RegExp(`no process with pid ${gone.pid}`));
+  assert.equal(dead.stderr.trim().split('\n').length, 1, dead.stderr);
+
+  const sleeper = new LiveProcess('sleep', ['30']);
+  try {
+    const notNode = await runCli(['attach', String(sleeper.child.pid)]);
+    assert.equal(notNode.code, 2, notNode.stderr);
+    assert.match(notNode.stderr, /not a Node\.js process/);
+    assert.equal(notNode.stderr.trim().split('\n').length, 1, notNode.stderr);
+    assert.equal(sleeper.child.exitCode, null, 'the other process was not signalled to death');
+  } finally {
+    sleeper.kill();
+    await sleeper.done;
+  }
+
+  const word = await runCli(['attach', 'twelve']);
+  assert.equal(word.code, 2, word.stderr);
+  assert.equal(word.stderr.trim().split('\n').length, 1, word.stderr);
+  const none = await runCli(['attach']);
+  assert.equal(none.code, 2, none.stderr);
+});
