@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import type { CommandSpec } from '../command.js';
+import type { CommandContext, CommandSpec, OptionSpec } from '../command.js';
 import { parseCount } from '../parse-values.js';
 
 /** `@123` or `123` → 123. */
@@ -12,13 +12,25 @@ export function parseObjectId(text: string): number {
 export const showCommand: CommandSpec = {
   name: 'show',
   summary: 'one object (retainers, contents) or one native block (its allocation stack): !heap -p -a, dc',
-  usage: 'show <snapshot.heapsnapshot> @ID [--edges N] | show <native-capture> ADDRESS',
+  usage:
+    'show <snapshot.heapsnapshot> @ID [--edges N] | show <native-capture> ADDRESS | show --pid PID @ID... | show --pid PID --constructor C',
+  details:
+    'With --pid, objects are read in the running Node process itself (its inspector is opened with SIGUSR1 and closed again):\n' +
+    'properties with their current values and, for Buffers, ArrayBuffers and typed arrays, a hex dump of the bytes.\n' +
+    'Ids are valid for snapshots the process wrote itself (v8.writeHeapSnapshot, --heapsnapshot-signal); ids from a\n' +
+    'snapshot of an earlier inspector session (run, attach) are not. --constructor takes a snapshot in the same session\n' +
+    'and shows the largest live objects of that class.',
   options: {
     edges: { type: 'string', valueName: 'N', description: 'contents and retainers to list', default: '50' },
+    pid: { type: 'string', valueName: 'PID', description: 'read the objects live in this running Node process' },
+    limit: { type: 'string', valueName: 'N', description: 'with --constructor: how many objects', default: '3' },
+    bytes: { type: 'string', valueName: 'N', description: 'with --pid: bytes of binary data to dump', default: '256' },
     process: { type: 'string', valueName: 'PID[-N]', description: 'native capture: which process (default: the one leaktrace started)' },
   },
-  positionals: { min: 2, max: 2 },
+  positionals: { min: 0, max: 20 },
   async run(ctx) {
+    if (ctx.values.pid !== undefined) return showLive(ctx);
+    if (ctx.positionals.length !== 2) throw new UsageError('expected a snapshot and one object id (show SNAP @ID), or --pid PID');
     const { isNativeInput, nativeShow } = await import('../native-views.js');
     if (await isNativeInput(ctx.positionals[0])) return nativeShow(ctx);
     const id = parseObjectId(ctx.positionals[1]);
@@ -35,3 +47,29 @@ export const showCommand: CommandSpec = {
     return 0;
   },
 };
+
+async function showLive(ctx: CommandContext): Promise<number> {
+  const { parsePid } = await import('../parse-values.js');
+  const pid = parsePid(String(ctx.values.pid));
+  // `constructor` is inherited by every object: read it only as an own value.
+  const given = Object.hasOwn(ctx.values, 'constructor') ? ctx.values['constructor'] : undefined;
+  const constructorName = typeof given === 'string' ? given : undefined;
+  const ids = ctx.positionals.map(parseObjectId);
+  if (constructorName === undefined && ids.length === 0) throw new UsageError('show --pid needs an object id (@ID) or --constructor CLASS');
+  if (constructorName !== undefined && ids.length > 0) throw new UsageError('show --pid takes object ids or --constructor, not both');
+  const { liveShow } = await import('../live-show.js');
+  return liveShow(ctx, {
+    pid,
+    ids,
+    constructorName,
+    limit: parseCount('limit', String(ctx.values.limit), 1),
+    maxBytes: parseCount('bytes', String(ctx.values.bytes), 0),
+    maxProperties: parseCount('edges', String(ctx.values.edges), 1),
+  });
+}
+
+// `constructor` is every object's inherited key, so this one entry is added by name.
+Object.defineProperty(showCommand.options, 'constructor', {
+  value: { type: 'string', valueName: 'CLASS', description: 'with --pid: the largest live objects of this class' } satisfies OptionSpec,
+  enumerable: true,
+});

@@ -1,0 +1,96 @@
+import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
+import { listObjects } from '../analysis/snapshot/list.js';
+import { attachToPid, detachFrom } from '../capture/live/attach.js';
+import { hexDump, type LiveObject, readLiveObject } from '../capture/live/live-object.js';
+import { streamSnapshot } from '../capture/heap/snapshot-stream.js';
+import type { CommandContext } from './command.js';
+import { formatBytes } from './output/format.js';
+
+export interface LiveShowRequest {
+  pid: number;
+  /** Objects by heap snapshot id… */
+  ids: number[];
+  /** …or the largest live objects of one class, picked from a snapshot taken in this session. */
+  constructorName?: string;
+  limit: number;
+  maxBytes: number;
+  maxProperties: number;
+}
+
+/**
+ * `leaktrace show --pid PID @ID | --constructor C`: reads objects in a running Node process
+ * through its inspector (opened with SIGUSR1 and closed again after), with their properties
+ * and, for binary data, a hex dump of the bytes.
+ */
+export async function liveShow(ctx: CommandContext, req: LiveShowRequest): Promise<number> {
+  const attached = await attachToPid(req.pid);
+  let objects: LiveObject[] = [];
+  let picked: { matched: number; className: string } | null = null;
+  try {
+    let ids = req.ids;
+    if (req.constructorName !== undefined) {
+      // A snapshot taken in this session, so its ids are valid for the reads that follow.
+      const bar = ctx.out.progress(`heap snapshot of process ${req.pid}`);
+      try {
+        const snapshot = await streamSnapshot(attached.session, { parse: true, onProgress: bar.update });
+        const list = listObjects(
+          new SnapshotAnalysis(snapshot!, { onProgress: bar.update }),
+          { constructorName: req.constructorName },
+          { limit: req.limit },
+        );
+        ids = list.rows.map((r) => r.id);
+        picked = { matched: list.matched, className: req.constructorName };
+      } finally {
+        bar.done();
+      }
+    }
+    for (const id of ids)
+      objects.push(await readLiveObject(attached.session, id, { maxBytes: req.maxBytes, maxProperties: req.maxProperties }));
+  } finally {
+    await detachFrom(attached);
+  }
+  if (ctx.json) {
+    ctx.out.json({ pid: req.pid, picked, objects });
+    return 0;
+  }
+  const lines: string[] = [];
+  if (picked) {
+    lines.push(
+      picked.matched === 0
+        ? `no live ${picked.className} objects in process ${req.pid}`
+        : `${picked.matched} live ${picked.className} objects in process ${req.pid}; the ${objects.length} largest by retained size:`,
+    );
+  }
+  for (const o of objects) lines.push('', ...renderLiveObject(o));
+  lines.push(
+    '',
+    attached.openedByUs
+      ? 'detached; the inspector leaktrace opened was closed again'
+      : 'detached; the inspector was already open and stays open',
+  );
+  ctx.out.print(lines.join('\n'));
+  return 0;
+}
+
+function renderLiveObject(o: LiveObject): string[] {
+  const kind = o.subtype ? `${o.type}/${o.subtype}` : o.type;
+  const name = o.className ?? kind;
+  const lines = [`@${o.id}  ${name}${o.description !== name ? `  ${o.description}` : ''}`];
+  if (o.properties.length > 0) {
+    const width = Math.min(30, Math.max(...o.properties.map((p) => p.name.length)));
+    for (const p of o.properties) {
+      const bytes = p.bytes
+        ? `  ${p.bytes.shown.map((b) => b.toString(16).padStart(2, '0')).join(' ')}${p.bytes.total > p.bytes.shown.length ? ' …' : ''}`
+        : '';
+      lines.push(`  ${p.name.padEnd(width)}  ${p.value}${bytes}`);
+    }
+    if (o.moreProperties > 0) lines.push(`  … ${o.moreProperties} more properties (--edges to show more)`);
+  }
+  if (o.bytes) {
+    lines.push(
+      `  bytes: ${formatBytes(o.bytes.total)}${o.bytes.shown.length < o.bytes.total ? `, the first ${o.bytes.shown.length} shown (--bytes for more)` : ''}`,
+    );
+    for (const l of hexDump(o.bytes.shown)) lines.push(`  ${l}`);
+  }
+  return lines;
+}

@@ -1,0 +1,75 @@
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { listeningPorts } from '../../src/capture/proc/listening-ports.js';
+import { LiveProcess } from '../helpers/live-process.js';
+import { fixture, runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/write-snapshot.js';
+
+interface LiveObjectJson {
+  id: number;
+  className: string | null;
+  properties: { name: string; value: string; bytes?: { total: number; shown: number[] } }[];
+  bytes: { total: number; shown: number[] } | null;
+}
+
+test('show --pid: properties and the bytes of a Buffer, read live by the ids of the process’s own snapshot', async () => {
+  const snapshotFile = join(tempDir(), 'own.heapsnapshot');
+  const holder = new LiveProcess(process.execPath, [fixture('live', 'holder.cjs')], { env: { SNAPSHOT_FILE: snapshotFile } });
+  try {
+    await holder.waitFor(/snapshot=/);
+    const pid = holder.child.pid!;
+    // The ids, from the snapshot the process wrote itself (so the target knows them).
+    const list = await runCli(['list', snapshotFile, '--constructor', 'SessionToken', '--json']);
+    assert.equal(list.code, 0, list.stderr);
+    const tokenId: number = JSON.parse(list.stdout).rows[0].id;
+    const described = await runCli(['show', snapshotFile, `@${tokenId}`, '--json']);
+    const payload = JSON.parse(described.stdout).contents.find((e: { edge: string }) => e.edge === 'payload');
+    assert.ok(payload, described.stdout.slice(0, 2000));
+
+    const r = await runCli(['show', '--pid', String(pid), `@${tokenId}`, `@${payload.id}`, '--json'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const [token, buffer] = JSON.parse(r.stdout).objects as LiveObjectJson[];
+    assert.equal(token.className, 'SessionToken');
+    const user = token.properties.find((p) => p.name === 'user')!.value;
+    assert.ok(['"alice"', '"bob"'].includes(user), user);
+    assert.ok(['42', '7'].includes(token.properties.find((p) => p.name === 'count')!.value));
+    // The buffer's bytes: the text written at 0 and 0xdeadbeef at 32, which no snapshot holds.
+    assert.ok(buffer.bytes, JSON.stringify(buffer));
+    assert.equal(buffer.bytes.total, 40);
+    const text = Buffer.from(buffer.bytes.shown.slice(0, 14)).toString('latin1');
+    assert.equal(text.replace(/\0+$/, ''), `token of ${JSON.parse(user)}`);
+    assert.deepEqual(buffer.bytes.shown.slice(32, 36), [0xde, 0xad, 0xbe, 0xef]);
+    assert.deepEqual(token.properties.find((p) => p.name === 'payload')!.bytes?.shown, buffer.bytes.shown.slice(0, 16));
+
+    // The human view: a hex dump with the ASCII column.
+    const picked = await runCli(['show', '--pid', String(pid), '--constructor', 'SessionToken', '--limit', '5'], { timeoutMs: 60_000 });
+    assert.equal(picked.code, 0, picked.stderr);
+    assert.match(picked.stdout, /2 live SessionToken objects/);
+    assert.match(picked.stdout, /"alice"/);
+    assert.match(picked.stdout, /"bob"/);
+    const dump = await runCli(['show', '--pid', String(pid), '--constructor', 'Buffer', '--limit', '10'], { timeoutMs: 60_000 });
+    assert.match(dump.stdout, /00000020 {2}de ad be ef 00 00 00 00/);
+    assert.match(dump.stdout, /\|token of alice\.\.\|/);
+
+    // An id the target does not know: one line, exit 2; the target is left as it was.
+    const unknown = await runCli(['show', '--pid', String(pid), '@999999999']);
+    assert.equal(unknown.code, 2, unknown.stderr);
+    assert.match(unknown.stderr, /not known to the target's heap profiler/);
+    assert.equal(unknown.stderr.trim().split('\n').length, 1, unknown.stderr);
+    assert.equal(holder.child.exitCode, null);
+    assert.deepEqual(listeningPorts(pid), [], 'the inspector opened for show is closed again');
+
+    for (const args of [
+      ['show', '--pid', String(pid)],
+      ['show', '--pid', 'abc', '@1'],
+      ['show', '--pid', String(pid), '@1', '--constructor', 'X'],
+    ]) {
+      const bad = await runCli(args);
+      assert.equal(bad.code, 2, `${args.join(' ')}: ${bad.stderr}`);
+    }
+  } finally {
+    holder.kill();
+    await holder.done;
+  }
+});
