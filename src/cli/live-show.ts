@@ -24,7 +24,7 @@ export interface LiveShowRequest {
  */
 export async function liveShow(ctx: CommandContext, req: LiveShowRequest): Promise<number> {
   const attached = await attachToPid(req.pid);
-  let objects: LiveObject[] = [];
+  const objects: LiveObject[] = [];
   let picked: { matched: number; className: string } | null = null;
   try {
     let ids = req.ids;
