@@ -39,7 +39,9 @@ export class CaptureWriter {
 
   /** Creates the folder (which must not exist or be empty) and writes its manifest. */
   static create(dir: string, options: NewCaptureOptions): CaptureWriter {
-    if (existsSync(dir) && readdirSync(dir).length > 0) {
+    // The one file that may be there already: handles.jsonl, opened by the handle agent of
+    // the program `run` started (it runs before the capture begins).
+    if (existsSync(dir) && readdirSync(dir).some((f) => f !== CAPTURE_FILES.handles)) {
       throw new InputError(`${dir}: capture folder already exists and is not empty`);
     }
     mkdirSync(join(dir, CAPTURE_FILES.snapshots), { recursive: true });

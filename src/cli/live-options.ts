@@ -28,6 +28,11 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
   },
   'snapshot-near-limit': { type: 'boolean', description: "heap snapshot once heap used reaches 90% of V8's heap limit" },
   'no-end-snapshot': { type: 'boolean', description: 'no heap snapshot when the capture ends' },
+  'no-handles': {
+    type: 'boolean',
+    description:
+      'do not judge open handles (sockets, timers, descriptors…) by creation stack: saves the handle agent’s cost (async_hooks, a stack per handle)',
+  },
   threshold: { type: 'string', valueName: 'P', description: 'probability from which a suspect is a leak', default: '0.5' },
   html: { type: 'string', valueName: 'FILE', description: 'also write a self-contained HTML report' },
 };
@@ -42,6 +47,8 @@ export interface LiveSettings {
   exact: boolean;
   rules: { everyMs?: number; growthBytes?: number; nearLimit?: number; atEnd: boolean };
   threshold: number;
+  /** Judge open handles by creation stack (the handle agent in the target). */
+  handles: boolean;
   html?: string;
 }
 
@@ -67,6 +74,7 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
       atEnd: v['no-end-snapshot'] !== true,
     },
     threshold,
+    handles: v['no-handles'] !== true,
     html: opt('html'),
   };
 }

@@ -1,6 +1,7 @@
 import { attachToPid, detachFrom } from '../capture/live/attach.js';
 import { launchNode } from '../capture/live/launch.js';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { AGENT_ENV, AGENT_PATH } from '../capture/agent/install.js';
 import { join } from 'node:path';
 import { addHolders } from '../capture/live/live-capture.js';
 import { CAPTURE_FILES } from '../capture-folder/layout.js';
@@ -15,7 +16,17 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
   const dir = captureDir(settings);
   if (existsSync(dir) && readdirSync(dir).length > 0) throw new InputError(`${dir}: capture folder already exists and is not empty`);
   const exitSnapshot = settings.rules.atEnd ? join(dir, CAPTURE_FILES.snapshots, 'exit.heapsnapshot') : undefined;
-  const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json });
+  // The handle agent is preloaded before the program's first line and appends its records
+  // to the capture folder (so the report has the handle table).
+  let agent: { extraRequires: string[]; env: NodeJS.ProcessEnv } | Record<string, never> = {};
+  if (settings.handles) {
+    mkdirSync(dir, { recursive: true });
+    agent = {
+      extraRequires: [AGENT_PATH],
+      env: { [AGENT_ENV]: JSON.stringify({ captureDir: dir, control: false, fds: true, fromProcessStart: true }) },
+    };
+  }
+  const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json, ...agent });
   const { RemoteSession } = await import('../capture/inspector/remote-session.js');
   let session;
   try {

@@ -54,6 +54,29 @@ test('run: a server with only a bounded cache is not reported', async () => {
   assert.equal(r.code, 0, r.stderr);
 });
 
+test('run: a server that leaks pollers: the handle leak found with its creation line, the agent records kept', async () => {
+  const out = join(tempDir(), 'cap');
+  const server = fixture('live', 'server.cjs');
+  const r = await runCli(['run', '--out', out, ...FAST, '--duration', '10s', '--no-end-snapshot', '--json', '--', 'node', server], {
+    env: { SERVER_MODE: 'timers', SERVER_SECONDS: '0' },
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const leak = report.leaks.find((l: { kind: string; resource: string }) => l.kind === 'handle' && l.resource === 'Timeout');
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+  const setIntervalLine =
+    readFileSync(server, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('setInterval(')) + 1;
+  assert.deepEqual([leak.site.file, leak.site.line, leak.site.functionName], [server, setIntervalLine, 'startPoller']);
+  assert.ok(leak.perMinute.count > 100, `${leak.perMinute.count} per minute`);
+  assert.match(leak.evidence, /open Timeout handles created here/);
+  // The agent was preloaded: tracking from the start, and its records in the capture folder.
+  assert.equal(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).tracking.fromProcessStart, true);
+  assert.ok(existsSync(join(out, 'handles.jsonl')));
+});
+
 test('run: rules take snapshots on interval, with progress kept in events.jsonl', async () => {
   const out = join(tempDir(), 'cap');
   const r = await runCli(

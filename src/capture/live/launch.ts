@@ -32,7 +32,9 @@ export async function launchNode(
       `'${exe}' is not node: leaktrace run starts Node programs (leaktrace run -- node app.js); for any other process use leaktrace native`,
     );
   }
-  const requires = [PRELOAD, ...(options.extraRequires ?? [])].flatMap((r) => ['--require', r]);
+  // The extra preloads (the handle agent) first: the preload then holds the program until
+  // leaktrace has connected and turned tracking on, and the agent is already there.
+  const requires = [...(options.extraRequires ?? []), PRELOAD].flatMap((r) => ['--require', r]);
   const child = spawn(exe === 'node' ? process.execPath : exe, [...requires, ...args], {
     // With --json, leaktrace's stdout carries one JSON document: the program's output goes to stderr.
     stdio: ['inherit', options.stdoutToStderr ? process.stderr : 'inherit', 'inherit', 'pipe'],
@@ -40,6 +42,7 @@ export async function launchNode(
       ...process.env,
       ...options.env,
       LEAKTRACE_INSPECTOR_FD: '3',
+      LEAKTRACE_WAIT: '1',
       ...(options.exitSnapshot ? { LEAKTRACE_EXIT_SNAPSHOT: options.exitSnapshot } : {}),
     },
     cwd: options.cwd,

@@ -14,6 +14,8 @@ import { suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
 import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
+import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
+import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
@@ -39,6 +41,11 @@ export interface LiveCaptureOptions {
   onStatus?: (s: LiveStatus) => void;
   /** Said in the notes of the report. */
   trackingNote: string;
+  /**
+   * Judge open handles too, by type and creation stack, through the handle agent (preloaded
+   * by `run`, installed into the target by `attach`). False: memory only.
+   */
+  handles: false | { captureDir: string | null };
 }
 
 export interface LiveStatus {
@@ -121,6 +128,9 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     const sites = await sampler.measure({ gc });
     const x = Date.now() - started;
     measurements.push({ x, sites });
+    // Handles are read right after the same GC (a socket closed by GC is gone); warm-up
+    // measurements are never judged.
+    if (handles && x >= o.warmupMs) handleSeries.add(x, await handles.read());
     for (; stacksWritten < stacks.size; stacksWritten++) {
       const id = stacksWritten + 1;
       o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });
@@ -129,10 +139,27 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     o.writer.appendLine(CAPTURE_FILES.sites, record);
   };
 
+  const handleSeries = new HandleSeries();
+  let handles: RemoteHandles | null = null;
   try {
     await session.post('Runtime.enable');
+    if (o.handles) {
+      const h = await RemoteHandles.connect(session, { captureDir: o.handles.captureDir, fds: true });
+      if ('unavailable' in h) notes.push(`open handles are not judged: ${h.unavailable}`);
+      else {
+        handles = h;
+        const before = Object.entries(h.info.preexisting ?? {}).filter(([, n]) => n > 0);
+        if (!h.info.fromProcessStart && before.length > 0) {
+          notes.push(
+            `handle tracking began at the attach: ${before.map(([type, n]) => `${n} ${type}`).join(', ')} already open then have no creation stack and are not judged`,
+          );
+        }
+      }
+    }
     if (o.exact) await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
     await sampler.start();
+    // `run` holds the program before its first line until tracking is on (see preload.cts).
+    await session.post('Runtime.runIfWaitingForDebugger').catch(() => undefined);
     let nextSeries = started;
     let nextMeasure = started + Math.min(o.measureEveryMs, 1000);
     while (true) {
@@ -204,6 +231,13 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   if (ended === 'target-lost') notes.push('the target went away during the capture: the report covers what was measured until then');
   status('analysing');
   const report = judge(measurements, stacks, o, notes);
+  if (handles) {
+    const judged = handleSeries.judge(o.threshold, 'minute');
+    report.leaks.push(...judged.leaks);
+    report.belowThreshold.push(...judged.belowThreshold);
+    report.leaks.sort((a, b) => b.probability - a.probability);
+    if (!session.isClosed && !targetFinishing) await handles.stop().catch(() => undefined);
+  }
   if (o.exact && finalSnapshotFile && report.leaks.length > 0) await addHolders(report, finalSnapshotFile);
   report.finalSnapshot = finalSnapshotFile;
   report.durationMs = Date.now() - started;
@@ -228,12 +262,14 @@ function judge(measurements: SiteMeasurement[], stacks: StackTable, o: LiveCaptu
     );
     return { ...base, leaks: [], belowThreshold: [] };
   }
-  const series = buildSiteSeries(judged, stacks, {});
+  // The handle agent's own allocations (its record of each handle) are charged to the code
+  // that opened the handle, never to the agent.
+  const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
   const scored = scoreSites(series.values(), { samplingInterval: o.samplingInterval });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];
   for (const s of scored) {
-    const leak = toLeak(s, stacks, 'minute');
+    const leak = toLeak(s, stacks, 'minute', AGENT_FRAMES);
     if (s.probability >= o.threshold) leaks.push(leak);
     else if (s.probability >= 0.2) belowThreshold.push(leak);
   }

@@ -19,6 +19,12 @@
     const fd = Number(fdText);
     fs.writeSync(fd, `${inspector.url()}\n`);
     fs.closeSync(fd);
+    // Hold the program until leaktrace has connected and started tracking (it then sends
+    // Runtime.runIfWaitingForDebugger), so that "tracking began before the first line" is
+    // true. If leaktrace never connects, Node's own rule applies: it waits.
+    const wait = process.env.LEAKTRACE_WAIT === '1';
+    delete process.env.LEAKTRACE_WAIT;
+    if (wait) inspector.waitForDebugger();
     // The at-exit snapshot is taken by the program itself, synchronously in its 'exit' event:
     // once its main context is gone, a debugger can no longer see its objects.
     const exitSnapshot = process.env.LEAKTRACE_EXIT_SNAPSHOT;

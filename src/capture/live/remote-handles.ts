@@ -1,0 +1,74 @@
+import type { AttributionOptions } from '../../analysis/attribution.js';
+import { groupHandles, type HandleGroup } from '../../analysis/handles/group.js';
+import type { Frame } from '../../model/frame.js';
+import type { AgentFrame, AgentInfo, AgentOptions, OutstandingHandle } from '../agent/agent-types.js';
+import { AGENT_PATH, remoteInstallExpression } from '../agent/install.js';
+import type { InspectorSession } from '../inspector/session.js';
+
+/** The name the agent's frames carry when it was installed through the inspector. */
+const REMOTE_AGENT_FILE = 'leaktrace-agent.cjs';
+/** Frames of the handle agent, preloaded or installed remotely: tooling, not the program. */
+export const AGENT_FRAMES: readonly string[] = [AGENT_PATH, REMOTE_AGENT_FILE];
+const ATTRIBUTION: AttributionOptions = { ignorePrefixes: AGENT_FRAMES };
+
+/**
+ * The handle agent inside a target reached over the inspector, for the leak finder of `run`
+ * and `attach`: open handles (sockets, timers, watchers, descriptors…) grouped by type and
+ * creation stack at each measurement. `run` preloads the agent before the program's first
+ * line; `attach` evaluates it into the running process, so handles opened before the attach
+ * have no stack (the agent counts them as pre-existing) and are never judged.
+ */
+export class RemoteHandles {
+  private constructor(
+    private readonly session: InspectorSession,
+    /** False when an agent was already there (preloaded by `run`, or by `leaktrace handles`). */
+    readonly installedByUs: boolean,
+    readonly info: AgentInfo,
+  ) {}
+
+  /** Finds the preloaded agent or installs one; null, with why, when neither works. */
+  static async connect(session: InspectorSession, options: AgentOptions): Promise<RemoteHandles | { unavailable: string }> {
+    try {
+      const present = await evaluate<AgentInfo | null>(session, `globalThis[Symbol.for('leaktrace.agent')]?.info() ?? null`);
+      if (present) return new RemoteHandles(session, false, present);
+      const info = await evaluate<AgentInfo>(session, remoteInstallExpression({ control: false, ...options }));
+      return new RemoteHandles(session, true, info);
+    } catch (err) {
+      return { unavailable: (err as Error).message };
+    }
+  }
+
+  /** The handles open now, grouped by type and creation stack. */
+  async read(): Promise<HandleGroup[]> {
+    const r = await evaluate<{ handles: OutstandingHandle[]; stacks: Record<number, AgentFrame[]> } | null>(
+      this.session,
+      `(() => {
+        const agent = globalThis[Symbol.for('leaktrace.agent')];
+        if (!agent) return null;
+        const handles = agent.outstanding();
+        return { handles, stacks: agent.stacks([...new Set(handles.map((h) => h.stackId))]) };
+      })()`,
+    );
+    if (!r) return [];
+    return groupHandles(r.handles, (h) => (r.stacks[h.stackId] ?? []) as Frame[], ATTRIBUTION);
+  }
+
+  /** Removes the agent again if we installed it (hooks off, fs restored). */
+  async stop(): Promise<void> {
+    if (!this.installedByUs) return;
+    await evaluate(this.session, `globalThis[Symbol.for('leaktrace.agent')]?.stop()`).catch(() => undefined);
+  }
+}
+
+async function evaluate<T>(session: InspectorSession, expression: string): Promise<T> {
+  const r = await session.post<{ result: { value?: T }; exceptionDetails?: { exception?: { description?: string }; text: string } }>(
+    'Runtime.evaluate',
+    { expression, includeCommandLineAPI: true, returnByValue: true, silent: true },
+  );
+  if (r.exceptionDetails) {
+    throw new Error(
+      `the handle agent failed in the target: ${(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text).split('\n')[0]}`,
+    );
+  }
+  return r.result.value as T;
+}
