@@ -1,5 +1,5 @@
-// Overhead of `leaktrace run` in its default mode (sampling heap profiler every 32 KiB, a
-// memory series point every second, a full GC and a profile read every 5 s) on a loopback
+// Overhead of `leaktrace run` in its default mode (sampling heap profiler every 32 KiB, the
+// handle agent, a memory series point every second, a full GC and a profile read every 5 s) on a loopback
 // HTTP server driven by autocannon, against the same server run plain, interleaved over
 // rounds in the same run. Target (issue 4): at most 5 % fewer requests per second.
 import { spawn, spawnSync } from 'node:child_process';
@@ -44,6 +44,23 @@ const variants = [
       '--no-end-snapshot',
       '--out',
       join(work, `cap-${i}`),
+      '--',
+      process.execPath,
+      server,
+    ],
+  },
+  {
+    // Without the handle agent (async_hooks and a stack per handle): the memory leak finder alone.
+    name: 'run --no-handles',
+    command: (i) => [
+      process.execPath,
+      cli,
+      'run',
+      '--quiet',
+      '--no-end-snapshot',
+      '--no-handles',
+      '--out',
+      join(work, `nohandles-${i}`),
       '--',
       process.execPath,
       server,
@@ -112,7 +129,7 @@ for (const v of variants) {
   const m = median(results.get(v.name));
   const delta = v.name === 'plain' ? '' : `  ${(((m - plain) / plain) * 100).toFixed(1)} % vs plain (target: no worse than -5 %)`;
   console.log(
-    `  ${v.name.padEnd(16)} ${Math.round(m).toLocaleString('en-US').padStart(8)} req/s  rounds: ${results
+    `  ${v.name.padEnd(18)} ${Math.round(m).toLocaleString('en-US').padStart(8)} req/s  rounds: ${results
       .get(v.name)
       .map((x) => Math.round(x))
       .join(', ')}${delta}`,
