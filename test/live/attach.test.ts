@@ -10,7 +10,9 @@ import { nodeBinary } from '../helpers/node-versions.js';
 import { fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
-const FAST = ['--duration', '10s', '--measure-every', '1s', '--warmup', '3s', '--series-every', '500ms'];
+// A 4 KiB sampling interval: eight times the samples of the default, so that a server slowed
+// down by a busy machine (tests run two at a time) still leaks enough samples in 10 s.
+const FAST = ['--duration', '10s', '--measure-every', '1s', '--warmup', '3s', '--series-every', '500ms', '--sampling-interval', '4k'];
 const SERVER = fixture('live', 'server.cjs');
 /** 1-based line of the first line of the server fixture that contains `text`. */
 const lineOf = (text: string): number =>
