@@ -169,7 +169,10 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       progress({ phase: 'finding what holds the leaked objects', done: 0, total: 0 });
       await sampler.stop();
       const runs = Math.max(20, Math.min(batch, 500));
-      const holders = await findHolders(session, run, runs, new Set(leakKeys.keys()));
+      // The handle agent keeps each new handle's raw stack until it formats it, and a raw
+      // stack holds its frames' receivers: have it format them now, or the freshest leaked
+      // objects would appear held by the agent.
+      const holders = await findHolders(session, run, runs, new Set(leakKeys.keys()), () => void tracer?.outstanding());
       done += runs;
       for (const [key, leak] of leakKeys) {
         const h = holders.get(key);
@@ -236,10 +239,12 @@ async function findHolders(
   run: () => Promise<void>,
   runs: number,
   keys: Set<string>,
+  beforeSnapshot: () => void,
 ): Promise<Map<string, SuspectPaths>> {
   await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
   try {
     for (let i = 0; i < runs; i++) await run();
+    beforeSnapshot();
     await collectGarbage(session);
     const snapshot = await streamSnapshot(session, { parse: true });
     return suspectPaths(new SnapshotAnalysis(snapshot!), keys, { ignorePrefixes: [LEAKTRACE_ROOT] });
