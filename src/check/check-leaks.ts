@@ -90,7 +90,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   if (!flagAtStart) setFlagsFromString('--max-opt=1');
   const session = new InProcessSession();
   const stacks = new StackTable();
-  const sampler = new SamplingSiteSampler(session, stacks, interval);
+  const sampler = new SamplingSiteSampler(session, stacks, interval, false);
   const points: SiteMeasurement[] = [];
   const memory: CheckReport['measurements'] = [];
   let done = 0;
@@ -100,9 +100,9 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   const tracer = handles ? await traceHandles() : null;
   const measure = async (): Promise<void> => {
     progress({ phase: `measuring after ${done} runs`, done: points.length, total: 0 });
-    const sites = await sampler.measure();
+    let m = process.memoryUsage();
+    const sites = await sampler.measure({ afterGc: () => (m = process.memoryUsage()) });
     if (tracer && handles) handles.add(done, tracer.outstanding().groups);
-    const m = process.memoryUsage();
     points.push({ x: done, sites });
     memory.push({ iteration: done, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss });
   };

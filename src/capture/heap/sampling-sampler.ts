@@ -25,13 +25,19 @@ export interface SamplingProfile {
  */
 export class SamplingSiteSampler {
   readonly mode = 'sampling' as const;
-  /** The profile read by the last measurement. */
+  /** The profile read by the last measurement (kept only with `keepLastProfile`). */
   lastProfile: SamplingProfile | null = null;
 
   constructor(
     private readonly session: InspectorSession,
     private readonly stacks: StackTable,
     readonly interval: number,
+    /**
+     * Keep the last profile (run/attach save it). Off where the session is in-process: at a
+     * 1-byte interval the profile holds one sample per live object, and keeping it would
+     * grow the very heap being measured as the leak grows.
+     */
+    private readonly keepLastProfile = true,
   ) {}
 
   async start(): Promise<void> {
@@ -44,10 +50,12 @@ export class SamplingSiteSampler {
   }
 
   /** `gc: false` where a forced GC cannot run (a target whose main context has ended). */
-  async measure(options: { gc?: boolean } = {}): Promise<SiteCounts> {
+  async measure(options: { gc?: boolean; afterGc?: () => void } = {}): Promise<SiteCounts> {
     if (options.gc !== false) await collectGarbage(this.session);
+    // Memory figures belong here: before the profile (garbage once read) takes heap.
+    options.afterGc?.();
     const { profile } = await this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
-    this.lastProfile = profile;
+    if (this.keepLastProfile) this.lastProfile = profile;
     return countProfileBySite(profile, this.stacks, this.interval);
   }
 

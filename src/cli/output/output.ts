@@ -22,7 +22,9 @@ export class Output {
   }
 
   get width(): number {
-    return this.stdout.columns ?? 120;
+    // A pty with no size reports 0 columns: treat it like no terminal width at all.
+    const c = this.stdout.columns;
+    return c && c > 20 ? c : 120;
   }
 
   /** Writes text plus a newline to stdout. */

@@ -38,14 +38,20 @@ export class ProgressBar {
     } else {
       line = `${this.label}: ${p.phase} ${p.done.toLocaleString('en-US')}`;
     }
-    const cols = this.stream.columns ?? 100;
+    const cols = this.columns();
     this.stream.write(`\r${line.slice(0, cols - 1).padEnd(Math.min(cols - 1, 100))}`);
     this.drawn = true;
   };
 
   /** Clears the bar line. */
   done(): void {
-    if (this.stream && this.drawn) this.stream.write(`\r${' '.repeat(Math.min((this.stream.columns ?? 100) - 1, 100))}\r`);
+    if (this.stream && this.drawn) this.stream.write(`\r${' '.repeat(Math.min(this.columns() - 1, 100))}\r`);
     this.drawn = false;
+  }
+
+  /** The terminal's width; a terminal that reports 0 or nothing (a pty with no size) counts as 100. */
+  private columns(): number {
+    const c = this.stream?.columns;
+    return c && c > 1 ? c : 100;
   }
 }
