@@ -127,10 +127,14 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     status('measuring (full GC + sampling profile)');
     const sites = await sampler.measure({ gc });
     const x = Date.now() - started;
-    measurements.push({ x, sites });
     // Handles are read right after the same GC (a socket closed by GC is gone); warm-up
     // measurements are never judged.
-    if (handles && x >= o.warmupMs) handleSeries.add(x, await handles.read());
+    const groups = handles && x >= o.warmupMs ? await handles.read() : null;
+    // A measurement taken while the program was exiting sees its objects torn down (every
+    // site drops towards zero): it would turn a leak's last point into a fall. Discarded.
+    if (targetFinishing) return;
+    measurements.push({ x, sites });
+    if (groups) handleSeries.add(x, groups);
     for (; stacksWritten < stacks.size; stacksWritten++) {
       const id = stacksWritten + 1;
       o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });
