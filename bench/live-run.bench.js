@@ -3,7 +3,7 @@
 // HTTP server driven by autocannon, against the same server run plain, interleaved over
 // rounds in the same run. Target (issue 4): at most 5 % fewer requests per second.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -103,21 +103,49 @@ function start(command) {
   });
 }
 
+/** CPU seconds (user + system) used so far by a process and all its descendants. */
+function treeCpu(pid) {
+  let total = 0;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    total += (Number(fields[11]) + Number(fields[12])) / 100;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      for (const c of children ? children.split(' ') : []) total += treeCpu(Number(c));
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return total;
+}
+
 async function measure(variant, round) {
   const { child, port } = await start(variant.command(round));
   const url = `http://127.0.0.1:${port}/item`;
   await autocannon({ url, connections: CONNECTIONS, duration: 2 }); // warm-up
   const r = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S });
+  // Throughput at saturation swings with whatever else the machine runs; the CPU a request
+  // costs at a fixed rate below saturation (server and leaktrace together) swings less.
+  const cpuBefore = treeCpu(child.pid);
+  const fixed = await autocannon({ url, connections: CONNECTIONS, duration: FIXED_S, overallRate: FIXED_RATE });
+  const cpu = treeCpu(child.pid) - cpuBefore;
   // SIGINT: `leaktrace run` stops capturing, stops the program and reports.
   child.kill('SIGINT');
   await new Promise((res) => child.once('exit', res));
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`${variant.name}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-  return r.requests.average;
+  return { rps: r.requests.average, cpuPerRequest: (cpu / fixed.requests.total) * 1e6 };
 }
 
+const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 8000);
+const FIXED_S = 10;
 const results = new Map(variants.map((v) => [v.name, []]));
+const cpuResults = new Map(variants.map((v) => [v.name, []]));
 for (let round = 0; round < ROUNDS; round++) {
-  for (const v of variants) results.get(v.name).push(await measure(v, round));
+  for (const v of variants) {
+    const m = await measure(v, round);
+    results.get(v.name).push(m.rps);
+    cpuResults.get(v.name).push(m.cpuPerRequest);
+  }
 }
 rmSync(work, { recursive: true, force: true });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -132,6 +160,18 @@ for (const v of variants) {
     `  ${v.name.padEnd(18)} ${Math.round(m).toLocaleString('en-US').padStart(8)} req/s  rounds: ${results
       .get(v.name)
       .map((x) => Math.round(x))
+      .join(', ')}${delta}`,
+  );
+}
+const plainCpu = median(cpuResults.get('plain'));
+console.log(`CPU per request at a fixed ${FIXED_RATE.toLocaleString('en-US')} req/s (server + leaktrace processes, median µs)`);
+for (const v of variants) {
+  const m = median(cpuResults.get(v.name));
+  const delta = v.name === 'plain' ? '' : `  ${(((m - plainCpu) / plainCpu) * 100).toFixed(1)} % vs plain`;
+  console.log(
+    `  ${v.name.padEnd(18)} ${m.toFixed(1).padStart(8)} µs  rounds: ${cpuResults
+      .get(v.name)
+      .map((x) => x.toFixed(1))
       .join(', ')}${delta}`,
   );
 }

@@ -8,7 +8,9 @@ import { fixture } from '../helpers/run-cli.js';
 import { writeSnapshots } from '../helpers/write-snapshot.js';
 
 test('more than 65,535 allocation stacks: every object maps to its own stack, function and line; no id shared', async () => {
-  const dir = await writeSnapshots(fixture('snapshot', 'many-stacks.js'), { flags: ['--track-heap-objects'] });
+  // Interpreter only: V8's allocation tracker now and then loses an object allocated by
+  // compiled code (seen once in 10 runs); this test is about our stack ids, not about V8.
+  const dir = await writeSnapshots(fixture('snapshot', 'many-stacks.js'), { flags: ['--track-heap-objects', '--max-opt=0'] });
   const s = await loadSnapshot(join(dir, 'many.heapsnapshot'));
   const traces = s.traces;
   assert.ok(traces, 'the snapshot has allocation traces');
