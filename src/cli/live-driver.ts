@@ -61,6 +61,7 @@ export async function captureLive(
       durationMs: settings.durationMs,
       rules: settings.rules,
       exact: settings.exact,
+      holdersMs: settings.holdersMs,
       threshold: settings.threshold,
       signal: stopController.signal,
       requests,

@@ -28,6 +28,13 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
   },
   'snapshot-near-limit': { type: 'boolean', description: "heap snapshot once heap used reaches 90% of V8's heap limit" },
   'no-end-snapshot': { type: 'boolean', description: 'no heap snapshot when the capture ends' },
+  holders: {
+    type: 'string',
+    valueName: 'DURATION',
+    description:
+      'when heap leaks are found and the program still runs: track allocations this long, then snapshot, for retainer paths (0: none)',
+    default: '3s',
+  },
   'no-handles': {
     type: 'boolean',
     description:
@@ -49,6 +56,7 @@ export interface LiveSettings {
   threshold: number;
   /** Judge open handles by creation stack (the handle agent in the target). */
   handles: boolean;
+  holdersMs: number;
   html?: string;
 }
 
@@ -75,6 +83,7 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
     },
     threshold,
     handles: v['no-handles'] !== true,
+    holdersMs: opt('holders') === '0' ? 0 : parseDuration('holders', opt('holders')!),
     html: opt('html'),
   };
 }

@@ -57,6 +57,9 @@ async function attachToLeakyServer(node: string): Promise<void> {
       `no heap leak at line ${lines.join(' or ')}: ${JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site]))}`,
     );
     assert.match(leak.evidence, /Mann–Kendall/);
+    // What holds it: a short allocation-tracking window at the end, and its verdict stated
+    // either way (paths, or why none are shown).
+    assert.match(leak.evidence, /holders: /);
     // The pollers: a handle leak, found by the handle agent installed into the running target.
     const timers = report.leaks.find((l: { kind: string; resource: string }) => l.kind === 'handle' && l.resource === 'Timeout');
     assert.ok(timers, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));

@@ -96,7 +96,9 @@ export async function detachFrom(
 ): Promise<void> {
   if (attached.session.isClosed) return;
   await attached.session.post('HeapProfiler.stopSampling').catch(() => undefined);
-  if (options.exact) await attached.session.post('HeapProfiler.stopTrackingHeapObjects').catch(() => undefined);
+  // disable also ends allocation tracking, without the whole snapshot that
+  // stopTrackingHeapObjects would stream to us first.
+  await attached.session.post('HeapProfiler.disable').catch(() => undefined);
   if (attached.openedByUs) {
     await attached.session
       .post('Runtime.evaluate', { expression: "require('inspector').close()", includeCommandLineAPI: true })

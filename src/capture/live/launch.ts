@@ -35,7 +35,10 @@ export async function launchNode(
   // The extra preloads (the handle agent) first: the preload then holds the program until
   // leaktrace has connected and turned tracking on, and the agent is already there.
   const requires = [...(options.extraRequires ?? []), PRELOAD].flatMap((r) => ['--require', r]);
-  const child = spawn(exe === 'node' ? process.execPath : exe, [...requires, ...args], {
+  // The inspector's URL reaches leaktrace through the pipe: Node need not print "Debugger
+  // listening on ws://…" into the program's stderr (unless the user asked for it).
+  const quiet = args.some((a) => a.startsWith('--inspect-publish-uid')) ? [] : ['--inspect-publish-uid=http'];
+  const child = spawn(exe === 'node' ? process.execPath : exe, [...quiet, ...requires, ...args], {
     // With --json, leaktrace's stdout carries one JSON document: the program's output goes to stderr.
     stdio: ['inherit', options.stdoutToStderr ? process.stderr : 'inherit', 'inherit', 'pipe'],
     env: {

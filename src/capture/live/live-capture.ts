@@ -33,6 +33,11 @@ export interface LiveCaptureOptions {
   rules: CaptureRules;
   /** Allocation tracking too, so snapshots carry allocation stacks (costly; see ARCHITECTURE). */
   exact: boolean;
+  /**
+   * Without `exact`: when heap leaks were found and the target still runs, track allocations
+   * this long at the end and take a snapshot, for retainer paths. 0: none.
+   */
+  holdersMs: number;
   threshold: number;
   /** Aborted to stop capturing (Ctrl-C). */
   signal: AbortSignal;
@@ -243,6 +248,26 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (!session.isClosed && !targetFinishing) await handles.stop().catch(() => undefined);
   }
   if (o.exact && finalSnapshotFile && report.leaks.length > 0) await addHolders(report, finalSnapshotFile);
+  else if (report.leaks.some((l) => l.kind !== 'handle') && o.holdersMs > 0) {
+    // Without --exact, snapshots carry no allocation stacks. To show what holds each heap
+    // suspect, track allocations for a short window in a target that still runs, and take
+    // one snapshot: the suspects' objects made in that window carry their stacks.
+    if (session.isClosed || targetFinishing) {
+      notes.push('no retainer paths: the target had ended (with --exact, snapshots carry allocation stacks)');
+    } else {
+      try {
+        status(`tracking allocations for ${Math.round(o.holdersMs / 1000)} s to find what holds the suspects`);
+        await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+        await sleep(o.holdersMs, wake.signal);
+        await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them'), 600_000);
+        // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
+        await session.post('HeapProfiler.disable').catch(() => undefined);
+        await addHolders(report, lastSnapshot!);
+      } catch (err) {
+        notes.push(`no retainer paths: ${(err as Error).message}`);
+      }
+    }
+  }
   report.finalSnapshot = finalSnapshotFile;
   report.durationMs = Date.now() - started;
   o.writer.writeJson(CAPTURE_FILES.leaks, report);
@@ -290,10 +315,17 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
   const holders = suspectPaths(analysis, new Set(keys.keys()), {});
   for (const [key, leak] of keys) {
     const h = holders.get(key);
-    if (h && h.paths.length > 0) {
-      leak.retainerPaths = h.paths.map((p) => p.path);
-      leak.evidence += `; holders: ${h.paths[0].objects} of the ${h.matched} live objects that V8's allocation tracker attributes to this site share the path shown first`;
+    if (!h || h.paths.length === 0) continue;
+    // An object whose only path runs through compiled code is a constant embedded in code,
+    // not what the program keeps. Seen when optimized code allocated the leak's objects past
+    // V8's tracker and only such strays were attributed: their paths would be a guess.
+    const paths = h.paths.filter((p) => !p.path.some((hop) => hop.includes('(compiled code)')));
+    if (paths.length === 0) {
+      leak.evidence += `; holders: not shown — the ${h.matched} objects V8's allocation tracker attributes to this site are held only by compiled code (optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1)`;
+      continue;
     }
+    leak.retainerPaths = paths.map((p) => p.path);
+    leak.evidence += `; holders: ${paths[0].objects} of the ${h.matched} live objects that V8's allocation tracker attributes to this site share the path shown first`;
   }
 }
 
