@@ -315,7 +315,10 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
   const holders = suspectPaths(analysis, new Set(keys.keys()), {});
   for (const [key, leak] of keys) {
     const h = holders.get(key);
-    if (!h || h.paths.length === 0) continue;
+    if (!h || h.paths.length === 0) {
+      leak.evidence += `; holders: not shown — V8's allocation tracker attributed none of this site's live objects in the snapshot (optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1)`;
+      continue;
+    }
     // An object whose only path runs through compiled code is a constant embedded in code,
     // not what the program keeps. Seen when optimized code allocated the leak's objects past
     // V8's tracker and only such strays were attributed: their paths would be a guess.
