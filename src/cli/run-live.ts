@@ -111,7 +111,7 @@ export async function attachWithLeaktrace(ctx: CommandContext, pid: number, sett
   } finally {
     // Leave the target as we found it, whatever happened: sampling stopped, and the
     // inspector closed if we opened it.
-    await detachFrom(attached, { exact: settings.exact });
+    await detachFrom(attached);
   }
   const { result, dir, writer } = captured;
   writer.finish();

@@ -90,10 +90,7 @@ function webSocketUrl(port: number): Promise<string | null> {
  * the inspector closed again if leaktrace opened it (an inspector that was already open
  * stays open). Safe to call when the session is already gone.
  */
-export async function detachFrom(
-  attached: { session: RemoteSession; openedByUs: boolean },
-  options: { exact?: boolean } = {},
-): Promise<void> {
+export async function detachFrom(attached: { session: RemoteSession; openedByUs: boolean }): Promise<void> {
   if (attached.session.isClosed) return;
   await attached.session.post('HeapProfiler.stopSampling').catch(() => undefined);
   // disable also ends allocation tracking, without the whole snapshot that
