@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { listeningPorts } from '../../src/capture/proc/listening-ports.js';
 import { LiveProcess } from '../helpers/live-process.js';
 import { nodeBinary } from '../helpers/node-versions.js';
-import { fixture, runCli } from '../helpers/run-cli.js';
+import { CLI, fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
 // A 4 KiB sampling interval: eight times the samples of the default, so that a server slowed
@@ -121,4 +121,43 @@ test('attach: a dead pid, a process that is not Node, and a pid that is not a nu
   assert.equal(word.stderr.trim().split('\n').length, 1, word.stderr);
   const none = await runCli(['attach']);
   assert.equal(none.code, 2, none.stderr);
+});
+
+test('attach: Ctrl-C ends the capture, reports, and leaves the target running with its inspector closed', async () => {
+  const server = new LiveProcess(process.execPath, [SERVER], { env: { SERVER_MODE: 'cache', SERVER_SECONDS: '0' } });
+  try {
+    const port = Number((await server.waitFor(/port=(\d+)/))[1]);
+    const pid = server.child.pid!;
+    const out = join(tempDir(), 'cap');
+    const lt = new LiveProcess(process.execPath, [
+      CLI,
+      'attach',
+      String(pid),
+      '--out',
+      out,
+      '--measure-every',
+      '1s',
+      '--warmup',
+      '1s',
+      '--json',
+    ]);
+    await lt.waitFor(/Ctrl-C stops and reports/, 'stderr');
+    await new Promise((r) => setTimeout(r, 3000));
+    lt.kill('SIGINT');
+    const end = await lt.done;
+    assert.ok(end.code === 0 || end.code === 1, `exit ${end.code} ${end.signal}\n${lt.stderr}`);
+    const report = JSON.parse(lt.stdout);
+    assert.equal(report.ended, 'stopped');
+    assert.ok(existsSync(join(out, 'leaks.json')), 'what was captured is kept');
+    assert.equal(server.child.exitCode, null, 'the target is still running');
+    assert.equal(await status(port), 200);
+    assert.deepEqual(
+      listeningPorts(pid).map((p) => p.port),
+      [port],
+      'only the server listens: the inspector is closed again',
+    );
+  } finally {
+    server.kill();
+    await server.done;
+  }
 });
