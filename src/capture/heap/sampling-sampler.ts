@@ -38,6 +38,8 @@ export class SamplingSiteSampler {
      * grow the very heap being measured as the leak grows.
      */
     private readonly keepLastProfile = true,
+    /** Forced full GCs before each read (see collectGarbage). */
+    private readonly gcRounds = 2,
   ) {}
 
   async start(): Promise<void> {
@@ -51,7 +53,7 @@ export class SamplingSiteSampler {
 
   /** `gc: false` where a forced GC cannot run (a target whose main context has ended). */
   async measure(options: { gc?: boolean; afterGc?: () => void } = {}): Promise<SiteCounts> {
-    if (options.gc !== false) await collectGarbage(this.session);
+    if (options.gc !== false) await collectGarbage(this.session, this.gcRounds);
     // Memory figures belong here: before the profile (garbage once read) takes heap.
     options.afterGc?.();
     const { profile } = await this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
