@@ -32,61 +32,32 @@ const pinned = (argv) => (PIN ? ['taskset', '-c', '0', ...argv] : argv);
 const CONNECTIONS = 20;
 const work = mkdtempSync(join(tmpdir(), 'leaktrace-bench-run-'));
 
+/** `leaktrace run` with these options around the server, each round into its own folder. */
+const underRun = (name, options) => ({
+  name,
+  command: (i) => [
+    process.execPath,
+    cli,
+    'run',
+    '--quiet',
+    '--no-end-snapshot',
+    ...options,
+    '--out',
+    join(work, `${name.replace(/\W+/g, '-')}-${i}`),
+    '--',
+    process.execPath,
+    server,
+  ],
+});
+
 const variants = [
   { name: 'plain', command: (_i) => [process.execPath, server] },
-  {
-    name: 'leaktrace run',
-    command: (i) => [
-      process.execPath,
-      cli,
-      'run',
-      '--quiet',
-      '--no-end-snapshot',
-      '--out',
-      join(work, `cap-${i}`),
-      '--',
-      process.execPath,
-      server,
-    ],
-  },
-  {
-    // Without the handle agent (async_hooks and a stack per handle): the memory leak finder alone.
-    name: 'run --no-handles',
-    command: (i) => [
-      process.execPath,
-      cli,
-      'run',
-      '--quiet',
-      '--no-end-snapshot',
-      '--no-handles',
-      '--out',
-      join(work, `nohandles-${i}`),
-      '--',
-      process.execPath,
-      server,
-    ],
-  },
-  {
-    // Where the cost is: the same, measuring (full GC + profile read) and sampling memory
-    // only once a minute, so what remains is the open inspector session and the sampler.
-    name: 'run, idle',
-    command: (i) => [
-      process.execPath,
-      cli,
-      'run',
-      '--quiet',
-      '--no-end-snapshot',
-      '--measure-every',
-      '60s',
-      '--series-every',
-      '60s',
-      '--out',
-      join(work, `idle-${i}`),
-      '--',
-      process.execPath,
-      server,
-    ],
-  },
+  underRun('leaktrace run', []),
+  // Without the handle agent (async_hooks and a stack per handle): the memory leak finder alone.
+  underRun('run --no-handles', ['--no-handles']),
+  // Where the cost is: measuring (full GC + profile read) and sampling memory only once a
+  // minute, so what remains is the open inspector session and the sampler.
+  underRun('run, idle', ['--measure-every', '60s', '--series-every', '60s']),
 ];
 
 function start(command) {

@@ -90,7 +90,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   if (!flagAtStart) setFlagsFromString('--max-opt=1');
   const session = new InProcessSession();
   const stacks = new StackTable();
-  const sampler = new SamplingSiteSampler(session, stacks, interval, false);
+  const sampler = new SamplingSiteSampler(session, stacks, interval, { keepLastProfile: false });
   const points: SiteMeasurement[] = [];
   const memory: CheckReport['measurements'] = [];
   let done = 0;
@@ -172,7 +172,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       // The handle agent keeps each new handle's raw stack until it formats it, and a raw
       // stack holds its frames' receivers: have it format them now, or the freshest leaked
       // objects would appear held by the agent.
-      const holders = await findHolders(session, run, runs, new Set(leakKeys.keys()), () => void tracer?.outstanding());
+      const holders = await findHolders(session, run, runs, new Set(leakKeys.keys()), () => void tracer?.agent.outstanding());
       done += runs;
       for (const [key, leak] of leakKeys) {
         const h = holders.get(key);

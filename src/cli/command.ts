@@ -53,3 +53,16 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'show help for this command' },
   quiet: { type: 'boolean', short: 'q', description: 'no progress output on stderr' },
 };
+
+/**
+ * `--constructor` is every object's inherited key, so it cannot be written in an options
+ * literal: this adds it by name, and `constructorOption` reads it as an own value only.
+ */
+export function addConstructorOption(spec: CommandSpec, option: Omit<OptionSpec, 'type'>): void {
+  Object.defineProperty(spec.options, 'constructor', { value: { type: 'string', ...option } satisfies OptionSpec, enumerable: true });
+}
+
+export function constructorOption(values: OptionValues): string | undefined {
+  const v = Object.hasOwn(values, 'constructor') ? values['constructor'] : undefined;
+  return typeof v === 'string' ? v : undefined;
+}

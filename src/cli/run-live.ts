@@ -18,14 +18,13 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
   const exitSnapshot = settings.rules.atEnd ? join(dir, CAPTURE_FILES.snapshots, 'exit.heapsnapshot') : undefined;
   // The handle agent is preloaded before the program's first line and appends its records
   // to the capture folder (so the report has the handle table).
-  let agent: { extraRequires: string[]; env: NodeJS.ProcessEnv } | Record<string, never> = {};
-  if (settings.handles) {
-    mkdirSync(dir, { recursive: true });
-    agent = {
-      extraRequires: [AGENT_PATH],
-      env: { [AGENT_ENV]: JSON.stringify({ captureDir: dir, control: false, fds: true, fromProcessStart: true }) },
-    };
-  }
+  if (settings.handles) mkdirSync(dir, { recursive: true });
+  const agent = settings.handles
+    ? {
+        extraRequires: [AGENT_PATH],
+        env: { [AGENT_ENV]: JSON.stringify({ captureDir: dir, control: false, fds: true, fromProcessStart: true }) },
+      }
+    : {};
   const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json, ...agent });
   const { RemoteSession } = await import('../capture/inspector/remote-session.js');
   let session;

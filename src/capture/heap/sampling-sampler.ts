@@ -28,19 +28,27 @@ export class SamplingSiteSampler {
   /** The profile read by the last measurement (kept only with `keepLastProfile`). */
   lastProfile: SamplingProfile | null = null;
 
+  private readonly keepLastProfile: boolean;
+  private readonly gcRounds: number;
+
   constructor(
     private readonly session: InspectorSession,
     private readonly stacks: StackTable,
     readonly interval: number,
-    /**
-     * Keep the last profile (run/attach save it). Off where the session is in-process: at a
-     * 1-byte interval the profile holds one sample per live object, and keeping it would
-     * grow the very heap being measured as the leak grows.
-     */
-    private readonly keepLastProfile = true,
-    /** Forced full GCs before each read (see collectGarbage). */
-    private readonly gcRounds = 2,
-  ) {}
+    options: {
+      /**
+       * Keep the last profile (run/attach save it; default true). Off where the session is
+       * in-process: at a 1-byte interval the profile holds one sample per live object, and
+       * keeping it would grow the very heap being measured as the leak grows.
+       */
+      keepLastProfile?: boolean;
+      /** Forced full GCs before each read (default 2; see collectGarbage). */
+      gcRounds?: number;
+    } = {},
+  ) {
+    this.keepLastProfile = options.keepLastProfile ?? true;
+    this.gcRounds = options.gcRounds ?? 2;
+  }
 
   async start(): Promise<void> {
     await this.session.post('HeapProfiler.enable');

@@ -89,7 +89,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const stacks = new StackTable();
   let stacksWritten = 0;
   // One forced GC per measurement: each costs the program a round of deoptimization.
-  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, true, 1);
+  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gcRounds: 1 });
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];
   const notes: string[] = [o.trackingNote];

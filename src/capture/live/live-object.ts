@@ -1,3 +1,4 @@
+import { preview } from '../../analysis/snapshot/list.js';
 import { CaptureError } from '../../errors.js';
 import type { InspectorSession } from '../inspector/session.js';
 
@@ -150,8 +151,7 @@ function render(o: RemoteObject, maxString: number): string {
   if (o.type === 'undefined') return 'undefined';
   if (o.value !== undefined && o.type !== 'object') return String(o.value);
   if (o.subtype === 'null') return 'null';
-  const d = o.description ?? o.className ?? o.type;
-  return d.length > maxString ? `${d.slice(0, maxString)}…` : d;
+  return preview(o.description ?? o.className ?? o.type, maxString);
 }
 
 /** `dc`-style lines: offset, 16 bytes in hex, and the printable ASCII beside them. */

@@ -38,19 +38,26 @@ export class RemoteHandles {
     }
   }
 
+  /** Frames of the stack ids already fetched: the target sends each stack once. */
+  private readonly frames = new Map<number, Frame[]>();
+
   /** The handles open now, grouped by type and creation stack. */
   async read(): Promise<HandleGroup[]> {
+    // This runs in the target's main thread at every measurement: only new stacks are
+    // formatted and sent (a stack id is never reused for another stack).
     const r = await evaluate<{ handles: OutstandingHandle[]; stacks: Record<number, AgentFrame[]> } | null>(
       this.session,
       `(() => {
         const agent = globalThis[Symbol.for('leaktrace.agent')];
         if (!agent) return null;
+        const known = new Set(${JSON.stringify([...this.frames.keys()])});
         const handles = agent.outstanding();
-        return { handles, stacks: agent.stacks([...new Set(handles.map((h) => h.stackId))]) };
+        return { handles, stacks: agent.stacks([...new Set(handles.map((h) => h.stackId))].filter((id) => !known.has(id))) };
       })()`,
     );
     if (!r) return [];
-    return groupHandles(r.handles, (h) => (r.stacks[h.stackId] ?? []) as Frame[], ATTRIBUTION);
+    for (const [id, frames] of Object.entries(r.stacks)) this.frames.set(Number(id), frames as Frame[]);
+    return groupHandles(r.handles, (h) => this.frames.get(h.stackId) ?? [], ATTRIBUTION);
   }
 
   /** Removes the agent again if we installed it (hooks off, fs restored). */

@@ -1,4 +1,4 @@
-import type { CommandSpec, OptionSpec } from '../command.js';
+import { addConstructorOption, type CommandSpec, constructorOption, type OptionSpec } from '../command.js';
 import { parseCount, parseSize } from '../parse-values.js';
 
 export const listCommand: CommandSpec = {
@@ -23,7 +23,7 @@ export const listCommand: CommandSpec = {
     if (await isNativeInput(ctx.positionals[0])) return nativeList(ctx);
     const v = ctx.values;
     const filter = {
-      constructorName: v['constructor'] as unknown as string | undefined,
+      constructorName: constructorOption(v),
       type: v.type as string | undefined,
       minSize: v['min-size'] !== undefined ? parseSize('min-size', String(v['min-size'])) : undefined,
       size: v.size !== undefined ? parseSize('size', String(v.size)) : undefined,
@@ -50,7 +50,4 @@ export const listCommand: CommandSpec = {
   },
 };
 
-Object.defineProperty(listCommand.options, 'constructor', {
-  value: { type: 'string', valueName: 'C', description: 'class name, as stat --by constructor shows it' } satisfies OptionSpec,
-  enumerable: true,
-});
+addConstructorOption(listCommand, { valueName: 'C', description: 'class name, as stat --by constructor shows it' });

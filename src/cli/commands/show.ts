@@ -1,5 +1,5 @@
 import { UsageError } from '../../errors.js';
-import type { CommandContext, CommandSpec, OptionSpec } from '../command.js';
+import { addConstructorOption, type CommandContext, type CommandSpec, constructorOption } from '../command.js';
 import { parseCount } from '../parse-values.js';
 
 /** `@123` or `123` → 123. */
@@ -51,9 +51,7 @@ export const showCommand: CommandSpec = {
 async function showLive(ctx: CommandContext): Promise<number> {
   const { parsePid } = await import('../parse-values.js');
   const pid = parsePid(String(ctx.values.pid));
-  // `constructor` is inherited by every object: read it only as an own value.
-  const given = Object.hasOwn(ctx.values, 'constructor') ? ctx.values['constructor'] : undefined;
-  const constructorName = typeof given === 'string' ? given : undefined;
+  const constructorName = constructorOption(ctx.values);
   const ids = ctx.positionals.map(parseObjectId);
   if (constructorName === undefined && ids.length === 0) throw new UsageError('show --pid needs an object id (@ID) or --constructor CLASS');
   if (constructorName !== undefined && ids.length > 0) throw new UsageError('show --pid takes object ids or --constructor, not both');
@@ -68,8 +66,4 @@ async function showLive(ctx: CommandContext): Promise<number> {
   });
 }
 
-// `constructor` is every object's inherited key, so this one entry is added by name.
-Object.defineProperty(showCommand.options, 'constructor', {
-  value: { type: 'string', valueName: 'CLASS', description: 'with --pid: the largest live objects of this class' } satisfies OptionSpec,
-  enumerable: true,
-});
+addConstructorOption(showCommand, { valueName: 'CLASS', description: 'with --pid: the largest live objects of this class' });
