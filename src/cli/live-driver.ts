@@ -56,7 +56,7 @@ export async function captureLive(
       pid: target.pid,
       samplingInterval: settings.samplingInterval,
       seriesEveryMs: settings.seriesEveryMs,
-      measureEveryMs: settings.measureEveryMs,
+      measure: settings.measure,
       warmupMs: settings.warmupMs,
       durationMs: settings.durationMs,
       rules: settings.rules,

@@ -1,5 +1,8 @@
 import type { OptionSpec, OptionValues } from './command.js';
+import type { MeasureSchedule } from '../capture/live/measure-schedule.js';
 import { parseDuration, parseSize } from './parse-values.js';
+
+const DEFAULT_MEASURE_MS = 5000;
 
 /** Options `run` and `attach` share: what to capture, how often, and the capture rules. */
 export const LIVE_OPTIONS: Record<string, OptionSpec> = {
@@ -9,8 +12,8 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
   'measure-every': {
     type: 'string',
     valueName: 'DURATION',
-    description: 'leak-finder measurement period (each forces a full GC in the target)',
-    default: '5s',
+    description:
+      'leak-finder measurement period, fixed (each measurement forces a full GC in the target; default: every 5 s, stretching to a tenth of the capture’s age, at most 60 s)',
   },
   'series-every': { type: 'string', valueName: 'DURATION', description: 'memory series period', default: '1s' },
   'sampling-interval': {
@@ -48,7 +51,8 @@ export interface LiveSettings {
   out?: string;
   durationMs?: number;
   warmupMs: number;
-  measureEveryMs: number;
+  /** Leak-finder measurements: every 5 s, stretching as the capture ages unless --measure-every fixed the period. */
+  measure: MeasureSchedule;
   seriesEveryMs: number;
   samplingInterval: number;
   exact: boolean;
@@ -71,7 +75,10 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
     out: opt('out'),
     durationMs: opt('duration') !== undefined ? parseDuration('duration', opt('duration')!) : undefined,
     warmupMs: parseDuration('warmup', opt('warmup')!),
-    measureEveryMs: Math.max(200, parseDuration('measure-every', opt('measure-every')!)),
+    measure:
+      opt('measure-every') === undefined
+        ? { baseMs: DEFAULT_MEASURE_MS, stretch: true }
+        : { baseMs: Math.max(200, parseDuration('measure-every', opt('measure-every')!)), stretch: false },
     seriesEveryMs: Math.max(100, parseDuration('series-every', opt('series-every')!)),
     samplingInterval: Math.max(1, parseSize('sampling-interval', opt('sampling-interval')!)),
     exact: v.exact === true,

@@ -16,6 +16,7 @@ import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
+import { describeSchedule, type MeasureSchedule, measurePeriod } from './measure-schedule.js';
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
@@ -24,8 +25,8 @@ export interface LiveCaptureOptions {
   samplingInterval: number;
   /** Memory series period. */
   seriesEveryMs: number;
-  /** Leak-finder measurement period (each one forces a full GC in the target). */
-  measureEveryMs: number;
+  /** Leak-finder measurement schedule (each measurement forces a full GC in the target). */
+  measure: MeasureSchedule;
   /** Measurements before this much time has passed are warm-up, not judged. */
   warmupMs: number;
   /** Stop after this long (else when stopped or when the target ends). */
@@ -80,7 +81,7 @@ export interface LiveCaptureResult {
 /**
  * The capture loop of `run` and `attach`, over one inspector session: a memory series point
  * every `seriesEveryMs`, a leak-finder measurement (full GC, then the sampling profile) every
- * `measureEveryMs`, heap snapshots when a capture rule fires, each written to the capture
+ * period of `measure` (see measure-schedule.ts), heap snapshots when a capture rule fires, each written to the capture
  * folder as it happens. When it ends — stopped, timed out, or the target finishing — it
  * judges every allocation site over the measurements after warm-up and writes leaks.json.
  */
@@ -88,8 +89,9 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const started = Date.now();
   const stacks = new StackTable();
   let stacksWritten = 0;
-  // One forced GC per measurement: each costs the program a round of deoptimization.
-  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gcRounds: 1 });
+  // No GC of our own before a read: reading the sampling profile forces a full GC already
+  // (see measure-schedule.ts), and each extra one costs the program more.
+  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gcRounds: 0 });
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];
   const notes: string[] = [o.trackingNote];
@@ -150,6 +152,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   };
 
   const handleSeries = new HandleSeries();
+  let period = o.measure.baseMs;
   let handles: RemoteHandles | null = null;
   try {
     await session.post('Runtime.enable');
@@ -171,7 +174,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     // `run` holds the program before its first line until tracking is on (see preload.cts).
     await session.post('Runtime.runIfWaitingForDebugger').catch(() => undefined);
     let nextSeries = started;
-    let nextMeasure = started + Math.min(o.measureEveryMs, 1000);
+    let nextMeasure = started + Math.min(o.measure.baseMs, 1000);
     while (true) {
       if (o.signal.aborted) break;
       if (session.isClosed) {
@@ -203,7 +206,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         await takeSnapshot(reason, `requested (${reason})`);
       }
       if (Date.now() >= nextMeasure) {
-        nextMeasure = Date.now() + o.measureEveryMs;
+        period = measurePeriod(o.measure, Date.now() - started);
+        nextMeasure = Date.now() + period;
         await measure();
       }
       status('capturing');
@@ -240,6 +244,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   if (sampler.lastProfile) o.writer.writeJson(`${CAPTURE_FILES.profiles}/final.heapprofile`, sampler.lastProfile);
   if (ended === 'target-lost') notes.push('the target went away during the capture: the report covers what was measured until then');
   status('analysing');
+  notes.push(describeSchedule(o.measure, period));
   const report = judge(measurements, stacks, o, notes);
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');
