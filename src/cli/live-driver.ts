@@ -67,7 +67,7 @@ export async function captureLive(
       requests,
       onStatus: line.update,
       trackingNote: target.trackingNote,
-      handles: settings.handles ? { captureDir: dir } : false,
+      handles: settings.handles ? { captureDir: dir, stacksFrom: settings.handleStacks } : false,
     });
     return { result, dir, writer };
   } catch (err) {

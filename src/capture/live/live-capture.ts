@@ -16,6 +16,8 @@ import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
+import { HandleGrowthWatch, RISES } from './handle-growth-watch.js';
+import type { AgentInfo } from '../agent/agent-types.js';
 import { describeSchedule, type MeasureSchedule, measurePeriod } from './measure-schedule.js';
 
 export interface LiveCaptureOptions {
@@ -49,9 +51,11 @@ export interface LiveCaptureOptions {
   trackingNote: string;
   /**
    * Judge open handles too, by type and creation stack, through the handle agent (preloaded
-   * by `run`, installed into the target by `attach`). False: memory only.
+   * by `run`, installed into the target by `attach`). False: memory only. `stacksFrom`:
+   * 'growth' keeps the agent dormant until a handle count grows (handle-growth-watch.ts),
+   * 'start' tracks from the start.
    */
-  handles: false | { captureDir: string | null };
+  handles: false | { captureDir: string | null; stacksFrom: 'growth' | 'start' };
 }
 
 export interface LiveStatus {
@@ -135,9 +139,21 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     status('measuring (full GC + sampling profile)');
     const sites = await sampler.measure({ gc });
     const x = Date.now() - started;
+    if (handles && !handles.tracking) {
+      const why = growthWatch.observe(await handles.counts(o.pid));
+      if (why) {
+        const info = await handles.start();
+        notes.push(
+          `handle creation stacks were captured from ${Math.round(x / 1000)} s on, when ${why}; ${preexistingNote(info) ?? 'nothing was open then'}`,
+        );
+        o.writer.appendEvent({ t: Date.now(), type: 'rule', message: `handle stacks on: ${why}`, reason: 'handle-growth' });
+        // Measure often again for a while: the stacks need several measurements to judge.
+        scheduleStart = Date.now();
+      }
+    }
     // Handles are read right after the same GC (a socket closed by GC is gone); warm-up
     // measurements are never judged.
-    const groups = handles && x >= o.warmupMs ? await handles.read() : null;
+    const groups = handles?.tracking && x >= o.warmupMs ? await handles.read() : null;
     // A measurement taken while the program was exiting sees its objects torn down (every
     // site drops towards zero): it would turn a leak's last point into a fall. Discarded.
     if (targetFinishing) return;
@@ -152,20 +168,22 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   };
 
   const handleSeries = new HandleSeries();
+  const growthWatch = new HandleGrowthWatch();
   let period = o.measure.baseMs;
+  let scheduleStart = started;
   let handles: RemoteHandles | null = null;
   try {
     await session.post('Runtime.enable');
     if (o.handles) {
-      const h = await RemoteHandles.connect(session, { captureDir: o.handles.captureDir, fds: true });
+      const dormant = o.handles.stacksFrom === 'growth';
+      const h = await RemoteHandles.connect(session, { captureDir: o.handles.captureDir, fds: true, dormant });
       if ('unavailable' in h) notes.push(`open handles are not judged: ${h.unavailable}`);
       else {
         handles = h;
-        const before = Object.entries(h.info.preexisting ?? {}).filter(([, n]) => n > 0);
-        if (!h.info.fromProcessStart && before.length > 0) {
-          notes.push(
-            `handle tracking began at the attach: ${before.map(([type, n]) => `${n} ${type}`).join(', ')} already open then have no creation stack and are not judged`,
-          );
+        if (!dormant && !h.tracking) await h.start();
+        if (h.tracking && !h.info.fromProcessStart) {
+          const before = preexistingNote(h.info);
+          if (before) notes.push(`handle tracking began at the attach: ${before}`);
         }
       }
     }
@@ -206,7 +224,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         await takeSnapshot(reason, `requested (${reason})`);
       }
       if (Date.now() >= nextMeasure) {
-        period = measurePeriod(o.measure, Date.now() - started);
+        period = measurePeriod(o.measure, Date.now() - scheduleStart);
         nextMeasure = Date.now() + period;
         await measure();
       }
@@ -246,6 +264,11 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   status('analysing');
   notes.push(describeSchedule(o.measure, period));
   const report = judge(measurements, stacks, o, notes);
+  if (handles && !handles.tracking) {
+    notes.push(
+      `open handles were counted but not judged by stack: no count rose at ${RISES} measurements in a row, so creation stacks were never captured (--handle-stacks start captures them from the start)`,
+    );
+  }
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');
     report.leaks.push(...judged.leaks);
@@ -336,6 +359,13 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
     leak.retainerPaths = paths.map((p) => p.path);
     leak.evidence += `; holders: ${paths[0].objects} of the ${h.matched} live objects that V8's allocation tracker attributes to this site share the path shown first`;
   }
+}
+
+/** "3 Timeout, 1 TCPSocketWrap already open then have no creation stack…", or null. */
+function preexistingNote(info: AgentInfo): string | null {
+  const before = Object.entries(info.preexisting ?? {}).filter(([, n]) => n > 0);
+  if (before.length === 0) return null;
+  return `${before.map(([type, n]) => `${n} ${type}`).join(', ')} already open then have no creation stack and are not judged`;
 }
 
 function round(n: number): number {
