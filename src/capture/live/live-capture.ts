@@ -84,10 +84,11 @@ export interface LiveCaptureResult {
 
 /**
  * The capture loop of `run` and `attach`, over one inspector session: a memory series point
- * every `seriesEveryMs`, a leak-finder measurement (full GC, then the sampling profile) every
- * period of `measure` (see measure-schedule.ts), heap snapshots when a capture rule fires, each written to the capture
- * folder as it happens. When it ends — stopped, timed out, or the target finishing — it
- * judges every allocation site over the measurements after warm-up and writes leaks.json.
+ * every `seriesEveryMs`, a leak-finder measurement (the sampling profile, read after the full
+ * GC that reading forces) on the `measure` schedule (measure-schedule.ts), heap snapshots when
+ * a capture rule fires, each written to the capture folder as it happens. When it ends —
+ * stopped, timed out, or the target finishing — it judges every allocation site over the
+ * measurements after warm-up and writes leaks.json.
  */
 export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions): Promise<LiveCaptureResult> {
   const started = Date.now();
@@ -224,9 +225,10 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         await takeSnapshot(reason, `requested (${reason})`);
       }
       if (Date.now() >= nextMeasure) {
+        await measure();
+        // After the measurement: one that woke the handle agent restarts the schedule.
         period = measurePeriod(o.measure, Date.now() - scheduleStart);
         nextMeasure = Date.now() + period;
-        await measure();
       }
       status('capturing');
       await sleep(Math.max(10, Math.min(nextSeries, nextMeasure) - Date.now()), AbortSignal.any([o.signal, wake.signal]));
