@@ -67,7 +67,7 @@ export async function captureLive(
       requests,
       onStatus: line.update,
       trackingNote: target.trackingNote,
-      handles: settings.handles ? { captureDir: dir, stacksFrom: settings.handleStacks } : false,
+      handles: settings.handles ? { captureDir: dir } : false,
     });
     return { result, dir, writer };
   } catch (err) {

@@ -43,13 +43,6 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     description:
       'do not judge open handles (sockets, timers, descriptors…) by creation stack: saves the handle agent’s cost (async_hooks, a stack per handle)',
   },
-  'handle-stacks': {
-    type: 'string',
-    valueName: 'WHEN',
-    description:
-      'growth: count open handles by type, and capture creation stacks (async_hooks: a few % of a busy program’s CPU) once a count rises at 3 measurements in a row; start: capture them from the start',
-    default: 'growth',
-  },
   threshold: { type: 'string', valueName: 'P', description: 'probability from which a suspect is a leak', default: '0.5' },
   html: { type: 'string', valueName: 'FILE', description: 'also write a self-contained HTML report' },
 };
@@ -67,8 +60,6 @@ export interface LiveSettings {
   threshold: number;
   /** Judge open handles by creation stack (the handle agent in the target). */
   handles: boolean;
-  /** When handle creation stacks are captured: once a handle count grows, or from the start. */
-  handleStacks: 'growth' | 'start';
   holdersMs: number;
   html?: string;
 }
@@ -80,11 +71,6 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
     throw new UsageError(`--threshold must be a probability in (0, 1], got '${v.threshold}'`);
   }
   const opt = (name: string): string | undefined => (v[name] === undefined ? undefined : String(v[name]));
-  const handleStacks = opt('handle-stacks');
-  if (handleStacks !== 'growth' && handleStacks !== 'start') {
-    const { UsageError } = await import('../errors.js');
-    throw new UsageError(`--handle-stacks must be 'growth' or 'start', got '${handleStacks}'`);
-  }
   return {
     out: opt('out'),
     durationMs: opt('duration') !== undefined ? parseDuration('duration', opt('duration')!) : undefined,
@@ -104,7 +90,6 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
     },
     threshold,
     handles: v['no-handles'] !== true,
-    handleStacks,
     holdersMs: opt('holders') === '0' ? 0 : parseDuration('holders', opt('holders')!),
     html: opt('html'),
   };

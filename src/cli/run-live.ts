@@ -22,15 +22,7 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
   const agent = settings.handles
     ? {
         extraRequires: [AGENT_PATH],
-        env: {
-          [AGENT_ENV]: JSON.stringify({
-            captureDir: dir,
-            control: false,
-            fds: true,
-            fromProcessStart: true,
-            dormant: settings.handleStacks === 'growth',
-          }),
-        },
+        env: { [AGENT_ENV]: JSON.stringify({ captureDir: dir, control: false, fds: true, fromProcessStart: true }) },
       }
     : {};
   const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json, ...agent });

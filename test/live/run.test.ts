@@ -72,13 +72,6 @@ test('run: a server that leaks pollers: the handle leak found with its creation 
   assert.deepEqual([leak.site.file, leak.site.line, leak.site.functionName], [server, setIntervalLine, 'startPoller']);
   assert.ok(leak.perMinute.count > 100, `${leak.perMinute.count} per minute`);
   assert.match(leak.evidence, /open Timeout handles created here/);
-  // The agent slept until the Timeout count kept rising, and the report says from when.
-  assert.ok(
-    report.notes.some((n: string) =>
-      /handle creation stacks were captured from \d+ s on, when the number of open Timeout resources rose/.test(n),
-    ),
-    report.notes.join('\n'),
-  );
   // The agent was preloaded: tracking from the start, and its records in the capture folder.
   assert.equal(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).tracking.fromProcessStart, true);
   assert.ok(existsSync(join(out, 'handles.jsonl')));
@@ -118,7 +111,6 @@ test('run: usage errors', async () => {
     [['run', '--', 'python3', 'x.py'], /is not node/],
     [['run'], /missing the program to run/],
     [['run', '--measure-every', 'soon', '--', 'node', '-e', '0'], /--measure-every expects a duration/],
-    [['run', '--handle-stacks', 'sometimes', '--', 'node', '-e', '0'], /--handle-stacks must be 'growth' or 'start'/],
   ] as [string[], RegExp][]) {
     const r = await runCli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

@@ -22,11 +22,6 @@ export interface AgentOptions {
   stackLimit?: number;
   /** True when loaded before the program started (preload): nothing was opened before. */
   fromProcessStart?: boolean;
-  /**
-   * Installed but not tracking: no async hook and no stack captures (and so no cost to the
-   * program) until startTracking(). The leak finder starts it once handle counts grow.
-   */
-  dormant?: boolean;
 }
 
 /** A call-stack frame; line and column are 1-based, 0 when unknown (the project's Frame). */
@@ -123,10 +118,6 @@ export interface AgentInfo {
   controlSocket: string | null;
   /** Resources that were already active when tracking began (no stacks known for them). */
   preexisting: Record<string, number>;
-  /** False while dormant. */
-  tracking: boolean;
-  /** When tracking began (ms since the epoch); null while dormant. */
-  trackingSince: number | null;
 }
 
 export interface AgentApi {
@@ -136,8 +127,6 @@ export interface AgentApi {
   readonly startedAt: number;
   readonly fromProcessStart: boolean;
   info(): AgentInfo;
-  /** Starts a dormant agent tracking (no-op when it already tracks); returns info() after. */
-  startTracking(): AgentInfo;
   /** Every handle still open (this thread, plus workers' last reports), after a sweep. */
   outstanding(options?: OutstandingOptions): OutstandingHandle[];
   /** Remembers what is open now; diff() later shows what was opened since and is still open. */

@@ -368,9 +368,6 @@ class HandleAgent implements AgentApi {
   private controlPath: string | null = null;
   private readonly preexisting: Record<string, number> = {};
   private stopped = false;
-  /** False while dormant: the hook is off and the wrappers capture nothing. */
-  private tracking = false;
-  private trackingSince: number | null = null;
   private readonly onExit = (): void => this.exitRecord();
   private readonly origOpenSync = fs.openSync;
   private readonly origWriteSync = fs.writeSync;
@@ -386,10 +383,11 @@ class HandleAgent implements AgentApi {
       flushIntervalMs: Math.max(50, Number(options.flushIntervalMs) || 1000),
       stackLimit: Math.max(10, Math.min(200, Number(options.stackLimit) || 64)),
       fromProcessStart: options.fromProcessStart === true,
-      dormant: options.dormant === true,
     };
-    // A dormant agent misses what opens before it starts, even when loaded first.
-    this.fromProcessStart = this.options.fromProcessStart && !this.options.dormant;
+    this.fromProcessStart = this.options.fromProcessStart;
+    try {
+      for (const name of process.getActiveResourcesInfo()) this.preexisting[name] = (this.preexisting[name] ?? 0) + 1;
+    } catch {}
 
     // The hook closes over `self` so that it is one plain function (captureStackTrace's
     // cut-off point) and does no property lookups on `this`.
@@ -446,7 +444,7 @@ class HandleAgent implements AgentApi {
     this.hook = asyncHooks.createHook(promises ? { init, promiseResolve } : { init });
     this.timer = this.withOwn(() => setInterval(() => this.tick(), this.options.flushIntervalMs).unref());
     this.api = this.publicApi();
-    if (!this.options.dormant) this.startTracking();
+    this.hook.enable();
     this.wrapListen();
     if (this.options.fds) this.wrapFs();
     if (this.options.workers) this.openChannel();
@@ -456,19 +454,6 @@ class HandleAgent implements AgentApi {
   }
 
   // --- the API ---------------------------------------------------------------------------
-
-  startTracking(): AgentInfo {
-    if (!this.tracking && !this.stopped) {
-      for (const key of Object.keys(this.preexisting)) delete this.preexisting[key];
-      try {
-        for (const name of process.getActiveResourcesInfo()) this.preexisting[name] = (this.preexisting[name] ?? 0) + 1;
-      } catch {}
-      this.tracking = true;
-      this.trackingSince = Date.now();
-      this.hook.enable();
-    }
-    return this.info();
-  }
 
   info(): AgentInfo {
     return {
@@ -482,8 +467,6 @@ class HandleAgent implements AgentApi {
       options: { ...this.options },
       controlSocket: this.controlPath,
       preexisting: { ...this.preexisting },
-      tracking: this.tracking,
-      trackingSince: this.trackingSince,
     };
   }
 
@@ -620,7 +603,6 @@ class HandleAgent implements AgentApi {
       startedAt: this.startedAt,
       fromProcessStart: this.fromProcessStart,
       info: () => this.info(),
-      startTracking: () => this.startTracking(),
       outstanding: (o?: OutstandingOptions) => this.outstanding(o),
       snapshot: (label?: string) => this.snapshot(label),
       diff: (id?: number, o?: OutstandingOptions) => this.diff(id, o),
@@ -824,7 +806,7 @@ class HandleAgent implements AgentApi {
 
   /** A raw stack of the current call, cut at `cut` (null inside the agent itself). */
   private captureCall(cut: (...args: never[]) => unknown): Holder | null {
-    if (this.own > 0 || !this.tracking) return null;
+    if (this.own > 0) return null;
     const holder: Holder = {};
     const prevLimit = Error.stackTraceLimit;
     Error.stackTraceLimit = this.options.stackLimit;

@@ -63,21 +63,8 @@ export function remoteInstallExpression(options: AgentOptions = {}): string {
     '(function (require) {',
     "  const module = { exports: {} }; const exports = module.exports; const __filename = 'leaktrace-agent.cjs';",
     text,
-    // The mark lets a detach remove the agent even when the capture did not end cleanly.
-    `  const info = module.exports.installAgent(${opts}).info(); globalThis[Symbol.for('leaktrace.agent.remote')] = true; return info;`,
+    `  return module.exports.installAgent(${opts}).info();`,
     '})(require)',
     '//# sourceURL=leaktrace-agent.cjs',
   ].join('\n');
 }
-
-/**
- * Evaluated in the target at detach: removes an agent that an attach installed (hooks off, fs
- * and listen restored), and leaves a preloaded one (`leaktrace handles`, `run`) alone.
- */
-export const REMOTE_UNINSTALL_EXPRESSION = `(() => {
-  const mark = Symbol.for('leaktrace.agent.remote');
-  if (!globalThis[mark]) return false;
-  delete globalThis[mark];
-  globalThis[Symbol.for('leaktrace.agent')]?.stop();
-  return true;
-})()`;

@@ -1,4 +1,3 @@
-import { REMOTE_UNINSTALL_EXPRESSION } from '../agent/install.js';
 import { readFileSync, readlinkSync } from 'node:fs';
 import { get } from 'node:http';
 import { CaptureError } from '../../errors.js';
@@ -97,10 +96,6 @@ export async function detachFrom(attached: { session: RemoteSession; openedByUs:
   // disable also ends allocation tracking, without the whole snapshot that
   // stopTrackingHeapObjects would stream to us first.
   await attached.session.post('HeapProfiler.disable').catch(() => undefined);
-  // The handle agent, if this attach installed it (also when the capture failed midway).
-  await attached.session
-    .post('Runtime.evaluate', { expression: REMOTE_UNINSTALL_EXPRESSION, includeCommandLineAPI: true, silent: true })
-    .catch(() => undefined);
   if (attached.openedByUs) {
     await attached.session
       .post('Runtime.evaluate', { expression: "require('inspector').close()", includeCommandLineAPI: true })

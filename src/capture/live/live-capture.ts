@@ -16,8 +16,6 @@ import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
-import { HandleGrowthWatch, RISES } from './handle-growth-watch.js';
-import type { AgentInfo } from '../agent/agent-types.js';
 import { describeSchedule, type MeasureSchedule, measurePeriod } from './measure-schedule.js';
 
 export interface LiveCaptureOptions {
@@ -51,11 +49,9 @@ export interface LiveCaptureOptions {
   trackingNote: string;
   /**
    * Judge open handles too, by type and creation stack, through the handle agent (preloaded
-   * by `run`, installed into the target by `attach`). False: memory only. `stacksFrom`:
-   * 'growth' keeps the agent dormant until a handle count grows (handle-growth-watch.ts),
-   * 'start' tracks from the start.
+   * by `run`, installed into the target by `attach`). False: memory only.
    */
-  handles: false | { captureDir: string | null; stacksFrom: 'growth' | 'start' };
+  handles: false | { captureDir: string | null };
 }
 
 export interface LiveStatus {
@@ -84,19 +80,17 @@ export interface LiveCaptureResult {
 
 /**
  * The capture loop of `run` and `attach`, over one inspector session: a memory series point
- * every `seriesEveryMs`, a leak-finder measurement (the sampling profile, read after the full
- * GC that reading forces) on the `measure` schedule (measure-schedule.ts), heap snapshots when
- * a capture rule fires, each written to the capture folder as it happens. When it ends —
- * stopped, timed out, or the target finishing — it judges every allocation site over the
- * measurements after warm-up and writes leaks.json.
+ * every `seriesEveryMs`, a leak-finder measurement (full GC, then the sampling profile) every
+ * period of the `measure` schedule (measure-schedule.ts), heap snapshots when a capture rule fires, each written to the capture
+ * folder as it happens. When it ends — stopped, timed out, or the target finishing — it
+ * judges every allocation site over the measurements after warm-up and writes leaks.json.
  */
 export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions): Promise<LiveCaptureResult> {
   const started = Date.now();
   const stacks = new StackTable();
   let stacksWritten = 0;
-  // No GC of our own before a read: reading the sampling profile forces a full GC already
-  // (see measure-schedule.ts), and each extra one costs the program more.
-  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gcRounds: 0 });
+  // One forced GC per measurement: each costs the program a round of deoptimization.
+  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gcRounds: 1 });
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];
   const notes: string[] = [o.trackingNote];
@@ -140,21 +134,9 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     status('measuring (full GC + sampling profile)');
     const sites = await sampler.measure({ gc });
     const x = Date.now() - started;
-    if (handles && !handles.tracking) {
-      const why = growthWatch.observe(await handles.counts(o.pid));
-      if (why) {
-        const info = await handles.start();
-        notes.push(
-          `handle creation stacks were captured from ${Math.round(x / 1000)} s on, when ${why}; ${preexistingNote(info) ?? 'nothing was open then'}`,
-        );
-        o.writer.appendEvent({ t: Date.now(), type: 'rule', message: `handle stacks on: ${why}`, reason: 'handle-growth' });
-        // Measure often again for a while: the stacks need several measurements to judge.
-        scheduleStart = Date.now();
-      }
-    }
     // Handles are read right after the same GC (a socket closed by GC is gone); warm-up
     // measurements are never judged.
-    const groups = handles?.tracking && x >= o.warmupMs ? await handles.read() : null;
+    const groups = handles && x >= o.warmupMs ? await handles.read() : null;
     // A measurement taken while the program was exiting sees its objects torn down (every
     // site drops towards zero): it would turn a leak's last point into a fall. Discarded.
     if (targetFinishing) return;
@@ -169,22 +151,20 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   };
 
   const handleSeries = new HandleSeries();
-  const growthWatch = new HandleGrowthWatch();
   let period = o.measure.baseMs;
-  let scheduleStart = started;
   let handles: RemoteHandles | null = null;
   try {
     await session.post('Runtime.enable');
     if (o.handles) {
-      const dormant = o.handles.stacksFrom === 'growth';
-      const h = await RemoteHandles.connect(session, { captureDir: o.handles.captureDir, fds: true, dormant });
+      const h = await RemoteHandles.connect(session, { captureDir: o.handles.captureDir, fds: true });
       if ('unavailable' in h) notes.push(`open handles are not judged: ${h.unavailable}`);
       else {
         handles = h;
-        if (!dormant && !h.tracking) await h.start();
-        if (h.tracking && !h.info.fromProcessStart) {
-          const before = preexistingNote(h.info);
-          if (before) notes.push(`handle tracking began at the attach: ${before}`);
+        const before = Object.entries(h.info.preexisting ?? {}).filter(([, n]) => n > 0);
+        if (!h.info.fromProcessStart && before.length > 0) {
+          notes.push(
+            `handle tracking began at the attach: ${before.map(([type, n]) => `${n} ${type}`).join(', ')} already open then have no creation stack and are not judged`,
+          );
         }
       }
     }
@@ -225,10 +205,9 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         await takeSnapshot(reason, `requested (${reason})`);
       }
       if (Date.now() >= nextMeasure) {
-        await measure();
-        // After the measurement: one that woke the handle agent restarts the schedule.
-        period = measurePeriod(o.measure, Date.now() - scheduleStart);
+        period = measurePeriod(o.measure, Date.now() - started);
         nextMeasure = Date.now() + period;
+        await measure();
       }
       status('capturing');
       await sleep(Math.max(10, Math.min(nextSeries, nextMeasure) - Date.now()), AbortSignal.any([o.signal, wake.signal]));
@@ -266,11 +245,6 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   status('analysing');
   notes.push(describeSchedule(o.measure, period));
   const report = judge(measurements, stacks, o, notes);
-  if (handles && !handles.tracking) {
-    notes.push(
-      `open handles were counted but not judged by stack: no count rose at ${RISES} measurements in a row, so creation stacks were never captured (--handle-stacks start captures them from the start)`,
-    );
-  }
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');
     report.leaks.push(...judged.leaks);
@@ -361,13 +335,6 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
     leak.retainerPaths = paths.map((p) => p.path);
     leak.evidence += `; holders: ${paths[0].objects} of the ${h.matched} live objects that V8's allocation tracker attributes to this site share the path shown first`;
   }
-}
-
-/** "3 Timeout, 1 TCPSocketWrap already open then have no creation stack…", or null. */
-function preexistingNote(info: AgentInfo): string | null {
-  const before = Object.entries(info.preexisting ?? {}).filter(([, n]) => n > 0);
-  if (before.length === 0) return null;
-  return `${before.map(([type, n]) => `${n} ${type}`).join(', ')} already open then have no creation stack and are not judged`;
 }
 
 function round(n: number): number {

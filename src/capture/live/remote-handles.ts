@@ -1,4 +1,3 @@
-import { readdirSync } from 'node:fs';
 import type { AttributionOptions } from '../../analysis/attribution.js';
 import { groupHandles, type HandleGroup } from '../../analysis/handles/group.js';
 import type { Frame } from '../../model/frame.js';
@@ -24,36 +23,8 @@ export class RemoteHandles {
     private readonly session: InspectorSession,
     /** False when an agent was already there (preloaded by `run`, or by `leaktrace handles`). */
     readonly installedByUs: boolean,
-    /** Updated by start(). */
-    public info: AgentInfo,
+    readonly info: AgentInfo,
   ) {}
-
-  /** False while the agent is dormant (no async hook, no stacks: see handle-growth-watch.ts). */
-  get tracking(): boolean {
-    // Agents older than the `tracking` field always track.
-    return this.info.tracking !== false;
-  }
-
-  /** Wakes a dormant agent: handles opened from now on carry their creation stack. */
-  async start(): Promise<AgentInfo> {
-    this.info = await evaluate<AgentInfo>(this.session, `globalThis[Symbol.for('leaktrace.agent')].startTracking()`);
-    return this.info;
-  }
-
-  /**
-   * What is open now, counted by type, without the agent: Node's own list of active
-   * resources (ref'd ones; an unref'd timer is not listed) and the descriptors in /proc.
-   */
-  async counts(pid: number): Promise<Record<string, number>> {
-    const counts = await evaluate<Record<string, number>>(
-      this.session,
-      `(() => { const c = {}; for (const t of process.getActiveResourcesInfo()) c[t] = (c[t] || 0) + 1; return c; })()`,
-    );
-    try {
-      counts.fd = readdirSync(`/proc/${pid}/fd`).length;
-    } catch {}
-    return counts;
-  }
 
   /** Finds the preloaded agent or installs one; null, with why, when neither works. */
   static async connect(session: InspectorSession, options: AgentOptions): Promise<RemoteHandles | { unavailable: string }> {
