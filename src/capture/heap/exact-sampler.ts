@@ -45,8 +45,8 @@ export class ExactSiteSampler {
 /**
  * Full collections: by default two, since the first may leave objects that only die once
  * finalizers ran. Each one costs a live program a round of deoptimization (see
- * ARCHITECTURE, "Cost"), so run/attach ask for one: an object that dies a measurement late
- * does not change a trend.
+ * ARCHITECTURE, "Cost"), so run/attach ask for one (their profile read forces another): an
+ * object that dies a measurement late does not change a trend.
  */
 export async function collectGarbage(session: InspectorSession, rounds = 2): Promise<void> {
   for (let i = 0; i < rounds; i++) await session.post('HeapProfiler.collectGarbage');

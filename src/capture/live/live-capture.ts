@@ -80,16 +80,19 @@ export interface LiveCaptureResult {
 
 /**
  * The capture loop of `run` and `attach`, over one inspector session: a memory series point
- * every `seriesEveryMs`, a leak-finder measurement (full GC, then the sampling profile) every
- * period of the `measure` schedule (measure-schedule.ts), heap snapshots when a capture rule fires, each written to the capture
- * folder as it happens. When it ends — stopped, timed out, or the target finishing — it
- * judges every allocation site over the measurements after warm-up and writes leaks.json.
+ * every `seriesEveryMs`, a leak-finder measurement (full GC, then the sampling profile) on the
+ * `measure` schedule (measure-schedule.ts), heap snapshots when a capture rule fires, each
+ * written to the capture folder as it happens. When it ends — stopped, timed out, or the
+ * target finishing — it judges every allocation site over the measurements after warm-up and
+ * writes leaks.json.
  */
 export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions): Promise<LiveCaptureResult> {
   const started = Date.now();
   const stacks = new StackTable();
   let stacksWritten = 0;
-  // One forced GC per measurement: each costs the program a round of deoptimization.
+  // One GC of our own per measurement (the profile read forces a second one itself): each
+  // costs the program a round of deoptimization. Without ours, a read sent while the program
+  // was exiting answered with its torn-down heap; a GC sent then never answers.
   const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gcRounds: 1 });
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];

@@ -5,7 +5,6 @@
  * is removed so the program's own child processes are not affected. Imports nothing but
  * Node's own modules, and never throws into the program.
  */
-/* eslint-disable @typescript-eslint/no-require-imports */
 (() => {
   const fdText = process.env.LEAKTRACE_INSPECTOR_FD;
   if (fdText === undefined) return;
