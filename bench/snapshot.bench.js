@@ -1,7 +1,7 @@
 // Snapshot engine benchmark: leaktrace summary/stat against memlab on generated snapshots of
 // about 500 MB and 2 GB, measured in the same run, with wall time, peak RSS and ratios.
 // Snapshots are generated once into bench/out/ (reproducibly: same record count, same shape).
-// usage: node bench/snapshot.bench.js [--small-only]
+// usage: node bench/snapshot.bench.js [--small-only | --large-only]
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { measure } from './measure.js';
@@ -15,7 +15,7 @@ const memlab = join(bench, 'node_modules', '.bin', 'memlab');
 const sizes = [
   { label: '~500 MB', records: 310_000 },
   { label: '~2 GB', records: 1_250_000 },
-].slice(0, process.argv.includes('--small-only') ? 1 : 2);
+].slice(process.argv.includes('--large-only') ? 1 : 0, process.argv.includes('--small-only') ? 1 : 2);
 
 const rows = [];
 for (const { label, records } of sizes) {
