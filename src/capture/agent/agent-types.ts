@@ -118,6 +118,12 @@ export interface AgentInfo {
   controlSocket: string | null;
   /** Resources that were already active when tracking began (no stacks known for them). */
   preexisting: Record<string, number>;
+  /**
+   * Whether V8 runs promise hooks because of the agent: 'off' when it needed none (handles
+   * only), 'on' when it tracks promises or someone else already had promise hooks (Node then
+   * runs them for the agent too), 'unknown' when this Node does not tell.
+   */
+  promiseHooks: 'on' | 'off' | 'unknown';
 }
 
 export interface AgentApi {

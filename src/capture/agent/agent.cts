@@ -58,6 +58,77 @@ import type {
 /** Version of the AgentApi shape (agent-types.ts); bumped when a field changes meaning. */
 const AGENT_API_VERSION = 1;
 const AGENT_KEY = Symbol.for('leaktrace.agent');
+
+/**
+ * Promise hooks. While any async hook with an `init` callback is enabled, Node asks V8 to call
+ * a JavaScript promise hook for every promise created and every await resumed (~0.2 us per
+ * await here, bench/handles-micro.cjs; an HTTP handler makes dozens), although the agent
+ * ignores promises. Node 24.14+/25.4+ skip them with `trackPromises: false`. Older Node has no
+ * such option, but it keeps the hooks it hands V8 in one slot per context, readable and
+ * writable through the `async_wrap` binding (`process.binding` still gives it on Node 20 and 22):
+ * when nobody had promise hooks before the agent enabled its own, the ones Node installed for
+ * it are cleared again. That is safe for others: whoever adds a hook later (AsyncLocalStorage
+ * on Node 20, another async hook, v8.promiseHooks) makes Node write its full set into that slot
+ * again, ours included. When somebody already had promise hooks, nothing is touched.
+ */
+interface PromiseHookSlot {
+  getPromiseHooks(): unknown[];
+  setPromiseHooks(init?: unknown, before?: unknown, after?: unknown, settled?: unknown): void;
+}
+
+let cachedSlot: PromiseHookSlot | null | undefined;
+
+function promiseHookSlot(): PromiseHookSlot | null {
+  if (cachedSlot !== undefined) return cachedSlot;
+  cachedSlot = null;
+  // Node 22 emits a DeprecationWarning (DEP0111) for this binding, Node 20 one under
+  // --pending-deprecation: the program must never see a warning of ours, so emitWarning is
+  // silenced for this one synchronous call.
+  const emitWarning = process.emitWarning;
+  try {
+    process.emitWarning = () => {};
+    const binding = (process as unknown as { binding(name: string): Partial<PromiseHookSlot> }).binding('async_wrap');
+    if (typeof binding.getPromiseHooks === 'function' && typeof binding.setPromiseHooks === 'function') cachedSlot = binding as PromiseHookSlot;
+  } catch {
+    // Node 24+ has no such binding (and has trackPromises instead)
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+  return cachedSlot;
+}
+
+/** true/false: whether V8 has promise hooks in this context now; null: cannot tell. */
+function promiseHooksInstalled(): boolean | null {
+  const slot = promiseHookSlot();
+  if (!slot) return null;
+  try {
+    return slot.getPromiseHooks().some((hook) => hook !== undefined);
+  } catch {
+    return null;
+  }
+}
+
+/** Node that knows `trackPromises` refuses it together with promiseResolve; older Node ignores it. */
+function hasTrackPromisesOption(): boolean {
+  try {
+    asyncHooks.createHook({ trackPromises: false, promiseResolve() {} } as asyncHooks.HookCallbacks);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** After the agent's hook is enabled: clears the promise hooks Node installed only for it. */
+function dropOwnPromiseHooks(othersHadPromiseHooks: boolean | null): AgentInfo['promiseHooks'] {
+  if (hasTrackPromisesOption()) return 'off';
+  const now = promiseHooksInstalled();
+  if (now === false) return 'off';
+  if (othersHadPromiseHooks !== false || now !== true) return now === null ? 'unknown' : 'on';
+  try {
+    promiseHookSlot()?.setPromiseHooks(undefined, undefined, undefined, undefined);
+  } catch {}
+  return promiseHooksInstalled() === false ? 'off' : 'on';
+}
 /** The capture-folder file the agent appends to (CAPTURE_FILES.handles in layout.ts). */
 const HANDLES_FILE = 'handles.jsonl';
 
@@ -368,6 +439,8 @@ class HandleAgent implements AgentApi {
   private controlPath: string | null = null;
   private readonly preexisting: Record<string, number> = {};
   private stopped = false;
+  /** Whether Node runs promise hooks because of the agent (see dropOwnPromiseHooks). */
+  private promiseHooks: AgentInfo['promiseHooks'] = 'on';
   private readonly onExit = (): void => this.exitRecord();
   private readonly origOpenSync = fs.openSync;
   private readonly origWriteSync = fs.writeSync;
@@ -441,10 +514,14 @@ class HandleAgent implements AgentApi {
       self.records.delete(asyncId);
     }
 
-    this.hook = asyncHooks.createHook(promises ? { init, promiseResolve } : { init });
+    const othersHadPromiseHooks = promiseHooksInstalled();
+    // trackPromises: false (Node 24.14+, 25.4+; older Node ignores it) keeps Node from running a
+    // promise hook for every promise on our behalf: the agent wants handles, not promises.
+    this.hook = asyncHooks.createHook(promises ? { init, promiseResolve } : ({ init, trackPromises: false } as asyncHooks.HookCallbacks));
     this.timer = this.withOwn(() => setInterval(() => this.tick(), this.options.flushIntervalMs).unref());
     this.api = this.publicApi();
     this.hook.enable();
+    this.promiseHooks = promises ? 'on' : dropOwnPromiseHooks(othersHadPromiseHooks);
     this.wrapListen();
     if (this.options.fds) this.wrapFs();
     if (this.options.workers) this.openChannel();
@@ -467,6 +544,7 @@ class HandleAgent implements AgentApi {
       options: { ...this.options },
       controlSocket: this.controlPath,
       preexisting: { ...this.preexisting },
+      promiseHooks: this.promiseHooks,
     };
   }
 
