@@ -88,7 +88,8 @@ function promiseHookSlot(): PromiseHookSlot | null {
   try {
     process.emitWarning = () => {};
     const binding = (process as unknown as { binding(name: string): Partial<PromiseHookSlot> }).binding('async_wrap');
-    if (typeof binding.getPromiseHooks === 'function' && typeof binding.setPromiseHooks === 'function') cachedSlot = binding as PromiseHookSlot;
+    if (typeof binding.getPromiseHooks === 'function' && typeof binding.setPromiseHooks === 'function')
+      cachedSlot = binding as PromiseHookSlot;
   } catch {
     // Node 24+ has no such binding (and has trackPromises instead)
   } finally {
