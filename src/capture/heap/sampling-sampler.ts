@@ -30,6 +30,7 @@ export class SamplingSiteSampler {
 
   private readonly keepLastProfile: boolean;
   private readonly gcRounds: number;
+  private readonly fullGc: (() => Promise<void>) | null;
 
   constructor(
     private readonly session: InspectorSession,
@@ -44,10 +45,13 @@ export class SamplingSiteSampler {
       keepLastProfile?: boolean;
       /** Forced full GCs before each read (default 2; see collectGarbage). */
       gcRounds?: number;
+      /** The GC to run before each read instead of `gcRounds` × HeapProfiler.collectGarbage. */
+      fullGc?: () => Promise<void>;
     } = {},
   ) {
     this.keepLastProfile = options.keepLastProfile ?? true;
     this.gcRounds = options.gcRounds ?? 2;
+    this.fullGc = options.fullGc ?? null;
   }
 
   async start(): Promise<void> {
@@ -61,7 +65,7 @@ export class SamplingSiteSampler {
 
   /** `gc: false` where a forced GC cannot run (a target whose main context has ended). */
   async measure(options: { gc?: boolean; afterGc?: () => void } = {}): Promise<SiteCounts> {
-    if (options.gc !== false) await collectGarbage(this.session, this.gcRounds);
+    if (options.gc !== false) await (this.fullGc ? this.fullGc() : collectGarbage(this.session, this.gcRounds));
     // Memory figures belong here: before the profile (garbage once read) takes heap.
     options.afterGc?.();
     const { profile } = await this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');

@@ -16,6 +16,7 @@ import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
+import { ordinaryFullGc } from '../heap/target-gc.js';
 import { describeSchedule, type MeasureSchedule, measurePeriod } from './measure-schedule.js';
 
 export interface LiveCaptureOptions {
@@ -90,10 +91,11 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const started = Date.now();
   const stacks = new StackTable();
   let stacksWritten = 0;
-  // One GC of our own per measurement (the profile read forces a second one itself): each
-  // costs the program a round of deoptimization. Without ours, a read sent while the program
-  // was exiting answered with its torn-down heap; a GC sent then never answers.
-  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gcRounds: 1 });
+  // One ordinary full GC of our own per measurement (the profile read forces a second one
+  // itself); not the inspector's memory-reducing collectGarbage, whose cost lasts (target-gc.ts).
+  // Ours stays because a read sent while the program was exiting answered with its torn-down
+  // heap, whereas our GC, sent then, never answers and the measurement is dropped.
+  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { fullGc: () => ordinaryFullGc(session) });
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];
   const notes: string[] = [o.trackingNote];

@@ -1,6 +1,6 @@
 /**
- * How often `run` and `attach` measure. Each measurement forces a full GC in the target (our
- * collectGarbage, and the profile read forces another: V8's inspector starts the sampling
+ * How often `run` and `attach` measure. Each measurement forces a full GC in the target (an
+ * ordinary one of ours, target-gc.ts, and the profile read forces another: the inspector starts the sampling
  * profiler with kSamplingForceGC). A forced full GC costs a busy program far more than its
  * pause: V8 then deoptimizes the optimized functions that embedded an object the GC freed, and
  * the program runs slower until they are optimized again. Measured on the bench's HTTP server
