@@ -117,3 +117,20 @@ test('run: usage errors', async () => {
     assert.match(r.stderr, message);
   }
 });
+
+test('run: the full GC before each measurement leaves no gc() for the program to see', async () => {
+  const dir = tempDir();
+  const out = join(dir, 'cap');
+  const seenFile = join(dir, 'seen.json');
+  const r = await runCli(
+    ['run', '--out', out, ...FAST, '--no-end-snapshot', '--json', '--', 'node', fixture('live', 'gc-visibility.cjs')],
+    {
+      env: { OUT_FILE: seenFile, SECONDS: '5' },
+      timeoutMs: 120_000,
+    },
+  );
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  // Measurements ran (every 1 s for 5 s), each with its GC, before the program looked.
+  assert.ok(readFileSync(join(out, 'sites.jsonl'), 'utf8').trim().split('\n').length >= 3);
+  assert.deepEqual(JSON.parse(readFileSync(seenFile, 'utf8')), { globalGc: 'undefined', vmContextGc: 'undefined', exposeGcFlag: false });
+});

@@ -46,3 +46,10 @@ export async function ordinaryFullGc(session: InspectorSession): Promise<void> {
     await session.post('HeapProfiler.collectGarbage');
   }
 }
+
+/** At the end of a capture: the target keeps nothing of ours (an attached program runs on). */
+export async function forgetGcFunction(session: InspectorSession): Promise<void> {
+  await session
+    .post('Runtime.evaluate', { expression: `delete globalThis[Symbol.for('leaktrace.gc')]`, returnByValue: true, silent: true })
+    .catch(() => undefined);
+}

@@ -16,7 +16,7 @@ import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
-import { ordinaryFullGc } from '../heap/target-gc.js';
+import { forgetGcFunction, ordinaryFullGc } from '../heap/target-gc.js';
 import { describeSchedule, type MeasureSchedule, measurePeriod } from './measure-schedule.js';
 
 export interface LiveCaptureOptions {
@@ -278,6 +278,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       }
     }
   }
+  if (!session.isClosed && !targetFinishing) await forgetGcFunction(session);
   report.finalSnapshot = finalSnapshotFile;
   report.durationMs = Date.now() - started;
   o.writer.writeJson(CAPTURE_FILES.leaks, report);
