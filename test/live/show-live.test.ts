@@ -15,7 +15,11 @@ interface LiveObjectJson {
 
 test('show --pid: properties and the bytes of a Buffer, read live by the ids of the process’s own snapshot', async () => {
   const snapshotFile = join(tempDir(), 'own.heapsnapshot');
-  const holder = new LiveProcess(process.execPath, [fixture('live', 'holder.cjs')], { env: { SNAPSHOT_FILE: snapshotFile } });
+  // --inspect-port=0: SIGUSR1 then opens the inspector on a free port (found through /proc), so
+  // this test never collides on 9229 with an attach test running at the same time.
+  const holder = new LiveProcess(process.execPath, ['--inspect-port=0', fixture('live', 'holder.cjs')], {
+    env: { SNAPSHOT_FILE: snapshotFile },
+  });
   try {
     await holder.waitFor(/snapshot=/);
     const pid = holder.child.pid!;
