@@ -79,12 +79,20 @@ function start(command) {
   });
 }
 
-/** CPU seconds (user + system) used so far by a process and all its descendants. */
-function treeCpu(pid) {
-  let total = 0;
+/** CPU seconds (user + system) used so far by the process alone. */
+function ownCpu(pid) {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    total += (Number(fields[11]) + Number(fields[12])) / 100;
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0; // gone meanwhile
+  }
+}
+
+/** CPU seconds used so far by a process and all its descendants. */
+function treeCpu(pid) {
+  let total = ownCpu(pid);
+  try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
       for (const c of children ? children.split(' ') : []) total += treeCpu(Number(c));
@@ -95,11 +103,16 @@ function treeCpu(pid) {
   return total;
 }
 
-/** CPU µs per request of the server and leaktrace together, over `seconds` at the fixed rate. */
+/**
+ * CPU µs per request over `seconds` at the fixed rate: of the server and leaktrace together,
+ * and of the first process alone (leaktrace under `run`: which side a cost is on).
+ */
 async function cpuPerRequest(child, url, seconds) {
   const before = treeCpu(child.pid);
+  const ownBefore = ownCpu(child.pid);
   const fixed = await autocannon({ url, connections: CONNECTIONS, duration: seconds, overallRate: FIXED_RATE });
-  return ((treeCpu(child.pid) - before) / fixed.requests.total) * 1e6;
+  const perRequest = (cpu) => (cpu / fixed.requests.total) * 1e6;
+  return { total: perRequest(treeCpu(child.pid) - before), own: perRequest(ownCpu(child.pid) - ownBefore) };
 }
 
 async function measure(variant, round) {
@@ -127,12 +140,14 @@ const FIXED_S = 20;
 const results = new Map(variants.map((v) => [v.name, []]));
 const earlyCpu = new Map(variants.map((v) => [v.name, []]));
 const lateCpu = new Map(variants.map((v) => [v.name, []]));
+const leaktraceOwnLate = new Map(variants.map((v) => [v.name, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const v of variants) {
     const m = await measure(v, round);
     results.get(v.name).push(m.rps);
-    earlyCpu.get(v.name).push(m.early);
-    lateCpu.get(v.name).push(m.late);
+    earlyCpu.get(v.name).push(m.early.total);
+    lateCpu.get(v.name).push(m.late.total);
+    leaktraceOwnLate.get(v.name).push(m.late.own);
   }
 }
 rmSync(work, { recursive: true, force: true });
@@ -168,4 +183,9 @@ for (const [label, table] of [
         .join(', ')}${delta}`,
     );
   }
+}
+console.log(`Of that, late in the capture: leaktrace's own process (µs per request; the rest is the target)`);
+for (const v of variants.filter((v) => v.name !== 'plain')) {
+  const own = leaktraceOwnLate.get(v.name);
+  console.log(`  ${v.name.padEnd(26)} ${median(own).toFixed(1).padStart(8)} µs  rounds: ${own.map((x) => x.toFixed(1)).join(', ')}`);
 }

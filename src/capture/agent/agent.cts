@@ -123,8 +123,9 @@ function hasTrackPromisesOption(): boolean {
 function dropOwnPromiseHooks(othersHadPromiseHooks: boolean | null): AgentInfo['promiseHooks'] {
   if (hasTrackPromisesOption()) return 'off';
   const now = promiseHooksInstalled();
-  if (now === false) return 'off';
-  if (othersHadPromiseHooks !== false || now !== true) return now === null ? 'unknown' : 'on';
+  if (now === null) return 'unknown';
+  if (!now) return 'off';
+  if (othersHadPromiseHooks !== false) return 'on'; // someone else's too: not ours to clear
   try {
     promiseHookSlot()?.setPromiseHooks(undefined, undefined, undefined, undefined);
   } catch {}

@@ -43,13 +43,12 @@ export class ExactSiteSampler {
 }
 
 /**
- * Full collections: by default two, since the first may leave objects that only die once
- * finalizers ran. Each one costs a live program a round of deoptimization (see
- * ARCHITECTURE, "Cost"), so run/attach ask for one (their profile read forces another): an
- * object that dies a measurement late does not change a trend.
+ * Two of the inspector's memory-reducing collections, since the first may leave objects that
+ * only die once finalizers ran. For `check`, whose target is its own child: a live program
+ * pays for them long after (ARCHITECTURE, "Cost"), so run/attach use target-gc.ts instead.
  */
-export async function collectGarbage(session: InspectorSession, rounds = 2): Promise<void> {
-  for (let i = 0; i < rounds; i++) await session.post('HeapProfiler.collectGarbage');
+export async function collectGarbage(session: InspectorSession): Promise<void> {
+  for (let i = 0; i < 2; i++) await session.post('HeapProfiler.collectGarbage');
 }
 
 /**

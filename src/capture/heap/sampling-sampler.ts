@@ -29,8 +29,7 @@ export class SamplingSiteSampler {
   lastProfile: SamplingProfile | null = null;
 
   private readonly keepLastProfile: boolean;
-  private readonly gcRounds: number;
-  private readonly fullGc: (() => Promise<void>) | null;
+  private readonly fullGc: () => Promise<void>;
 
   constructor(
     private readonly session: InspectorSession,
@@ -43,15 +42,12 @@ export class SamplingSiteSampler {
        * keeping it would grow the very heap being measured as the leak grows.
        */
       keepLastProfile?: boolean;
-      /** Forced full GCs before each read (default 2; see collectGarbage). */
-      gcRounds?: number;
-      /** The GC to run before each read instead of `gcRounds` × HeapProfiler.collectGarbage. */
+      /** The GC before each read (default: collectGarbage; run/attach pass target-gc.ts's). */
       fullGc?: () => Promise<void>;
     } = {},
   ) {
     this.keepLastProfile = options.keepLastProfile ?? true;
-    this.gcRounds = options.gcRounds ?? 2;
-    this.fullGc = options.fullGc ?? null;
+    this.fullGc = options.fullGc ?? (() => collectGarbage(session));
   }
 
   async start(): Promise<void> {
@@ -65,7 +61,7 @@ export class SamplingSiteSampler {
 
   /** `gc: false` where a forced GC cannot run (a target whose main context has ended). */
   async measure(options: { gc?: boolean; afterGc?: () => void } = {}): Promise<SiteCounts> {
-    if (options.gc !== false) await (this.fullGc ? this.fullGc() : collectGarbage(this.session, this.gcRounds));
+    if (options.gc !== false) await this.fullGc();
     // Memory figures belong here: before the profile (garbage once read) takes heap.
     options.afterGc?.();
     const { profile } = await this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');

@@ -36,15 +36,26 @@ const EXPRESSION = `(() => {
   return true;
 })()`;
 
-export async function ordinaryFullGc(session: InspectorSession): Promise<void> {
-  const reply = await session.post<{
-    result: { value?: unknown };
-    exceptionDetails?: { text: string; exception?: { description?: string } };
-  }>('Runtime.evaluate', { expression: EXPRESSION, includeCommandLineAPI: true, returnByValue: true, silent: true });
-  if (reply.exceptionDetails || reply.result.value !== true) {
-    // Never leave a measurement without its GC: fall back to the inspector's own.
+/**
+ * The GC function for one capture's measurements. Where the target cannot make its `gc` (the
+ * evaluation throws), every measurement from then on uses the inspector's collectGarbage: a
+ * measurement never goes without its GC.
+ */
+export function ordinaryFullGc(session: InspectorSession): () => Promise<void> {
+  let unavailable = false;
+  return async () => {
+    if (!unavailable) {
+      const reply = await session.post<{ result: { value?: unknown }; exceptionDetails?: unknown }>('Runtime.evaluate', {
+        expression: EXPRESSION,
+        includeCommandLineAPI: true,
+        returnByValue: true,
+        silent: true,
+      });
+      if (!reply.exceptionDetails && reply.result.value === true) return;
+      unavailable = true;
+    }
     await session.post('HeapProfiler.collectGarbage');
-  }
+  };
 }
 
 /** At the end of a capture: the target keeps nothing of ours (an attached program runs on). */

@@ -95,7 +95,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   // itself); not the inspector's memory-reducing collectGarbage, whose cost lasts (target-gc.ts).
   // Ours stays because a read sent while the program was exiting answered with its torn-down
   // heap, whereas our GC, sent then, never answers and the measurement is dropped.
-  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { fullGc: () => ordinaryFullGc(session) });
+  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { fullGc: ordinaryFullGc(session) });
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];
   const notes: string[] = [o.trackingNote];
