@@ -29,7 +29,7 @@ export class SamplingSiteSampler {
   lastProfile: SamplingProfile | null = null;
 
   private readonly keepLastProfile: boolean;
-  private readonly fullGc: () => Promise<void>;
+  private readonly beforeRead: () => Promise<void>;
 
   constructor(
     private readonly session: InspectorSession,
@@ -42,12 +42,17 @@ export class SamplingSiteSampler {
        * keeping it would grow the very heap being measured as the leak grows.
        */
       keepLastProfile?: boolean;
-      /** The GC before each read (default: collectGarbage; run/attach pass target-gc.ts's). */
-      fullGc?: () => Promise<void>;
+      /**
+       * What runs before each read. The default, two rounds of collectGarbage, is for
+       * `check`'s own child, where a memory-reducing GC costs nothing that matters; run and
+       * attach pass target-gc.ts's check that the target still runs, since the read itself
+       * forces an ordinary full GC (kSamplingForceGC).
+       */
+      beforeRead?: () => Promise<void>;
     } = {},
   ) {
     this.keepLastProfile = options.keepLastProfile ?? true;
-    this.fullGc = options.fullGc ?? (() => collectGarbage(session));
+    this.beforeRead = options.beforeRead ?? (() => collectGarbage(session));
   }
 
   async start(): Promise<void> {
@@ -59,9 +64,12 @@ export class SamplingSiteSampler {
     });
   }
 
-  /** `gc: false` where a forced GC cannot run (a target whose main context has ended). */
+  /**
+   * One measurement: `beforeRead`, then the profile (whose read runs a full GC first).
+   * `gc: false` skips `beforeRead` where it cannot run (a target whose main context has ended).
+   */
   async measure(options: { gc?: boolean; afterGc?: () => void } = {}): Promise<SiteCounts> {
-    if (options.gc !== false) await this.fullGc();
+    if (options.gc !== false) await this.beforeRead();
     // Memory figures belong here: before the profile (garbage once read) takes heap.
     options.afterGc?.();
     const { profile } = await this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
