@@ -45,8 +45,7 @@ export class ExactSiteSampler {
 /**
  * Two of the inspector's memory-reducing collections, since the first may leave objects that
  * only die once finalizers ran. For `check`, whose target is its own child: a live program
- * pays for them long after (ARCHITECTURE, "Cost"), so run/attach rely on the ordinary full GC
- * that the profile read runs itself (target-gc.ts).
+ * pays for them long after (ARCHITECTURE, "Cost"), so run/attach use target-gc.ts instead.
  */
 export async function collectGarbage(session: InspectorSession): Promise<void> {
   for (let i = 0; i < 2; i++) await session.post('HeapProfiler.collectGarbage');

@@ -29,7 +29,7 @@ export class SamplingSiteSampler {
   lastProfile: SamplingProfile | null = null;
 
   private readonly keepLastProfile: boolean;
-  private readonly beforeRead: () => Promise<void>;
+  private readonly fullGc: () => Promise<void>;
 
   constructor(
     private readonly session: InspectorSession,
@@ -42,17 +42,12 @@ export class SamplingSiteSampler {
        * keeping it would grow the very heap being measured as the leak grows.
        */
       keepLastProfile?: boolean;
-      /**
-       * What runs before each read. The default, two rounds of collectGarbage, is for
-       * `check`'s own child, where a memory-reducing GC costs nothing that matters; run and
-       * attach pass target-gc.ts's check that the target still runs, since the read itself
-       * forces an ordinary full GC (kSamplingForceGC).
-       */
-      beforeRead?: () => Promise<void>;
+      /** The GC before each read (default: collectGarbage; run/attach pass target-gc.ts's). */
+      fullGc?: () => Promise<void>;
     } = {},
   ) {
     this.keepLastProfile = options.keepLastProfile ?? true;
-    this.beforeRead = options.beforeRead ?? (() => collectGarbage(session));
+    this.fullGc = options.fullGc ?? (() => collectGarbage(session));
   }
 
   async start(): Promise<void> {
@@ -64,12 +59,9 @@ export class SamplingSiteSampler {
     });
   }
 
-  /**
-   * One measurement: `beforeRead`, then the profile (whose read runs a full GC first).
-   * `gc: false` skips `beforeRead` where it cannot run (a target whose main context has ended).
-   */
+  /** `gc: false` where a forced GC cannot run (a target whose main context has ended). */
   async measure(options: { gc?: boolean; afterGc?: () => void } = {}): Promise<SiteCounts> {
-    if (options.gc !== false) await this.beforeRead();
+    if (options.gc !== false) await this.fullGc();
     // Memory figures belong here: before the profile (garbage once read) takes heap.
     options.afterGc?.();
     const { profile } = await this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');

@@ -1,9 +1,9 @@
 /**
- * How often `run` and `attach` measure. Each measurement forces one full GC in the target:
- * the profile read's (the inspector starts the sampling profiler with kSamplingForceGC; see
- * target-gc.ts). A forced full GC costs a busy program far more than its pause: V8 then
- * deoptimizes the optimized functions that embedded an object the GC freed, and the program
- * runs slower until they are optimized again. Measured on the bench's HTTP server
+ * How often `run` and `attach` measure. Each measurement forces a full GC in the target (an
+ * ordinary one of ours, target-gc.ts, and the profile read forces another: the inspector
+ * starts the sampling profiler with kSamplingForceGC). A forced full GC costs a busy program far more than its
+ * pause: V8 then deoptimizes the optimized functions that embedded an object the GC freed, and
+ * the program runs slower until they are optimized again. Measured on the bench's HTTP server
  * at 8,000 req/s: about 0.25 s of CPU per forced GC, and ~170 functions deoptimized ("weak
  * objects"), on Node 20, 22 and 24 alike. Measuring every 5 s is the largest part of what an
  * early capture costs, so the default schedule spends fewer measurements as the capture ages.
