@@ -60,9 +60,22 @@ const variants = [
   // Defaults: sampling profiler every 32 KiB, the handle agent, a memory point every second,
   // measurements on the stretching schedule (5 s at first, a tenth of the capture's age later).
   underRun('leaktrace run', []),
-  // The memory leak finder alone (BENCH_VARIANTS=all).
-  ...(process.env.BENCH_VARIANTS === 'all' ? [underRun('run --no-handles', ['--no-handles'])] : []),
+  // Extra variants, by BENCH_VARIANTS=all or a comma list of their keys:
+  //   no-handles     the memory leak finder alone;
+  //   sampling-512k  a sample every 512 KiB instead of 32 KiB (Node's --heap-prof default):
+  //                  the sampler's steady cost against its sensitivity to small leaks.
+  ...extraVariants(process.env.BENCH_VARIANTS ?? ''),
 ];
+
+function extraVariants(wanted) {
+  const extras = {
+    'no-handles': underRun('run --no-handles', ['--no-handles']),
+    'sampling-512k': underRun('run --sampling-interval 512k', ['--sampling-interval', '512k']),
+  };
+  const keys = wanted === 'all' ? Object.keys(extras) : wanted.split(',').filter(Boolean);
+  for (const k of keys) if (!(k in extras)) throw new Error(`BENCH_VARIANTS: unknown variant '${k}' (known: ${Object.keys(extras).join(', ')}, all)`);
+  return keys.map((k) => extras[k]);
+}
 const AGE_S = Number(process.env.BENCH_AGE ?? 120);
 
 function start(command) {
