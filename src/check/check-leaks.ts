@@ -16,6 +16,7 @@ import { formatBytes } from '../cli/output/format.js';
 import { linearFit } from '../analysis/growth/statistics.js';
 import { OperationError } from '../errors.js';
 import { StackTable } from '../model/stack-table.js';
+import { resolveCallLines } from '../analysis/call-lines.js';
 
 export interface CheckLeaksOptions {
   /** Measured runs of the operation (after warm-up). Default: sized to take ~3 s, 80..5,000. */
@@ -196,6 +197,9 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
         leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${h.paths[0].objects} are held by the path shown first`;
       }
     }
+    // Last, as it moves user frames off the positions the retainer paths were matched by.
+    resolveCallLines(leaks);
+    resolveCallLines(belowThreshold);
     return {
       iterations: done,
       warmup,

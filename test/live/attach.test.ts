@@ -49,8 +49,8 @@ async function attachToLeakyServer(node: string): Promise<void> {
     // TurboFan may inline rememberRequest into the request handler: either line names it.
     const lines = [lineOf('function rememberRequest'), lineOf('http.createServer(')];
     const leak = report.leaks.find(
-      (l: { kind: string; site: { file: string; line: number } }) =>
-        l.kind !== 'handle' && l.site?.file === SERVER && lines.includes(l.site.line),
+      (l: { kind: string; site: { file: string; line: number; functionStart?: { line: number } } }) =>
+        l.kind !== 'handle' && l.site?.file === SERVER && lines.includes(l.site.functionStart?.line ?? l.site.line),
     );
     assert.ok(
       leak,

@@ -1,4 +1,5 @@
 import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysis/leaks/site-series.js';
+import { functionFrame, resolveCallLines } from '../../analysis/call-lines.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { scoreSites, toLeak } from '../../analysis/leaks/score-sites.js';
 import type { Leak, LeakReport } from '../../analysis/leak-report.js';
@@ -286,6 +287,9 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   if (!session.isClosed && !targetFinishing) await forgetGcFunction(session);
   report.finalSnapshot = finalSnapshotFile;
   report.durationMs = Date.now() - started;
+  // Last, as it moves user frames off the positions the retainer paths were matched by.
+  resolveCallLines(report.leaks);
+  resolveCallLines(report.belowThreshold);
   o.writer.writeJson(CAPTURE_FILES.leaks, report);
   return { report, ended, series };
 }
@@ -326,7 +330,10 @@ function judge(measurements: SiteMeasurement[], stacks: StackTable, o: LiveCaptu
 export async function addHolders(report: LiveCaptureResult['report'], snapshotFile: string): Promise<void> {
   const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
   const keys = new Map(
-    report.leaks.map((l) => [suspectKey({ site: l.site, userFrame: l.userFrame, package: l.package, evidence: '' }), l]),
+    report.leaks.map((l) => [
+      suspectKey({ site: l.site && functionFrame(l.site), userFrame: l.userFrame && functionFrame(l.userFrame), package: l.package, evidence: '' }),
+      l,
+    ]),
   );
   const holders = suspectPaths(analysis, new Set(keys.keys()), {});
   for (const [key, leak] of keys) {

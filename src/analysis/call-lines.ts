@@ -1,0 +1,262 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parse, type Node } from 'acorn';
+import type { Frame } from '../model/frame.js';
+import type { Leak } from './leak-report.js';
+
+/**
+ * From "which function" to "which line".
+ *
+ * V8's allocation sampling (and its allocation tracker) records, for each frame of an
+ * allocation's stack, the function — its name and where it starts — but not the statement
+ * that was running in it. A frame "subscribe (app.js:3:36)" therefore points at subscribe's
+ * first line, whatever line of subscribe led to the allocation. For every frame but the
+ * innermost we know more: the next frame in is the function it called. So we read the
+ * frame's function in its source file and look for calls to that callee's name in the
+ * function's own body (not in functions nested in it, which would be frames of their own).
+ * One matching line is the call site; several are reported as candidates and the frame keeps
+ * its function's line. The innermost frame (the allocation site) allocates by statement
+ * (`{}`, `[]`, a string), which has no name to look for: it keeps its function's line.
+ *
+ * acorn parses the source: a well-kept, small parser, and only a handful of files (those on
+ * the reported leaks' stacks) are ever parsed. TypeScript, or code that does not parse,
+ * keeps the function's line, and the evidence says why.
+ */
+
+/** Where a frame's function starts, kept when `line`/`column` are moved to the call in it. */
+export interface CallSiteFrame extends Frame {
+  functionStart?: { line: number; column: number };
+}
+
+export type CallLineResult =
+  | { kind: 'call'; line: number; column: number; how: 'call' | 'reference' }
+  | { kind: 'ambiguous'; lines: number[]; how: 'call' | 'reference' }
+  | { kind: 'none'; why: string };
+
+interface ParsedScript {
+  ast: Node;
+  lineStarts: number[];
+}
+
+/** Parses each script once; null (with why) when it cannot be read or parsed. */
+export class ScriptSources {
+  private readonly scripts = new Map<string, ParsedScript | { error: string }>();
+
+  get(file: string): ParsedScript | { error: string } {
+    let s = this.scripts.get(file);
+    if (!s) {
+      s = load(file);
+      this.scripts.set(file, s);
+    }
+    return s;
+  }
+}
+
+function load(file: string): ParsedScript | { error: string } {
+  let path: string;
+  if (file.startsWith('file://')) path = fileURLToPath(file);
+  else if (file.startsWith('/')) path = file;
+  else return { error: 'not a file on disk' };
+  if (/\.(c|m)?tsx?$/.test(path)) return { error: 'TypeScript source (positions are in the compiled code)' };
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return { error: 'source file not readable' };
+  }
+  const lineStarts = [0];
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  for (const sourceType of ['module', 'script'] as const) {
+    try {
+      const ast = parse(text, {
+        ecmaVersion: 'latest',
+        sourceType,
+        allowHashBang: true,
+        allowReturnOutsideFunction: true,
+        allowAwaitOutsideFunction: true,
+        allowImportExportEverywhere: true,
+      });
+      return { ast, lineStarts };
+    } catch {
+      // try the other source type
+    }
+  }
+  return { error: 'source did not parse as JavaScript' };
+}
+
+const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+
+function children(node: Node): Node[] {
+  const out: Node[] = [];
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'loc' || key === 'range') continue;
+    if (Array.isArray(value)) {
+      for (const v of value) if (v && typeof v.type === 'string') out.push(v as Node);
+    } else if (value && typeof value === 'object' && typeof (value as Node).type === 'string') out.push(value as Node);
+  }
+  return out;
+}
+
+/**
+ * The function V8 means by a frame's position. V8 places a function at the start of its
+ * parameter list (`(` of `function f(`, of a method, or an arrow's first parameter): the
+ * innermost function whose head (from its start to its body) holds that offset. Offset 0
+ * with no such function is the script's (or module's) top level.
+ */
+function functionAt(ast: Node, offset: number): Node | null {
+  let found: Node | null = null;
+  const visit = (node: Node): void => {
+    if (node.start > offset || node.end < offset) return;
+    if (FUNCTION_TYPES.has(node.type)) {
+      const body = (node as unknown as { body: Node }).body;
+      if (offset >= node.start && offset <= body.start) found = node;
+    } else if ((node.type === 'ClassDeclaration' || node.type === 'ClassExpression') && node.start === offset) {
+      // A class's constructor is placed at the class itself.
+      const ctor = (node as unknown as { body: { body: Node[] } }).body.body.find(
+        (m) => m.type === 'MethodDefinition' && (m as unknown as { kind: string }).kind === 'constructor',
+      );
+      if (ctor) found = (ctor as unknown as { value: Node }).value;
+    }
+    for (const c of children(node)) visit(c);
+  };
+  visit(ast);
+  if (!found && offset === 0) return ast;
+  return found;
+}
+
+/** The last name in a V8 function name: `Foo.bar` → bar, `get size` → size, `new Foo` → Foo. */
+function simpleName(functionName: string): string | null {
+  let name = functionName.trim();
+  name = name.replace(/^(get|set|new|async)\s+/, '');
+  const dot = name.lastIndexOf('.');
+  if (dot >= 0) name = name.slice(dot + 1);
+  return /^[A-Za-z_$][\w$]*$/.test(name) ? name : null;
+}
+
+function nameOf(node: Node | undefined): string | null {
+  if (!node) return null;
+  const n = node as unknown as { type: string; name?: string; value?: unknown; computed?: boolean; property?: Node };
+  if (n.type === 'Identifier' || n.type === 'PrivateIdentifier') return n.name ?? null;
+  if (n.type === 'Literal' && typeof n.value === 'string') return n.value;
+  if (n.type === 'MemberExpression') return nameOf(n.property);
+  return null;
+}
+
+/**
+ * The lines of `fn`'s own body that call `callee` (or, failing any call, mention it: a callback
+ * handed to another function). Nested functions are skipped: they are frames of their own.
+ */
+function findCalls(fn: Node, callee: string): { calls: number[]; references: number[] } {
+  const calls: number[] = [];
+  const references: number[] = [];
+  const visit = (node: Node, top: boolean): void => {
+    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
+    if (node.type === 'CallExpression' || node.type === 'NewExpression' || node.type === 'TaggedTemplateExpression') {
+      const target = (node as unknown as { callee?: Node; tag?: Node }).callee ?? (node as unknown as { tag: Node }).tag;
+      let named: Node = target;
+      // f.call(...), f.apply(...)
+      if ((nameOf(target) === 'call' || nameOf(target) === 'apply') && target.type === 'MemberExpression') {
+        named = (target as unknown as { object: Node }).object;
+      }
+      // As stack traces place a call: at the method's name for `a.b()`, else at the expression.
+      const at = named.type === 'MemberExpression' ? (named as unknown as { property: Node }).property.start : node.start;
+      if (nameOf(named) === callee) calls.push(at);
+    } else if (node.type === 'Identifier' && (node as unknown as { name: string }).name === callee) {
+      references.push(node.start);
+    } else if (node.type === 'MemberExpression' && nameOf(node) === callee && !(node as unknown as { computed: boolean }).computed) {
+      references.push((node as unknown as { property: Node }).property.start);
+    }
+    for (const c of children(node)) visit(c, false);
+  };
+  visit(fn, true);
+  return { calls, references };
+}
+
+function positionOf(offset: number, lineStarts: number[]): { line: number; column: number } {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lineStarts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return { line: lo + 1, column: offset - lineStarts[lo] + 1 };
+}
+
+/** Where, in `frame`'s function, it calls `callee` (the next frame in). */
+export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame): CallLineResult {
+  if (frame.line <= 0) return { kind: 'none', why: 'no position' };
+  const name = simpleName(callee.functionName);
+  if (!name) return { kind: 'none', why: `the called function has no name to look for (${callee.functionName || 'anonymous'})` };
+  const script = sources.get(frame.file);
+  if ('error' in script) return { kind: 'none', why: script.error };
+  const lineStart = script.lineStarts[frame.line - 1];
+  if (lineStart === undefined) return { kind: 'none', why: 'the file on disk is shorter than V8 says: it changed since it was loaded' };
+  const fn = functionAt(script.ast, lineStart + frame.column - 1);
+  if (!fn) return { kind: 'none', why: 'no function starts there in the file on disk (it changed since it was loaded?)' };
+  const { calls, references } = findCalls(fn, name);
+  const how = calls.length > 0 ? 'call' : 'reference';
+  const offsets = calls.length > 0 ? calls : references;
+  if (offsets.length === 0) return { kind: 'none', why: `no call to ${name} in its source (an alias or a call through a variable)` };
+  const positions = offsets.map((o) => positionOf(o, script.lineStarts));
+  const lines = [...new Set(positions.map((p) => p.line))];
+  if (lines.length > 1) return { kind: 'ambiguous', lines, how };
+  return { kind: 'call', line: positions[0].line, column: positions[0].column, how };
+}
+
+function sameFrame(a: Frame, b: Frame): boolean {
+  return a.functionName === b.functionName && a.file === b.file && a.line === b.line && a.column === b.column;
+}
+
+function shortFile(file: string): string {
+  const path = file.startsWith('file://') ? fileURLToPath(file) : file;
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * Moves each frame of the heap leaks' stacks (and their user frames) from its function's first
+ * line to its call into the next frame, where the source shows one such call, and says in the
+ * evidence how the user's line was found. Handle leaks are left alone: their stacks are real
+ * stack traces, with the lines already. Call after anything that matches leaks by frame
+ * (retainer paths): `functionStart` keeps the original position (see `functionFrame`).
+ */
+export function resolveCallLines(leaks: Leak[], sources = new ScriptSources()): void {
+  for (const leak of leaks) {
+    if (leak.kind !== 'heap' && leak.kind !== 'external') continue;
+    const original = leak.stack;
+    const indexOf = (frame: Frame | null): number => (frame ? original.findIndex((f) => sameFrame(f, frame)) : -1);
+    const siteAt = indexOf(leak.site);
+    const userAt = indexOf(leak.userFrame);
+    const results: (CallLineResult | null)[] = original.map((f, i) => (i === 0 ? null : findCallLine(sources, f, original[i - 1])));
+    leak.stack = original.map((f, i) => {
+      const r = results[i];
+      if (!r || r.kind !== 'call') return f;
+      const moved: CallSiteFrame = { ...f, line: r.line, column: r.column, functionStart: { line: f.line, column: f.column } };
+      return moved;
+    });
+    if (siteAt >= 0) leak.site = leak.stack[siteAt];
+    if (userAt >= 0) leak.userFrame = leak.stack[userAt];
+    const lines = [...new Set([siteAt, userAt])].filter((i) => i >= 0).map((i) => lineNote(original, i, results[i]));
+    if (lines.length > 0) leak.evidence += `; lines: V8 records each frame's function, not the line running in it — ${lines.join('; ')}`;
+  }
+}
+
+/** How one frame's line was found, for the evidence. */
+function lineNote(stack: Frame[], at: number, r: CallLineResult | null): string {
+  const f = stack[at];
+  const fn = f.functionName || '(anonymous)';
+  const file = shortFile(f.file);
+  const starts = `${file}:${f.line}, where ${fn} starts`;
+  if (at === 0 || !r) return `${starts} (the allocating statement in it is not known)`;
+  const callee = stack[at - 1].functionName || '(anonymous)';
+  if (r.kind === 'none') return `${starts} (its call to ${callee} was not found: ${r.why})`;
+  const verb = r.how === 'call' ? 'calls' : 'mentions';
+  if (r.kind === 'ambiguous') return `${starts} (it ${verb} ${callee} at lines ${r.lines.join(', ')}; which one ran is not known)`;
+  return `${file}:${r.line} for ${fn}: the only line where it ${verb} ${callee}, the next frame in (found in the source on disk; ${fn} starts at line ${f.line})`;
+}
+
+/** A frame as V8 reported it: its function's start, undoing resolveCallLines. */
+export function functionFrame(f: Frame): Frame {
+  const start = (f as CallSiteFrame).functionStart;
+  return start ? { functionName: f.functionName, file: f.file, line: start.line, column: start.column } : f;
+}

@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { test } from 'node:test';
+import { findCallLine, functionFrame, resolveCallLines, ScriptSources } from '../../src/analysis/call-lines.js';
+import type { Leak } from '../../src/analysis/leak-report.js';
+import type { Frame } from '../../src/model/frame.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'leaktrace-call-lines-'));
+
+function script(name: string, text: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The frame V8 reports for a function: its name, and the position of its `(` (1-based). */
+function frameOf(file: string, text: string, functionName: string, head: string): Frame {
+  const offset = text.indexOf(head);
+  assert.ok(offset >= 0, head);
+  const before = text.slice(0, offset + head.indexOf('('));
+  const line = before.split('\n').length;
+  const column = before.length - before.lastIndexOf('\n');
+  return { functionName, file, line, column };
+}
+
+const APP = `'use strict';
+const registry = require('./registry');
+function handle(req) {
+  const route = { path: req.url };
+  validate(route);
+  const nested = () => registry.register(route); // a frame of its own, not handle's call
+  return registry.register(route);
+}
+function twice(item) {
+  registry.register(item);
+  registry.register({ again: item });
+}
+class Store {
+  constructor() { this.items = []; }
+  put(item) {
+    this.items.push(item);
+    return new Entry(item);
+  }
+}
+function handOn(list) {
+  return list.map(format);
+}
+`;
+
+test('a frame moves from its function to its only call into the next frame', () => {
+  const file = script('app.js', APP);
+  const sources = new ScriptSources();
+  const callee: Frame = { functionName: 'register', file: '/x/registry.js', line: 3, column: 18 };
+  const r = findCallLine(sources, frameOf(file, APP, 'handle', 'function handle('), callee);
+  // Line 6's call is inside the arrow function: not handle's own.
+  assert.deepEqual(r, { kind: 'call', line: 7, column: 19, how: 'call' });
+  // Methods, `new`, and names V8 qualifies (Store.put).
+  const put = frameOf(file, APP, 'put', 'put(item)');
+  assert.deepEqual(findCallLine(sources, put, { ...callee, functionName: 'Entry' }), { kind: 'call', line: 17, column: 12, how: 'call' });
+  assert.deepEqual(findCallLine(sources, { ...put, functionName: 'Store.put' }, { ...callee, functionName: 'Array.push' }), {
+    kind: 'call',
+    line: 16,
+    column: 16,
+    how: 'call',
+  });
+  // A callback handed on, not called here.
+  const handOn = frameOf(file, APP, 'handOn', 'function handOn(');
+  assert.deepEqual(findCallLine(sources, handOn, { ...callee, functionName: 'format' }), {
+    kind: 'call',
+    line: 21,
+    column: 19,
+    how: 'reference',
+  });
+});
+
+test('two calls, no call, no name, TypeScript, a file URL: the function line stays, and why', () => {
+  const file = script('app2.js', APP);
+  const sources = new ScriptSources();
+  const callee: Frame = { functionName: 'register', file: '/x/registry.js', line: 3, column: 18 };
+  const twice = frameOf(file, APP, 'twice', 'function twice(');
+  assert.deepEqual(findCallLine(sources, twice, callee), { kind: 'ambiguous', lines: [10, 11], how: 'call' });
+  const handle = frameOf(file, APP, 'handle', 'function handle(');
+  assert.equal(findCallLine(sources, handle, { ...callee, functionName: 'addListener' }).kind, 'none');
+  assert.equal(findCallLine(sources, handle, { ...callee, functionName: '(anonymous)' }).kind, 'none');
+  const ts = script('app.ts', APP);
+  assert.match((findCallLine(sources, { ...handle, file: ts }, callee) as { why: string }).why, /TypeScript/);
+  const url = pathToFileURL(file).href;
+  assert.equal(findCallLine(sources, { ...handle, file: url }, callee).kind, 'call');
+  assert.match((findCallLine(sources, { ...handle, file: 'node:internal/x' }, callee) as { why: string }).why, /not a file/);
+});
+
+test('resolveCallLines moves the user frame, keeps the site, and says how in the evidence', () => {
+  const file = script('app3.js', APP);
+  const register: Frame = { functionName: 'register', file: join(dir, 'node_modules/registry/index.js'), line: 3, column: 18 };
+  const handle = frameOf(file, APP, 'handle', 'function handle(');
+  const leak: Leak = {
+    kind: 'heap',
+    site: register,
+    userFrame: handle,
+    package: 'registry',
+    resource: null,
+    probability: 1,
+    perIteration: null,
+    stack: [register, handle],
+    evidence: 'grew',
+  };
+  resolveCallLines([leak]);
+  assert.deepEqual(leak.site, register, 'the innermost frame keeps its function line');
+  assert.equal(leak.userFrame!.line, 7);
+  assert.equal(leak.stack[1].line, 7);
+  assert.deepEqual(functionFrame(leak.userFrame!), handle, 'the position V8 gave is kept');
+  assert.match(leak.evidence, /app3\.js:7 for handle: the only line where it calls register/);
+  assert.match(leak.evidence, /index\.js:3, where register starts \(the allocating statement in it is not known\)/);
+  const handleLeak: Leak = { ...leak, kind: 'handle', userFrame: handle, stack: [register, handle], evidence: '' };
+  resolveCallLines([handleLeak]);
+  assert.equal(handleLeak.userFrame!.line, handle.line, 'handle stacks are real stack traces: left alone');
+});
