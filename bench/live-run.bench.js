@@ -73,7 +73,8 @@ function extraVariants(wanted) {
     'sampling-512k': underRun('run --sampling-interval 512k', ['--sampling-interval', '512k']),
   };
   const keys = wanted === 'all' ? Object.keys(extras) : wanted.split(',').filter(Boolean);
-  for (const k of keys) if (!(k in extras)) throw new Error(`BENCH_VARIANTS: unknown variant '${k}' (known: ${Object.keys(extras).join(', ')}, all)`);
+  for (const k of keys)
+    if (!(k in extras)) throw new Error(`BENCH_VARIANTS: unknown variant '${k}' (known: ${Object.keys(extras).join(', ')}, all)`);
   return keys.map((k) => extras[k]);
 }
 const AGE_S = Number(process.env.BENCH_AGE ?? 120);

@@ -140,8 +140,5 @@ test('run: two ordinary full GCs per measurement, and no gc() for the program to
   // rounds, the fallback) would make at least three. Two spare for a GC V8 chose itself or a
   // measurement under way when the program looked.
   const gcs = majorGcs.filter((t) => t <= at).length;
-  assert.ok(
-    gcs >= 2 * measuredAt.length && gcs <= 2 * measuredAt.length + 2,
-    `${gcs} full GCs for ${measuredAt.length} measurements`,
-  );
+  assert.ok(gcs >= 2 * measuredAt.length && gcs <= 2 * measuredAt.length + 2, `${gcs} full GCs for ${measuredAt.length} measurements`);
 });

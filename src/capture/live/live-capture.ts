@@ -331,7 +331,12 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
   const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
   const keys = new Map(
     report.leaks.map((l) => [
-      suspectKey({ site: l.site && functionFrame(l.site), userFrame: l.userFrame && functionFrame(l.userFrame), package: l.package, evidence: '' }),
+      suspectKey({
+        site: l.site && functionFrame(l.site),
+        userFrame: l.userFrame && functionFrame(l.userFrame),
+        package: l.package,
+        evidence: '',
+      }),
       l,
     ]),
   );
