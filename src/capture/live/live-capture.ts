@@ -275,6 +275,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         status(`tracking allocations for ${Math.round(o.holdersMs / 1000)} s to find what holds the suspects`);
         await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
         await sleep(o.holdersMs, wake.signal);
+        await handles?.settle();
         await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them'), 600_000);
         // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
         await session.post('HeapProfiler.disable').catch(() => undefined);

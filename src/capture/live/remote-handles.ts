@@ -60,6 +60,15 @@ export class RemoteHandles {
     return groupHandles(r.handles, (h) => this.frames.get(h.stackId) ?? [], ATTRIBUTION);
   }
 
+  /**
+   * Has the agent turn the raw stacks it still holds into text. A raw stack holds its frames'
+   * receivers and closures, so a snapshot taken now would show the program's objects as held
+   * by the agent's records (retainer paths through `HandleRecord.holder`).
+   */
+  async settle(): Promise<void> {
+    await evaluate(this.session, `void globalThis[Symbol.for('leaktrace.agent')]?.outstanding()`).catch(() => undefined);
+  }
+
   /** Removes the agent again if we installed it (hooks off, fs restored). */
   async stop(): Promise<void> {
     if (!this.installedByUs) return;
