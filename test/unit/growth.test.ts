@@ -77,3 +77,21 @@ test('sampled sites: a sparse leak whose later samples lag by chance is still a 
     JSON.stringify(scored.map((s) => [s.probability, s.reasons])),
   );
 });
+
+test('growth: a cache over many keys, still filling when the capture ends, is not called a leak; a leak with noisy steps is', () => {
+  // 20 measurements of a cache of 120,000 keys hit at random: it fills as 1 − e^(−x/τ) and
+  // never quite stops within the capture. Its growth persists, but its rate falls every step.
+  const x = xs(20);
+  const filling = x.map((t) => Math.round(120_000 * (1 - Math.exp(-(t + 3000) / 15_000))));
+  const cache = judgeGrowth(measureGrowth(x, filling), { minGrowth: 20 });
+  assert.ok(cache.probability < 0.5, `cache: ${cache.probability} ${cache.reasons.join('; ')}`);
+  assert.match(cache.reasons.join('; '), /rate fell step after step/);
+  // A leak whose steps vary a lot (bursty traffic) but whose rate does not fall.
+  let seed = 7;
+  const noise = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2;
+  const leak: number[] = [];
+  for (let i = 0, y = 1000; i < 20; i++) leak.push((y += Math.round(500 * noise())));
+  const judged = judgeGrowth(measureGrowth(x, leak), { minGrowth: 20 });
+  assert.ok(judged.probability > 0.8, `leak: ${judged.probability} ${judged.reasons.join('; ')}`);
+  assert.doesNotMatch(judged.reasons.join('; '), /rate fell/);
+});

@@ -26,6 +26,14 @@ export interface GrowthEvidence {
   r2: number;
   /** Growth per unit of x over the later half of the run. */
   lateSlope: number;
+  /** Growth per unit of x over the earlier half (sharing its last point with the later half). */
+  earlySlope: number;
+  /**
+   * One-sided Mann–Kendall p-value of "the growth rate does not fall", over the per-step rates
+   * (rise ÷ x elapsed): small when each step grows more slowly than the ones before it, as a
+   * cache filling up does; 1 with fewer than 4 steps.
+   */
+  rateFallP: number;
   /** lateSlope / slope, clamped to [0, 1.5]: ~1 for steady growth, ~0 once growth stopped. */
   persistence: number;
   /** The later half: its extent in x and how much y grew over it. */
@@ -55,6 +63,9 @@ export function measureGrowth(x: readonly number[], y: readonly number[]): Growt
   const lateFrom = Math.min(half, Math.max(0, n - 3));
   const late = linearFit(x.slice(lateFrom), y.slice(lateFrom));
   const persistence = fit.slope > 0 ? Math.max(0, Math.min(1.5, late.slope / fit.slope)) : 0;
+  const early = linearFit(x.slice(0, Math.max(2, half + 1)), y.slice(0, Math.max(2, half + 1)));
+  const negatedRates: number[] = [];
+  for (let i = 1; i < n; i++) if (x[i] > x[i - 1]) negatedRates.push(-(y[i] - y[i - 1]) / (x[i] - x[i - 1]));
   return {
     points: n,
     steps: Math.max(0, n - 1),
@@ -65,6 +76,8 @@ export function measureGrowth(x: readonly number[], y: readonly number[]): Growt
     slope: fit.slope,
     r2: fit.r2,
     lateSlope: late.slope,
+    earlySlope: early.slope,
+    rateFallP: mannKendall(negatedRates).p,
     persistence,
     lateSpan: n > 0 ? x[n - 1] - x[lateFrom] : 0,
     lateGrowth: n > 0 ? y[n - 1] - y[lateFrom] : 0,
@@ -91,6 +104,8 @@ export interface LeakJudgement {
  *   monotony     0.4 + 0.6 × (rises − falls) / (rises + falls): what a leak holds stays held,
  *                so its series hardly ever falls; a churning set (in-flight requests, a
  *                cache's entries replaced) falls about as much as it rises
+ *   deceleration 0.5 when the per-step growth rate falls steadily (Mann–Kendall p < 0.05) to
+ *                under 60 % of the earlier half's rate, else 1: a cache still filling up
  * `minGrowth` is the least total growth that can matter (e.g. one object per step);
  * below it the probability is 0 whatever the shape.
  *
@@ -119,7 +134,14 @@ export function judgeGrowth(e: GrowthEvidence, options: { minGrowth: number; qua
   const steadiness = 0.5 + 0.5 * (e.steps > 0 ? e.stepsUp / e.steps : 0);
   const linearity = 0.5 + 0.5 * e.r2;
   const monotony = e.rise + e.fall > 0 ? 0.4 + (0.6 * (e.rise - e.fall)) / (e.rise + e.fall) : 1;
-  const probability = trend * persistence * steadiness * linearity * monotony;
+  // A cache over many keys fills ever more slowly (each new key is likelier to be one it has
+  // seen) and may still be filling when the capture ends: its growth has not stopped, but its
+  // rate falls step after step. A leak's rate stays put. A steady fall to under 60 % halves the
+  // probability: that shape is a cache's as often as a leak's (or a leak whose load fell).
+  const slowing = e.earlySlope > 0 ? e.lateSlope / e.earlySlope : 1;
+  const decelerating = withinNoise === null && e.rateFallP < 0.05 && slowing < 0.6;
+  const deceleration = decelerating ? 0.5 : 1;
+  const probability = trend * persistence * steadiness * linearity * monotony * deceleration;
   reasons.push(`grew in ${e.stepsUp} of ${e.steps} steps`);
   if (e.fall > 0.05 * e.rise) reasons.push(`fell by ${pct(e.fall / e.rise)} of what it rose (a leak's live set rarely shrinks)`);
   reasons.push(`Mann–Kendall trend p = ${formatP(e.trendP)}`);
@@ -132,6 +154,10 @@ export function judgeGrowth(e: GrowthEvidence, options: { minGrowth: number; qua
   else if (e.persistence <= 0.2)
     reasons.push(`the later half grew at only ${pct(e.persistence)} of the overall rate: growth stopped, as a filling cache or pool does`);
   else reasons.push(`the later half grew at ${pct(e.persistence)} of the overall rate: growth is slowing`);
+  if (decelerating)
+    reasons.push(
+      `its rate fell step after step (Mann–Kendall on the step rates p = ${formatP(e.rateFallP)}), to ${pct(slowing)} of the earlier half's: the shape of a cache still filling up, or of a leak whose load fell — a longer capture tells them apart`,
+    );
   return { probability, reasons };
 }
 
