@@ -214,3 +214,11 @@ test('traceHandles(): snapshot, operation, diff — quiet for a clean operation,
   assert.equal(g.userFrame?.functionName, 'leakyOperation');
   assert.equal(g.userFrame?.line, markerLine(file, 'api'));
 });
+
+test('a keep-alive socket reused for many requests is one open socket, not one per request', async () => {
+  // The agent's sweep (once a second) would hide the bug between reads: read straight away.
+  const { json } = await runWithAgent(fixture('handles', 'keepalive-reuse.cjs'), [], { agent: { flushIntervalMs: 60_000 } });
+  const sockets = json.handles.filter((h) => h.type === 'TCPWRAP');
+  // Two client sockets and the server's two accepted ends; before the fix, ~300 per side.
+  assert.ok(sockets.length >= 2 && sockets.length <= 4, `${sockets.length} TCPWRAP handles outstanding`);
+});

@@ -368,9 +368,20 @@ class HandleRecord {
     }
   }
 
+  /**
+   * The resource, or for a reused handle the handle itself: when Node hands a keep-alive
+   * socket to the next request it gives the handle a new async id (asyncReset), and the
+   * resource of that init is a `ReusedHandle { type, handle }` wrapper.
+   */
   target(): Record<PropertyKey, unknown> | undefined {
-    return (this.resource ?? this.weak?.deref()) as Record<PropertyKey, unknown> | undefined;
+    const r = (this.resource ?? this.weak?.deref()) as Record<PropertyKey, unknown> | undefined;
+    return r !== undefined && isReusedHandle(r) ? (r.handle as Record<PropertyKey, unknown>) : r;
   }
+}
+
+function isReusedHandle(r: Record<PropertyKey, unknown>): boolean {
+  const h = r.handle as { getAsyncId?: unknown } | null | undefined;
+  return typeof r.type === 'number' && typeof h === 'object' && h !== null && typeof h.getAsyncId === 'function';
 }
 
 let ownerSymbol: symbol | null | undefined;
@@ -751,6 +762,13 @@ class HandleAgent implements AgentApi {
           return typeof r.fd === 'number' && r.fd >= 0;
         case 'PROMISE':
           return true; // removed by promiseResolve; a collected one by the WeakRef.
+      }
+      // A handle given a new async id (a keep-alive socket reused: asyncReset, which emits
+      // destroy for the old id) is now another record's: this one is over. Without this, every
+      // reuse of a socket counted as one more open socket.
+      if (typeof r.getAsyncId === 'function') {
+        const id = (r.getAsyncId as () => unknown).call(r);
+        if (typeof id === 'number' && id !== rec.asyncId) return false;
       }
       if (typeof r.hasRef === 'function') {
         // A HandleWrap answers undefined once closed (true/false while open: ref'd or not).
