@@ -197,7 +197,11 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
   const { calls, references } = findCalls(fn, name);
   const how = calls.length > 0 ? 'call' : 'reference';
   const offsets = calls.length > 0 ? calls : references;
-  if (offsets.length === 0) return { kind: 'none', why: `no call to ${name} in its source (an alias, a call through a variable, or a function V8 inlined in between)` };
+  if (offsets.length === 0)
+    return {
+      kind: 'none',
+      why: `no call to ${name} in its source (an alias, a call through a variable, or a function V8 inlined in between)`,
+    };
   const positions = offsets.map((o) => positionOf(o, script.lineStarts));
   const lines = [...new Set(positions.map((p) => p.line))];
   if (lines.length > 1) return { kind: 'ambiguous', lines, how };
