@@ -64,7 +64,8 @@ export interface AttributionOptions {
   packageOf?: (file: string) => PackageName;
 }
 
-function ignored(frame: Frame, options: AttributionOptions | undefined): boolean {
+/** True for frames of tooling (leaktrace's own agent or harness) under `options.ignorePrefixes`. */
+export function ignored(frame: Frame, options: AttributionOptions | undefined): boolean {
   const prefixes = options?.ignorePrefixes;
   if (!prefixes || prefixes.length === 0) return false;
   const path = scriptPath(frame.file);
@@ -110,4 +111,24 @@ export function attribute(frames: readonly Frame[], options?: AttributionOptions
     if (userFrame === null) evidence += '; no frame of the stack is outside node_modules and Node';
   }
   return { site, userFrame, package: pkg, evidence };
+}
+
+/**
+ * For a stack with no JavaScript frame at all: objects Node's C++ makes on its own, called
+ * straight from the event loop — a socket's received data, the HTTP parser's strings and
+ * arrays — which V8 records as "(V8 API)". A program that keeps them leaks them, so they are
+ * a site of their own, in `node:`, with no user frame; null for anything else.
+ */
+export function runtimeAttribution(frames: readonly Frame[], options?: AttributionOptions): Attribution | null {
+  // Only stacks with no JavaScript at all. Stacks in Node's own JavaScript alone stay out:
+  // tried, a bounded-cache server then showed a "leak" at node:_http_server's socketOnData
+  // (0.64), growth of Node's own state that no program line explains.
+  if (frames.length === 0 || frames.some((f) => f.file !== '' || ignored(f, options))) return null;
+  const site = frames[0];
+  return {
+    site,
+    userFrame: null,
+    package: NODE_INTERNALS,
+    evidence: `made by native code with no JavaScript on the stack (V8 records "${site.functionName}"): data Node received or parsed for the program (a socket's or stream's chunks, HTTP header strings) that the program keeps; which code keeps it is not recorded`,
+  };
 }

@@ -142,3 +142,16 @@ test('run: two ordinary full GCs per measurement, and no gc() for the program to
   const gcs = majorGcs.filter((t) => t <= at).length;
   assert.ok(gcs >= 2 * measuredAt.length && gcs <= 2 * measuredAt.length + 2, `${gcs} full GCs for ${measuredAt.length} measurements`);
 });
+
+test('run: data Node received and the program keeps (no JavaScript on its stack) is a leak in node:', async () => {
+  const r = await runCli(['run', '--out', join(tempDir(), 'cap'), ...FAST, '--json', '--', 'node', fixture('live', 'chunks.cjs')], {
+    env: { SERVER_SECONDS: '14' },
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const leak = report.leaks.find((l: { package: string; userFrame: unknown }) => l.package === 'node:' && l.userFrame === null);
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown; package: string }) => [l.site, l.package])));
+  assert.match(leak.evidence, /no JavaScript on the stack/);
+  assert.ok(leak.probability >= 0.5);
+});

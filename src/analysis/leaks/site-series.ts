@@ -1,7 +1,7 @@
 import type { SiteCounts } from '../../capture/heap/site-counts.js';
 import { type Frame, formatFrame } from '../../model/frame.js';
 import type { StackTable } from '../../model/stack-table.js';
-import { type Attribution, type AttributionOptions, attribute } from '../attribution.js';
+import { type Attribution, type AttributionOptions, attribute, runtimeAttribution } from '../attribution.js';
 
 /** One measurement: where it was taken (x) and the live objects per stack. */
 export interface SiteMeasurement {
@@ -35,7 +35,13 @@ export function buildSiteSeries(
   const attributions = new Map<number, Attribution>();
   const attributionOf = (stack: number): Attribution => {
     let a = attributions.get(stack);
-    if (!a) attributions.set(stack, (a = attribute(stacks.framesOf(stack), options)));
+    if (!a) {
+      const frames = stacks.framesOf(stack);
+      a = attribute(frames, options);
+      // No frame of the program or a package: Node's own allocations (see runtimeAttribution).
+      if (a.site === null) a = runtimeAttribution(frames, options) ?? a;
+      attributions.set(stack, a);
+    }
     return a;
   };
   const series = new Map<string, SiteSeries>();
@@ -44,7 +50,7 @@ export function buildSiteSeries(
     for (const [stack, c] of m.sites) {
       if (stack === 0) continue;
       const a = attributionOf(stack);
-      if (a.site === null) continue; // Node/V8 internals only, or leaktrace's own frames
+      if (a.site === null) continue; // no stack, or leaktrace's own frames
       const key = suspectKey(a);
       let s = series.get(key);
       if (!s) {

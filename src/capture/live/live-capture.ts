@@ -344,6 +344,10 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
   const holders = suspectPaths(analysis, new Set(keys.keys()), {});
   for (const [key, leak] of keys) {
     const h = holders.get(key);
+    if ((!h || h.paths.length === 0) && leak.site?.file === '') {
+      leak.evidence += `; holders: not shown — objects made with no JavaScript on the stack carry no allocation stack in a snapshot either (a snapshot's retainer paths, \`leaktrace show SNAP @ID\`, name what keeps them; the leaks found beside this one often do)`;
+      continue;
+    }
     if (!h || h.paths.length === 0) {
       leak.evidence += `; holders: not shown — V8's allocation tracker attributed none of this site's live objects in the snapshot (optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1)`;
       continue;
