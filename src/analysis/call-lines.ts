@@ -208,6 +208,15 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
   return { kind: 'call', line: positions[0].line, column: positions[0].column, how };
 }
 
+/** findCallLine that never throws: a report is never lost to one odd file (a walk too deep for the stack). */
+function safeFindCallLine(sources: ScriptSources, frame: Frame, callee: Frame): CallLineResult {
+  try {
+    return findCallLine(sources, frame, callee);
+  } catch (err) {
+    return { kind: 'none', why: `its source could not be searched (${(err as Error).message})` };
+  }
+}
+
 function sameFrame(a: Frame, b: Frame): boolean {
   return a.functionName === b.functionName && a.file === b.file && a.line === b.line && a.column === b.column;
 }
@@ -231,7 +240,7 @@ export function resolveCallLines(leaks: Leak[], sources = new ScriptSources()): 
     const indexOf = (frame: Frame | null): number => (frame ? original.findIndex((f) => sameFrame(f, frame)) : -1);
     const siteAt = indexOf(leak.site);
     const userAt = indexOf(leak.userFrame);
-    const results: (CallLineResult | null)[] = original.map((f, i) => (i === 0 ? null : findCallLine(sources, f, original[i - 1])));
+    const results: (CallLineResult | null)[] = original.map((f, i) => (i === 0 ? null : safeFindCallLine(sources, f, original[i - 1])));
     leak.stack = original.map((f, i) => {
       const r = results[i];
       if (!r || r.kind !== 'call') return f;

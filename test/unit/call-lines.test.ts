@@ -118,3 +118,23 @@ test('resolveCallLines moves the user frame, keeps the site, and says how in the
   resolveCallLines([handleLeak]);
   assert.equal(handleLeak.userFrame!.line, handle.line, 'handle stacks are real stack traces: left alone');
 });
+
+test('a source too deeply nested to walk keeps the function line instead of failing the report', () => {
+  const deep = `function f() {\n  g();\n  return 1${' + 1'.repeat(100000)};\n}\n`;
+  const file = script('deep.js', deep);
+  const f: Frame = { functionName: 'f', file, line: 1, column: 11 };
+  const g: Frame = { functionName: 'g', file: '/x/g.js', line: 1, column: 1 };
+  const leak: Leak = {
+    kind: 'heap',
+    site: g,
+    userFrame: f,
+    package: null,
+    resource: null,
+    probability: 1,
+    perIteration: null,
+    stack: [g, f],
+    evidence: '',
+  };
+  resolveCallLines([leak]);
+  assert.ok(leak.userFrame!.line === 1 || leak.userFrame!.line === 2, `line ${leak.userFrame!.line}`);
+});
