@@ -64,8 +64,7 @@ export interface AttributionOptions {
   packageOf?: (file: string) => PackageName;
 }
 
-/** True for frames of tooling (leaktrace's own agent or harness) under `options.ignorePrefixes`. */
-export function ignored(frame: Frame, options: AttributionOptions | undefined): boolean {
+function ignored(frame: Frame, options: AttributionOptions | undefined): boolean {
   const prefixes = options?.ignorePrefixes;
   if (!prefixes || prefixes.length === 0) return false;
   const path = scriptPath(frame.file);
@@ -119,11 +118,12 @@ export function attribute(frames: readonly Frame[], options?: AttributionOptions
  * arrays — which V8 records as "(V8 API)". A program that keeps them leaks them, so they are
  * a site of their own, in `node:`, with no user frame; null for anything else.
  */
-export function runtimeAttribution(frames: readonly Frame[], options?: AttributionOptions): Attribution | null {
+export function runtimeAttribution(frames: readonly Frame[]): Attribution | null {
   // Only stacks with no JavaScript at all. Stacks in Node's own JavaScript alone stay out:
   // tried, a bounded-cache server then showed a "leak" at node:_http_server's socketOnData
   // (0.64), growth of Node's own state that no program line explains.
-  if (frames.length === 0 || frames.some((f) => f.file !== '' || ignored(f, options))) return null;
+  // (A frame with no script can be no tooling's either: no ignore-prefix check needed.)
+  if (frames.length === 0 || frames.some((f) => f.file !== '')) return null;
   const site = frames[0];
   return {
     site,

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { basename } from 'node:path';
 import { parse, type Node } from 'acorn';
-import type { Frame } from '../model/frame.js';
+import { type Frame, sameFrame } from '../model/frame.js';
+import { scriptPath } from './attribution.js';
 import type { Leak } from './leak-report.js';
 
 /**
@@ -53,10 +54,8 @@ export class ScriptSources {
 }
 
 function load(file: string): ParsedScript | { error: string } {
-  let path: string;
-  if (file.startsWith('file://')) path = fileURLToPath(file);
-  else if (file.startsWith('/')) path = file;
-  else return { error: 'not a file on disk' };
+  const path = scriptPath(file);
+  if (!path.startsWith('/')) return { error: 'not a file on disk' };
   if (/\.(c|m)?tsx?$/.test(path)) return { error: 'TypeScript source (positions are in the compiled code)' };
   let text: string;
   try {
@@ -217,17 +216,9 @@ function safeFindCallLine(sources: ScriptSources, frame: Frame, callee: Frame): 
   }
 }
 
-function sameFrame(a: Frame, b: Frame): boolean {
-  return a.functionName === b.functionName && a.file === b.file && a.line === b.line && a.column === b.column;
-}
-
-function shortFile(file: string): string {
-  const path = file.startsWith('file://') ? fileURLToPath(file) : file;
-  return path.slice(path.lastIndexOf('/') + 1);
-}
-
 /**
- * Moves each frame of the heap leaks' stacks (and their user frames) from its function's first
+ * Moves each frame of the heap leaks' stacks (pass a report's leaks in one call: each file is
+ * parsed once per call) (and their user frames) from its function's first
  * line to its call into the next frame, where the source shows one such call, and says in the
  * evidence how the user's line was found. Handle leaks are left alone: their stacks are real
  * stack traces, with the lines already. Call after anything that matches leaks by frame
@@ -249,7 +240,10 @@ export function resolveCallLines(leaks: Leak[], sources = new ScriptSources()): 
     });
     if (siteAt >= 0) leak.site = leak.stack[siteAt];
     if (userAt >= 0) leak.userFrame = leak.stack[userAt];
-    const lines = [...new Set([siteAt, userAt])].filter((i) => i >= 0).map((i) => lineNote(original, i, results[i]));
+    // A frame with no script ("(V8 API)": made by native code) has no line to explain.
+    const lines = [...new Set([siteAt, userAt])]
+      .filter((i) => i >= 0 && original[i].file !== '')
+      .map((i) => lineNote(original, i, results[i]));
     if (lines.length > 0) leak.evidence += `; lines: V8 records each frame's function, not the line running in it — ${lines.join('; ')}`;
   }
 }
@@ -258,7 +252,7 @@ export function resolveCallLines(leaks: Leak[], sources = new ScriptSources()): 
 function lineNote(stack: Frame[], at: number, r: CallLineResult | null): string {
   const f = stack[at];
   const fn = f.functionName || '(anonymous)';
-  const file = shortFile(f.file);
+  const file = basename(scriptPath(f.file));
   const starts = `${file}:${f.line}, where ${fn} starts`;
   if (at === 0 || !r) return `${starts} (the allocating statement in it is not known)`;
   const callee = stack[at - 1].functionName || '(anonymous)';

@@ -198,8 +198,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       }
     }
     // Last, as it moves user frames off the positions the retainer paths were matched by.
-    resolveCallLines(leaks);
-    resolveCallLines(belowThreshold);
+    resolveCallLines([...leaks, ...belowThreshold]);
     return {
       iterations: done,
       warmup,

@@ -11,6 +11,11 @@ export interface Frame {
   column: number;
 }
 
+/** Same function at the same position. */
+export function sameFrame(a: Frame, b: Frame): boolean {
+  return a.functionName === b.functionName && a.file === b.file && a.line === b.line && a.column === b.column;
+}
+
 /** `fn (file:line:col)`, the way Node prints stack frames. */
 export function formatFrame(frame: Frame): string {
   const name = frame.functionName || '(anonymous)';

@@ -119,7 +119,9 @@ test('resolveCallLines moves the user frame, keeps the site, and says how in the
   assert.equal(handleLeak.userFrame!.line, handle.line, 'handle stacks are real stack traces: left alone');
 });
 
-test('a source too deeply nested to walk keeps the function line instead of failing the report', () => {
+// acorn itself gives up on this one (a 100,000-term expression): the frame keeps its line, the
+// report is not lost. (A walk too deep for our own visitor is caught the same way.)
+test('a source too deep to parse keeps the function line instead of failing the report', () => {
   const deep = `function f() {\n  g();\n  return 1${' + 1'.repeat(100000)};\n}\n`;
   const file = script('deep.js', deep);
   const f: Frame = { functionName: 'f', file, line: 1, column: 11 };
@@ -136,5 +138,6 @@ test('a source too deeply nested to walk keeps the function line instead of fail
     evidence: '',
   };
   resolveCallLines([leak]);
-  assert.ok(leak.userFrame!.line === 1 || leak.userFrame!.line === 2, `line ${leak.userFrame!.line}`);
+  assert.equal(leak.userFrame!.line, 1);
+  assert.match(leak.evidence, /did not parse/);
 });

@@ -1,5 +1,5 @@
 import type { Leak } from '../leak-report.js';
-import { formatFrame } from '../../model/frame.js';
+import { formatFrame, sameFrame } from '../../model/frame.js';
 
 /**
  * When one suspect's site is a caller on another suspect's stack, the caller's count may hold
@@ -19,8 +19,4 @@ export function annotateInlining(leaks: Leak[]): void {
     const names = callees.map((c) => formatFrame(c.site!)).join(', ');
     caller.evidence += `; this site calls the suspect${callees.length > 1 ? 's' : ''} ${names}: if V8 inlined ${callees.length > 1 ? 'them' : 'it'} here, ${callees.length > 1 ? 'their' : 'its'} allocations are counted under this site too (run the program with --no-turbo-inlining to separate them)`;
   }
-}
-
-function sameFrame(a: { functionName: string; file: string; line: number; column: number }, b: typeof a): boolean {
-  return a.file === b.file && a.line === b.line && a.column === b.column && a.functionName === b.functionName;
 }

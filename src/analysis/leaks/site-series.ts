@@ -39,7 +39,7 @@ export function buildSiteSeries(
       const frames = stacks.framesOf(stack);
       a = attribute(frames, options);
       // No frame of the program or a package: Node's own allocations (see runtimeAttribution).
-      if (a.site === null) a = runtimeAttribution(frames, options) ?? a;
+      if (a.site === null) a = runtimeAttribution(frames) ?? a;
       attributions.set(stack, a);
     }
     return a;

@@ -289,8 +289,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   report.finalSnapshot = finalSnapshotFile;
   report.durationMs = Date.now() - started;
   // Last, as it moves user frames off the positions the retainer paths were matched by.
-  resolveCallLines(report.leaks);
-  resolveCallLines(report.belowThreshold);
+  resolveCallLines([...report.leaks, ...report.belowThreshold]);
   o.writer.writeJson(CAPTURE_FILES.leaks, report);
   return { report, ended, series };
 }
@@ -344,12 +343,11 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
   const holders = suspectPaths(analysis, new Set(keys.keys()), {});
   for (const [key, leak] of keys) {
     const h = holders.get(key);
-    if ((!h || h.paths.length === 0) && leak.site?.file === '') {
-      leak.evidence += `; holders: not shown — objects made with no JavaScript on the stack carry no allocation stack in a snapshot either (a snapshot's retainer paths, \`leaktrace show SNAP @ID\`, name what keeps them; the leaks found beside this one often do)`;
-      continue;
-    }
     if (!h || h.paths.length === 0) {
-      leak.evidence += `; holders: not shown — V8's allocation tracker attributed none of this site's live objects in the snapshot (optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1)`;
+      leak.evidence +=
+        leak.site?.file === ''
+          ? `; holders: not shown — objects made with no JavaScript on the stack carry no allocation stack in a snapshot either (the leaks found beside this one often name what keeps them)`
+          : `; holders: not shown — V8's allocation tracker attributed none of this site's live objects in the snapshot (optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1)`;
       continue;
     }
     // An object whose only path runs through compiled code is a constant embedded in code,

@@ -66,7 +66,8 @@ export class RemoteHandles {
    * by the agent's records (retainer paths through `HandleRecord.holder`).
    */
   async settle(): Promise<void> {
-    await evaluate(this.session, `void globalThis[Symbol.for('leaktrace.agent')]?.outstanding()`).catch(() => undefined);
+    // flush() interns every live record's stack (and drops its raw one) without describing them.
+    await evaluate(this.session, `void globalThis[Symbol.for('leaktrace.agent')]?.flush()`).catch(() => undefined);
   }
 
   /** Removes the agent again if we installed it (hooks off, fs restored). */
