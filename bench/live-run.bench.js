@@ -3,7 +3,8 @@
 // Target (issue 4): at most 5 % more CPU per request / fewer requests per second.
 //
 // What a capture costs changes as it ages: a measurement (which forces a full GC in the
-// target) comes every 5 s at first and every tenth of the capture's age later (at most 60 s),
+// target) comes at the warm-up's end, then as often as its measured cost allows
+// (--measure-budget) but at least every quarter of the capture's age (at most 60 s),
 // so each round measures twice: CPU per request at a fixed rate early in the capture (age
 // ~5-25 s), then, once the capture is BENCH_AGE seconds old, saturation throughput and CPU
 // per request again.
@@ -58,10 +59,12 @@ const underRun = (name, options) => ({
 const variants = [
   { name: 'plain', command: (_i) => [process.execPath, server] },
   // Defaults: sampling profiler every 32 KiB, the handle agent, a memory point every second,
-  // measurements on the stretching schedule (5 s at first, a tenth of the capture's age later).
+  // the first measurement at the warm-up's end (10 s), then paced by their measured cost
+  // (--measure-budget 3 %) but at least every quarter of the capture's age.
   underRun('leaktrace run', []),
   // Extra variants, by BENCH_VARIANTS=all or a comma list of their keys:
   //   no-handles     the memory leak finder alone;
+  //   sampling-128k  a sample every 128 KiB instead of 32 KiB;
   //   sampling-512k  a sample every 512 KiB instead of 32 KiB (Node's --heap-prof default):
   //                  the sampler's steady cost against its sensitivity to small leaks.
   ...extraVariants(process.env.BENCH_VARIANTS ?? ''),
@@ -70,6 +73,7 @@ const variants = [
 function extraVariants(wanted) {
   const extras = {
     'no-handles': underRun('run --no-handles', ['--no-handles']),
+    'sampling-128k': underRun('run --sampling-interval 128k', ['--sampling-interval', '128k']),
     'sampling-512k': underRun('run --sampling-interval 512k', ['--sampling-interval', '512k']),
   };
   const keys = wanted === 'all' ? Object.keys(extras) : wanted.split(',').filter(Boolean);
@@ -182,7 +186,7 @@ for (const v of variants) {
   );
 }
 for (const [label, table] of [
-  [`early in the capture (age ~5-${5 + FIXED_S} s: a measurement every 5 s)`, earlyCpu],
+  [`early in the capture (age ~5-${5 + FIXED_S} s: measurements from 10 s, every ~5 s)`, earlyCpu],
   [`late in the capture (age ${AGE_S + DURATION_S}-${AGE_S + DURATION_S + FIXED_S} s)`, lateCpu],
 ]) {
   const plainCpu = median(table.get('plain'));

@@ -13,7 +13,14 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     valueName: 'DURATION',
     description:
-      'leak-finder measurement period, fixed (each measurement forces a full GC in the target; default: every 5 s, stretching to a tenth of the capture’s age, at most 60 s)',
+      'leak-finder measurement period, fixed (each measurement forces a full GC in the target; default: paced by --measure-budget, every 5 s to 60 s)',
+  },
+  'measure-budget': {
+    type: 'string',
+    valueName: 'PERCENT',
+    description:
+      "share of the target's CPU time the measurements may cost, as measured after each one (a forced GC makes V8 re-optimize the program's hot code); sets the period between 5 s and 60 s",
+    default: '3%',
   },
   'series-every': { type: 'string', valueName: 'DURATION', description: 'memory series period', default: '1s' },
   'sampling-interval': {
@@ -51,7 +58,7 @@ export interface LiveSettings {
   out?: string;
   durationMs?: number;
   warmupMs: number;
-  /** Leak-finder measurements: every 5 s, stretching as the capture ages unless --measure-every fixed the period. */
+  /** Leak-finder measurements: paced by their measured cost unless --measure-every fixed the period. */
   measure: MeasureSchedule;
   seriesEveryMs: number;
   samplingInterval: number;
@@ -71,14 +78,15 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
     throw new UsageError(`--threshold must be a probability in (0, 1], got '${v.threshold}'`);
   }
   const opt = (name: string): string | undefined => (v[name] === undefined ? undefined : String(v[name]));
+  const budget = await parseBudget(opt('measure-budget')!);
   return {
     out: opt('out'),
     durationMs: opt('duration') !== undefined ? parseDuration('duration', opt('duration')!) : undefined,
     warmupMs: parseDuration('warmup', opt('warmup')!),
     measure:
       opt('measure-every') === undefined
-        ? { baseMs: DEFAULT_MEASURE_MS, stretch: true }
-        : { baseMs: Math.max(200, parseDuration('measure-every', opt('measure-every')!)), stretch: false },
+        ? { baseMs: DEFAULT_MEASURE_MS, budget }
+        : { baseMs: Math.max(200, parseDuration('measure-every', opt('measure-every')!)), budget: null },
     seriesEveryMs: Math.max(100, parseDuration('series-every', opt('series-every')!)),
     samplingInterval: Math.max(1, parseSize('sampling-interval', opt('sampling-interval')!)),
     exact: v.exact === true,
@@ -93,4 +101,15 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
     holdersMs: opt('holders') === '0' ? 0 : parseDuration('holders', opt('holders')!),
     html: opt('html'),
   };
+}
+
+/** `3%` or `0.03`: a share in (0, 1]. */
+async function parseBudget(text: string): Promise<number> {
+  const percent = text.trim().endsWith('%');
+  const value = Number(text.trim().replace(/%$/, '')) / (percent ? 100 : 1);
+  if (!(value > 0 && value <= 1)) {
+    const { UsageError } = await import('../errors.js');
+    throw new UsageError(`--measure-budget expects a share of CPU time such as 3% or 0.03, got '${text}'`);
+  }
+  return value;
 }

@@ -40,6 +40,47 @@ test('run: finds the leak in a self-driving server and keeps a complete capture 
   assert.equal(summary.code, 0, summary.stderr);
 });
 
+test('run, default schedule: no measurement in the warm-up, each one costed from /proc, enough points for a verdict', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(
+    [
+      'run',
+      '--out',
+      out,
+      '--warmup',
+      '4s',
+      '--duration',
+      '20s',
+      '--series-every',
+      '500ms',
+      '--no-end-snapshot',
+      '--holders',
+      '0',
+      '--json',
+      '--',
+      'node',
+      fixture('live', 'server.cjs'),
+    ],
+    { env: { SERVER_MODE: 'leak', SERVER_SECONDS: '40' }, timeoutMs: 120_000 },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.ok(
+    report.leaks.some((l: { site: { file: string } }) => l.site?.file.endsWith('server.cjs')),
+    JSON.stringify(report.leaks, null, 1),
+  );
+  // What the measurements cost the program is measured and said.
+  const schedule = report.notes.find((n: string) => /^measured every/.test(n));
+  assert.match(schedule, /each cost the target ~\d+ ms of CPU \(measured from \/proc\), ~[\d.]+ % of its CPU time/);
+  const xs = readFileSync(join(out, 'sites.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { x: number }).x);
+  assert.ok(xs[0]! >= 4000, `first measurement at ${xs[0]} ms, in the warm-up`);
+  // A planned 20 s capture with a 4 s warm-up: about 8 points after it, whatever they cost.
+  assert.ok(xs.length >= 6, `measurements at ${xs.join(', ')}`);
+});
+
 test('run: a server with only a bounded cache is not reported', async () => {
   const out = join(tempDir(), 'cap');
   const r = await runCli(['run', '--out', out, ...FAST, '--no-end-snapshot', '--json', '--', 'node', fixture('live', 'server.cjs')], {
@@ -111,6 +152,8 @@ test('run: usage errors', async () => {
     [['run', '--', 'python3', 'x.py'], /is not node/],
     [['run'], /missing the program to run/],
     [['run', '--measure-every', 'soon', '--', 'node', '-e', '0'], /--measure-every expects a duration/],
+    [['run', '--measure-budget', '0%', '--', 'node', '-e', '0'], /--measure-budget expects a share of CPU time/],
+    [['run', '--measure-budget', 'lots', '--', 'node', '-e', '0'], /--measure-budget expects a share of CPU time/],
   ] as [string[], RegExp][]) {
     const r = await runCli(args);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);

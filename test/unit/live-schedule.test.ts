@@ -1,23 +1,109 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { describeSchedule, measurePeriod } from '../../src/capture/live/measure-schedule.js';
+import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs } from '../../src/capture/live/measure-schedule.js';
 
-test('measure schedule: 5 s at first, a tenth of the age later, never beyond 60 s; a chosen period stays fixed', () => {
-  const auto = { baseMs: 5000, stretch: true };
-  assert.equal(measurePeriod(auto, 10_000), 5000);
-  assert.equal(measurePeriod(auto, 50_000), 5000);
-  assert.equal(measurePeriod(auto, 200_000), 20_000);
-  assert.equal(measurePeriod(auto, 3_600_000), 60_000);
-  const fixed = { baseMs: 1000, stretch: false };
-  assert.equal(measurePeriod(fixed, 3_600_000), 1000);
-  // Over ten minutes the stretched schedule still takes enough measurements to judge growth.
-  let t = 1000;
-  let n = 0;
-  while (t < 600_000) {
-    n++;
-    t += measurePeriod(auto, t);
+/**
+ * Drives a pacer the way the capture loop does, against a target whose CPU clock runs at
+ * `rate` (ms of CPU per ms) and jumps by `costMs` right after each measurement starts.
+ * Returns the periods the pacer chose.
+ */
+function simulate(
+  schedule: MeasureSchedule,
+  rate: number,
+  costMs: number,
+  untilMs: number,
+  readable = true,
+  durationMs?: number,
+): { periods: number[]; starts: number[]; pacer: MeasurePacer } {
+  let now = 0;
+  let extra = 0;
+  const pacer = new MeasurePacer(schedule, () => (readable ? rate * now + extra : null), 0, { durationMs, warmupMs: 10_000 });
+  const periods: number[] = [];
+  const starts: number[] = [];
+  let next = 1000;
+  let nextSeries = 0;
+  while (now < untilMs) {
+    if (now >= nextSeries) {
+      pacer.reading(now);
+      nextSeries = now + 1000;
+    }
+    if (now >= next) {
+      const start = now;
+      starts.push(start);
+      pacer.measuring(start);
+      extra += costMs; // the deoptimized code being optimized again, soon after the GC
+      now = start + COST_WINDOW_MS;
+      const period = pacer.settle(now);
+      periods.push(period);
+      next = start + period;
+    }
+    now += 100;
   }
-  assert.ok(n >= 20 && n <= 45, `measurements in 10 min: ${n}`);
-  assert.match(describeSchedule(auto, 60_000), /every 5 s at first, every 60 s by the end/);
-  assert.match(describeSchedule(fixed, 1000), /^measured every 1 s/);
+  return { periods, starts, pacer };
+}
+
+const paced = { baseMs: 5000, budget: 0.03 };
+
+test('measurements that cost a busy target 150 ms of CPU each are spaced so they take 3 % of its CPU', () => {
+  // The bench server at 8,000 req/s: 0.11 of a core; a forced GC then costs ~150 ms.
+  const { periods, pacer } = simulate(paced, 0.11, 150, 600_000);
+  const last = periods[periods.length - 1]!;
+  assert.ok(Math.abs(last - 150 / (0.03 * 0.11)) < 1000, `period ${last}`);
+  assert.match(pacer.describe(last), /each cost the target ~150 ms of CPU/);
+  assert.match(pacer.describe(last), /paced so that measurements take at most 3 % of the target's CPU/);
+});
+
+test('early in a capture the budget gives way to enough points: every quarter of its age, or 8 after the warm-up of a planned one', () => {
+  const open = simulate(paced, 0.11, 150, 150_000);
+  // Without a planned length: 12 points or so in 2.5 minutes, not 3 (the budget alone: 45 s).
+  assert.ok(open.starts.length >= 10 && open.starts.length <= 14, `starts ${open.starts.join(', ')}`);
+  assert.match(
+    open.pacer.describe(open.periods[open.periods.length - 1]!),
+    /more often than a budget of 3 % .* allows, so as to have enough points/,
+  );
+  // --duration 40s --warmup 10s: a point every 3.75 s after the warm-up.
+  const planned = simulate(paced, 0.11, 150, 40_000, true, 40_000);
+  assert.ok(
+    planned.periods.slice(1).every((p) => p === 3750),
+    `periods ${planned.periods.join(', ')}`,
+  );
+});
+
+test('a quiet target whose measurements cost next to nothing is measured every 5 s', () => {
+  const { periods } = simulate(paced, 0.002, 3, 60_000);
+  assert.ok(
+    periods.every((p) => p === 5000),
+    `periods ${periods.join(', ')}`,
+  );
+});
+
+test('the period never exceeds 60 s, so even a costly program gets points to judge', () => {
+  const { periods, pacer } = simulate(paced, 0.5, 5000, 600_000);
+  assert.equal(periods[periods.length - 1], 60_000);
+  // What it cost is reported, beyond the budget: 5 s every 60 s of a half-busy core.
+  assert.match(pacer.describe(60_000), /~5000 ms of CPU \(measured from \/proc\), ~2\d\.\d % of its CPU time/);
+});
+
+test('a chosen period stays fixed, and without /proc the period grows with the capture', () => {
+  const fixed = simulate({ baseMs: 3000, budget: null }, 0.11, 150, 60_000);
+  assert.ok(fixed.periods.every((p) => p === 3000));
+  assert.match(fixed.pacer.describe(3000), /^measured every 3 s \(each measurement forces a full GC in the target\); each cost/);
+  const blind = simulate(paced, 0.11, 150, 900_000, false);
+  assert.equal(blind.periods[0], 5000);
+  assert.equal(blind.periods[blind.periods.length - 1], 60_000);
+  assert.match(blind.pacer.describe(60_000), /could not be read, so the period grew with the capture's age/);
+});
+
+test('readCpuMs reads a real process: a child that burns CPU for 400 ms shows it', async () => {
+  const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 400; while (Date.now() < end); setTimeout(() => {}, 5000)']);
+  try {
+    await new Promise((r) => setTimeout(r, 700));
+    const cpu = readCpuMs(child.pid!);
+    assert.ok(cpu !== null && cpu >= 300 && cpu < 5000, `cpu ${cpu}`);
+  } finally {
+    child.kill();
+  }
+  await new Promise((r) => child.once('exit', r));
+  assert.equal(readCpuMs(child.pid!), null);
 });

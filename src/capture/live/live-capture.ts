@@ -18,7 +18,7 @@ import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { forgetGcFunction, ordinaryFullGc } from '../heap/target-gc.js';
-import { describeSchedule, type MeasureSchedule, measurePeriod } from './measure-schedule.js';
+import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs } from './measure-schedule.js';
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
@@ -163,6 +163,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
 
   const handleSeries = new HandleSeries();
   let period = o.measure.baseMs;
+  const pacer = new MeasurePacer(o.measure, () => readCpuMs(o.pid), started, { durationMs: o.durationMs, warmupMs: o.warmupMs });
   let handles: RemoteHandles | null = null;
   try {
     await session.post('Runtime.enable');
@@ -184,7 +185,12 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     // `run` holds the program before its first line until tracking is on (see preload.cts).
     await session.post('Runtime.runIfWaitingForDebugger').catch(() => undefined);
     let nextSeries = started;
-    let nextMeasure = started + Math.min(o.measure.baseMs, 1000);
+    // Measurements before the warm-up's end are never judged, and each costs the target a
+    // forced GC: the first comes as the warm-up ends (or at 1 s without one).
+    let nextMeasure = started + Math.max(o.warmupMs, Math.min(o.measure.baseMs, 1000));
+    // When the last measurement's cost window ends (measure-schedule.ts), or null.
+    let settleAt: number | null = null;
+    let lastMeasureStart = started;
     while (true) {
       if (o.signal.aborted) break;
       if (session.isClosed) {
@@ -202,6 +208,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       const now = Date.now();
       if (now >= nextSeries) {
         nextSeries = now + o.seriesEveryMs;
+        pacer.reading(now);
         const sample = await probeMemory(session, o.pid);
         if (!sample) continue; // no answer: the loop's checks above will see why
         series.push(sample);
@@ -215,13 +222,22 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         pendingSnapshot = null;
         await takeSnapshot(reason, `requested (${reason})`);
       }
+      if (settleAt !== null && Date.now() >= settleAt) {
+        settleAt = null;
+        period = pacer.settle(Date.now());
+        if (o.measure.budget !== null) nextMeasure = lastMeasureStart + period;
+      }
       if (Date.now() >= nextMeasure) {
-        period = measurePeriod(o.measure, Date.now() - started);
-        nextMeasure = Date.now() + period;
+        lastMeasureStart = Date.now();
+        pacer.measuring(lastMeasureStart);
+        // A fixed period runs from each start; a paced one is known once the cost is seen.
+        nextMeasure = o.measure.budget === null ? lastMeasureStart + o.measure.baseMs : Infinity;
+        settleAt = lastMeasureStart + COST_WINDOW_MS;
         await measure();
       }
       status('capturing');
-      await sleep(Math.max(10, Math.min(nextSeries, nextMeasure) - Date.now()), AbortSignal.any([o.signal, wake.signal]));
+      const wakeAt = Math.min(nextSeries, nextMeasure, settleAt ?? Infinity);
+      await sleep(Math.max(10, wakeAt - Date.now()), AbortSignal.any([o.signal, wake.signal]));
     }
   } catch (err) {
     // The target exiting or going away mid-command ends the capture; anything else is a real error.
@@ -254,7 +270,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   if (sampler.lastProfile) o.writer.writeJson(`${CAPTURE_FILES.profiles}/final.heapprofile`, sampler.lastProfile);
   if (ended === 'target-lost') notes.push('the target went away during the capture: the report covers what was measured until then');
   status('analysing');
-  notes.push(describeSchedule(o.measure, period));
+  notes.push(pacer.describe(period));
   const report = judge(measurements, stacks, o, notes);
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');

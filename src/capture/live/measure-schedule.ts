@@ -1,41 +1,200 @@
+import { readFileSync } from 'node:fs';
+
 /**
- * How often `run` and `attach` measure. Each measurement forces a full GC in the target (an
- * ordinary one of ours, target-gc.ts, and the profile read forces another: the inspector
- * starts the sampling profiler with kSamplingForceGC). A forced full GC costs a busy program far more than its
- * pause: V8 then deoptimizes the optimized functions that embedded an object the GC freed, and
- * the program runs slower until they are optimized again. Measured on the bench's HTTP server
- * at 8,000 req/s: about 0.25 s of CPU per forced GC, and ~170 functions deoptimized ("weak
- * objects"), on Node 20, 22 and 24 alike. Measuring every 5 s is the largest part of what an
- * early capture costs, so the default schedule spends fewer measurements as the capture ages.
+ * How often `run` and `attach` measure.
+ *
+ * Each measurement forces a full GC in the target (an ordinary one of ours, target-gc.ts, and
+ * the profile read forces another: the inspector starts the sampling profiler with
+ * kSamplingForceGC). A forced full GC costs a busy program far more than its pause: right
+ * after it V8 deoptimizes the optimized functions that had embedded an object the GC freed
+ * ("weak objects"), and the program runs slower until they are optimized again. Measured on
+ * the bench's HTTP server at 8,000 req/s (Node 20): every forced GC deoptimized ~40 functions
+ * of Node's HTTP path and cost 100–250 ms of CPU, nearly all of it within 0.5 s; V8's own
+ * (incremental) major GCs in the same server deoptimized 0–9, so the cost is the forcing, not
+ * the collecting, and no way of forcing we tried avoided it (an atomic gc(), an async one, the
+ * profile read's own GC, forcing it while V8's incremental marking ran).
+ *
+ * So by default the period is paced by what measurements are seen to cost: the target's CPU
+ * time (from /proc, all its threads, the compiler's included) in the 2 s after each
+ * measurement, beyond its rate before it, is that measurement's cost; the next one comes when
+ * the recent costs average out to at most `budget` of the target's CPU time. A quiet program,
+ * whose measurements cost next to nothing, is measured every `baseMs`; the bench server at
+ * 8,000 req/s would be every ~45 s, but the sensitivity cap (below) keeps it more frequent
+ * for the capture's first few minutes. Where /proc cannot be read the period stretches with the
+ * capture's age instead.
  */
 
-/** The period grows to this fraction of the capture's age... */
+/** How long after a measurement its cost is counted (the bench server's settled within 0.5 s). */
+export const COST_WINDOW_MS = 2000;
+/** Never longer between measurements, whatever they cost: a leak needs points to be judged. */
+export const MAX_PERIOD_MS = 60_000;
+/**
+ * The budget is a share of the target's CPU, but of at least this much of one core: a nearly
+ * idle program is measured every `baseMs` (a 10 ms measurement every 5 s is 0.2 % of a core).
+ */
+const MIN_RATE = 0.05;
+/** Costs averaged for the next period: enough to smooth the load's own swings. */
+const COSTS_AVERAGED = 4;
+/** Without /proc: the period grows to this fraction of the capture's age. */
 const STRETCH_FRACTION = 0.1;
-/** ...but never beyond this. */
-const MAX_STRETCHED_MS = 60_000;
+/**
+ * However costly, an open-ended capture is measured at least every quarter of its age (about
+ * three points per doubling: 12 in the first 2.5 minutes), and one of known length at least 8
+ * times after its warm-up: a verdict needs points, and a short capture asked for one.
+ */
+const SENSITIVITY_FRACTION = 0.25;
+const MIN_JUDGED_POINTS = 8;
 
 export interface MeasureSchedule {
-  /** The period when the capture starts (and always, without `stretch`). */
+  /** The shortest period, and the period when the user chose one (`budget` null). */
   baseMs: number;
   /**
-   * Let the period grow with the capture's age: a tenth of it, from `baseMs` up to 60 s. A
-   * one-minute capture is measured every 5 s, a ten-minute one every minute; measurements
-   * still accumulate (about ten more per tenfold of age), and a slow leak needs time to show,
-   * not more points. Off when the user chose a period.
+   * Pace measurements so that their measured cost stays under this share of the target's
+   * CPU time (0.03: 3 %). Null: every `baseMs`, whatever it costs (--measure-every).
    */
-  stretch: boolean;
+  budget: number | null;
 }
 
-/** Milliseconds from a measurement taken `elapsedMs` into the capture to the next one. */
-export function measurePeriod(schedule: MeasureSchedule, elapsedMs: number): number {
-  if (!schedule.stretch) return schedule.baseMs;
-  return Math.max(schedule.baseMs, Math.min(MAX_STRETCHED_MS, elapsedMs * STRETCH_FRACTION));
+/**
+ * A process's CPU time so far in milliseconds (user + system, all threads), or null where
+ * /proc cannot tell (not Linux, the process gone). Clock ticks are taken as 100 a second, the
+ * value of USER_HZ on every Linux architecture Node runs on.
+ */
+export function readCpuMs(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
+    return Number.isFinite(ticks) ? ticks * 10 : null;
+  } catch {
+    return null;
+  }
 }
 
-/** For the report's notes: what the schedule was. */
-export function describeSchedule(schedule: MeasureSchedule, lastPeriodMs: number): string {
-  const base = `${schedule.baseMs / 1000} s`;
-  if (!schedule.stretch || lastPeriodMs <= schedule.baseMs)
-    return `measured every ${base} (each measurement forces a full GC in the target)`;
-  return `measured every ${base} at first, every ${Math.round(lastPeriodMs / 1000)} s by the end (the period grows with the capture's age, because each measurement forces a full GC that costs the target; --measure-every fixes it)`;
+interface CpuReading {
+  t: number;
+  cpuMs: number;
+}
+
+/**
+ * Decides when the next measurement comes. The capture loop calls `reading()` at each memory
+ * series point, `measuring()` as a measurement starts, and `settle()` once `COST_WINDOW_MS`
+ * has passed since, which returns the period from that measurement's start to the next one.
+ */
+export class MeasurePacer {
+  private readonly readings: CpuReading[] = [];
+  private current: { start: CpuReading; rate: number | null } | null = null;
+  private lastRate: number | null = null;
+  private lastWindowEnd = -Infinity;
+  private readonly costs: number[] = [];
+  private paced = false;
+  /** For the report: measured costs, their sum, and the target's CPU over the capture. */
+  readonly totals = { measurements: 0, costMs: 0, costed: 0, firstCpu: null as CpuReading | null, lastCpu: null as CpuReading | null };
+
+  /** Set when the sensitivity cap, not the budget, chose the last period. */
+  private capped = false;
+
+  constructor(
+    readonly schedule: MeasureSchedule,
+    private readonly readCpu: () => number | null,
+    private readonly started: number,
+    /** The capture's planned length and warm-up, when known: the period leaves room for enough points. */
+    private readonly plan: { durationMs?: number; warmupMs: number } = { warmupMs: 0 },
+  ) {}
+
+  /** A CPU reading for the rate before the next measurement (outside any cost window). */
+  reading(t: number): void {
+    const cpuMs = this.readCpu();
+    if (cpuMs === null) return;
+    const r = { t, cpuMs };
+    this.totals.firstCpu ??= r;
+    this.totals.lastCpu = r;
+    if (this.current || t < this.lastWindowEnd) return;
+    this.readings.push(r);
+    while (this.readings.length > 2 && this.readings[0]!.t < t - 5000) this.readings.shift();
+  }
+
+  /** A measurement starts now. */
+  measuring(t: number): void {
+    this.totals.measurements++;
+    const cpuMs = this.readCpu();
+    if (cpuMs === null) {
+      this.current = null;
+      return;
+    }
+    // The target's rate just before: from the readings since the last cost window ended.
+    const first = this.readings[0];
+    let rate: number | null = null;
+    if (first && t - first.t >= 500) rate = (cpuMs - first.cpuMs) / (t - first.t);
+    if (rate !== null) this.lastRate = rate;
+    this.current = { start: { t, cpuMs }, rate: rate ?? this.lastRate };
+    this.readings.length = 0;
+  }
+
+  /**
+   * The cost window of the measurement that started last has passed (call at or after
+   * `start + COST_WINDOW_MS`): the period from that start to the next measurement.
+   */
+  settle(t: number): number {
+    const cur = this.current;
+    this.current = null;
+    this.lastWindowEnd = t;
+    const cpuMs = cur ? this.readCpu() : null;
+    const costed = cur !== null && cpuMs !== null && cur.rate !== null;
+    if (costed) {
+      const cost = Math.max(0, cpuMs - cur.start.cpuMs - cur.rate! * (t - cur.start.t));
+      this.totals.costMs += cost;
+      this.totals.costed++;
+      this.costs.push(cost);
+      if (this.costs.length > COSTS_AVERAGED) this.costs.shift();
+    }
+    if (this.schedule.budget === null) return this.schedule.baseMs;
+    if (!costed) return this.stretched(t);
+    this.paced = true;
+    const meanCost = this.costs.reduce((a, b) => a + b, 0) / this.costs.length;
+    const period = Math.max(this.schedule.baseMs, COST_WINDOW_MS, meanCost / (this.schedule.budget * Math.max(cur.rate!, MIN_RATE)));
+    const cap = this.sensitivityCap(t);
+    this.capped = period > cap;
+    return Math.round(Math.min(period, cap));
+  }
+
+  /** The longest period that still leaves the judge enough measurements (at most 60 s). */
+  private sensitivityCap(t: number): number {
+    const { durationMs, warmupMs } = this.plan;
+    const cap =
+      durationMs !== undefined
+        ? Math.max(COST_WINDOW_MS, (durationMs - warmupMs) / MIN_JUDGED_POINTS)
+        : Math.max(this.schedule.baseMs, (t - this.started) * SENSITIVITY_FRACTION);
+    return Math.min(MAX_PERIOD_MS, cap);
+  }
+
+  /** Where CPU time cannot be read: a tenth of the capture's age, from `baseMs` to 60 s. */
+  private stretched(t: number): number {
+    return Math.max(this.schedule.baseMs, Math.min(MAX_PERIOD_MS, (t - this.started) * STRETCH_FRACTION));
+  }
+
+  /** For the report's notes: how measurements were spaced and what they cost the target. */
+  describe(lastPeriodMs: number): string {
+    const { budget, baseMs } = this.schedule;
+    const base = `${baseMs / 1000} s`;
+    const { costed, costMs, firstCpu, lastCpu } = this.totals;
+    const targetCpu = firstCpu && lastCpu ? lastCpu.cpuMs - firstCpu.cpuMs : 0;
+    const cost =
+      costed > 0 && targetCpu > 0
+        ? `; each cost the target ~${Math.round(costMs / costed)} ms of CPU (measured from /proc), ~${percent(costMs / costed, this.totals.measurements, targetCpu)} of its CPU time over the capture`
+        : '';
+    if (budget === null) return `measured every ${base} (each measurement forces a full GC in the target)${cost}`;
+    if (!this.paced)
+      return `measured every ${base} at first, every ${Math.round(lastPeriodMs / 1000)} s by the end (the target's CPU time could not be read, so the period grew with the capture's age; --measure-every fixes it)`;
+    const why = this.capped
+      ? `more often than a budget of ${budget * 100} % of the target's CPU allows, so as to have enough points to judge (at least every quarter of the capture's age, or ${MIN_JUDGED_POINTS} after the warm-up of a capture with --duration)`
+      : `paced so that measurements take at most ${budget * 100} % of the target's CPU`;
+    return `measured every ${Math.round(lastPeriodMs / 1000)} s by the end, ${why}: each forces a full GC, after which V8 re-optimizes the program's hot code${cost}; --measure-budget or --measure-every change it`;
+  }
+}
+
+function percent(meanCostMs: number, measurements: number, targetCpuMs: number): string {
+  const share = ((meanCostMs * measurements) / targetCpuMs) * 100;
+  return `${share.toFixed(share < 1 ? 2 : 1)} %`;
 }
