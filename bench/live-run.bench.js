@@ -20,6 +20,8 @@ const require = createRequire(join(benchDir, 'package.json'));
 const autocannon = require('autocannon');
 const cli = fileURLToPath(new URL('../bin/leaktrace.js', import.meta.url));
 const server = join(benchDir, 'handles-server.cjs');
+// The same /proc reader `run` paces its measurements with.
+const { readCpuMs } = await import(new URL('../dist/src/capture/live/measure-schedule.js', import.meta.url).href);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
@@ -97,14 +99,9 @@ function start(command) {
   });
 }
 
-/** CPU seconds (user + system) used so far by the process alone. */
+/** CPU seconds (user + system) used so far by the process alone (0 once it is gone). */
 function ownCpu(pid) {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0; // gone meanwhile
-  }
+  return (readCpuMs(pid) ?? 0) / 1000;
 }
 
 /** CPU seconds used so far by a process and all its descendants. */

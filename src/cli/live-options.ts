@@ -13,13 +13,13 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     valueName: 'DURATION',
     description:
-      'leak-finder measurement period, fixed (each measurement forces a full GC in the target; default: paced by --measure-budget, every 5 s to 60 s)',
+      'leak-finder measurement period, fixed (each measurement forces a full GC in the target; default: paced by --measure-budget)',
   },
   'measure-budget': {
     type: 'string',
     valueName: 'PERCENT',
     description:
-      "share of the target's CPU time the measurements may cost, as measured after each one (a forced GC makes V8 re-optimize the program's hot code); sets the period between 5 s and 60 s",
+      "share of the target's CPU time the measurements may cost, as measured after each one (a forced GC makes V8 re-optimize the program's hot code); the period stays between 5 s and 60 s, and short enough for 8 points after the warm-up of a --duration capture",
     default: '3%',
   },
   'series-every': { type: 'string', valueName: 'DURATION', description: 'memory series period', default: '1s' },

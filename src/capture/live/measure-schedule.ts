@@ -46,7 +46,10 @@ const SENSITIVITY_FRACTION = 0.25;
 const MIN_JUDGED_POINTS = 8;
 
 export interface MeasureSchedule {
-  /** The shortest period, and the period when the user chose one (`budget` null). */
+  /**
+   * The shortest paced period (a capture with a short --duration may go below it to have its
+   * points), and the period when the user chose one (`budget` null).
+   */
   baseMs: number;
   /**
    * Pace measurements so that their measured cost stays under this share of the target's
@@ -87,13 +90,17 @@ export class MeasurePacer {
   private current: { start: CpuReading; rate: number | null } | null = null;
   private lastRate: number | null = null;
   private lastWindowEnd = -Infinity;
+  /** The last few costs, for the next period. */
   private readonly costs: number[] = [];
-  private paced = false;
-  /** For the report: measured costs, their sum, and the target's CPU over the capture. */
-  readonly totals = { measurements: 0, costMs: 0, costed: 0, firstCpu: null as CpuReading | null, lastCpu: null as CpuReading | null };
-
   /** Set when the sensitivity cap, not the budget, chose the last period. */
   private capped = false;
+  // For the report: measurements, those costed and their summed cost, the target's CPU time
+  // at the first and last reading.
+  private measurements = 0;
+  private costed = 0;
+  private costMs = 0;
+  private firstCpuMs: number | null = null;
+  private lastCpuMs: number | null = null;
 
   constructor(
     readonly schedule: MeasureSchedule,
@@ -107,17 +114,16 @@ export class MeasurePacer {
   reading(t: number): void {
     const cpuMs = this.readCpu();
     if (cpuMs === null) return;
-    const r = { t, cpuMs };
-    this.totals.firstCpu ??= r;
-    this.totals.lastCpu = r;
+    this.firstCpuMs ??= cpuMs;
+    this.lastCpuMs = cpuMs;
     if (this.current || t < this.lastWindowEnd) return;
-    this.readings.push(r);
+    this.readings.push({ t, cpuMs });
     while (this.readings.length > 2 && this.readings[0]!.t < t - 5000) this.readings.shift();
   }
 
   /** A measurement starts now. */
   measuring(t: number): void {
-    this.totals.measurements++;
+    this.measurements++;
     const cpuMs = this.readCpu();
     if (cpuMs === null) {
       this.current = null;
@@ -144,14 +150,13 @@ export class MeasurePacer {
     const costed = cur !== null && cpuMs !== null && cur.rate !== null;
     if (costed) {
       const cost = Math.max(0, cpuMs - cur.start.cpuMs - cur.rate! * (t - cur.start.t));
-      this.totals.costMs += cost;
-      this.totals.costed++;
+      this.costMs += cost;
+      this.costed++;
       this.costs.push(cost);
       if (this.costs.length > COSTS_AVERAGED) this.costs.shift();
     }
     if (this.schedule.budget === null) return this.schedule.baseMs;
     if (!costed) return this.stretched(t);
-    this.paced = true;
     const meanCost = this.costs.reduce((a, b) => a + b, 0) / this.costs.length;
     const period = Math.max(this.schedule.baseMs, COST_WINDOW_MS, meanCost / (this.schedule.budget * Math.max(cur.rate!, MIN_RATE)));
     const cap = this.sensitivityCap(t);
@@ -178,23 +183,21 @@ export class MeasurePacer {
   describe(lastPeriodMs: number): string {
     const { budget, baseMs } = this.schedule;
     const base = `${baseMs / 1000} s`;
-    const { costed, costMs, firstCpu, lastCpu } = this.totals;
-    const targetCpu = firstCpu && lastCpu ? lastCpu.cpuMs - firstCpu.cpuMs : 0;
+    const { costed, costMs } = this;
+    const targetCpu = this.firstCpuMs !== null && this.lastCpuMs !== null ? this.lastCpuMs - this.firstCpuMs : 0;
+    // The share counts every measurement at the mean cost of those whose cost was seen.
+    const share = costed > 0 && targetCpu > 0 ? ((costMs / costed) * this.measurements * 100) / targetCpu : null;
     const cost =
-      costed > 0 && targetCpu > 0
-        ? `; each cost the target ~${Math.round(costMs / costed)} ms of CPU (measured from /proc), ~${percent(costMs / costed, this.totals.measurements, targetCpu)} of its CPU time over the capture`
+      share !== null
+        ? `; each cost the target ~${Math.round(costMs / costed)} ms of CPU (measured from /proc), ~${share.toFixed(share < 1 ? 2 : 1)} % of its CPU time over the capture`
         : '';
     if (budget === null) return `measured every ${base} (each measurement forces a full GC in the target)${cost}`;
-    if (!this.paced)
+    // Paced only from the first measurement whose cost was seen.
+    if (costed === 0)
       return `measured every ${base} at first, every ${Math.round(lastPeriodMs / 1000)} s by the end (the target's CPU time could not be read, so the period grew with the capture's age; --measure-every fixes it)`;
     const why = this.capped
       ? `more often than a budget of ${budget * 100} % of the target's CPU allows, so as to have enough points to judge (at least every quarter of the capture's age, or ${MIN_JUDGED_POINTS} after the warm-up of a capture with --duration)`
       : `paced so that measurements take at most ${budget * 100} % of the target's CPU`;
     return `measured every ${Math.round(lastPeriodMs / 1000)} s by the end, ${why}: each forces a full GC, after which V8 re-optimizes the program's hot code${cost}; --measure-budget or --measure-every change it`;
   }
-}
-
-function percent(meanCostMs: number, measurements: number, targetCpuMs: number): string {
-  const share = ((meanCostMs * measurements) / targetCpuMs) * 100;
-  return `${share.toFixed(share < 1 ? 2 : 1)} %`;
 }
