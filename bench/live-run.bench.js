@@ -4,8 +4,8 @@
 //
 // What a capture costs changes as it ages: a measurement (which forces a full GC in the
 // target) comes at the warm-up's end, then as often as its measured cost allows
-// (--measure-budget) but at least every quarter of the capture's age (at most 60 s),
-// so each round measures twice: CPU per request at a fixed rate early in the capture (age
+// (--measure-budget) but at least every quarter of the capture's age until it has 8
+// (from then on, only the budget and a 60 s ceiling), so each round measures twice: CPU per request at a fixed rate early in the capture (age
 // ~5-25 s), then, once the capture is BENCH_AGE seconds old, saturation throughput and CPU
 // per request again.
 import { spawn, spawnSync } from 'node:child_process';
@@ -62,13 +62,15 @@ const variants = [
   { name: 'plain', command: (_i) => [process.execPath, server] },
   // Defaults: sampling profiler every 32 KiB, the handle agent, a memory point every second,
   // the first measurement at the warm-up's end (10 s), then paced by their measured cost
-  // (--measure-budget 3 %) but at least every quarter of the capture's age.
+  // (--measure-budget 3 %) but at least every quarter of the capture's age until 8 of them.
   underRun('leaktrace run', []),
   // Extra variants, by BENCH_VARIANTS=all or a comma list of their keys:
   //   no-handles     the memory leak finder alone;
   //   sampling-128k  a sample every 128 KiB instead of 32 KiB;
   //   sampling-512k  a sample every 512 KiB instead of 32 KiB (Node's --heap-prof default):
-  //                  the sampler's steady cost against its sensitivity to small leaks.
+  //                  the sampler's steady cost against its sensitivity to small leaks;
+  //   sampling-auto  --sampling-interval auto: 32 KiB, coarsened at the warm-up's end if the
+  //                  sampler costs the server over 2 % of its CPU (128 KiB here).
   ...extraVariants(process.env.BENCH_VARIANTS ?? ''),
 ];
 
@@ -77,6 +79,7 @@ function extraVariants(wanted) {
     'no-handles': underRun('run --no-handles', ['--no-handles']),
     'sampling-128k': underRun('run --sampling-interval 128k', ['--sampling-interval', '128k']),
     'sampling-512k': underRun('run --sampling-interval 512k', ['--sampling-interval', '512k']),
+    'sampling-auto': underRun('run --sampling-interval auto', ['--sampling-interval', 'auto']),
   };
   const keys = wanted === 'all' ? Object.keys(extras) : wanted.split(',').filter(Boolean);
   for (const k of keys)

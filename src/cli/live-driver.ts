@@ -55,6 +55,7 @@ export async function captureLive(
       writer,
       pid: target.pid,
       samplingInterval: settings.samplingInterval,
+      adaptSampling: settings.adaptSampling,
       seriesEveryMs: settings.seriesEveryMs,
       measure: settings.measure,
       warmupMs: settings.warmupMs,

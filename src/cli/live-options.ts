@@ -1,6 +1,7 @@
 import type { OptionSpec, OptionValues } from './command.js';
 import type { MeasureSchedule } from '../capture/live/measure-schedule.js';
 import { parseDuration, parseSize } from './parse-values.js';
+import { DEFAULT_SAMPLING_INTERVAL } from '../capture/live/sampling-rate.js';
 
 const DEFAULT_MEASURE_MS = 5000;
 
@@ -26,7 +27,8 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
   'sampling-interval': {
     type: 'string',
     valueName: 'SIZE',
-    description: "bytes between allocation samples (V8's sampling heap profiler)",
+    description:
+      "bytes between allocation samples (V8's sampling heap profiler); 'auto': 32k, coarsened to 64k or 128k at the warm-up's end if the sampler would cost the program over 2 % of its CPU (cheaper for a busy service, slower to see a small leak)",
     default: '32k',
   },
   exact: { type: 'boolean', description: "also turn on V8's allocation tracking: snapshots carry allocation stacks (slower)" },
@@ -62,6 +64,8 @@ export interface LiveSettings {
   measure: MeasureSchedule;
   seriesEveryMs: number;
   samplingInterval: number;
+  /** --sampling-interval auto: the capture may coarsen the interval (capture/live/sampling-rate.ts). */
+  adaptSampling: boolean;
   exact: boolean;
   rules: { everyMs?: number; growthBytes?: number; nearLimit?: number; atEnd: boolean };
   threshold: number;
@@ -88,7 +92,11 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
         ? { baseMs: DEFAULT_MEASURE_MS, budget }
         : { baseMs: Math.max(200, parseDuration('measure-every', opt('measure-every')!)), budget: null },
     seriesEveryMs: Math.max(100, parseDuration('series-every', opt('series-every')!)),
-    samplingInterval: Math.max(1, parseSize('sampling-interval', opt('sampling-interval')!)),
+    samplingInterval:
+      opt('sampling-interval') === 'auto'
+        ? DEFAULT_SAMPLING_INTERVAL
+        : Math.max(1, parseSize('sampling-interval', opt('sampling-interval')!)),
+    adaptSampling: opt('sampling-interval') === 'auto',
     exact: v.exact === true,
     rules: {
       everyMs: opt('snapshot-every') !== undefined ? parseDuration('snapshot-every', opt('snapshot-every')!) : undefined,

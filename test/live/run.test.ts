@@ -23,6 +23,9 @@ test('run: finds the leak in a self-driving server and keeps a complete capture 
   assert.ok(['rememberRequest', '(anonymous)'].includes(leak.site.functionName), leak.site.functionName);
   assert.ok(leak.perMinute.bytes > 0);
   assert.equal(leak.package, null);
+  // The default interval stays fixed, whatever the program allocates (sampling-rate.ts).
+  assert.equal(report.samplingInterval, 32768);
+  assert.ok(!report.notes.some((n: string) => n.startsWith('sampled every')), report.notes.join('\n'));
   // The capture folder: manifest, series, measurements, the program's own at-exit snapshot.
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.kind, 'run');
@@ -213,4 +216,46 @@ test('run: data Node received and the program keeps (no JavaScript on its stack)
   assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown; package: string }) => [l.site, l.package])));
   assert.match(leak.evidence, /no JavaScript on the stack/);
   assert.ok(leak.probability >= 0.5);
+});
+
+test('run --sampling-interval auto: a program making a lot of garbage is sampled more coarsely from the warm-up’s end, said so, and its leak still found', async () => {
+  const out = join(tempDir(), 'cap');
+  const args = [
+    'run',
+    '--out',
+    out,
+    ...FAST,
+    '--sampling-interval',
+    'auto',
+    '--duration',
+    '14s',
+    '--no-end-snapshot',
+    '--holders',
+    '0',
+    '--json',
+  ];
+  const r = await runCli([...args, '--', 'node', fixture('live', 'garbage.cjs')], {
+    env: { GARBAGE_KB: '300', LEAK_BYTES: '8000', SECONDS_TO_RUN: '40' },
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  // ~11,000-14,000 samples per CPU-second at 32 KiB measured here: over 2 % at 64 KiB too.
+  assert.equal(report.samplingInterval, 131072);
+  const note = report.notes.find((n: string) => n.startsWith('sampled every'));
+  assert.match(
+    note,
+    /^sampled every 128 KiB from [34] s, not 32 KiB: the program took [\d,]+ samples per second of its CPU at 32 KiB, an estimated [\d.]+ %/,
+  );
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.settings.samplingInterval, 131072);
+  // The restart leaves the sampler empty: the first judged measurement is an exact zero for every site.
+  const records = readFileSync(join(out, 'sites.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { x: number; sites: unknown[] });
+  assert.ok(records[0]!.x >= 3000 && records[0]!.sites.length === 0, JSON.stringify(records[0]));
+  const leak = report.leaks.find((l: { site: { functionName: string; file: string } }) => l.site?.file.endsWith('garbage.cjs'));
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+  assert.ok(['keep', 'tick'].includes(leak.site.functionName), leak.site.functionName);
 });

@@ -54,14 +54,26 @@ test('measurements that cost a busy target 150 ms of CPU each are spaced so they
   assert.match(pacer.describe(last), /paced so that measurements take at most 3 % of the target's CPU/);
 });
 
-test('early in a capture the budget gives way to enough points: every quarter of its age, or 8 after the warm-up of a planned one', () => {
-  const open = simulate(paced, 0.11, 150, 150_000);
-  // Without a planned length: 12 points or so in 2.5 minutes, not 3 (the budget alone: 45 s).
-  assert.ok(open.starts.length >= 10 && open.starts.length <= 14, `starts ${open.starts.join(', ')}`);
-  assert.match(
-    open.pacer.describe(open.periods[open.periods.length - 1]!),
-    /more often than a budget of 3 % .* allows, so as to have enough points/,
+test('early in a capture the budget gives way to enough points: every quarter of its age until 8, or 8 after the warm-up of a planned one', () => {
+  const open = simulate(paced, 0.11, 150, 300_000);
+  // Without a planned length: the first 8 come at most a quarter of the capture's age apart
+  // (the budget alone would space them 45 s apart)...
+  const first8 = open.starts.slice(0, 8);
+  assert.equal(first8.length, 8);
+  for (let i = 1; i < 8; i++)
+    assert.ok(
+      first8[i]! - first8[i - 1]! <= Math.max(5000, (first8[i - 1]! + COST_WINDOW_MS) / 4) + 100,
+      `starts ${open.starts.join(', ')}`,
+    );
+  assert.ok(first8[7]! < 80_000, `starts ${open.starts.join(', ')}`);
+  assert.ok(
+    open.periods.slice(0, 7).every((p) => p < 20_000),
+    `periods ${open.periods.join(', ')}`,
   );
+  // ...then only the budget spaces them: the rest of a long capture costs 3 % of its CPU.
+  const later = open.periods.slice(8);
+  assert.ok(later.length >= 3 && later.every((p) => Math.abs(p - 150 / (0.03 * 0.11)) < 1000), `periods ${open.periods.join(', ')}`);
+  assert.match(open.pacer.describe(later[later.length - 1]!), /paced so that measurements take at most 3 %/);
   // --duration 40s --warmup 10s: a point every 3.75 s after the warm-up.
   const planned = simulate(paced, 0.11, 150, 40_000, true, 40_000);
   assert.ok(

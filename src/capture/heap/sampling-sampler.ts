@@ -34,7 +34,7 @@ export class SamplingSiteSampler {
   constructor(
     private readonly session: InspectorSession,
     private readonly stacks: StackTable,
-    readonly interval: number,
+    private samplingInterval: number,
     options: {
       /**
        * Keep the last profile (run/attach save it; default true). Off where the session is
@@ -50,10 +50,15 @@ export class SamplingSiteSampler {
     this.fullGc = options.fullGc ?? (() => collectGarbage(session));
   }
 
+  /** Bytes between samples (changed only by `restart`). */
+  get interval(): number {
+    return this.samplingInterval;
+  }
+
   async start(): Promise<void> {
     await this.session.post('HeapProfiler.enable');
     await this.session.post('HeapProfiler.startSampling', {
-      samplingInterval: this.interval,
+      samplingInterval: this.samplingInterval,
       includeObjectsCollectedByMajorGC: false,
       includeObjectsCollectedByMinorGC: false,
     });
@@ -72,6 +77,18 @@ export class SamplingSiteSampler {
   /** The raw profile, for saving as a `.heapprofile`. */
   async profile(): Promise<SamplingProfile> {
     return (await this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile')).profile;
+  }
+
+  /**
+   * Samples at a new interval from now. V8 keeps no samples across a stop, so every site
+   * starts again from nothing: measurements before the restart are not comparable with those
+   * after it.
+   */
+  async restart(interval: number): Promise<void> {
+    await this.session.post('HeapProfiler.stopSampling');
+    this.samplingInterval = interval;
+    this.lastProfile = null;
+    await this.start();
   }
 
   async stop(): Promise<void> {

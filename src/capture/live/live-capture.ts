@@ -19,12 +19,18 @@ import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { forgetGcFunction, ordinaryFullGc } from '../heap/target-gc.js';
 import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs } from './measure-schedule.js';
+import { chooseSamplingInterval, describeSamplingChange, dropSampleMarker, placeSampleMarker, samplesTaken } from './sampling-rate.js';
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
   pid: number;
-  /** Bytes between samples of V8's sampling heap profiler. */
+  /** Bytes between samples of V8's sampling heap profiler (at first, with `adaptSampling`). */
   samplingInterval: number;
+  /**
+   * The user did not choose the interval: at the warm-up's end, coarsen it if the sampler
+   * costs the target more than its budget (sampling-rate.ts).
+   */
+  adaptSampling?: boolean;
   /** Memory series period. */
   seriesEveryMs: number;
   /** Leak-finder measurement schedule (each measurement forces a full GC in the target). */
@@ -141,9 +147,39 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     snapshots++;
     lastSnapshot = slot.path;
   };
+  // The sampler's cost is judged once, at the first measurement after the warm-up.
+  let samplingChecked = o.adaptSampling !== true;
+  let cpuAtSamplingStart: number | null = null;
+  /** Coarsens the sampler if it costs too much; true when it restarted (the measurement is void). */
+  const adaptSampling = async (): Promise<boolean> => {
+    const profile = sampler.lastProfile;
+    const cpuNow = readCpuMs(o.pid);
+    const taken = profile ? samplesTaken(profile, sampler.interval) : null;
+    if (taken === null || cpuNow === null || cpuAtSamplingStart === null) return false;
+    const decision = chooseSamplingInterval(sampler.interval, taken, cpuNow - cpuAtSamplingStart);
+    if (decision.interval === sampler.interval) return false;
+    await sampler.restart(decision.interval);
+    const restartX = Date.now() - started;
+    notes.push(describeSamplingChange(decision, restartX));
+    o.writer.updateManifest({
+      settings: { ...o.writer.currentManifest.settings, samplingInterval: decision.interval, samplingRestartedAtMs: restartX },
+    });
+    o.writer.appendEvent({ t: Date.now(), type: 'note', message: notes[notes.length - 1]! });
+    // Right after the restart the sampler holds nothing: every site's exact baseline is zero.
+    measurements.length = 0;
+    measurements.push({ x: restartX, sites: new Map() });
+    o.writer.appendLine(CAPTURE_FILES.sites, { x: restartX, t: Date.now(), sites: [] } satisfies SitesRecord);
+    return true;
+  };
   const measure = async (gc = true): Promise<void> => {
     status('measuring (full GC + sampling profile)');
+    const checkRate = !samplingChecked && Date.now() - started >= o.warmupMs;
+    if (checkRate) await placeSampleMarker(session, sampler.interval);
     const sites = await sampler.measure({ gc });
+    if (checkRate) {
+      samplingChecked = true;
+      await dropSampleMarker(session);
+    }
     const x = Date.now() - started;
     // Handles are read right after the same GC (a socket closed by GC is gone); warm-up
     // measurements are never judged.
@@ -151,6 +187,10 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     // A measurement taken while the program was exiting sees its objects torn down (every
     // site drops towards zero): it would turn a leak's last point into a fall. Discarded.
     if (targetFinishing) return;
+    if (checkRate && (await adaptSampling())) {
+      if (groups) handleSeries.add(x, groups);
+      return;
+    }
     measurements.push({ x, sites });
     if (groups) handleSeries.add(x, groups);
     for (; stacksWritten < stacks.size; stacksWritten++) {
@@ -182,6 +222,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     }
     if (o.exact) await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
     await sampler.start();
+    cpuAtSamplingStart = readCpuMs(o.pid);
     // `run` holds the program before its first line until tracking is on (see preload.cts).
     await session.post('Runtime.runIfWaitingForDebugger').catch(() => undefined);
     let nextSeries = started;
@@ -271,7 +312,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   if (ended === 'target-lost') notes.push('the target went away during the capture: the report covers what was measured until then');
   status('analysing');
   notes.push(pacer.describe(period));
-  const report = judge(measurements, stacks, o, notes);
+  const report = judge(measurements, stacks, o, notes, sampler.interval);
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');
     report.leaks.push(...judged.leaks);
@@ -310,7 +351,14 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   return { report, ended, series };
 }
 
-function judge(measurements: SiteMeasurement[], stacks: StackTable, o: LiveCaptureOptions, notes: string[]): LiveCaptureResult['report'] {
+function judge(
+  measurements: SiteMeasurement[],
+  stacks: StackTable,
+  o: LiveCaptureOptions,
+  notes: string[],
+  /** The sampler's interval for these measurements (o.samplingInterval unless it was coarsened). */
+  interval: number,
+): LiveCaptureResult['report'] {
   const judged = measurements.filter((m) => m.x >= o.warmupMs);
   const base = {
     iterations: 0,
@@ -318,7 +366,7 @@ function judge(measurements: SiteMeasurement[], stacks: StackTable, o: LiveCaptu
     measurements: measurements.length,
     warmupMs: o.warmupMs,
     durationMs: 0,
-    samplingInterval: o.samplingInterval,
+    samplingInterval: interval,
     notes,
   };
   if (judged.length < 4) {
@@ -330,7 +378,7 @@ function judge(measurements: SiteMeasurement[], stacks: StackTable, o: LiveCaptu
   // The handle agent's own allocations (its record of each handle) are charged to the code
   // that opened the handle, never to the agent.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
-  const scored = scoreSites(series.values(), { samplingInterval: o.samplingInterval });
+  const scored = scoreSites(series.values(), { samplingInterval: interval });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];
   for (const s of scored) {

@@ -38,9 +38,11 @@ const COSTS_AVERAGED = 4;
 /** Without /proc: the period grows to this fraction of the capture's age. */
 const STRETCH_FRACTION = 0.1;
 /**
- * However costly, an open-ended capture is measured at least every quarter of its age (about
- * three points per doubling: 12 in the first 2.5 minutes), and one of known length at least 8
- * times after its warm-up: a verdict needs points, and a short capture asked for one.
+ * However costly, a capture of known length is measured at least 8 times after its warm-up (a
+ * short capture asked for a verdict), and an open-ended one at least every quarter of its age
+ * until it has 8 measurements (about three per doubling of its age: the bench server's 8 came
+ * by ~50 s), so that an early verdict is possible; from then on, only the budget and the 60 s
+ * ceiling space them, and the cost stays within the budget for the rest of a long capture.
  */
 const SENSITIVITY_FRACTION = 0.25;
 const MIN_JUDGED_POINTS = 8;
@@ -170,7 +172,9 @@ export class MeasurePacer {
     const cap =
       durationMs !== undefined
         ? Math.max(COST_WINDOW_MS, (durationMs - warmupMs) / MIN_JUDGED_POINTS)
-        : Math.max(this.schedule.baseMs, (t - this.started) * SENSITIVITY_FRACTION);
+        : this.measurements >= MIN_JUDGED_POINTS
+          ? MAX_PERIOD_MS
+          : Math.max(this.schedule.baseMs, (t - this.started) * SENSITIVITY_FRACTION);
     return Math.min(MAX_PERIOD_MS, cap);
   }
 
@@ -196,7 +200,7 @@ export class MeasurePacer {
     if (costed === 0)
       return `measured every ${base} at first, every ${Math.round(lastPeriodMs / 1000)} s by the end (the target's CPU time could not be read, so the period grew with the capture's age; --measure-every fixes it)`;
     const why = this.capped
-      ? `more often than a budget of ${budget * 100} % of the target's CPU allows, so as to have enough points to judge (at least every quarter of the capture's age, or ${MIN_JUDGED_POINTS} after the warm-up of a capture with --duration)`
+      ? `more often than a budget of ${budget * 100} % of the target's CPU allows, so as to have enough points to judge (at least every quarter of the capture's age until ${MIN_JUDGED_POINTS} measurements, or ${MIN_JUDGED_POINTS} after the warm-up of a capture with --duration)`
       : `paced so that measurements take at most ${budget * 100} % of the target's CPU`;
     return `measured every ${Math.round(lastPeriodMs / 1000)} s by the end, ${why}: each forces a full GC, after which V8 re-optimizes the program's hot code${cost}; --measure-budget or --measure-every change it`;
   }
