@@ -5,40 +5,54 @@ import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs } from '.
 
 /**
  * Drives a pacer the way the capture loop does, against a target whose CPU clock runs at
- * `rate` (ms of CPU per ms) and jumps by `costMs` right after each measurement starts.
- * Returns the periods the pacer chose.
+ * `rate` (ms of CPU per ms; a number or a function of time) and jumps by `costMs` (likewise)
+ * right after each measurement starts; at each series point the period is re-paced from the
+ * latest rate. Returns the measurements' starts and the periods the pacer chose.
  */
 function simulate(
   schedule: MeasureSchedule,
-  rate: number,
-  costMs: number,
+  rate: number | ((t: number) => number),
+  costMs: number | ((t: number) => number),
   untilMs: number,
   readable = true,
   durationMs?: number,
 ): { periods: number[]; starts: number[]; pacer: MeasurePacer } {
+  const rateAt = typeof rate === 'number' ? () => rate : rate;
+  const costAt = typeof costMs === 'number' ? () => costMs : costMs;
   let now = 0;
-  let extra = 0;
-  const pacer = new MeasurePacer(schedule, () => (readable ? rate * now + extra : null), 0, { durationMs, warmupMs: 10_000 });
+  let cpu = 0;
+  const pacer = new MeasurePacer(schedule, () => (readable ? cpu : null), 0, { durationMs, warmupMs: 10_000 });
   const periods: number[] = [];
   const starts: number[] = [];
   let next = 1000;
   let nextSeries = 0;
+  let settled = true;
+  const advance = (ms: number): void => {
+    for (let i = 0; i < ms; i += 100) {
+      cpu += rateAt(now) * 100;
+      now += 100;
+    }
+  };
   while (now < untilMs) {
     if (now >= nextSeries) {
       pacer.reading(now);
       nextSeries = now + 1000;
+      const repaced = settled ? pacer.reschedule(now) : null;
+      if (repaced !== null) next = starts[starts.length - 1]! + repaced;
     }
     if (now >= next) {
       const start = now;
       starts.push(start);
       pacer.measuring(start);
-      extra += costMs; // the deoptimized code being optimized again, soon after the GC
-      now = start + COST_WINDOW_MS;
+      settled = false;
+      cpu += costAt(start); // the deoptimized code being optimized again, soon after the GC
+      advance(COST_WINDOW_MS);
       const period = pacer.settle(now);
+      settled = true;
       periods.push(period);
       next = start + period;
     }
-    now += 100;
+    advance(100);
   }
   return { periods, starts, pacer };
 }
@@ -95,6 +109,25 @@ test('the period never exceeds 60 s, so even a costly program gets points to jud
   assert.equal(periods[periods.length - 1], 60_000);
   // What it cost is reported, beyond the budget: 5 s every 60 s of a half-busy core.
   assert.match(pacer.describe(60_000), /~5000 ms of CPU \(measured from \/proc\), ~2\d\.\d % of its CPU time/);
+});
+
+test('a burst of load earns no extra measurements, and once it ends the next one waits for the lower rate', () => {
+  // The bench's pattern: 0.11 of a core, then 15 s at a full core (where a measurement's cost
+  // cannot show as extra CPU: measured as 0), then 0.11 again.
+  const burst = (t: number): boolean => t >= 200_000 && t < 215_000;
+  const { starts } = simulate(
+    paced,
+    (t) => (burst(t) ? 1 : 0.11),
+    (t) => (burst(t) ? 0 : 150),
+    400_000,
+  );
+  // Paced by the lower of the latest rate and the mean over the capture: at most one
+  // measurement falls in the burst or just after it (a full core's rate alone: one every 5 s)...
+  assert.ok(starts.filter((t) => t >= 200_000 && t < 260_000).length <= 2, `starts ${starts.join(', ')}`);
+  // ...and after it the budget spaces them as before it.
+  const after = starts.filter((t) => t >= 240_000);
+  assert.ok(after.length >= 3, `starts ${starts.join(', ')}`);
+  for (let i = 1; i < after.length; i++) assert.ok(after[i]! - after[i - 1]! >= 40_000, `starts ${starts.join(', ')}`);
 });
 
 test('a chosen period stays fixed, and without /proc the period grows with the capture', () => {

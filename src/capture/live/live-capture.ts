@@ -250,6 +250,12 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       if (now >= nextSeries) {
         nextSeries = now + o.seriesEveryMs;
         pacer.reading(now);
+        // The load may have changed since the period was set: re-paced from the latest rate.
+        const repaced = settleAt === null ? pacer.reschedule(now) : null;
+        if (repaced !== null) {
+          period = repaced;
+          nextMeasure = lastMeasureStart + repaced;
+        }
         const sample = await probeMemory(session, o.pid);
         if (!sample) continue; // no answer: the loop's checks above will see why
         series.push(sample);

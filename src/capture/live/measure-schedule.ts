@@ -17,7 +17,8 @@ import { readFileSync } from 'node:fs';
  * So by default the period is paced by what measurements are seen to cost: the target's CPU
  * time (from /proc, all its threads, the compiler's included) in the 2 s after each
  * measurement, beyond its rate before it, is that measurement's cost; the next one comes when
- * the recent costs average out to at most `budget` of the target's CPU time. A quiet program,
+ * the highest of the recent costs comes to at most `budget` of the target's CPU time at its
+ * current rate (or its mean rate over the capture, if lower), re-evaluated as the load changes. A quiet program,
  * whose measurements cost next to nothing, is measured every `baseMs`; the bench server at
  * 8,000 req/s would be every ~45 s, but the sensitivity cap (below) keeps it more frequent
  * for the capture's first few minutes. Where /proc cannot be read the period stretches with the
@@ -33,8 +34,8 @@ export const MAX_PERIOD_MS = 60_000;
  * idle program is measured every `baseMs` (a 10 ms measurement every 5 s is 0.2 % of a core).
  */
 const MIN_RATE = 0.05;
-/** Costs averaged for the next period: enough to smooth the load's own swings. */
-const COSTS_AVERAGED = 4;
+/** Costs kept for the next period (the highest is used: see `period`). */
+const COSTS_KEPT = 4;
 /** Without /proc: the period grows to this fraction of the capture's age. */
 const STRETCH_FRACTION = 0.1;
 /**
@@ -94,6 +95,9 @@ export class MeasurePacer {
   private lastWindowEnd = -Infinity;
   /** The last few costs, for the next period. */
   private readonly costs: number[] = [];
+  /** The first and latest CPU readings: the target's mean rate over the capture. */
+  private firstReading: CpuReading | null = null;
+  private lastReading: CpuReading | null = null;
   /** Set when the sensitivity cap, not the budget, chose the last period. */
   private capped = false;
   // For the report: measurements, those costed and their summed cost, the target's CPU time
@@ -117,6 +121,8 @@ export class MeasurePacer {
     const cpuMs = this.readCpu();
     if (cpuMs === null) return;
     this.firstCpuMs ??= cpuMs;
+    this.firstReading ??= { t, cpuMs };
+    this.lastReading = { t, cpuMs };
     this.lastCpuMs = cpuMs;
     if (this.current || t < this.lastWindowEnd) return;
     this.readings.push({ t, cpuMs });
@@ -155,12 +161,43 @@ export class MeasurePacer {
       this.costMs += cost;
       this.costed++;
       this.costs.push(cost);
-      if (this.costs.length > COSTS_AVERAGED) this.costs.shift();
+      if (this.costs.length > COSTS_KEPT) this.costs.shift();
     }
     if (this.schedule.budget === null) return this.schedule.baseMs;
     if (!costed) return this.stretched(t);
-    const meanCost = this.costs.reduce((a, b) => a + b, 0) / this.costs.length;
-    const period = Math.max(this.schedule.baseMs, COST_WINDOW_MS, meanCost / (this.schedule.budget * Math.max(cur.rate!, MIN_RATE)));
+    return this.period(t, cur.rate!);
+  }
+
+  /**
+   * Between measurements, at each series point: the period from the last measurement's start
+   * recomputed with the target's latest rate, so that when the load drops the next
+   * measurement waits accordingly (measured on the bench: periods set during a burst at full
+   * load kept measuring every ~7 s once it ended, +40 % CPU per request). Null while
+   * measurements are not paced or no cost has been seen yet.
+   */
+  reschedule(t: number): number | null {
+    if (this.schedule.budget === null || this.costs.length === 0 || this.current) return null;
+    const first = this.readings[0];
+    const last = this.readings[this.readings.length - 1];
+    if (!first || !last || last.t - first.t < 500) return null;
+    return this.period(this.lastWindowEnd, (last.cpuMs - first.cpuMs) / (last.t - first.t));
+  }
+
+  /**
+   * The period for the costs seen and the target's rate `rate` (ms of CPU per ms), as of the
+   * last cost window's end `t` (the age the sensitivity cap is a fraction of). The cost
+   * taken is the highest of the last few: a target already using all the CPU it can get
+   * shows a measurement's cost as lost work, not as extra CPU time, so a cost can be
+   * under-measured but hardly over-measured. The rate taken is the lower of `rate` and the
+   * target's mean rate over the capture: a burst of load does not earn more measurements,
+   * which would fall on the program when it is busiest.
+   */
+  private period(t: number, rate: number): number {
+    const cost = Math.max(...this.costs);
+    const [first, last] = [this.firstReading, this.lastReading];
+    const mean = first && last && last.t - first.t >= 1000 ? (last.cpuMs - first.cpuMs) / (last.t - first.t) : rate;
+    const budgetRate = Math.max(MIN_RATE, Math.min(rate, mean));
+    const period = Math.max(this.schedule.baseMs, COST_WINDOW_MS, cost / (this.schedule.budget! * budgetRate));
     const cap = this.sensitivityCap(t);
     this.capped = period > cap;
     return Math.round(Math.min(period, cap));
