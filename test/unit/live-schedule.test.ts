@@ -26,7 +26,6 @@ function simulate(
   const starts: number[] = [];
   let next = 1000;
   let nextSeries = 0;
-  let settled = true;
   const advance = (ms: number): void => {
     for (let i = 0; i < ms; i += 100) {
       cpu += rateAt(now) * 100;
@@ -37,18 +36,16 @@ function simulate(
     if (now >= nextSeries) {
       pacer.reading(now);
       nextSeries = now + 1000;
-      const repaced = settled ? pacer.reschedule(now) : null;
+      const repaced = pacer.reschedule();
       if (repaced !== null) next = starts[starts.length - 1]! + repaced;
     }
     if (now >= next) {
       const start = now;
       starts.push(start);
       pacer.measuring(start);
-      settled = false;
       cpu += costAt(start); // the deoptimized code being optimized again, soon after the GC
       advance(COST_WINDOW_MS);
       const period = pacer.settle(now);
-      settled = true;
       periods.push(period);
       next = start + period;
     }

@@ -251,7 +251,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         nextSeries = now + o.seriesEveryMs;
         pacer.reading(now);
         // The load may have changed since the period was set: re-paced from the latest rate.
-        const repaced = settleAt === null ? pacer.reschedule(now) : null;
+        const repaced = settleAt === null ? pacer.reschedule() : null;
         if (repaced !== null) {
           period = repaced;
           nextMeasure = lastMeasureStart + repaced;

@@ -175,7 +175,7 @@ export class MeasurePacer {
    * load kept measuring every ~7 s once it ended, +40 % CPU per request). Null while
    * measurements are not paced or no cost has been seen yet.
    */
-  reschedule(t: number): number | null {
+  reschedule(): number | null {
     if (this.schedule.budget === null || this.costs.length === 0 || this.current) return null;
     const first = this.readings[0];
     const last = this.readings[this.readings.length - 1];
