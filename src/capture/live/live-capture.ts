@@ -171,9 +171,10 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     o.writer.appendLine(CAPTURE_FILES.sites, { x: restartX, t: Date.now(), sites: [] } satisfies SitesRecord);
     return true;
   };
-  const measure = async (gc = true): Promise<void> => {
+  /** `last`: the capture's final measurement, which never restarts the sampler (nothing would follow). */
+  const measure = async (gc = true, last = false): Promise<void> => {
     status('measuring (full GC + sampling profile)');
-    const checkRate = !samplingChecked && Date.now() - started >= o.warmupMs;
+    const checkRate = !samplingChecked && !last && Date.now() - started >= o.warmupMs;
     if (checkRate) await placeSampleMarker(session, sampler.interval);
     const sites = await sampler.measure({ gc });
     if (checkRate) {
@@ -302,7 +303,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   let finalSnapshotFile: string | null = null;
   if (!session.isClosed && !targetFinishing) {
     try {
-      await withTimeout(measure(), 60_000);
+      await withTimeout(measure(true, true), 60_000);
       if (o.rules.atEnd) {
         await withTimeout(takeSnapshot('end', 'the capture ended'), 600_000);
         finalSnapshotFile = lastSnapshot;
