@@ -235,20 +235,21 @@ test('run --sampling-interval auto: a program making a lot of garbage is sampled
     '--json',
   ];
   const r = await runCli([...args, '--', 'node', fixture('live', 'garbage.cjs')], {
-    env: { GARBAGE_KB: '300', LEAK_BYTES: '8000', SECONDS_TO_RUN: '40' },
+    env: { GARBAGE_KB: '200', LEAK_BYTES: '32000', SECONDS_TO_RUN: '40' },
     timeoutMs: 120_000,
   });
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout);
-  // ~11,000-14,000 samples per CPU-second at 32 KiB measured here: over 2 % at 64 KiB too.
-  assert.equal(report.samplingInterval, 131072);
+  // ~11,000-14,000 samples per CPU-second at 32 KiB measured here (128 KiB); on a loaded
+  // machine the short warm-up's startup CPU weighs more (measured: 64 KiB with a CPU burner).
+  assert.ok([65536, 131072].includes(report.samplingInterval), String(report.samplingInterval));
   const note = report.notes.find((n: string) => n.startsWith('sampled every'));
   assert.match(
     note,
-    /^sampled every 128 KiB from [34] s, not 32 KiB: the program took [\d,]+ samples per second of its CPU at 32 KiB, an estimated [\d.]+ %/,
+    /^sampled every (64|128) KiB from [34] s, not 32 KiB: the program took [\d,]+ samples per second of its CPU at 32 KiB, an estimated [\d.]+ %/,
   );
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-  assert.equal(manifest.settings.samplingInterval, 131072);
+  assert.equal(manifest.settings.samplingInterval, report.samplingInterval);
   // The restart leaves the sampler empty: the first judged measurement is an exact zero for every site.
   const records = readFileSync(join(out, 'sites.jsonl'), 'utf8')
     .trim()
