@@ -20,7 +20,7 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     valueName: 'PERCENT',
     description:
-      "share of the target's CPU time the measurements may cost, as measured after each one (a forced GC makes V8 re-optimize the program's hot code); the period stays between 5 s and 60 s, and short enough for 8 points after the warm-up of a --duration capture",
+      "share of the target's CPU time the measurements may cost, as measured after each one (a forced GC makes V8 re-optimize the program's hot code); the period stays between 5 s and 60 s, short enough for 8 points after the warm-up of a --duration capture, and for an open-ended one at most a quarter of its age until it has 8",
     default: '3%',
   },
   'series-every': { type: 'string', valueName: 'DURATION', description: 'memory series period', default: '1s' },

@@ -108,23 +108,31 @@ test('the period never exceeds 60 s, so even a costly program gets points to jud
   assert.match(pacer.describe(60_000), /~5000 ms of CPU \(measured from \/proc\), ~2\d\.\d % of its CPU time/);
 });
 
-test('a burst of load earns no extra measurements, and once it ends the next one waits for the lower rate', () => {
-  // The bench's pattern: 0.11 of a core, then 15 s at a full core (where a measurement's cost
-  // cannot show as extra CPU: measured as 0), then 0.11 again.
-  const burst = (t: number): boolean => t >= 200_000 && t < 215_000;
+test('a measurement whose cost cannot show (a target at full load) does not shorten the period: the highest recent cost is used', () => {
+  // 0.11 of a core, then a minute at a full core, where a measurement's cost shows as lost
+  // work and measures 0, then 0.11 again. With the mean of the last costs instead, the zeros
+  // brought measurements every 5 s in the burst and every ~11 s after it.
+  const burst = (t: number): boolean => t >= 200_000 && t < 260_000;
   const { starts } = simulate(
     paced,
     (t) => (burst(t) ? 1 : 0.11),
     (t) => (burst(t) ? 0 : 150),
-    400_000,
+    420_000,
   );
-  // Paced by the lower of the latest rate and the mean over the capture: at most one
-  // measurement falls in the burst or just after it (a full core's rate alone: one every 5 s)...
-  assert.ok(starts.filter((t) => t >= 200_000 && t < 260_000).length <= 2, `starts ${starts.join(', ')}`);
-  // ...and after it the budget spaces them as before it.
-  const after = starts.filter((t) => t >= 240_000);
-  assert.ok(after.length >= 3, `starts ${starts.join(', ')}`);
+  assert.ok(starts.filter((t) => t >= 200_000 && t < 300_000).length <= 2, `starts ${starts.join(', ')}`);
+  const after = starts.filter((t) => t >= 260_000);
+  assert.ok(after.length >= 2, `starts ${starts.join(', ')}`);
   for (let i = 1; i < after.length; i++) assert.ok(after[i]! - after[i - 1]! >= 40_000, `starts ${starts.join(', ')}`);
+});
+
+test('when the load drops, the next measurement waits for the lower rate instead of the period set before', () => {
+  // 0.8 of a core for 5 minutes (a measurement every ~6 s is 3 % of it), then 0.11.
+  const { starts } = simulate(paced, (t) => (t < 300_000 ? 0.8 : 0.11), 150, 420_000);
+  const before = starts.filter((t) => t < 300_000);
+  const firstAfter = starts.find((t) => t >= 300_000)!;
+  assert.ok(before[before.length - 1]! - before[before.length - 2]! < 10_000, `starts ${starts.join(', ')}`);
+  // Re-paced at each series point: ~45 s after the last one (without it: ~6 s, then again).
+  assert.ok(firstAfter - before[before.length - 1]! >= 40_000, `starts ${starts.join(', ')}`);
 });
 
 test('a chosen period stays fixed, and without /proc the period grows with the capture', () => {

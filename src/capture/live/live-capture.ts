@@ -160,11 +160,12 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (decision.interval === sampler.interval) return false;
     await sampler.restart(decision.interval);
     const restartX = Date.now() - started;
-    notes.push(describeSamplingChange(decision, restartX));
+    const note = describeSamplingChange(decision, restartX);
+    notes.push(note);
+    o.writer.appendEvent({ t: Date.now(), type: 'note', message: note });
     o.writer.updateManifest({
       settings: { ...o.writer.currentManifest.settings, samplingInterval: decision.interval, samplingRestartedAtMs: restartX },
     });
-    o.writer.appendEvent({ t: Date.now(), type: 'note', message: notes[notes.length - 1]! });
     // Right after the restart the sampler holds nothing: every site's exact baseline is zero.
     measurements.length = 0;
     measurements.push({ x: restartX, sites: new Map() });
@@ -188,12 +189,10 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     // A measurement taken while the program was exiting sees its objects torn down (every
     // site drops towards zero): it would turn a leak's last point into a fall. Discarded.
     if (targetFinishing) return;
-    if (checkRate && (await adaptSampling())) {
-      if (groups) handleSeries.add(x, groups);
-      return;
-    }
-    measurements.push({ x, sites });
     if (groups) handleSeries.add(x, groups);
+    // A restarted sampler voids this measurement's sites (not its handles).
+    if (checkRate && (await adaptSampling())) return;
+    measurements.push({ x, sites });
     for (; stacksWritten < stacks.size; stacksWritten++) {
       const id = stacksWritten + 1;
       o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });

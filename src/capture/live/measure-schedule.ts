@@ -18,10 +18,9 @@ import { readFileSync } from 'node:fs';
  * time (from /proc, all its threads, the compiler's included) in the 2 s after each
  * measurement, beyond its rate before it, is that measurement's cost; the next one comes when
  * the highest of the recent costs comes to at most `budget` of the target's CPU time at its
- * current rate (or its mean rate over the capture, if lower), re-evaluated as the load changes. A quiet program,
- * whose measurements cost next to nothing, is measured every `baseMs`; the bench server at
- * 8,000 req/s would be every ~45 s, but the sensitivity cap (below) keeps it more frequent
- * for the capture's first few minutes. Where /proc cannot be read the period stretches with the
+ * current rate, re-evaluated as the load changes. A quiet program, whose measurements cost next to nothing, is measured every
+ * `baseMs`; the bench server at 8,000 req/s every ~45 s, once the sensitivity cap (below) has
+ * given it its first 8 points. Where /proc cannot be read the period stretches with the
  * capture's age instead.
  */
 
@@ -83,6 +82,11 @@ interface CpuReading {
   cpuMs: number;
 }
 
+/** The target's CPU rate (ms of CPU per ms) between two readings, or null over less than `minMs`. */
+function rateBetween(a: CpuReading | null | undefined, b: CpuReading | null | undefined, minMs: number): number | null {
+  return a && b && b.t - a.t >= minMs ? (b.cpuMs - a.cpuMs) / (b.t - a.t) : null;
+}
+
 /**
  * Decides when the next measurement comes. The capture loop calls `reading()` at each memory
  * series point, `measuring()` as a measurement starts, and `settle()` once `COST_WINDOW_MS`
@@ -95,18 +99,15 @@ export class MeasurePacer {
   private lastWindowEnd = -Infinity;
   /** The last few costs, for the next period. */
   private readonly costs: number[] = [];
-  /** The first and latest CPU readings: the target's mean rate over the capture. */
+  /** The first and latest CPU readings: the target's CPU time over the capture, for the report. */
   private firstReading: CpuReading | null = null;
   private lastReading: CpuReading | null = null;
   /** Set when the sensitivity cap, not the budget, chose the last period. */
   private capped = false;
-  // For the report: measurements, those costed and their summed cost, the target's CPU time
-  // at the first and last reading.
+  // For the report: measurements, those costed and their summed cost.
   private measurements = 0;
   private costed = 0;
   private costMs = 0;
-  private firstCpuMs: number | null = null;
-  private lastCpuMs: number | null = null;
 
   constructor(
     readonly schedule: MeasureSchedule,
@@ -120,10 +121,8 @@ export class MeasurePacer {
   reading(t: number): void {
     const cpuMs = this.readCpu();
     if (cpuMs === null) return;
-    this.firstCpuMs ??= cpuMs;
     this.firstReading ??= { t, cpuMs };
     this.lastReading = { t, cpuMs };
-    this.lastCpuMs = cpuMs;
     if (this.current || t < this.lastWindowEnd) return;
     this.readings.push({ t, cpuMs });
     while (this.readings.length > 2 && this.readings[0]!.t < t - 5000) this.readings.shift();
@@ -138,9 +137,7 @@ export class MeasurePacer {
       return;
     }
     // The target's rate just before: from the readings since the last cost window ended.
-    const first = this.readings[0];
-    let rate: number | null = null;
-    if (first && t - first.t >= 500) rate = (cpuMs - first.cpuMs) / (t - first.t);
+    const rate = rateBetween(this.readings[0], { t, cpuMs }, 500);
     if (rate !== null) this.lastRate = rate;
     this.current = { start: { t, cpuMs }, rate: rate ?? this.lastRate };
     this.readings.length = 0;
@@ -177,27 +174,21 @@ export class MeasurePacer {
    */
   reschedule(): number | null {
     if (this.schedule.budget === null || this.costs.length === 0 || this.current) return null;
-    const first = this.readings[0];
-    const last = this.readings[this.readings.length - 1];
-    if (!first || !last || last.t - first.t < 500) return null;
-    return this.period(this.lastWindowEnd, (last.cpuMs - first.cpuMs) / (last.t - first.t));
+    const rate = rateBetween(this.readings[0], this.readings[this.readings.length - 1], 500);
+    return rate === null ? null : this.period(this.lastWindowEnd, rate);
   }
 
   /**
    * The period for the costs seen and the target's rate `rate` (ms of CPU per ms), as of the
-   * last cost window's end `t` (the age the sensitivity cap is a fraction of). The cost
-   * taken is the highest of the last few: a target already using all the CPU it can get
-   * shows a measurement's cost as lost work, not as extra CPU time, so a cost can be
-   * under-measured but hardly over-measured. The rate taken is the lower of `rate` and the
-   * target's mean rate over the capture: a burst of load does not earn more measurements,
-   * which would fall on the program when it is busiest.
+   * last cost window's end `t` (the age the sensitivity cap is a fraction of). The cost taken
+   * is the highest of the last few: a target already using all the CPU it can get shows a
+   * measurement's cost as lost work, not as extra CPU, and measures ~0 (the mean of the last
+   * few then shortened the period, a unit test shows it); a load that rises within a cost
+   * window is over-measured instead, which errs towards fewer measurements.
    */
   private period(t: number, rate: number): number {
     const cost = Math.max(...this.costs);
-    const [first, last] = [this.firstReading, this.lastReading];
-    const mean = first && last && last.t - first.t >= 1000 ? (last.cpuMs - first.cpuMs) / (last.t - first.t) : rate;
-    const budgetRate = Math.max(MIN_RATE, Math.min(rate, mean));
-    const period = Math.max(this.schedule.baseMs, COST_WINDOW_MS, cost / (this.schedule.budget! * budgetRate));
+    const period = Math.max(this.schedule.baseMs, COST_WINDOW_MS, cost / (this.schedule.budget! * Math.max(MIN_RATE, rate)));
     const cap = this.sensitivityCap(t);
     this.capped = period > cap;
     return Math.round(Math.min(period, cap));
@@ -225,7 +216,7 @@ export class MeasurePacer {
     const { budget, baseMs } = this.schedule;
     const base = `${baseMs / 1000} s`;
     const { costed, costMs } = this;
-    const targetCpu = this.firstCpuMs !== null && this.lastCpuMs !== null ? this.lastCpuMs - this.firstCpuMs : 0;
+    const targetCpu = this.firstReading && this.lastReading ? this.lastReading.cpuMs - this.firstReading.cpuMs : 0;
     // The share counts every measurement at the mean cost of those whose cost was seen.
     const share = costed > 0 && targetCpu > 0 ? ((costMs / costed) * this.measurements * 100) / targetCpu : null;
     const cost =

@@ -9,7 +9,7 @@ import type { InspectorSession } from '../inspector/session.js';
  * to 128 frames through the inspector), a weak handle, an insert into its tree. Measured
  * (Node 20): ~3.6 µs a sample on a 20-frame stack in isolation (1.9 µs on 5 frames); on the
  * bench's HTTP server, which takes ~12,500 to 15,700 samples per second of its CPU at 32 KiB, the
- * sampler cost +11 to +13 % CPU per request at 32 KiB and +2 % at 128 KiB — ~6 to 8 µs a
+ * sampler cost +11 to +13 % CPU per request at 32 KiB and +2 % at 128 KiB — ~7 to 8 µs a
  * sample once its effects on the GC are counted. So a program that allocates fast pays
  * several percent for a 32 KiB sampler, a quiet one next to nothing.
  *
