@@ -4,6 +4,15 @@ import type { InspectorSession } from '../inspector/session.js';
 import { collectGarbage } from './exact-sampler.js';
 import { addTo, type SiteCounts } from './site-counts.js';
 
+/**
+ * The GCs of a measurement: `collect` before the read; `read`, when given, sends the read
+ * itself, so that the GC V8 forces on every read can be made cheaper (target-gc.ts).
+ */
+export interface MeasurementGc {
+  collect(): Promise<void>;
+  read?<T>(read: () => Promise<T>): Promise<T>;
+}
+
 /** The parts of CDP's SamplingHeapProfile that are read. */
 export interface SamplingProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number };
@@ -29,7 +38,7 @@ export class SamplingSiteSampler {
   lastProfile: SamplingProfile | null = null;
 
   private readonly keepLastProfile: boolean;
-  private readonly fullGc: () => Promise<void>;
+  private readonly gc: MeasurementGc;
 
   constructor(
     private readonly session: InspectorSession,
@@ -42,12 +51,12 @@ export class SamplingSiteSampler {
        * keeping it would grow the very heap being measured as the leak grows.
        */
       keepLastProfile?: boolean;
-      /** The GC before each read (default: collectGarbage; run/attach pass target-gc.ts's). */
-      fullGc?: () => Promise<void>;
+      /** The GCs of each measurement (default: two collectGarbage rounds; run/attach pass target-gc.ts's). */
+      gc?: MeasurementGc;
     } = {},
   ) {
     this.keepLastProfile = options.keepLastProfile ?? true;
-    this.fullGc = options.fullGc ?? (() => collectGarbage(session));
+    this.gc = options.gc ?? { collect: () => collectGarbage(session) };
   }
 
   /** Bytes between samples (changed only by `restart`). */
@@ -66,10 +75,12 @@ export class SamplingSiteSampler {
 
   /** `gc: false` where a forced GC cannot run (a target whose main context has ended). */
   async measure(options: { gc?: boolean; afterGc?: () => void } = {}): Promise<SiteCounts> {
-    if (options.gc !== false) await this.fullGc();
+    const gc = options.gc !== false;
+    if (gc) await this.gc.collect();
     // Memory figures belong here: before the profile (garbage once read) takes heap.
     options.afterGc?.();
-    const { profile } = await this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
+    const read = () => this.session.post<{ profile: SamplingProfile }>('HeapProfiler.getSamplingProfile');
+    const { profile } = gc && this.gc.read ? await this.gc.read(read) : await read();
     if (this.keepLastProfile) this.lastProfile = profile;
     return countProfileBySite(profile, this.stacks, this.interval);
   }

@@ -1,66 +1,180 @@
 import type { InspectorSession } from '../inspector/session.js';
 
 /**
- * One ordinary full GC in a target reached over the inspector, for run/attach measurements.
+ * The full GCs of a run/attach measurement, made the way V8 makes its own: marked
+ * incrementally. Why it matters (measured, ARCHITECTURE "Cost"): after a full GC that is
+ * marked atomically — `gc()`, the inspector's collectGarbage, the forced GC of a sampling
+ * profile read — V8 deoptimizes the program's optimized code that embeds objects the GC found
+ * dead ("weak objects": ~40 functions of Node's HTTP path each time on the bench server,
+ * 100–250 ms of CPU to get back), whereas its own incrementally marked full GCs deoptimize
+ * none. Measured on the bench server at 8,000 req/s with a read every 5 s: 261 such deopts in
+ * 30 s with atomic GCs, 0 with incremental ones; `node --no-incremental-marking` makes V8's own
+ * full GCs deoptimize the same ~40 functions.
  *
- * Why not `HeapProfiler.collectGarbage`: V8 serves it with LowMemoryNotification, a series of
- * memory-reducing collections, and a busy program stays slower long after it. Measured on the
- * bench's HTTP server at 8,000 req/s (bench/live-run.bench.js server, CPU per request over the
- * next 40 s, 3 rounds): one collectGarbage 1 s into the run cost +30 % for the whole 40 s; one
- * ordinary full GC (V8's `gc()`) cost about 3 %, within noise. Every full GC still deoptimizes
- * the program's hot code once (see measure-schedule.ts); only the memory-reducing kind leaves a
- * lasting cost.
+ * How a full GC is made incremental from outside: V8 starts incremental marking when the
+ * external memory it is told about grows past a soft limit (64 MiB over its level at the last
+ * full GC). So an 80 MiB ArrayBuffer, dropped at once, starts one; its pages are never
+ * touched (calloc'd by mmap), so neither RSS nor the series sees it, and the GC that follows
+ * frees it. Then:
+ * 1. `collect()`: start marking and wait (in the target, through a PerformanceObserver) until
+ *    V8 has finished the full GC itself — 10–40 ms measured on Node 20, 22 and 24, busy or idle.
+ *    Two GCs are needed, as before: objects that die only once the first GC's weak callbacks
+ *    released them (native wrappers: sockets, parsers) need a second.
+ * 2. `read(fn)`: start marking again and send the profile read right behind it, in the same
+ *    burst. The read's own forced GC (V8's inspector always starts the sampler so) then
+ *    finishes the marking under way instead of marking atomically. If marking was already done
+ *    when the read arrived, the read's GC is atomic: the old cost, once.
  *
- * The `gc` function comes from a fresh vm context created while `--expose-gc` is briefly on
- * (the way jest's leak detector gets one): the program's own global never gets a `gc`, and the
- * flag is turned off again so that contexts the program creates later do not either. It is
- * kept under a symbol on the target's global for later measurements.
+ * Fallbacks, never a measurement without its GC: where the target's external memory is within
+ * 160 MiB of V8's hard limit (half the heap limit, past which the same allocation makes a
+ * memory-reducing atomic GC), or V8 did not finish within a second, or the target's event loop
+ * is blocked (the observer cannot report; we stop waiting after 3 s), an ordinary atomic `gc()`:
+ * from a fresh vm context made while `--expose-gc` is briefly on, so the program's own global
+ * never gets one and later contexts do not either. Not the inspector's collectGarbage: that is
+ * LowMemoryNotification, memory-reducing rounds whose cost lasts (+30 % CPU per request for 40
+ * s after one, on the bench server). Where even that cannot be made, collectGarbage.
  *
- * Like collectGarbage, Runtime.evaluate never answers once the target's main context is gone
- * (it is exiting): the caller's pending request then fails, and the measurement is dropped.
+ * Everything lives under `Symbol.for('leaktrace.gc')` on the target's global and is removed at
+ * the end (`forgetGcFunction`). Like collectGarbage, Runtime.evaluate never answers once the
+ * target's main context is gone (it is exiting): the pending request then fails and the
+ * measurement is dropped — a read alone would answer with a torn-down heap.
  */
-const EXPRESSION = `(() => {
-  const key = Symbol.for('leaktrace.gc');
-  let gc = globalThis[key];
-  if (typeof gc !== 'function') {
+const KEY = `Symbol.for('leaktrace.gc')`;
+/** Over V8's 64 MiB external soft limit, with room for what the program adds meanwhile. */
+const MARK_TRIGGER_BYTES = 80 * 1024 * 1024;
+/** How long the target waits for V8 to finish the marking before it forces an atomic GC. */
+const TARGET_WAIT_MS = 1000;
+/** How long we wait for the target's answer (its event loop may be blocked) before forcing one. */
+const WAIT_MS = 3000;
+
+const HELPER = `(() => {
+  const key = ${KEY};
+  let h = globalThis[key];
+  if (h === undefined) {
     const v8 = require('v8');
-    v8.setFlagsFromString('--expose-gc');
-    try {
-      gc = require('vm').runInNewContext('gc');
-    } finally {
-      v8.setFlagsFromString('--no-expose-gc');
-    }
-    Object.defineProperty(globalThis, key, { value: gc, configurable: true });
+    const { PerformanceObserver, constants } = require('perf_hooks');
+    let gc = null;
+    h = {
+      mark() {
+        // V8's hard limit for external memory is half the heap limit: keep well under it.
+        if ((process.memoryUsage().external + 2 * ${MARK_TRIGGER_BYTES}) * 2 > v8.getHeapStatistics().heap_size_limit) return false;
+        let trigger = new ArrayBuffer(${MARK_TRIGGER_BYTES});
+        trigger = null;
+        return trigger === null;
+      },
+      atomic() {
+        if (gc === null) {
+          v8.setFlagsFromString('--expose-gc');
+          try {
+            gc = require('vm').runInNewContext('gc');
+          } finally {
+            v8.setFlagsFromString('--no-expose-gc');
+          }
+        }
+        gc();
+      },
+      collect(waitMs) {
+        return new Promise((resolve) => {
+          let timer;
+          const observer = new PerformanceObserver((list) => {
+            if (list.getEntries().some((e) => e.detail && e.detail.kind === constants.NODE_PERFORMANCE_GC_MAJOR)) done('incremental');
+          });
+          const done = (how) => {
+            observer.disconnect();
+            clearTimeout(timer);
+            resolve(how);
+          };
+          observer.observe({ entryTypes: ['gc'] });
+          if (!h.mark()) {
+            h.atomic();
+            done('atomic: external memory near V8 limit');
+            return;
+          }
+          timer = setTimeout(() => {
+            h.atomic();
+            done('atomic: V8 did not finish marking in time');
+          }, waitMs);
+        });
+      },
+    };
+    Object.defineProperty(globalThis, key, { value: h, configurable: true });
   }
-  gc();
-  return true;
+  return h;
 })()`;
 
-/**
- * The GC function for one capture's measurements. Where the target cannot make its `gc` (the
- * evaluation throws), every measurement from then on uses the inspector's collectGarbage: a
- * measurement never goes without its GC.
- */
-export function ordinaryFullGc(session: InspectorSession): () => Promise<void> {
-  let unavailable = false;
-  return async () => {
-    if (!unavailable) {
-      const reply = await session.post<{ result: { value?: unknown }; exceptionDetails?: unknown }>('Runtime.evaluate', {
-        expression: EXPRESSION,
-        includeCommandLineAPI: true,
-        returnByValue: true,
-        silent: true,
-      });
+/** How the GCs of the measurements so far were made. */
+export interface GcTally {
+  incremental: number;
+  /** Atomic fallbacks, by reason. */
+  atomic: Map<string, number>;
+}
+
+export interface TargetGc {
+  /** The first full GC of a measurement, finished when this resolves. */
+  collect(): Promise<void>;
+  /** Runs `read` (which must send its request at once) while a second full GC's marking runs. */
+  read<T>(read: () => Promise<T>): Promise<T>;
+  readonly tally: GcTally;
+}
+
+/** The measurement GCs for one capture over `session` (see the comment above). */
+export function incrementalFullGc(session: InspectorSession): TargetGc {
+  const tally: GcTally = { incremental: 0, atomic: new Map() };
+  const countAtomic = (reason: string): void => void tally.atomic.set(reason, (tally.atomic.get(reason) ?? 0) + 1);
+  let collectGarbageOnly = false;
+  const evaluate = (expression: string, awaitPromise = false) =>
+    session.post<{ result: { value?: unknown }; exceptionDetails?: unknown }>('Runtime.evaluate', {
+      expression,
+      includeCommandLineAPI: true,
+      returnByValue: true,
+      awaitPromise,
+      silent: true,
+    });
+  const atomic = async (reason: string): Promise<void> => {
+    countAtomic(reason);
+    if (!collectGarbageOnly) {
+      const reply = await evaluate(`${HELPER}.atomic() ?? true`);
       if (!reply.exceptionDetails && reply.result.value === true) return;
-      unavailable = true;
+      collectGarbageOnly = true;
     }
     await session.post('HeapProfiler.collectGarbage');
   };
+  return {
+    tally,
+    async collect() {
+      if (collectGarbageOnly) return atomic('atomic: the target cannot make a gc function');
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<'blocked'>((resolve) => (timer = setTimeout(() => resolve('blocked'), WAIT_MS)));
+      const collected = evaluate(`${HELPER}.collect(${TARGET_WAIT_MS})`, true);
+      collected.catch(() => undefined); // answered late or never (the target exiting): settled below
+      const outcome = await Promise.race([collected, waited]).finally(() => clearTimeout(timer));
+      if (outcome === 'blocked') return atomic('atomic: the target did not answer in time');
+      const how = outcome.exceptionDetails ? null : outcome.result.value;
+      if (how === 'incremental') tally.incremental++;
+      else if (typeof how === 'string') countAtomic(how);
+      else await atomic('atomic: the incremental path failed in the target');
+    },
+    async read(read) {
+      // Sent together: the marking starts before the read's request is handled.
+      // (Short, to compile fast: `collect` installed the helper.)
+      const marking = evaluate(`globalThis[${KEY}]?.mark?.()`);
+      const result = read();
+      const [, value] = await Promise.all([marking, result]);
+      return value;
+    },
+  };
+}
+
+/** The notes' line about the measurement GCs, when any fell back to an atomic one. */
+export function describeGcTally(tally: GcTally): string | null {
+  if (tally.atomic.size === 0) return null;
+  const reasons = [...tally.atomic].map(([reason, n]) => `${n}× ${reason.replace(/^atomic: /, '')}`).join('; ');
+  return `measurement GCs: ${tally.incremental} marked incrementally, ${[...tally.atomic.values()].reduce((a, b) => a + b, 0)} atomic (${reasons}) — an atomic full GC deoptimizes the program's hot code (ARCHITECTURE, "Cost")`;
 }
 
 /** At the end of a capture: the target keeps nothing of ours (an attached program runs on). */
 export async function forgetGcFunction(session: InspectorSession): Promise<void> {
   await session
-    .post('Runtime.evaluate', { expression: `delete globalThis[Symbol.for('leaktrace.gc')]`, returnByValue: true, silent: true })
+    .post('Runtime.evaluate', { expression: `delete globalThis[${KEY}]`, returnByValue: true, silent: true })
     .catch(() => undefined);
 }

@@ -17,7 +17,7 @@ import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
-import { forgetGcFunction, ordinaryFullGc } from '../heap/target-gc.js';
+import { describeGcTally, forgetGcFunction, incrementalFullGc } from '../heap/target-gc.js';
 import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs } from './measure-schedule.js';
 import { chooseSamplingInterval, describeSamplingChange, dropSampleMarker, placeSampleMarker, samplesTaken } from './sampling-rate.js';
 
@@ -98,16 +98,16 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const started = Date.now();
   const stacks = new StackTable();
   let stacksWritten = 0;
-  // One ordinary full GC of our own per measurement (the profile read forces a second one
-  // itself); not the inspector's memory-reducing collectGarbage, whose cost lasts (target-gc.ts).
-  // Ours stays for two reasons. Objects that only die once the first GC's weak callbacks have
-  // released them (native wrappers: sockets, parsers) need the second, or they are counted
-  // live: tried with the read's GC alone, a bounded cache under CPU load was reported as a heap
-  // or socket leak in 4 of 20 runs (0 of 14 with both GCs), and removing ours saved no CPU
-  // measurably on the HTTP bench (back-to-back GCs deoptimize the same code once). And a read
-  // sent while the program was exiting answered with its torn-down heap, whereas our GC, sent
-  // then, never answers and the measurement is dropped.
-  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { fullGc: ordinaryFullGc(session) });
+  // Two full GCs per measurement, marked incrementally as V8's own are: an atomic one (gc(),
+  // collectGarbage, a profile read's) deoptimizes the program's hot code (target-gc.ts). Two,
+  // because objects that only die once the first GC's weak callbacks have released them
+  // (native wrappers: sockets, parsers) need the second, or they are counted live: tried with
+  // one, a bounded cache under CPU load was reported as a heap or socket leak in 4 of 20 runs
+  // (0 of 14 with two). The first is a Runtime.evaluate also to guard the end: a read sent
+  // while the program was exiting answered with its torn-down heap, whereas an evaluate then
+  // never answers and the measurement is dropped.
+  const targetGc = incrementalFullGc(session);
+  const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gc: targetGc });
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];
   const notes: string[] = [o.trackingNote];
@@ -318,6 +318,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   if (ended === 'target-lost') notes.push('the target went away during the capture: the report covers what was measured until then');
   status('analysing');
   notes.push(pacer.describe(period));
+  const gcNote = describeGcTally(targetGc.tally);
+  if (gcNote) notes.push(gcNote);
   const report = judge(measurements, stacks, o, notes, sampler.interval);
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');
