@@ -14,13 +14,13 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     valueName: 'DURATION',
     description:
-      'leak-finder measurement period, fixed (each measurement forces a full GC in the target; default: paced by --measure-budget)',
+      'leak-finder measurement period, fixed (each measurement makes two full GCs in the target; default: paced by --measure-budget)',
   },
   'measure-budget': {
     type: 'string',
     valueName: 'PERCENT',
     description:
-      "share of the target's CPU time the measurements may cost, as measured after each one (a forced GC makes V8 re-optimize the program's hot code); the period stays between 5 s and 60 s, short enough for 8 points after the warm-up of a --duration capture, and for an open-ended one at most a quarter of its age until it has 8",
+      "share of the target's CPU time the measurements may cost, as measured after each one; the period stays between 5 s and 60 s, short enough for 8 points after the warm-up of a --duration capture, and for an open-ended one at most a quarter of its age until it has 8",
     default: '3%',
   },
   'series-every': { type: 'string', valueName: 'DURATION', description: 'memory series period', default: '1s' },

@@ -33,7 +33,7 @@ export interface LiveCaptureOptions {
   adaptSampling?: boolean;
   /** Memory series period. */
   seriesEveryMs: number;
-  /** Leak-finder measurement schedule (each measurement forces a full GC in the target). */
+  /** Leak-finder measurement schedule (each measurement makes two full GCs in the target). */
   measure: MeasureSchedule;
   /** Measurements before this much time has passed are warm-up, not judged. */
   warmupMs: number;

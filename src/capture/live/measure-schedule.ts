@@ -3,16 +3,13 @@ import { readFileSync } from 'node:fs';
 /**
  * How often `run` and `attach` measure.
  *
- * Each measurement forces a full GC in the target (an ordinary one of ours, target-gc.ts, and
- * the profile read forces another: the inspector starts the sampling profiler with
- * kSamplingForceGC). A forced full GC costs a busy program far more than its pause: right
- * after it V8 deoptimizes the optimized functions that had embedded an object the GC freed
- * ("weak objects"), and the program runs slower until they are optimized again. Measured on
- * the bench's HTTP server at 8,000 req/s (Node 20): every forced GC deoptimized ~40 functions
- * of Node's HTTP path and cost 100–250 ms of CPU, nearly all of it within 0.5 s; V8's own
- * (incremental) major GCs in the same server deoptimized 0–9, so the cost is the forcing, not
- * the collecting, and no way of forcing we tried avoided it (an atomic gc(), an async one, the
- * profile read's own GC, forcing it while V8's incremental marking ran).
+ * Each measurement costs the target two full GCs (target-gc.ts: marked incrementally, as V8's
+ * own are), the profile read (V8 builds the whole profile in the target) and, with the handle
+ * agent, a handle read. Until 2026-12-04 both GCs were atomic, and after an atomic full GC V8
+ * deoptimizes the optimized functions that had embedded an object the GC freed ("weak
+ * objects"): on the bench's HTTP server ~40 functions and 100–250 ms of CPU per measurement.
+ * Marked incrementally they cost that server a few ms. What a measurement costs still depends
+ * on the program (its heap size, how many sites its profile holds), hence the pacing.
  *
  * So by default the period is paced by what measurements are seen to cost: the target's CPU
  * time (from /proc, all its threads, the compiler's included) in the 2 s after each
@@ -223,13 +220,13 @@ export class MeasurePacer {
       share !== null
         ? `; each cost the target ~${Math.round(costMs / costed)} ms of CPU (measured from /proc), ~${share.toFixed(share < 1 ? 2 : 1)} % of its CPU time over the capture`
         : '';
-    if (budget === null) return `measured every ${base} (each measurement forces a full GC in the target)${cost}`;
+    if (budget === null) return `measured every ${base} (each measurement makes two full GCs in the target)${cost}`;
     // Paced only from the first measurement whose cost was seen.
     if (costed === 0)
       return `measured every ${base} at first, every ${Math.round(lastPeriodMs / 1000)} s by the end (the target's CPU time could not be read, so the period grew with the capture's age; --measure-every fixes it)`;
     const why = this.capped
       ? `more often than a budget of ${budget * 100} % of the target's CPU allows, so as to have enough points to judge (at least every quarter of the capture's age until ${MIN_JUDGED_POINTS} measurements, or ${MIN_JUDGED_POINTS} after the warm-up of a capture with --duration)`
       : `paced so that measurements take at most ${budget * 100} % of the target's CPU`;
-    return `measured every ${Math.round(lastPeriodMs / 1000)} s by the end, ${why}: each forces a full GC, after which V8 re-optimizes the program's hot code${cost}; --measure-budget or --measure-every change it`;
+    return `measured every ${Math.round(lastPeriodMs / 1000)} s by the end, ${why}: each makes two full GCs and reads the profile${cost}; --measure-budget or --measure-every change it`;
   }
 }
