@@ -2,12 +2,12 @@
 // autocannon, against the same server run plain, interleaved over rounds in the same run.
 // Target (issue 4): at most 5 % more CPU per request / fewer requests per second.
 //
-// What a capture costs changes as it ages: a measurement (which forces a full GC in the
-// target) comes at the warm-up's end, then as often as its measured cost allows
-// (--measure-budget) but at least every quarter of the capture's age until it has 8
-// (from then on, only the budget and a 60 s ceiling), so each round measures twice: CPU per request at a fixed rate early in the capture (age
-// ~5-25 s), then, once the capture is BENCH_AGE seconds old, saturation throughput and CPU
-// per request again.
+// What a capture costs changes as it ages: a measurement (two full GCs in the target, then
+// the profile read) comes at the warm-up's end, then as often as its measured cost allows
+// (--measure-budget) but at least every quarter of the capture's age until it has 8 (from
+// then on, only the budget and a 60 s ceiling), so each round measures twice: CPU per request
+// at a fixed rate early in the capture (age ~5-25 s), then, once the capture is BENCH_AGE
+// seconds old, saturation throughput and CPU per request again.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

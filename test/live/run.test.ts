@@ -202,6 +202,34 @@ test('run: two full GCs per measurement, none forced on the program, and no gc()
   );
 });
 
+test('run: where V8 cannot be nudged into incremental marking, each measurement still gets its GCs, and the notes say so', async () => {
+  // With a 64 MB heap limit V8's limit for external memory is ~32 MB: an 80 MiB nudge would make
+  // V8 run a memory-reducing GC itself, so leaktrace falls back to an atomic gc().
+  const dir = tempDir();
+  const out = join(dir, 'cap');
+  const seenFile = join(dir, 'seen.json');
+  const r = await runCli(
+    ['run', '--out', out, ...FAST, '--no-end-snapshot', '--json', '--', 'node', '--max-old-space-size=64', fixture('live', 'gc-count.cjs')],
+    { env: { OUT_FILE: seenFile, SECONDS: '6' }, timeoutMs: 120_000 },
+  );
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  const report = JSON.parse(r.stdout) as { notes: string[]; measurements: number };
+  const note = report.notes.find((n) => n.startsWith('measurement GCs:'));
+  assert.match(
+    note ?? '',
+    /^measurement GCs: 0 marked incrementally, (\d+) atomic \(\1× external memory too near the limit V8 sets for it/,
+    report.notes.join('\n'),
+  );
+  const { majorGcs, at } = JSON.parse(readFileSync(seenFile, 'utf8')) as { majorGcs: { at: number; forced: boolean }[]; at: number };
+  const measuredAt = readFileSync(join(out, 'sites.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((line) => (JSON.parse(line) as { t: number }).t)
+    .filter((t) => t <= at);
+  assert.ok(measuredAt.length >= 3, `only ${measuredAt.length} measurements`);
+  assert.ok(majorGcs.filter((g) => g.at <= at && g.forced).length >= measuredAt.length, JSON.stringify(majorGcs));
+});
+
 test('run: measurements mark incrementally, so the program’s optimized code is not thrown away', async () => {
   // V8 prints a line per full GC (--trace-gc): one marked incrementally says how long since
   // marking started; an atomic one (gc(), collectGarbage, a bare profile read) does not, and

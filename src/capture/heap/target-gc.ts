@@ -87,13 +87,14 @@ const HELPER = `(() => {
           observer.observe({ entryTypes: ['gc'] });
           if (!h.mark()) {
             h.atomic();
-            done('atomic: external memory near V8 limit');
+            done('atomic: external memory too near the limit V8 sets for it (half the heap limit)');
             return;
           }
+          // unref: leaktrace must never keep a finishing program alive.
           timer = setTimeout(() => {
             h.atomic();
             done('atomic: V8 did not finish marking in time');
-          }, waitMs);
+          }, waitMs).unref();
         });
       },
     };
