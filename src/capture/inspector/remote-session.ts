@@ -53,6 +53,17 @@ export class RemoteSession implements InspectorSession {
     });
   }
 
+  together<T>(send: () => T): T {
+    // ws writes each frame to the TCP socket; corked, they go out in one writev when uncorked.
+    const tcp = (this.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+    tcp?.cork();
+    try {
+      return send();
+    } finally {
+      tcp?.uncork();
+    }
+  }
+
   on(event: string, listener: (params: unknown) => void): void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));

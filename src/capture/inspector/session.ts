@@ -15,4 +15,9 @@ export interface InspectorSession {
   off(event: string, listener: (params: unknown) => void): void;
   /** Detaches. The target keeps running. */
   close(): Promise<void>;
+  /**
+   * Runs `send`, whose `post`s then leave in one write, so that the target receives them
+   * together (where the transport allows; target-gc.ts needs two commands handled back to back).
+   */
+  together?<T>(send: () => T): T;
 }
