@@ -1,4 +1,5 @@
 import type { InspectorSession } from '../inspector/session.js';
+import type { MeasurementGc } from './sampling-sampler.js';
 
 /**
  * The full GCs of a run/attach measurement, made the way V8 makes its own: marked
@@ -58,10 +59,10 @@ const HELPER = `(() => {
     h = {
       mark() {
         // V8's hard limit for external memory is half the heap limit: keep well under it.
-        if ((process.memoryUsage().external + 2 * ${MARK_TRIGGER_BYTES}) * 2 > v8.getHeapStatistics().heap_size_limit) return false;
-        let trigger = new ArrayBuffer(${MARK_TRIGGER_BYTES});
-        trigger = null;
-        return trigger === null;
+        const { external_memory, heap_size_limit } = v8.getHeapStatistics();
+        if ((external_memory + 2 * ${MARK_TRIGGER_BYTES}) * 2 > heap_size_limit) return false;
+        void new ArrayBuffer(${MARK_TRIGGER_BYTES});
+        return true;
       },
       atomic() {
         if (gc === null) {
@@ -88,13 +89,13 @@ const HELPER = `(() => {
           observer.observe({ entryTypes: ['gc'] });
           if (!h.mark()) {
             h.atomic();
-            done('atomic: external memory too near the limit V8 sets for it (half the heap limit)');
+            done('external memory too near the limit V8 sets for it (half the heap limit)');
             return;
           }
           // unref: leaktrace must never keep a finishing program alive.
           timer = setTimeout(() => {
             h.atomic();
-            done('atomic: V8 did not finish marking in time');
+            done('V8 did not finish marking in time');
           }, waitMs).unref();
         });
       },
@@ -107,15 +108,12 @@ const HELPER = `(() => {
 /** How the GCs of the measurements so far were made. */
 export interface GcTally {
   incremental: number;
-  /** Atomic fallbacks, by reason. */
+  /** Atomic fallbacks, by reason (the helper answers 'incremental' or the reason). */
   atomic: Map<string, number>;
 }
 
-export interface TargetGc {
-  /** The first full GC of a measurement, finished when this resolves. */
-  collect(): Promise<void>;
-  /** Runs `read` (which must send its request at once) while a second full GC's marking runs. */
-  read<T>(read: () => Promise<T>): Promise<T>;
+/** `collect`: the first full GC; `read`: the read, sent while a second full GC's marking runs. */
+export interface TargetGc extends Required<MeasurementGc> {
   readonly tally: GcTally;
 }
 
@@ -144,17 +142,17 @@ export function incrementalFullGc(session: InspectorSession): TargetGc {
   return {
     tally,
     async collect() {
-      if (collectGarbageOnly) return atomic('atomic: the target cannot make a gc function');
+      if (collectGarbageOnly) return atomic('the target cannot make a gc function');
       let timer: NodeJS.Timeout | undefined;
       const waited = new Promise<'blocked'>((resolve) => (timer = setTimeout(() => resolve('blocked'), WAIT_MS)));
       const collected = evaluate(`${HELPER}.collect(${TARGET_WAIT_MS})`, true);
       collected.catch(() => undefined); // answered late or never (the target exiting): settled below
       const outcome = await Promise.race([collected, waited]).finally(() => clearTimeout(timer));
-      if (outcome === 'blocked') return atomic('atomic: the target did not answer in time');
+      if (outcome === 'blocked') return atomic('the target did not answer in time');
       const how = outcome.exceptionDetails ? null : outcome.result.value;
       if (how === 'incremental') tally.incremental++;
       else if (typeof how === 'string') countAtomic(how);
-      else await atomic('atomic: the incremental path failed in the target');
+      else await atomic('the incremental path failed in the target');
     },
     async read(read) {
       // Sent in one write: the marking starts just before the read's request is handled. If
@@ -171,7 +169,7 @@ export function incrementalFullGc(session: InspectorSession): TargetGc {
 /** The notes' line about the measurement GCs, when any fell back to an atomic one. */
 export function describeGcTally(tally: GcTally): string | null {
   if (tally.atomic.size === 0) return null;
-  const reasons = [...tally.atomic].map(([reason, n]) => `${n}× ${reason.replace(/^atomic: /, '')}`).join('; ');
+  const reasons = [...tally.atomic].map(([reason, n]) => `${n}× ${reason}`).join('; ');
   return `measurement GCs: ${tally.incremental} marked incrementally, ${[...tally.atomic.values()].reduce((a, b) => a + b, 0)} atomic (${reasons}) — an atomic full GC deoptimizes the program's hot code (ARCHITECTURE, "Cost")`;
 }
 
