@@ -25,7 +25,11 @@ import type { MeasurementGc } from './sampling-sampler.js';
  *    (`session.together`: sent apart, an idle target beside a CPU burner often finished the
  *    marking before it handled the read, 2 of 4 measurements; in one write, 0 of 12). The read's own forced GC (V8's inspector always starts the sampler so) then
  *    finishes the marking under way instead of marking atomically. If marking was already done
- *    when the read arrived, the read's GC is atomic: the old cost, once.
+ *    when the read arrived, the read's GC is atomic: the old cost, once. None of the program
+ *    runs during that marking, and only marking while it runs keeps all of its code: on a hot
+ *    loop of short-lived objects this GC deoptimizes like an atomic one in some runs (the first
+ *    GC never did). Sending the read after the nudge's answer lost the race too often to be
+ *    better (ARCHITECTURE, "Cost").
  *
  * Fallbacks, never a measurement without its GC: where the target's external memory is within
  * 160 MiB of V8's hard limit (half the heap limit, past which the same allocation makes a
