@@ -1,6 +1,7 @@
 import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysis/leaks/site-series.js';
 import { functionFrame, resolveCallLines } from '../../analysis/call-lines.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
+import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
 import { scoreSites, toLeak } from '../../analysis/leaks/score-sites.js';
 import type { Leak, LeakReport } from '../../analysis/leak-report.js';
 import { SnapshotAnalysis } from '../../analysis/snapshot/analysis.js';
@@ -386,7 +387,11 @@ function judge(
   // The handle agent's own allocations (its record of each handle) are charged to the code
   // that opened the handle, never to the agent.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
-  const scored = scoreSites(series.values(), { samplingInterval: interval });
+  const scoring = { samplingInterval: interval };
+  const scored = joinInlinedCallees(scoreSites(series.values(), scoring), series.values(), stacks, {
+    threshold: o.threshold,
+    score: (s) => scoreSites([s], scoring)[0] ?? null,
+  });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];
   for (const s of scored) {
