@@ -33,7 +33,11 @@ function judge(stacks: StackTable, perStack: Map<number, number[]>) {
   const series = buildSiteSeries(measurements(perStack), stacks, { ignorePrefixes: [] });
   const scoring = { samplingInterval: INTERVAL };
   const alone = scoreSites(series.values(), scoring);
-  const joined = joinInlinedCallees(alone, series.values(), stacks, { threshold: 0.5, score: (s) => scoreSites([s], scoring)[0] ?? null });
+  const joined = joinInlinedCallees(alone, series.values(), stacks, {
+    threshold: 0.5,
+    samplingInterval: INTERVAL,
+    score: (s) => scoreSites([s], scoring)[0] ?? null,
+  });
   const p = (list: typeof alone, name: string) => list.find((s) => s.series.attribution.site?.functionName === name)?.probability ?? 0;
   return { alone, joined, p };
 }
@@ -68,7 +72,7 @@ test('inlining: a leak recorded partly under its caller while TurboFan had it in
   );
 });
 
-test('inlining: two callees that grew alike leave their caller alone; so do two leaks each found on its own, and a caller that did not grow', () => {
+test('inlining: two callees that grew alike leave their caller alone; so do two leaks each found on its own, a sample of churn at the caller, and a caller that did not grow', () => {
   const t = new StackTable();
   const calleeStack = t.internInnerFirst([remember, handler, parserOnIncoming]);
   const rivalStack = t.internInnerFirst([audit, handler, parserOnIncoming]);
@@ -99,6 +103,19 @@ test('inlining: two callees that grew alike leave their caller alone; so do two 
   );
   assert.ok(two.p(two.alone, 'rememberRequest') >= 0.5 && two.p(two.alone, '(anonymous)') >= 0.5);
   assert.equal(two.joined.length, 2);
+  // A sample more at the caller near the end (a request in flight) does not make a slowly
+  // filling cache at the callee a leak.
+  const cache = judge(
+    t,
+    new Map([
+      [calleeStack, [1, 2, 3, 4, 5, 5, 6, 6, 6, 7, 7, 7]],
+      [callerStack, [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1]],
+    ]),
+  );
+  assert.deepEqual(
+    cache.joined.map((s) => [s.series.key, s.probability]),
+    cache.alone.map((s) => [s.series.key, s.probability]),
+  );
   // A caller whose live objects did not grow adds nothing.
   const flat = judge(
     t,

@@ -390,6 +390,7 @@ function judge(
   const scoring = { samplingInterval: interval };
   const scored = joinInlinedCallees(scoreSites(series.values(), scoring), series.values(), stacks, {
     threshold: o.threshold,
+    samplingInterval: interval,
     score: (s) => scoreSites([s], scoring)[0] ?? null,
   });
   const leaks: Leak[] = [];
