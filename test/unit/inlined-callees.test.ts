@@ -36,7 +36,6 @@ function judge(stacks: StackTable, perStack: Map<number, number[]>) {
   const joined = joinInlinedCallees(alone, series.values(), stacks, {
     threshold: 0.5,
     samplingInterval: INTERVAL,
-    score: (s) => scoreSites([s], scoring)[0] ?? null,
   });
   const p = (list: typeof alone, name: string) => list.find((s) => s.series.attribution.site?.functionName === name)?.probability ?? 0;
   return { alone, joined, p };

@@ -1,104 +1,80 @@
 import { formatBytes } from '../../cli/output/format.js';
 import { formatFrame, sameFrame } from '../../model/frame.js';
 import type { StackTable } from '../../model/stack-table.js';
-import type { ScoredSite } from './score-sites.js';
+import { type ScoredSite, scoreSites } from './score-sites.js';
 import type { SiteSeries } from './site-series.js';
+
+/** Samples' worth of growth each part needs to be joined. */
+const PART_SAMPLES = 2;
+/**
+ * How much more likely a leak the sum must be than the likelier part. A leak split by
+ * inlining gains a lot (measured on server.cjs: 0.48 and 0.73 apart, 0.99 whole; 0.50 → 0.84;
+ * 0.53 → 0.73); noise added to a series gains little.
+ */
+const MIN_GAIN = 0.1;
 
 /**
  * One leak split in two by TurboFan inlining, judged whole again.
  *
  * V8's sampling heap profiler walks physical frames: once TurboFan inlines a function into its
- * caller, the function's allocations are recorded on the caller's node — its own stack minus
- * its top frame — and when the code is deoptimized they go back to the callee's. So a leak in
- * a small hot function comes out as two series that each grow in phases, and both can fall
- * under the threshold. Measured on test/fixtures/live/server.cjs (`rememberRequest`, called by
- * the request handler, keeps every request): while measurements made atomic GCs (which
- * deoptimize hot code), the leak stayed at the callee (found 7 of 8 runs, p
- * 0.89–0.99); with the program's code left optimized, part of it moved to the handler (e.g.
- * +224 KiB at the callee, +502 KiB at the caller) and it was found in 6 of 8, p 0.67–0.95; with
- * this join, in 8 of 8, p 0.69–0.91 (3 joined).
+ * caller, the function's allocations are recorded on the caller's node, and when the code is
+ * deoptimized they go back to the callee's. So a leak in a small hot function comes out as two
+ * series that each grow in phases, and both can fall under the threshold. Measured on
+ * test/fixtures/live/server.cjs (`rememberRequest`, called by the request handler, keeps every
+ * request): while measurements made atomic GCs (which deoptimize hot code), the leak stayed
+ * at the callee (found 7 of 8 runs, p 0.89–0.99); with the program's code left optimized, part
+ * of it moved to the handler (e.g. +224 KiB at the callee, +502 KiB at the caller) and it was
+ * found in 6 of 8, p 0.67–0.95; with this join, in 8 of 8, p 0.69–0.91 (3 joined).
  *
  * So for a growing suspect whose caller (the frame one or two below its site) is the site of
- * another growing suspect (each by a few samples), the sum of the two is judged too; when it
- * is clearly more likely a leak than either part, and the parts were not both leaks on their
- * own (two leaks stay two), one suspect takes their place: named after the part that grew more, its evidence saying what was added and why. That
- * the caller's growth is the callee's inlined allocations is an inference (the caller's own
- * allocations are counted with it), said as such. A caller with two callees that grew alike
- * is left alone: which of them it holds cannot be told.
+ * another growing suspect (each by PART_SAMPLES' worth), the sum of the two is judged too; when
+ * it is likelier a leak than either part by MIN_GAIN, and the parts were not both leaks on
+ * their own (two leaks stay two), one suspect takes their place: named after the part that
+ * grew more, its evidence saying what was added and why. That the caller's growth is the
+ * callee's inlined allocations is an inference (the caller's own allocations are counted with
+ * it), said as such. A caller with two callees that grew alike is left alone: which of them it
+ * holds cannot be told.
  */
-/** Samples' worth of growth each part needs to be joined. */
-const PART_SAMPLES = 2;
-/**
- * How much more likely a leak the sum must be than the likelier part. A leak split by
- * inlining gains a lot (measured: 0.48 and 0.73 apart, 0.99 whole; 0.55 → 0.82); noise added
- * to a series gains little.
- */
-const MIN_GAIN = 0.1;
-
 export function joinInlinedCallees(
   scored: ScoredSite[],
   series: Iterable<SiteSeries>,
   stacks: StackTable,
-  options: { threshold: number; samplingInterval: number; score: (s: SiteSeries) => ScoredSite | null },
+  options: { threshold: number; samplingInterval: number },
 ): ScoredSite[] {
-  const all = [...series];
-  // Each part must have grown by a few samples: a sample or two more at the caller is churn
-  // (a request in flight), and added to a slowly filling cache it could tip the cache over.
-  const minPartGrowth = PART_SAMPLES * options.samplingInterval;
-  // Callee suspect → the caller suspect its growing stacks lead to: the series whose site is
-  // the frame one or two below the callee's site. By frame, not by stack: inlining changes the
-  // frames below too (the handler reached through `emit`, or with `emit` inlined).
-  const growing = all.filter((s) => bytesGrowth(s) >= minPartGrowth);
+  // A sample or two more at a caller is churn (a request in flight), and added to a slowly
+  // filling cache it could tip the cache over.
+  const growing = [...series].filter((s) => bytesGrowth(s) >= PART_SAMPLES * options.samplingInterval);
   const bySite = new Map<string, SiteSeries[]>();
   for (const s of growing) {
     const k = formatFrame(s.attribution.site!);
     bySite.set(k, [...(bySite.get(k) ?? []), s]);
   }
-  const callersOf = new Map<SiteSeries, SiteSeries>();
-  const calleesOf = new Map<SiteSeries, Set<SiteSeries>>();
+  const callerOf = new Map<SiteSeries, SiteSeries>();
+  const calleesOf = new Map<SiteSeries, SiteSeries[]>();
   for (const callee of growing) {
-    const site = callee.attribution.site!;
-    let caller: SiteSeries | undefined;
-    for (const [stack, grew] of callee.stacks) {
-      if (grew <= 0 || caller) continue;
-      const frames = stacks.framesOf(stack);
-      const at = frames.findIndex((f) => sameFrame(f, site));
-      if (at < 0) continue;
-      for (const frame of frames.slice(at + 1, at + 3)) {
-        const found = (bySite.get(formatFrame(frame)) ?? []).filter((s) => s !== callee);
-        // One growing suspect there, or it cannot be told which holds the callee's allocations.
-        if (found.length === 1) caller = found[0];
-        if (found.length > 0) break;
-      }
-    }
+    const caller = findCaller(callee, stacks, bySite);
     if (!caller) continue;
-    callersOf.set(callee, caller);
-    let set = calleesOf.get(caller);
-    if (!set) calleesOf.set(caller, (set = new Set()));
-    set.add(callee);
+    callerOf.set(callee, caller);
+    calleesOf.set(caller, [...(calleesOf.get(caller) ?? []), callee]);
   }
 
   const scoreOf = new Map(scored.map((s) => [s.series, s]));
   const replaced = new Set<SiteSeries>();
   const joined: ScoredSite[] = [];
-  for (const [callee, caller] of callersOf) {
-    // The caller's biggest growing callee, unless another grew half as much: then which one
-    // the caller's growth belongs to cannot be told. (A callee with a sample or two of growth
-    // — the handler's page cache — does not make it ambiguous.)
-    const rivals = [...calleesOf.get(caller)!].filter((c) => c !== callee && bytesGrowth(c) >= bytesGrowth(callee) / 2);
-    if (rivals.length > 0 || replaced.has(callee) || replaced.has(caller)) continue;
+  for (const [callee, caller] of callerOf) {
+    if (replaced.has(callee) || replaced.has(caller)) continue;
+    const calleeGrowth = bytesGrowth(callee);
+    const callerGrowth = bytesGrowth(caller);
+    // Another callee that grew half as much: which one the caller's growth belongs to cannot
+    // be told. (One that grew less — the handler's page cache filling — is no rival.)
+    if (calleesOf.get(caller)!.some((c) => c !== callee && bytesGrowth(c) >= calleeGrowth / 2)) continue;
     const pCallee = scoreOf.get(callee)?.probability ?? 0;
     const pCaller = scoreOf.get(caller)?.probability ?? 0;
     if (pCallee >= options.threshold && pCaller >= options.threshold) continue;
-    const calleeGrowth = bytesGrowth(callee);
-    const callerGrowth = bytesGrowth(caller);
-    const named = calleeGrowth >= callerGrowth ? callee : caller;
-    const union = options.score(sumSeries(named, callee, caller));
+    const [union] = scoreSites([sumSeries(calleeGrowth >= callerGrowth ? callee : caller, callee, caller)], options);
     if (!union || union.probability < Math.max(pCallee, pCaller) + MIN_GAIN) continue;
-    const calleeSite = formatFrame(callee.attribution.site!);
-    const callerSite = formatFrame(caller.attribution.site!);
     union.reasons.push(
-      `counted together: ${formatBytes(calleeGrowth)} of the growth at ${calleeSite} and ${formatBytes(callerGrowth)} at its caller ${callerSite} ` +
+      `counted together: ${formatBytes(calleeGrowth)} of the growth at ${formatFrame(callee.attribution.site!)} and ${formatBytes(callerGrowth)} at its caller ${formatFrame(caller.attribution.site!)} ` +
         `(apart: ${alone(pCallee)} and ${alone(pCaller)}) — V8 records a function's allocations under its caller while TurboFan has it inlined there, ` +
         `so one leak shows at both; inferred from the call relation: the caller's own allocations are counted too (node --no-turbo-inlining separates them)`,
     );
@@ -110,6 +86,28 @@ export function joinInlinedCallees(
   return [...scored.filter((s) => !replaced.has(s.series)), ...joined].sort(
     (a, b) => b.probability - a.probability || b.bytes.slope - a.bytes.slope,
   );
+}
+
+/**
+ * The growing suspect whose site is the frame one or two below the callee's site on one of its
+ * growing stacks. By frame, not by stack: inlining changes the frames below too (the handler
+ * reached through `emit`, or with `emit` inlined). Undefined where two suspects share that
+ * site: which one holds the callee's allocations cannot be told.
+ */
+function findCaller(callee: SiteSeries, stacks: StackTable, bySite: Map<string, SiteSeries[]>): SiteSeries | undefined {
+  const site = callee.attribution.site!;
+  for (const [stack, grew] of callee.stacks) {
+    if (grew <= 0) continue;
+    const frames = stacks.framesOf(stack);
+    const at = frames.findIndex((f) => sameFrame(f, site));
+    if (at < 0) continue;
+    for (const frame of frames.slice(at + 1, at + 3)) {
+      const found = (bySite.get(formatFrame(frame)) ?? []).filter((s) => s !== callee);
+      if (found.length === 1) return found[0];
+      if (found.length > 1) break;
+    }
+  }
+  return undefined;
 }
 
 /** A part's judgement on its own, in the note. */

@@ -23,8 +23,9 @@ import type { MeasurementGc } from './sampling-sampler.js';
  *    released them (native wrappers: sockets, parsers) need a second.
  * 2. `read(fn)`: start marking again and send the profile read right behind it, in one write
  *    (`session.together`: sent apart, an idle target beside a CPU burner often finished the
- *    marking before it handled the read, 2 of 4 measurements; in one write, 0 of 12). The read's own forced GC (V8's inspector always starts the sampler so) then
- *    finishes the marking under way instead of marking atomically. If marking was already done
+ *    marking before it handled the read, 2 of 4 measurements; in one write, 0 of 12). The
+ *    read's own forced GC (V8's inspector always starts the sampler so) then finishes the
+ *    marking under way instead of marking atomically. If marking was already done
  *    when the read arrived, the read's GC is atomic: the old cost, once. None of the program
  *    runs during that marking, and only marking while it runs keeps all of its code: on a hot
  *    loop of short-lived objects this GC deoptimizes like an atomic one in some runs (the first

@@ -387,11 +387,9 @@ function judge(
   // The handle agent's own allocations (its record of each handle) are charged to the code
   // that opened the handle, never to the agent.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
-  const scoring = { samplingInterval: interval };
-  const scored = joinInlinedCallees(scoreSites(series.values(), scoring), series.values(), stacks, {
+  const scored = joinInlinedCallees(scoreSites(series.values(), { samplingInterval: interval }), series.values(), stacks, {
     threshold: o.threshold,
     samplingInterval: interval,
-    score: (s) => scoreSites([s], scoring)[0] ?? null,
   });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];

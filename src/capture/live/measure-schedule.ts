@@ -8,8 +8,10 @@ import { readFileSync } from 'node:fs';
  * agent, a handle read. Until 2026-12-04 both GCs were atomic, and after an atomic full GC V8
  * deoptimizes the optimized functions that had embedded an object the GC freed ("weak
  * objects"): on the bench's HTTP server ~40 functions and 100–250 ms of CPU per measurement.
- * Marked incrementally they cost that server a few ms. What a measurement costs still depends
- * on the program (its heap size, how many sites its profile holds), hence the pacing.
+ * Marked incrementally, a measurement still costs that server ~50 ms of CPU at 8,000 req/s
+ * (ARCHITECTURE, "Cost": GC pauses of a few ms, and the deopts the profile read's GC still
+ * causes). What it costs depends on the program (its heap, its hot code, how many sites its
+ * profile holds), hence the pacing.
  *
  * So by default the period is paced by what measurements are seen to cost: the target's CPU
  * time (from /proc, all its threads, the compiler's included) in the 2 s after each
