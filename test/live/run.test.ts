@@ -100,6 +100,20 @@ test('run: a server with only a bounded cache is not reported', async () => {
   assert.equal(r.code, 0, r.stderr);
 });
 
+test('run: a full cache filled from a timer loop is not reported (the handle agent’s records of its timers are leaktrace’s, not the program’s)', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(['run', '--out', out, ...FAST, '--no-end-snapshot', '--json', '--', 'node', fixture('live', 'timer-cache.cjs')], {
+    env: { SECONDS_TO_RUN: '12' },
+    timeoutMs: 120_000,
+  });
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(
+    report.leaks.map((l: { site: unknown; evidence: string }) => [l.site, l.evidence]),
+    [],
+  );
+  assert.equal(r.code, 0, r.stderr);
+});
+
 test('run: a server that leaks pollers: the handle leak found with its creation line, the agent records kept', async () => {
   const out = join(tempDir(), 'cap');
   const server = fixture('live', 'server.cjs');

@@ -48,3 +48,34 @@ test('ignored prefixes (leaktrace itself) are skipped like runtime frames', () =
   assert.equal(a.userFrame?.functionName, 'mine');
   assert.equal(a.package, null);
 });
+
+test('allocations the tooling makes when Node calls it back are not the program’s; those under a wrapper the program called are', async () => {
+  const { allocatedByTooling } = await import('../../src/analysis/attribution.js');
+  const { buildSiteSeries } = await import('../../src/analysis/leaks/site-series.js');
+  const { StackTable } = await import('../../src/model/stack-table.js');
+  const AGENT = '/opt/leaktrace/dist/src/capture/agent/agent.cjs';
+  const options = { ignorePrefixes: [AGENT] };
+  const tick = f('tick', '/app/cache.js', 8);
+  const listOnTimeout = f('listOnTimeout', 'node:internal/timers', 524);
+  // The handle agent's async hook, run inside setTimeout on the program's stack.
+  const hook = [f('init', AGENT, 414), f('emitInitScript', 'node:internal/async_hooks', 495), tick, listOnTimeout];
+  // Node internals the hook called.
+  const underHook = [f('writeSync', 'node:fs', 900), ...hook];
+  // The agent's wrapper around server.listen, called by the program: what listen makes is the program's.
+  const wrapper = [f('listen', 'node:net', 1800), f('listen', AGENT, 930), f('start', '/app/server.js', 3)];
+  assert.equal(allocatedByTooling(hook, options), true);
+  assert.equal(allocatedByTooling(underHook, options), true);
+  assert.equal(allocatedByTooling(wrapper, options), false);
+  assert.equal(allocatedByTooling([tick, listOnTimeout], options), false);
+  assert.equal(allocatedByTooling(hook, { ignorePrefixes: [] }), false, 'without the prefix the agent is program code');
+
+  const t = new StackTable();
+  const ids = [hook, wrapper, [tick, listOnTimeout]].map((s) => t.internInnerFirst(s));
+  const sites = new Map(ids.map((id) => [id, { count: 10, selfBytes: 320, externalBytes: 0 }]));
+  const series = buildSiteSeries([{ x: 0, sites }], t, options);
+  const names = [...series.values()].map((s) => `${s.attribution.site?.functionName} ${s.attribution.site?.file}`).sort();
+  assert.deepEqual(names, ['start /app/server.js', 'tick /app/cache.js']);
+  // tick's series counts its own stack only, not the agent's records made under it.
+  const tickSeries = [...series.values()].find((s) => s.attribution.site?.functionName === 'tick');
+  assert.equal(tickSeries?.count[0], 10);
+});

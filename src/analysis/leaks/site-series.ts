@@ -1,7 +1,14 @@
 import type { SiteCounts } from '../../capture/heap/site-counts.js';
 import { type Frame, formatFrame } from '../../model/frame.js';
 import type { StackTable } from '../../model/stack-table.js';
-import { type Attribution, type AttributionOptions, attribute, runtimeAttribution } from '../attribution.js';
+import {
+  type Attribution,
+  type AttributionOptions,
+  NODE_INTERNALS,
+  allocatedByTooling,
+  attribute,
+  runtimeAttribution,
+} from '../attribution.js';
 
 /** One measurement: where it was taken (x) and the live objects per stack. */
 export interface SiteMeasurement {
@@ -37,9 +44,14 @@ export function buildSiteSeries(
     let a = attributions.get(stack);
     if (!a) {
       const frames = stacks.framesOf(stack);
-      a = attribute(frames, options);
-      // No frame of the program or a package: Node's own allocations (see runtimeAttribution).
-      if (a.site === null) a = runtimeAttribution(frames) ?? a;
+      // Made by the tooling in the target (the handle agent's records): not the program's.
+      if (allocatedByTooling(frames, options))
+        a = { site: null, userFrame: null, package: NODE_INTERNALS, evidence: 'allocated by leaktrace itself' };
+      else {
+        a = attribute(frames, options);
+        // No frame of the program or a package: Node's own allocations (see runtimeAttribution).
+        if (a.site === null) a = runtimeAttribution(frames) ?? a;
+      }
       attributions.set(stack, a);
     }
     return a;
@@ -50,7 +62,7 @@ export function buildSiteSeries(
     for (const [stack, c] of m.sites) {
       if (stack === 0) continue;
       const a = attributionOf(stack);
-      if (a.site === null) continue; // no stack, or leaktrace's own frames
+      if (a.site === null) continue; // no stack, or only leaktrace's own frames, or allocated by leaktrace
       const key = suspectKey(a);
       let s = series.get(key);
       if (!s) {

@@ -178,6 +178,10 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     status('measuring (full GC + sampling profile)');
     const checkRate = !samplingChecked && !last && Date.now() - started >= o.warmupMs;
     if (checkRate) await placeSampleMarker(session, sampler.interval);
+    // The handle agent drops its records of handles closed since its last sweep (a fired
+    // timeout's, up to a second's worth) and turns raw stacks into text: a raw stack holds its
+    // frames' receivers, which would otherwise be live for this GC as if the program held them.
+    if (handles) await handles.settle();
     const sites = await sampler.measure({ gc });
     if (checkRate) {
       samplingChecked = true;
