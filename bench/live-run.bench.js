@@ -70,7 +70,12 @@ const variants = [
   //   sampling-512k  a sample every 512 KiB instead of 32 KiB (Node's --heap-prof default):
   //                  the sampler's steady cost against its sensitivity to small leaks;
   //   sampling-auto  --sampling-interval auto: 32 KiB, coarsened at the warm-up's end if the
-  //                  sampler costs the server over 2 % of its CPU (128 KiB here).
+  //                  sampler costs the server over 2 % of its CPU (128 KiB here);
+  //   no-measure     the capture's steady cost alone: sampler, handle agent, memory series,
+  //                  but no measurement (the warm-up outlasts the bench);
+  //   sampler-only   V8's sampler at 32 KiB and the inspector session alone: no handle agent,
+  //                  no measurement. With no-measure and `run`, it splits `run`'s cost into
+  //                  the sampler's (V8's, per sample), the handle agent's and the measurements'.
   ...extraVariants(process.env.BENCH_VARIANTS ?? ''),
 ];
 
@@ -80,6 +85,8 @@ function extraVariants(wanted) {
     'sampling-128k': underRun('run --sampling-interval 128k', ['--sampling-interval', '128k']),
     'sampling-512k': underRun('run --sampling-interval 512k', ['--sampling-interval', '512k']),
     'sampling-auto': underRun('run --sampling-interval auto', ['--sampling-interval', 'auto']),
+    'no-measure': underRun('run, no measurement', ['--warmup', '2h']),
+    'sampler-only': underRun('run --no-handles, no meas.', ['--no-handles', '--warmup', '2h']),
   };
   const keys = wanted === 'all' ? Object.keys(extras) : wanted.split(',').filter(Boolean);
   for (const k of keys)

@@ -145,6 +145,6 @@ export function runtimeAttribution(frames: readonly Frame[]): Attribution | null
     site,
     userFrame: null,
     package: NODE_INTERNALS,
-    evidence: `made by native code with no JavaScript on the stack (V8 records "${site.functionName}"): data Node received or parsed for the program (a socket's or stream's chunks, HTTP header strings) that the program keeps; which code keeps it is not recorded`,
+    evidence: `made by native code with no JavaScript on the stack (V8 records "${site.functionName}"): objects Node's or V8's C++ made on its own — most often data received or parsed for the program (a socket's or stream's chunks, HTTP header strings), but the stack does not say which — and something keeps them; which code keeps them is not recorded`,
   };
 }
