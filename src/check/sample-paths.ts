@@ -2,6 +2,7 @@ import { type AttributionOptions, attribute } from '../analysis/attribution.js';
 import { suspectKey } from '../analysis/leaks/site-series.js';
 import type { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { formatPath } from '../analysis/snapshot/leak-candidates.js';
+import { retainerPath } from '../analysis/snapshot/shortest-paths.js';
 
 export interface SuspectPaths {
   /** Live objects the allocation tracker attributes to the suspect. */
@@ -66,21 +67,15 @@ export function suspectPaths(
     // Newest first, and at most a few thousand paths computed per suspect.
     list.sort((x, y) => s.id(y) - s.id(x));
     for (const o of list.slice(0, 2000)) {
-      const path = formatPath(a, o);
-      if (path.length === 0) continue;
-      // Object ids, element indexes and numbered internal slots differ from one object to the next.
-      const shape = path
+      const steps = retainerPath(a.paths, o);
+      if (steps.length === 0) continue;
+      const shape = steps
         .slice(1)
-        .map((step) =>
-          step
-            .replace(/ @\d+/g, '')
-            .replace(/\[\d+\]/g, '[]')
-            .replace(/^\((\w+)\) \d+ →/, '($1) # →'),
-        )
+        .map((st, i) => `${edgeShape(a, st.edgeIndex, steps[i].ordinal)} → ${s.className(st.ordinal)}`)
         .join(' ');
       const entry = byShape.get(shape);
       if (entry) entry.objects++;
-      else byShape.set(shape, { path, objects: 1 });
+      else byShape.set(shape, { path: formatPath(a, o), objects: 1 });
     }
     const paths = [...byShape.values()].sort((x, y) => y.objects - x.objects).slice(0, maxPaths);
     let externalBytes = 0;
@@ -88,4 +83,30 @@ export function suspectPaths(
     out.set(key, { matched: all.length, externalBytes, paths });
   }
   return out;
+}
+
+/**
+ * A holder with this many edges is a dictionary (an object used as a map, like a cache's
+ * `data`): its property names are the program's keys, not fields, and differ per object.
+ */
+const DICTIONARY_EDGES = 64;
+
+/**
+ * An edge of a retainer path as it is the same from one leaked object to the next: element
+ * indexes and numbered internal slots folded, and a dictionary's keys too (`.k5214` and
+ * `.k5213` of a cache object are one way of holding).
+ */
+function edgeShape(a: SnapshotAnalysis, edgeIndex: number, holder: number): string {
+  const s = a.snapshot;
+  if (s.edgeNameIsIndex(edgeIndex)) return '[]';
+  const type = s.edgeTypeName(edgeIndex);
+  const name = s.edgeName(edgeIndex);
+  if (type === 'property') return s.edgeCountOf(holder) >= DICTIONARY_EDGES ? '.<key>' : `.${name}`;
+  if (type === 'context') return `(context) ${name}`;
+  return `(${type}) ${/^\d+$/.test(name) ? '#' : name}`;
+}
+
+/** The evidence's words for how many of a suspect's objects the first path shown stands for. */
+export function heldBy(objects: number): string {
+  return `${objects} ${objects === 1 ? 'is' : 'are'} held by the path shown first (or by the same path through another key or index)`;
 }

@@ -71,3 +71,16 @@ test('holders: a leak names what keeps its objects alive', async () => {
     `a path goes through the \`sessions\` Map: ${JSON.stringify(leak.retainerPaths)}`,
   );
 });
+
+test('holders: objects kept under a dictionary’s ever-new keys are counted as held one way, not one way per key', async () => {
+  const { report } = await check('leaks/object-dictionary.cjs');
+  const leak = findLeak(report, 'remember');
+  assert.ok(
+    leak.retainerPaths?.[0]?.some((step) => step.includes('.data')),
+    JSON.stringify(leak.retainerPaths),
+  );
+  const m = /holders: of (\d+) live objects .*?, (\d+) (?:is|are) held by the path shown first/.exec(leak.evidence);
+  assert.ok(m, leak.evidence);
+  // Each record sits under its own key: grouped by exact path, the first path stood for 1.
+  assert.ok(Number(m[2]) >= 100, `${m[2]} of ${m[1]}: ${leak.evidence}`);
+});

@@ -122,3 +122,26 @@ test('shortest retainer path prefers the fewest hops and skips weak edges', () =
   );
   assert.equal(s.edgeName(path[2].edgeIndex), 'leaked');
 });
+
+test('retainer paths reach through V8’s string table last: a key the program holds is shown held by the program', () => {
+  const s = graph([
+    { type: 'synthetic', edges: [{ to: 1 }, { to: 2 }] },
+    { type: 'synthetic', name: '(GC roots)', edges: [{ to: 3 }] },
+    { name: 'Cache', edges: [{ to: 4, name: 'data' }] },
+    { type: 'synthetic', name: '(Internalized strings)', edges: [{ to: 6 }, { to: 7 }] },
+    { name: 'Object', edges: [{ to: 5, name: 'properties', type: 'internal' }] },
+    { type: 'array', name: '', edges: [{ to: 6, type: 'internal', name: '1' }] },
+    { type: 'string', name: 'k5201', edges: [] },
+    { type: 'string', name: 'only-interned', edges: [] },
+  ]);
+  const paths = computeShortestPaths(s);
+  assert.deepEqual(
+    retainerPath(paths, 6).map((p) => s.name(p.ordinal)),
+    ['', 'Cache', 'Object', '', 'k5201'],
+  );
+  // A string nothing else holds still has its path, through the table.
+  assert.deepEqual(
+    retainerPath(paths, 7).map((p) => s.name(p.ordinal)),
+    ['', '(GC roots)', '(Internalized strings)', 'only-interned'],
+  );
+});

@@ -18,7 +18,9 @@ export const UNREACHABLE = NONE;
  * Shortest retainer paths from the root, by breadth-first search over the edges that keep
  * objects alive (see essential-edges.ts), skipping the edges DevTools also skips because
  * they would make paths misleading: the element links of `(map descriptors)` arrays, which
- * maps may share (crbug.com/413608), and a native context's `sloppy_function_map`.
+ * maps may share (crbug.com/413608), and a native context's `sloppy_function_map`; and
+ * reaching through V8's string table last (see below), so the distance of a string reached
+ * only that way is not the shortest.
  */
 export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   const n = s.nodeCount;
@@ -32,14 +34,29 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   const descriptorArrays = markNamed(s, '(map descriptors)', s.nodeType.array);
   const nativeContexts = markNamed(s, 'system / NativeContext', s.nodeType.hidden);
   const sloppyName = findString(s, 'sloppy_function_map');
+  const stringTable = markNamed(s, '(Internalized strings)', s.nodeType.synthetic);
   const element = s.edgeType.element;
   const queue = new Uint32Array(n);
   let head = 0;
   let tail = 0;
   distance[0] = 0;
   queue[tail++] = 0;
-  while (head < tail) {
+  // V8's string table is expanded only once everything else is reached: it holds every
+  // internalized string (a cache's keys among them) two hops from the root, which made it the
+  // shortest "holder" of a leaked key that the program holds through its cache object.
+  const deferred: number[] = [];
+  let drained = false;
+  while (head < tail || !drained) {
+    if (head === tail) {
+      drained = true;
+      for (const v of deferred) queue[tail++] = v;
+      if (head === tail) break;
+    }
     const v = queue[head++];
+    if (stringTable[v] && !drained) {
+      deferred.push(v);
+      continue;
+    }
     const d = distance[v] + 1;
     for (let e = firstEdge[v]; e < firstEdge[v + 1]; e += edgeFieldCount) {
       if (!essential(v, e)) continue;

@@ -12,7 +12,7 @@ import { loadSnapshot } from '../../model/snapshot/load.js';
 import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
 import { streamSnapshot } from '../heap/snapshot-stream.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
-import { suspectPaths } from '../../check/sample-paths.js';
+import { heldBy, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
 import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
@@ -439,7 +439,7 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
       continue;
     }
     leak.retainerPaths = paths.map((p) => p.path);
-    leak.evidence += `; holders: ${paths[0].objects} of the ${h.matched} live objects that V8's allocation tracker attributes to this site share the path shown first`;
+    leak.evidence += `; holders: of the ${h.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(paths[0].objects)}`;
   }
 }
 
