@@ -139,7 +139,10 @@ export function runtimeAttribution(frames: readonly Frame[]): Attribution | null
   // tried, a bounded-cache server then showed a "leak" at node:_http_server's socketOnData
   // (0.64), growth of Node's own state that no program line explains.
   // (A frame with no script can be no tooling's either: no ignore-prefix check needed.)
-  if (frames.length === 0 || frames.some((f) => f.file !== '')) return null;
+  // A frame with a line but no file is a script that has no name — what leaktrace evaluates in
+  // the target to measure (its `collect`, seen reported as a leak in `node:` on Node 24) —
+  // so such a stack is not Node's own either.
+  if (frames.length === 0 || frames.some((f) => f.file !== '' || f.line > 0)) return null;
   const site = frames[0];
   return {
     site,

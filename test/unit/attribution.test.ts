@@ -79,3 +79,12 @@ test('allocations the tooling makes when Node calls it back are not the program�
   const tickSeries = [...series.values()].find((s) => s.attribution.site?.functionName === 'tick');
   assert.equal(tickSeries?.count[0], 10);
 });
+
+test('a stack with no file is Node’s own only when it has no line either: an unnamed script (leaktrace’s evaluates) is not', async () => {
+  const { runtimeAttribution } = await import('../../src/analysis/attribution.js');
+  const v8Api = runtimeAttribution([f('(V8 API)', '', 0)]);
+  assert.equal(v8Api?.package, 'node:');
+  assert.equal(v8Api?.site?.functionName, '(V8 API)');
+  // What a measurement's evaluate allocates: frames of a script without a name, with lines.
+  assert.equal(runtimeAttribution([f('(anonymous)', '', 28), f('Promise', '', 0), f('collect', '', 27), f('(anonymous)', '', 1)]), null);
+});

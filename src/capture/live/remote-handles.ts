@@ -31,7 +31,7 @@ export class RemoteHandles {
     try {
       const present = await evaluate<AgentInfo | null>(session, `globalThis[Symbol.for('leaktrace.agent')]?.info() ?? null`);
       if (present) return new RemoteHandles(session, false, present);
-      const info = await evaluate<AgentInfo>(session, remoteInstallExpression({ control: false, ...options }));
+      const info = await runAsScript<AgentInfo>(session, remoteInstallExpression({ control: false, ...options }), REMOTE_AGENT_FILE);
       return new RemoteHandles(session, true, info);
     } catch (err) {
       return { unavailable: (err as Error).message };
@@ -77,15 +77,45 @@ export class RemoteHandles {
   }
 }
 
-async function evaluate<T>(session: InspectorSession, expression: string): Promise<T> {
-  const r = await session.post<{ result: { value?: T }; exceptionDetails?: { exception?: { description?: string }; text: string } }>(
-    'Runtime.evaluate',
-    { expression, includeCommandLineAPI: true, returnByValue: true, silent: true },
+type ScriptResult<T> = { result: { value?: T }; exceptionDetails?: { exception?: { description?: string }; text: string } };
+
+/**
+ * Runs the agent's text as a script named `name`. Not `Runtime.evaluate`: an evaluated
+ * script has no name, only its `//# sourceURL`, which stack traces use but V8's sampling
+ * heap profiler does not; the agent's own allocations then came out of the profile with no
+ * file — as if made by Node with no JavaScript on the stack — and were reported as leaks in
+ * `node:` (seen on Node 24 in CI: the agent's `detailOf`, line 1260 of the script).
+ * `compileScript` gives the script its name, so the agent's frames are known as tooling.
+ */
+async function runAsScript<T>(session: InspectorSession, expression: string, name: string): Promise<T> {
+  const compiled = await session.post<{ scriptId?: string; exceptionDetails?: { text: string } }>('Runtime.compileScript', {
+    expression,
+    sourceURL: name,
+    persistScript: true,
+  });
+  if (!compiled.scriptId)
+    throw new Error(`the handle agent did not compile in the target: ${compiled.exceptionDetails?.text ?? 'no script'}`);
+  return valueOf(
+    await session.post<ScriptResult<T>>('Runtime.runScript', {
+      scriptId: compiled.scriptId,
+      includeCommandLineAPI: true,
+      returnByValue: true,
+      silent: true,
+    }),
   );
+}
+
+function valueOf<T>(r: ScriptResult<T>): T {
   if (r.exceptionDetails) {
     throw new Error(
       `the handle agent failed in the target: ${(r.exceptionDetails.exception?.description ?? r.exceptionDetails.text).split('\n')[0]}`,
     );
   }
   return r.result.value as T;
+}
+
+async function evaluate<T>(session: InspectorSession, expression: string): Promise<T> {
+  return valueOf(
+    await session.post<ScriptResult<T>>('Runtime.evaluate', { expression, includeCommandLineAPI: true, returnByValue: true, silent: true }),
+  );
 }
