@@ -178,10 +178,6 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     status('measuring (full GC + sampling profile)');
     const checkRate = !samplingChecked && !last && Date.now() - started >= o.warmupMs;
     if (checkRate) await placeSampleMarker(session, sampler.interval);
-    // The handle agent drops its records of handles closed since its last sweep (a fired
-    // timeout's, up to a second's worth) and turns raw stacks into text: a raw stack holds its
-    // frames' receivers, which would otherwise be live for this GC as if the program held them.
-    if (handles) await handles.settle();
     const sites = await sampler.measure({ gc });
     if (checkRate) {
       samplingChecked = true;
@@ -388,8 +384,8 @@ function judge(
     );
     return { ...base, leaks: [], belowThreshold: [] };
   }
-  // The handle agent's own allocations (its record of each handle) are charged to the code
-  // that opened the handle, never to the agent.
+  // The handle agent's frames are tooling: skipped when the program called them, and what the
+  // agent allocates when Node calls it back (its record of each handle) is left out.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
   const scored = joinInlinedCallees(scoreSites(series.values(), { samplingInterval: interval }), series.values(), stacks, {
     threshold: o.threshold,
