@@ -60,10 +60,14 @@ const underRun = (name, options) => ({
 
 const variants = [
   { name: 'plain', command: (_i) => [process.execPath, server] },
-  // Defaults: sampling profiler every 32 KiB, the handle agent, a memory point every second,
+  // Defaults: V8's inlining off in the program, sampling profiler every 32 KiB, the handle
+  // agent, a memory point every second,
   // the first measurement at the warm-up's end (10 s), then paced by their measured cost
   // (--measure-budget 3 %) but at least every quarter of the capture's age until 8 of them.
   underRun('leaktrace run', []),
+  // The same with V8's inlining left on (`run` turns it off so that every allocation is
+  // recorded under the function that made it: capture/live/inlining.ts).
+  underRun('run --inlining', ['--inlining']),
   // Extra variants, by BENCH_VARIANTS=all or a comma list of their keys:
   //   no-handles     the memory leak finder alone;
   //   sampling-128k  a sample every 128 KiB instead of 32 KiB;
@@ -73,8 +77,8 @@ const variants = [
   //                  sampler costs the server over 2 % of its CPU (128 KiB here);
   //   no-measure     the capture's steady cost alone: sampler, handle agent, memory series,
   //                  but no measurement (the warm-up outlasts the bench);
-  //   sampler-only   V8's sampler at 32 KiB and the inspector session alone: no handle agent,
-  //                  no measurement. With no-measure and `run`, it splits `run`'s cost into
+  //   sampler-only   V8's sampler at 32 KiB and the inspector session alone: inlining on, no
+  //                  handle agent, no measurement. With no-measure and `run`, it splits `run`'s cost into
   //                  the sampler's (V8's, per sample), the handle agent's and the measurements'.
   ...extraVariants(process.env.BENCH_VARIANTS ?? ''),
 ];
@@ -86,7 +90,7 @@ function extraVariants(wanted) {
     'sampling-512k': underRun('run --sampling-interval 512k', ['--sampling-interval', '512k']),
     'sampling-auto': underRun('run --sampling-interval auto', ['--sampling-interval', 'auto']),
     'no-measure': underRun('run, no measurement', ['--warmup', '2h']),
-    'sampler-only': underRun('run --no-handles, no meas.', ['--no-handles', '--warmup', '2h']),
+    'sampler-only': underRun('run --inlining --no-handles, no meas.', ['--inlining', '--no-handles', '--warmup', '2h']),
   };
   const keys = wanted === 'all' ? Object.keys(extras) : wanted.split(',').filter(Boolean);
   for (const k of keys)

@@ -13,6 +13,8 @@ export interface LiveTarget {
   command: string[] | null;
   fromProcessStart: boolean;
   trackingNote: string;
+  /** Whether the program runs with V8's inlining off, and the report's note on it. */
+  inlining: { off: boolean; note: string };
 }
 
 /**
@@ -36,7 +38,7 @@ export async function captureLive(
     kind: target.kind,
     target: { command: target.command, pid: target.pid, nodeVersion, cwd: process.cwd() },
     tracking: { startedAt: new Date().toISOString(), fromProcessStart: target.fromProcessStart, note: target.trackingNote },
-    settings: { ...settings },
+    settings: { ...settings, inliningOff: target.inlining.off },
   });
   ctx.out.note(`leaktrace ${target.kind}: capturing process ${target.pid} into ${dir}`);
   ctx.out.note(`  ${target.trackingNote}`);
@@ -68,6 +70,7 @@ export async function captureLive(
       requests,
       onStatus: line.update,
       trackingNote: target.trackingNote,
+      inlining: target.inlining,
       handles: settings.handles ? { captureDir: dir } : false,
     });
     return { result, dir, writer };

@@ -1,5 +1,6 @@
 import { attachToPid, detachFrom } from '../capture/live/attach.js';
 import { launchNode } from '../capture/live/launch.js';
+import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { AGENT_ENV, AGENT_PATH } from '../capture/agent/install.js';
 import { join } from 'node:path';
@@ -25,7 +26,16 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
         env: { [AGENT_ENV]: JSON.stringify({ captureDir: dir, control: false, fds: true, fromProcessStart: true }) },
       }
     : {};
-  const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json, ...agent });
+  // V8's inlining off unless asked (capture/live/inlining.ts): each allocation under the
+  // function that made it. The user's own flags on the subject are kept, and said.
+  const userFlag = userSetsInlining(command.slice(1));
+  const inlining = settings.inlining
+    ? { off: false, note: inliningKeptNote('--inlining') }
+    : userFlag
+      ? { off: false, note: inliningKeptNote(`the program's own ${userFlag} was kept; leaktrace did not turn inlining off`) }
+      : { off: true, note: inliningOffNote() };
+  const nodeFlags = inlining.off ? NO_INLINING_FLAGS : [];
+  const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json, nodeFlags, ...agent });
   const { RemoteSession } = await import('../capture/inspector/remote-session.js');
   let session;
   try {
@@ -43,6 +53,7 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
       command,
       fromProcessStart: true,
       trackingNote: 'tracking began as the program started (before its first line ran)',
+      inlining,
     },
     { ...settings, out: dir },
     false,
@@ -103,6 +114,10 @@ export async function attachWithLeaktrace(ctx: CommandContext, pid: number, sett
         command: null,
         fromProcessStart: false,
         trackingNote: `attached at ${new Date().toISOString()}: nothing allocated before the attach is known; sites are judged on growth from then on`,
+        inlining: {
+          off: false,
+          note: inliningKeptNote("an attach cannot change a running program's compilers; leaktrace run turns inlining off"),
+        },
       },
       settings,
       process.stdin.isTTY === true,

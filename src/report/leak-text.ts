@@ -100,7 +100,7 @@ function shortStack(frames: readonly Frame[], max = 8): string[] {
     }
     out.push(`at ${formatFrame(f)}`);
   }
-  if (frames.length > 0 && out.length === 0) out.push(`(${frames.length} Node internal frames)`);
+  if (frames.length > 0 && out.length === 0) out.push(`(${frames.length} Node internal frame${frames.length === 1 ? '' : 's'})`);
   return out;
 }
 

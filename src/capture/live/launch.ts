@@ -23,7 +23,15 @@ export interface LaunchedTarget {
  */
 export async function launchNode(
   command: string[],
-  options: { extraRequires?: string[]; env?: NodeJS.ProcessEnv; cwd?: string; exitSnapshot?: string; stdoutToStderr?: boolean } = {},
+  options: {
+    extraRequires?: string[];
+    /** V8 or Node flags put before the program's own node options (which win where they clash). */
+    nodeFlags?: string[];
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    exitSnapshot?: string;
+    stdoutToStderr?: boolean;
+  } = {},
 ): Promise<LaunchedTarget> {
   const [exe, ...args] = command;
   if (!exe) throw new UsageError('missing the program to run after --');
@@ -38,7 +46,7 @@ export async function launchNode(
   // The inspector's URL reaches leaktrace through the pipe: Node need not print "Debugger
   // listening on ws://…" into the program's stderr (unless the user asked for it).
   const quiet = args.some((a) => a.startsWith('--inspect-publish-uid')) ? [] : ['--inspect-publish-uid=http'];
-  const child = spawn(exe === 'node' ? process.execPath : exe, [...quiet, ...requires, ...args], {
+  const child = spawn(exe === 'node' ? process.execPath : exe, [...(options.nodeFlags ?? []), ...quiet, ...requires, ...args], {
     // With --json, leaktrace's stdout carries one JSON document: the program's output goes to stderr.
     stdio: ['inherit', options.stdoutToStderr ? process.stderr : 'inherit', 'inherit', 'pipe'],
     env: {

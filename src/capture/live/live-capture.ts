@@ -57,6 +57,12 @@ export interface LiveCaptureOptions {
   /** Said in the notes of the report. */
   trackingNote: string;
   /**
+   * The target runs with V8's inlining off (`run`'s default): every allocation is recorded
+   * under the function that made it, so a suspect's caller and callee are two real sites, not
+   * one leak split by inlining — and are not joined. Its note is said in the report.
+   */
+  inlining?: { off: boolean; note: string };
+  /**
    * Judge open handles too, by type and creation stack, through the handle agent (preloaded
    * by `run`, installed into the target by `attach`). False: memory only.
    */
@@ -111,7 +117,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gc: targetGc });
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];
-  const notes: string[] = [o.trackingNote];
+  const notes: string[] = [o.trackingNote, ...(o.inlining ? [o.inlining.note] : [])];
   const ruleState = newRuleState(started);
   let snapshots = 0;
   let pendingSnapshot: string | null = null;
@@ -391,10 +397,11 @@ function judge(
   // The handle agent's frames are tooling: skipped when the program called them, and what the
   // agent allocates when Node calls it back (its record of each handle) is left out.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
-  const scored = joinInlinedCallees(scoreSites(series.values(), { samplingInterval: interval }), series.values(), stacks, {
-    threshold: o.threshold,
-    samplingInterval: interval,
-  });
+  const alone = scoreSites(series.values(), { samplingInterval: interval });
+  const inliningOff = o.inlining?.off === true;
+  const scored = inliningOff
+    ? alone
+    : joinInlinedCallees(alone, series.values(), stacks, { threshold: o.threshold, samplingInterval: interval });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];
   for (const s of scored) {
@@ -402,7 +409,7 @@ function judge(
     if (s.probability >= o.threshold) leaks.push(leak);
     else if (s.probability >= 0.2) belowThreshold.push(leak);
   }
-  annotateInlining(leaks);
+  if (!inliningOff) annotateInlining(leaks);
   return { ...base, leaks, belowThreshold };
 }
 

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.js';
-import { LIVE_OPTIONS, parseLiveOptions } from '../live-options.js';
+import { RUN_OPTIONS, parseLiveOptions } from '../live-options.js';
 
 export const runCommand: CommandSpec = {
   name: 'run',
@@ -14,7 +14,7 @@ export const runCommand: CommandSpec = {
     'reported with probability and evidence.',
     "Exit code: 1 when a leak was found, else 0 (the program's own exit code is printed); 2 on error.",
   ].join('\n'),
-  options: LIVE_OPTIONS,
+  options: RUN_OPTIONS,
   positionals: { min: 0, max: 0 },
   takesCommand: true,
   async run(ctx) {
