@@ -110,3 +110,26 @@ function edgeShape(a: SnapshotAnalysis, edgeIndex: number, holder: number): stri
 export function heldBy(objects: number): string {
   return `${objects} ${objects === 1 ? 'is' : 'are'} held by the path shown first (or by the same path through another key or index)`;
 }
+
+/**
+ * Where the first holder path runs through something named like a cache (a class such as
+ * LRUCache, a variable or property `cache`, `memo`, `pool`), the words for it: a bounded cache
+ * still filling grows like a leak until it is full, and an unbounded one is a leak. The name
+ * is all the evidence, and the words say so; the probability is left alone.
+ */
+export function cacheLikeHolder(path: readonly string[]): string | null {
+  const names: string[] = [];
+  let className: string | null = null;
+  for (const hop of path) {
+    const tokens = hop.replace(/@\d+/g, ' ').split(/[^A-Za-z0-9_$]+/);
+    for (const [i, t] of tokens.entries()) {
+      if (!/cache|lru|memo|pool/i.test(t)) continue;
+      names.push(t);
+      // The holder's own class (the hop's first word, capitalized) names it best.
+      if (i === 0 && /^[A-Z]/.test(t)) className ??= t;
+    }
+  }
+  const name = className ?? names[0];
+  if (!name) return null;
+  return `the holder path runs through ${name}, named like a cache or pool: if it has a size limit, this growth stops once it is full (a capture that outlasts its filling tells), and if it has none it is the leak — a hint from the name alone`;
+}

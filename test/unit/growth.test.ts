@@ -95,3 +95,67 @@ test('growth: a cache over many keys, still filling when the capture ends, is no
   assert.ok(judged.probability > 0.8, `leak: ${judged.probability} ${judged.reasons.join('; ')}`);
   assert.doesNotMatch(judged.reasons.join('; '), /rate fell/);
 });
+
+test('sampled sites: a cache whose samples come mostly before the middle of the capture is slowing, not a steady leak', () => {
+  const K = 1024;
+  // Measured: a memo cache over 3,000 keys hit at random 100 times a second, `run` for 2 min
+  // (lookup's live bytes at each measurement, x in ms). 31.5 samples' worth of growth before
+  // the middle, 8 after: judged 0.89 before the later half was compared with the earlier.
+  const x = [10074, 23812, 37556, 51311, 65068, 78820, 92571, 103124, 113668, 120584];
+  const bytes = [295104, 688576, 1098376, 1295144, 1327912, 1393512, 1459080, 1557480, 1557480, 1590240];
+  const cache: SiteSeries = {
+    ...site(
+      bytes,
+      bytes.map((b) => b / 52),
+    ),
+    x,
+  };
+  const [scored] = scoreSites([cache], { samplingInterval: 32 * K });
+  assert.ok(!scored || scored.probability < 0.5, JSON.stringify([scored?.probability, scored?.reasons]));
+  assert.match(scored!.reasons.join('; '), /rate fell/);
+});
+
+test('sampled sites, simulated: a steady leak is rarely taken as slowing; a cache filling as 1 − e^(−t/30 s) over 2 min rarely reported', () => {
+  const K = 32 * 1024;
+  let seed = 99;
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const poisson = (l: number): number => {
+    let k = 0;
+    let p = Math.exp(-l);
+    let sum = p;
+    const u = rnd();
+    while (u > sum && k < 10_000) {
+      p *= l / ++k;
+      sum += p;
+    }
+    return k;
+  };
+  // Samples arrive as a Poisson process at (growth of the expected live bytes) ÷ interval.
+  const sampled = (live: (t: number) => number): SiteSeries => {
+    const x = Array.from({ length: 10 }, (_, i) => 10_000 + i * 12_000);
+    let n = poisson(live(x[0]!) / K);
+    const samples = [n];
+    for (let i = 1; i < x.length; i++) samples.push((n += poisson((live(x[i]!) - live(x[i - 1]!)) / K)));
+    return {
+      ...site(
+        samples.map((s) => s * K),
+        samples.map((s) => s * 300),
+      ),
+      x,
+    };
+  };
+  const trials = 300;
+  let leaksFound = 0;
+  let leaksSlowing = 0;
+  let cachesFound = 0;
+  for (let i = 0; i < trials; i++) {
+    const [leak] = scoreSites([sampled((t) => 5 * t)], { samplingInterval: K }); // 5 KB/s
+    if (leak && leak.probability >= 0.5) leaksFound++;
+    if (leak && /rate fell/.test(leak.reasons.join(';'))) leaksSlowing++;
+    const [cache] = scoreSites([sampled((t) => 1_440_000 * (1 - Math.exp(-t / 30_000)))], { samplingInterval: K });
+    if (cache && cache.probability >= 0.5) cachesFound++;
+  }
+  assert.ok(leaksFound >= 0.93 * trials, `steady leaks found: ${leaksFound} of ${trials}`);
+  assert.ok(leaksSlowing <= 0.05 * trials, `steady leaks taken as slowing: ${leaksSlowing} of ${trials}`);
+  assert.ok(cachesFound <= 0.05 * trials, `filling caches reported: ${cachesFound} of ${trials}`);
+});

@@ -73,3 +73,23 @@ export function poissonCdf(k: number, lambda: number): number {
   }
   return Math.min(1, sum);
 }
+
+/**
+ * P(X ≤ k) for X ~ Binomial(n, p), summed in log space (exact for the sample counts it is
+ * used on: tens to a few thousand).
+ */
+export function binomialCdf(k: number, n: number, p: number): number {
+  if (k < 0) return 0;
+  if (k >= n || p <= 0) return 1;
+  if (p >= 1) return 0;
+  const lp = Math.log(p);
+  const lq = Math.log1p(-p);
+  // log C(n, 0) p^0 q^n, then each next term by the ratio (n − i)/(i + 1) · p/q.
+  let logTerm = n * lq;
+  let sum = Math.exp(logTerm);
+  for (let i = 0; i < Math.floor(k); i++) {
+    logTerm += Math.log((n - i) / (i + 1)) + lp - lq;
+    sum += Math.exp(logTerm);
+  }
+  return Math.min(1, sum);
+}

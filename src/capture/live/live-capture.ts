@@ -12,7 +12,7 @@ import { loadSnapshot } from '../../model/snapshot/load.js';
 import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
 import { streamSnapshot } from '../heap/snapshot-stream.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
-import { heldBy, suspectPaths } from '../../check/sample-paths.js';
+import { cacheLikeHolder, heldBy, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
 import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
@@ -447,6 +447,8 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
     }
     leak.retainerPaths = paths.map((p) => p.path);
     leak.evidence += `; holders: of the ${h.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(paths[0].objects)}`;
+    const cacheHint = cacheLikeHolder(paths[0].path);
+    if (cacheHint) leak.evidence += `; ${cacheHint}`;
   }
 }
 
