@@ -12,6 +12,7 @@ for (const file of [
   'clean/finite-memo.cjs',
   'clean/slow-cache.cjs',
   'clean/rolling-window.cjs',
+  'clean/many-keys-memo.cjs',
 ]) {
   test(`check stays quiet on ${file}`, async () => {
     const { code, report } = await check(file);

@@ -159,3 +159,19 @@ test('sampled sites, simulated: a steady leak is rarely taken as slowing; a cach
   assert.ok(leaksSlowing <= 0.05 * trials, `steady leaks taken as slowing: ${leaksSlowing} of ${trials}`);
   assert.ok(cachesFound <= 0.05 * trials, `filling caches reported: ${cachesFound} of ${trials}`);
 });
+
+test('sampled sites: six samples in the first steps, then none in six: growth stopped, not sampling noise', () => {
+  const K = 1024;
+  // Seen in CI on the bounded-cache server (Node's parser data, no JavaScript on the stack):
+  // 0 → 110 → 153 → 198 KiB, then flat; reported at p 0.52 as "within sampling noise".
+  const kib = [0, 110, 153, 198, 198, 198, 198, 198, 198, 198];
+  const stopped = site(
+    kib.map((k) => k * K),
+    kib.map((k) => k * 1.7),
+  );
+  const scored = scoreSites([stopped], { samplingInterval: 32 * K });
+  assert.ok(
+    scored.every((s) => s.probability < 0.5),
+    JSON.stringify(scored.map((s) => [s.probability, s.reasons])),
+  );
+});
