@@ -122,11 +122,11 @@ export function cacheLikeHolder(path: readonly string[]): string | null {
   let className: string | null = null;
   for (const hop of path) {
     const tokens = hop.replace(/@\d+/g, ' ').split(/[^A-Za-z0-9_$]+/);
-    for (const [i, t] of tokens.entries()) {
+    for (const t of tokens) {
       if (!/cache|lru|memo|pool/i.test(t)) continue;
       names.push(t);
-      // The holder's own class (the hop's first word, capitalized) names it best.
-      if (i === 0 && /^[A-Z]/.test(t)) className ??= t;
+      // A class (capitalized: LRUCache) names it better than the variable holding it.
+      if (/^[A-Z]/.test(t)) className ??= t;
     }
   }
   const name = className ?? names[0];
