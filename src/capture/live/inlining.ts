@@ -10,8 +10,10 @@
  * at zero mid-capture when its lookup got inlined, which made the cache look like growth. So
  * `run` starts the program with inlining off in both optimizing compilers (code is still
  * optimized). What it costs: the bench's HTTP server served ~16.5 % fewer requests per second
- * (3 alternating 10 s rounds, pinned; bench/live-run.bench.js measures `run` both ways).
- * `--inlining` keeps V8's default. `attach` cannot change a running program's compilers.
+ * with inlining off alone (3 alternating 10 s rounds, pinned), and under `run` −28.6 % against
+ * −6.9 % with `run --inlining` (bench/live-run.bench.js, README bench 5): un-inlined stacks are
+ * deeper for the sampler to walk. `--inlining` keeps V8's default. `attach` cannot change a
+ * running program's compilers.
  */
 export const NO_INLINING_FLAGS = ['--no-turbo-inlining', '--no-maglev-inlining'];
 
@@ -55,8 +57,8 @@ export function userSetsInlining(args: readonly string[]): string | null {
 export function inliningOffNote(): string {
   return (
     `V8's inlining was turned off in the program (${NO_INLINING_FLAGS.join(' ')}), so that each allocation is recorded under the ` +
-    `function that made it rather than a caller it was inlined into; its optimized code runs slower for it (~16 % fewer requests ` +
-    `per second on the bench's HTTP server); --inlining keeps V8's default`
+    `function that made it rather than a caller it was inlined into; the program runs slower for it (the bench's HTTP server, ` +
+    `saturated: −29 % requests/s under run, −7 % under run --inlining); --inlining keeps V8's default`
   );
 }
 
