@@ -49,19 +49,28 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
 function renderLeak(leak: Leak, n: number, width: number): string[] {
   const rate = leak.perIteration ?? leak.perMinute;
   const per = leak.perIteration ? 'per iteration' : 'per minute';
-  const what = leak.kind === 'handle' ? `${leak.resource ?? 'handle'} leak` : `${leak.kind} leak`;
+  // Growth of the process that no sampled site explains (analysis/growth/unexplained-growth.ts).
+  const unattributed = leak.kind === 'native' && leak.site === null && leak.stack.length === 0;
+  const what =
+    leak.kind === 'handle' ? `${leak.resource ?? 'handle'} leak` : unattributed ? 'unattributed memory leak' : `${leak.kind} leak`;
   const rateText = rate
-    ? leak.kind === 'handle'
-      ? `+${rate.count.toFixed(rate.count < 10 ? 2 : 0)} open ${per}`
-      : `${formatBytesDelta(rate.bytes)} and +${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects ${per}`
+    ? unattributed
+      ? `${formatBytesDelta(rate.bytes)} of RSS ${per}`
+      : leak.kind === 'handle'
+        ? `+${rate.count.toFixed(rate.count < 10 ? 2 : 0)} open ${per}`
+        : `${formatBytesDelta(rate.bytes)} and +${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects ${per}`
     : '';
   const out = [`#${n}  ${what}   probability ${formatPercent(leak.probability)}   ${rateText}`];
   const field = (name: string, value: string): void => {
     out.push(`    ${name.padEnd(10)} ${value}`);
   };
-  field('site', leak.site ? formatFrame(leak.site) : '(no frame outside Node internals)');
-  field('your code', leak.userFrame ? formatFrame(leak.userFrame) : '(no frame outside node_modules and Node)');
-  field('package', packageLabel(leak.package));
+  if (unattributed) {
+    field('site', "not known: memory outside the main thread's sampled heap (see the evidence)");
+  } else {
+    field('site', leak.site ? formatFrame(leak.site) : '(no frame outside Node internals)');
+    field('your code', leak.userFrame ? formatFrame(leak.userFrame) : '(no frame outside node_modules and Node)');
+    field('package', packageLabel(leak.package));
+  }
   if (leak.series) {
     const values = leak.kind === 'handle' ? leak.series.count : leak.series.bytes;
     field(

@@ -120,6 +120,25 @@ test('run: a full cache filled from a timer loop is not reported (the handle age
   assert.equal(r.code, 0, r.stderr);
 });
 
+test('run: a leak the sampled heap cannot see (a worker thread’s) is reported as unattributed growth of the process, not "no leak"', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(
+    ['run', '--out', out, ...FAST, '--duration', '16s', '--no-end-snapshot', '--json', '--', 'node', fixture('live', 'worker-leak.cjs')],
+    { timeoutMs: 120_000 },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const leak = report.leaks.find((l: { kind: string; site: unknown }) => l.kind === 'native' && l.site === null);
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+  assert.match(
+    leak.evidence,
+    /resident memory \(RSS\) grew .* is memory this capture does not sample by allocation site — a worker thread's heap/,
+  );
+  assert.ok(leak.perMinute.bytes > 16 * 1024 * 1024, String(leak.perMinute.bytes));
+  // The main thread's heap did not grow: nothing is charged to a site there.
+  assert.ok(!report.leaks.some((l: { site: { file: string } | null }) => l.site?.file.endsWith('worker-leak.cjs')));
+});
+
 test('run: a server that leaks pollers: the handle leak found with its creation line, the agent records kept', async () => {
   const out = join(tempDir(), 'cap');
   const server = fixture('live', 'server.cjs');

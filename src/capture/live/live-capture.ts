@@ -18,6 +18,7 @@ import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { formatBytes } from '../../cli/output/format.js';
+import { unexplainedGrowth } from '../../analysis/growth/unexplained-growth.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { describeGcTally, forgetGcFunction, incrementalFullGc } from '../heap/target-gc.js';
 import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs } from './measure-schedule.js';
@@ -340,8 +341,18 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     report.leaks.sort((a, b) => b.probability - a.probability);
     if (!session.isClosed && !targetFinishing) await handles.stop().catch(() => undefined);
   }
+  // Growth of the process that no sampled site or handle explains (a worker's heap, native
+  // memory): said as an unattributed leak rather than "no leak found".
+  const unexplained = unexplainedGrowth(
+    series.filter((p) => p.t - started >= o.warmupMs),
+    o.threshold,
+  );
+  if (unexplained) {
+    report.leaks.push(unexplained);
+    report.leaks.sort((a, b) => b.probability - a.probability);
+  }
   if (o.exact && finalSnapshotFile && report.leaks.length > 0) await addHolders(report, finalSnapshotFile);
-  else if (report.leaks.some((l) => l.kind !== 'handle') && o.holdersMs > 0) {
+  else if (report.leaks.some((l) => l.kind === 'heap' || l.kind === 'external') && o.holdersMs > 0) {
     // Without --exact, snapshots carry no allocation stacks. To show what holds each heap
     // suspect, track allocations for a short window in a target that still runs, and take
     // one snapshot: the suspects' objects made in that window carry their stacks.

@@ -1,3 +1,4 @@
+import { noSiteLabel } from './verdict.js';
 import { packageLabel } from '../../analysis/snapshot/stat.js';
 import { formatBytes, formatCount, formatPercent } from '../../cli/output/format.js';
 import type { Frame } from '../../model/frame.js';
@@ -48,7 +49,7 @@ export function suspectsTable(suspects: readonly SuspectView[], id: string): str
 <td class="num"><a href="#${id}-${s.rank}">#${s.rank}</a></td>
 <td>${probabilityHtml(s.probability)}</td>
 <td>${e(s.kind === 'handle' ? (s.resource ?? 'handle') : s.kind)}</td>
-<td class="site">${frameHtml(s.site, '(Node internals only)')}</td>
+<td class="site">${frameHtml(s.site, noSiteLabel(s))}</td>
 <td>${e(packageLabel(s.package))}</td>
 <td class="site">${frameHtml(s.userFrame, '(none outside node_modules)')}</td>
 <td class="num">${e(rateText(s))}</td></tr>`,
@@ -65,7 +66,7 @@ export function suspectCard(s: SuspectView, id: string): string {
     ? `<div class="spark" data-chart="suspect" data-rank="${s.rank}" data-group="${id}" role="img" aria-label="live bytes and objects at each measurement"></div>`
     : '';
   return `<section class="suspect" id="${id}-${s.rank}">
-<h3>#${s.rank} ${frameHtml(s.site, '(Node internals only)')} <span class="badge">${formatPercent(s.probability)}</span></h3>
+<h3>#${s.rank} ${frameHtml(s.site, noSiteLabel(s))} <span class="badge">${formatPercent(s.probability)}</span></h3>
 <dl class="fields">
 <dt>kind</dt><dd>${e(s.kind === 'handle' ? `handle (${s.resource ?? 'unknown type'})` : s.kind)}</dd>
 <dt>package</dt><dd>${e(packageLabel(s.package))}</dd>

@@ -30,7 +30,15 @@ export function leakVerdict(suspects: readonly SuspectView[], measured: string, 
 
 export function describeSuspect(s: SuspectView): string {
   const what = s.kind === 'handle' ? `${s.resource ?? 'handle'} opened in ` : '';
-  const site = s.site ? formatFrame(s.site) : '(Node internals only)';
+  const site = s.site ? formatFrame(s.site) : noSiteLabel(s);
   const pkg = s.package === null ? '' : ` [${packageLabel(s.package)}]`;
   return `${what}${site}${pkg}`;
+}
+
+/**
+ * What stands in for a suspect's missing site: Node's internals, or — for growth of the
+ * process that no sampled site explains (kind native, no stack) — memory outside the heap.
+ */
+export function noSiteLabel(s: { kind: string; stack: readonly unknown[] }): string {
+  return s.kind === 'native' && s.stack.length === 0 ? "not known: memory outside the main thread's sampled heap" : '(Node internals only)';
 }
