@@ -139,6 +139,10 @@ test('a chosen period stays fixed, and without /proc the period grows with the c
   const fixed = simulate({ baseMs: 3000, budget: null }, 0.11, 150, 60_000);
   assert.ok(fixed.periods.every((p) => p === 3000));
   assert.match(fixed.pacer.describe(3000), /^measured every 3 s \(each measurement makes two full GCs in the target\); each cost/);
+  // At 2 s apart each measurement's cost window holds the next one: not costed, and said.
+  const close = simulate({ baseMs: 2000, budget: null }, 0.11, 150, 30_000);
+  assert.match(close.pacer.describe(2000), /^measured every 2 s .*their cost is not shown/);
+  assert.doesNotMatch(close.pacer.describe(2000), /each cost the target/);
   const blind = simulate(paced, 0.11, 150, 900_000, false);
   assert.equal(blind.periods[0], 5000);
   assert.equal(blind.periods[blind.periods.length - 1], 60_000);

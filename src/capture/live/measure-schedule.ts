@@ -222,6 +222,11 @@ export class MeasurePacer {
       share !== null
         ? `; each cost the target ~${Math.round(costMs / costed)} ms of CPU (measured from /proc), ~${share.toFixed(share < 1 ? 2 : 1)} % of its CPU time over the capture`
         : '';
+    // A cost is read as the target's CPU in the window after a measurement beyond its rate
+    // before; with measurements that close, the rate before holds the last one's cost too, and
+    // the difference means nothing (it read ~0 ms for 2 s on the bundled example).
+    if (budget === null && baseMs <= COST_WINDOW_MS)
+      return `measured every ${base} (each measurement makes two full GCs in the target); their cost is not shown: at this period each one's falls inside the window the next is costed against (--measure-every over ${COST_WINDOW_MS / 1000} s, or the default pacing, costs them)`;
     if (budget === null) return `measured every ${base} (each measurement makes two full GCs in the target)${cost}`;
     // Paced only from the first measurement whose cost was seen.
     if (costed === 0)
