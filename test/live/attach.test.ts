@@ -56,7 +56,10 @@ async function attachToLeakyServer(node: string): Promise<void> {
     );
     assert.ok(
       leak,
-      `no heap leak at line ${lines.join(' or ')}: ${JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site]))}`,
+      // Everything that grew, with its evidence, so that a rare miss in CI can be read.
+      `no heap leak at line ${lines.join(' or ')}: ${JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site]))}; ` +
+        `below the threshold: ${JSON.stringify(report.belowThreshold.map((l: { site: unknown; probability: number; evidence: string }) => [l.site, l.probability, l.evidence]))}; ` +
+        `notes: ${report.notes.join(' | ')}`,
     );
     assert.match(leak.evidence, /Mann–Kendall/);
     // What holds it: a short allocation-tracking window at the end, and its verdict stated
