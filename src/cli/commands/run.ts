@@ -6,7 +6,9 @@ export const runCommand: CommandSpec = {
   summary: 'run a Node program under leaktrace: memory series, leak finder, snapshots by rule',
   usage: 'run [options] -- node app.js [args...]',
   details: [
-    'Starts the program with an inspector on 127.0.0.1 (a free port), and from its first line:',
+    "Starts the program with an inspector on 127.0.0.1 (a free port) and V8's inlining off (so",
+    'each allocation is recorded under the function that made it; --inlining keeps it), and',
+    'from its first line:',
     "a memory series, measurements (a full GC, then the live allocation sites from V8's sampling",
     'heap profiler) every 5 s, less often as the capture ages, and heap snapshots when a rule',
     'fires. When the program ends (or at --duration, or Ctrl-C, which then also stops the',
