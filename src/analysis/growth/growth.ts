@@ -134,6 +134,18 @@ export function judgeGrowth(e: GrowthEvidence, options: { minGrowth: number; qua
   if (e.totalGrowth < options.minGrowth || e.slope <= 0) {
     return { probability: 0, reasons: [`no net growth above the noise floor (${round(e.totalGrowth)} < ${round(options.minGrowth)})`] };
   }
+  // Sampled: growth that came in one or two steps is one or two sampling events — a few large
+  // objects appearing (seen in CI, twice, on the bounded-cache server: Node's parser data at
+  // "(EXTERNAL)", 0 → 110 KiB in one step and +46 KiB in another over 9, judged p 0.505) —
+  // too few to show a trend, whatever their bytes. A leak earns samples in most steps.
+  if (options.quantum && options.quantum > 0 && e.stepsUp < MIN_SAMPLED_STEPS_UP) {
+    return {
+      probability: 0,
+      reasons: [
+        `grew in only ${e.stepsUp} of ${e.steps} steps: too few sampling events to show a trend (at least ${MIN_SAMPLED_STEPS_UP} needed)`,
+      ],
+    };
+  }
   const trend = 1 - e.trendP;
   let persistence = Math.max(0, Math.min(1, (e.persistence - 0.2) / 0.6));
   // Samples of a steady leak arrive as a Poisson process, so given N samples' worth of growth,
@@ -189,6 +201,9 @@ export function judgeGrowth(e: GrowthEvidence, options: { minGrowth: number; qua
     );
   return { probability, reasons };
 }
+
+/** A sampled series must grow in at least this many steps to be judged at all. */
+const MIN_SAMPLED_STEPS_UP = 3;
 
 /** Below this, a later half with so few of the samples is taken as a rate that fell: strict, as a real leak's rate varies more than Poisson (a sparse leak seen at attach, 15 samples then 7 in 57 % of the time: p 0.01, a leak). */
 const HALVES_P = 0.005;
