@@ -9,7 +9,7 @@ import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
 import { streamSnapshot } from '../capture/heap/snapshot-stream.js';
 import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
-import { type SuspectPaths, cacheLikeHolder, heldBy, suspectPaths } from './sample-paths.js';
+import { type SuspectPaths, heldBy, suspectPaths } from './sample-paths.js';
 import { InProcessSession } from '../capture/inspector/in-process-session.js';
 import type { Progress } from '../cli/output/progress.js';
 import { formatBytes } from '../cli/output/format.js';
@@ -204,9 +204,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
           );
           leak.evidence += `; its ${h.matched} live objects in the final snapshot own ${formatBytes(h.externalBytes)} of ArrayBuffer memory outside the V8 heap (${formatBytes(perObject)} per object), about ${formatBytes(external)} per iteration (the process's ArrayBuffer memory grew ${formatBytes(processRate)} per iteration)`;
         }
-        leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${heldBy(h.paths[0].objects)}`;
-        const cacheHint = cacheLikeHolder(h.paths[0].path);
-        if (cacheHint) leak.evidence += `; ${cacheHint}`;
+        leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${heldBy(h.paths[0])}`;
       }
     }
     // Last, as it moves user frames off the positions the retainer paths were matched by.

@@ -106,9 +106,13 @@ function edgeShape(a: SnapshotAnalysis, edgeIndex: number, holder: number): stri
   return `(${type}) ${/^\d+$/.test(name) ? '#' : name}`;
 }
 
-/** The evidence's words for how many of a suspect's objects the first path shown stands for. */
-export function heldBy(objects: number): string {
-  return `${objects} ${objects === 1 ? 'is' : 'are'} held by the path shown first (or by the same path through another key or index)`;
+/**
+ * The evidence's words for the first holder path: how many of a suspect's objects it stands
+ * for, and the cache hint when it runs through something named like a cache.
+ */
+export function heldBy(first: { path: readonly string[]; objects: number }): string {
+  const hint = cacheLikeHolder(first.path);
+  return `${first.objects} ${first.objects === 1 ? 'is' : 'are'} held by the path shown first (or by the same path through another key or index)${hint ? `; ${hint}` : ''}`;
 }
 
 /**

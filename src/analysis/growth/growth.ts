@@ -210,7 +210,6 @@ const HALVES_P = 0.005;
 /** Fewer samples' worth of growth than this in all: too few to split. */
 const HALVES_MIN_SAMPLES = 8;
 
-/** The binomial p-value of so little growth after the cut, or null without sampling or samples. */
 /** No growth after the middle, where a steady rate would have added some (P < 5 %). */
 function stalledAfterMiddle(h: GrowthEvidence['halves'], quantum: number | undefined): boolean {
   if (!quantum || quantum <= 0) return false;
@@ -218,6 +217,7 @@ function stalledAfterMiddle(h: GrowthEvidence['halves'], quantum: number | undef
   return Math.round(h.after / quantum) <= 0 && before > 0 && Math.pow(1 - h.afterShare, before) < 0.05;
 }
 
+/** The binomial p-value of so little growth after the cut, or null without sampling or samples. */
 function samplesSplitP(h: GrowthEvidence['halves'], quantum: number | undefined): number | null {
   if (!quantum || quantum <= 0) return null;
   const after = Math.max(0, Math.round(h.after / quantum));
