@@ -36,6 +36,18 @@ export function isRuntimeFrame(frame: Frame): boolean {
 }
 
 /**
+ * True for leaktrace's own scripts that run inside a target (the handle agent, `run`'s
+ * preload): what they allocate is leaktrace's, not the program's. Recognised by the tail of
+ * the path, so that a capture read with another leaktrace install (another path) still knows
+ * them; run from a checkout they are outside node_modules and would pass for the user's code.
+ */
+export const LEAKTRACE_PACKAGE = 'leaktrace';
+
+export function isLeaktraceScript(file: string): boolean {
+  return /[/\\]dist[/\\]src[/\\]capture[/\\](?:agent[/\\]agent|live[/\\]preload)\.cjs$/.test(scriptPath(file));
+}
+
+/**
  * The package a script belongs to, from its path alone:
  * - `node:` for Node internals (and frames without a script);
  * - the last `node_modules/<name>` (or `node_modules/@scope/<name>`) segment of the path,

@@ -1,3 +1,4 @@
+import { type LeakGroup, groupByUserLine } from '../analysis/leak-groups.js';
 import { setFlagsFromString } from 'node:v8';
 import { HandleSeries } from '../analysis/leaks/handle-series.js';
 import { traceHandles } from '../capture/handles/trace-handles.js';
@@ -54,6 +55,8 @@ export interface CheckReport extends LeakReport {
   threshold: number;
   durationMs: number;
   tracking: { note: string };
+  /** The leaks grouped by the line of the user's code they are reached from. */
+  byUserLine: LeakGroup[];
 }
 
 /** The library's own code (dist/src/), whose frames are never the user's. */
@@ -213,6 +216,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       iterations: done,
       warmup,
       leaks,
+      byUserLine: groupByUserLine(leaks),
       belowThreshold,
       threshold,
       samplingInterval: interval,

@@ -1,3 +1,4 @@
+import { type LeakGroup, groupByUserLine } from '../analysis/leak-groups.js';
 import type { Leak } from '../analysis/leak-report.js';
 import { packageLabel } from '../analysis/snapshot/stat.js';
 import { formatBytes, formatBytesDelta, formatPercent, sparkline } from '../cli/output/format.js';
@@ -35,6 +36,7 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
     lines.push('No leak found: no allocation site or handle kept growing across the measurements.');
   } else {
     lines.push(`${input.leaks.length} leak${input.leaks.length > 1 ? 's' : ''} found (most likely first)`);
+    lines.push(...renderGroups(groupByUserLine(input.leaks), input.leaks.length));
     input.leaks.forEach((leak, i) => lines.push('', ...renderLeak(leak, i + 1, width)));
   }
   const below = input.belowThreshold ?? [];
@@ -44,6 +46,49 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
   }
   for (const note of input.notes ?? []) lines.push('', `note: ${note}`);
   return lines.join('\n');
+}
+
+/**
+ * Where the user's code leads into the leaks, when several leaks share a line of it (one
+ * mistake, many sites): one row per line, with the leaks' numbers, summed growth and packages.
+ */
+function renderGroups(groups: LeakGroup[], leakCount: number): string[] {
+  if (groups.length === 0 || groups.length === leakCount) return [];
+  const where = (g: LeakGroup): string =>
+    g.userFrame
+      ? `${g.userFrame.functionName || '(anonymous)'} (${g.userFrame.file}${g.userFrame.line > 0 ? `:${g.userFrame.line}` : ''})`
+      : '(no frame of your code on their stacks)';
+  const numbers = (g: LeakGroup): string =>
+    g.leaks.length === leakCount
+      ? `all ${leakCount} leaks`
+      : `${g.leaks.length} leak${g.leaks.length > 1 ? 's' : ''} (${leakNumbers(g.leaks)})`;
+  const growth = (g: LeakGroup): string =>
+    [g.bytes > 0 ? `${formatBytesDelta(g.bytes)}` : '', g.handles > 0 ? `+${g.handles.toFixed(g.handles < 10 ? 2 : 0)} handles` : '']
+      .filter(Boolean)
+      .join(', ') + ` per ${g.per}`;
+  const packages = (g: LeakGroup): string => {
+    const names = g.packages.map(packageLabel);
+    return names.length > 4 ? `${names.slice(0, 4).join(', ')} (+${names.length - 4} more)` : names.join(', ');
+  };
+  const lines = [
+    '',
+    `reached from ${groups.filter((g) => g.userFrame).length} line${groups.filter((g) => g.userFrame).length === 1 ? '' : 's'} of your code:`,
+  ];
+  for (const g of groups) lines.push(`  ${where(g)}`, `      ${numbers(g)}; ${growth(g)}; ${packages(g)}`);
+  return lines;
+}
+
+/** Leak numbers (0-based indexes in) as `#1–#7 #9 #10`: runs of three or more as ranges. */
+function leakNumbers(indexes: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < indexes.length;) {
+    let j = i;
+    while (j + 1 < indexes.length && indexes[j + 1] === indexes[j] + 1) j++;
+    if (j - i >= 2) parts.push(`#${indexes[i] + 1}–#${indexes[j] + 1}`);
+    else for (let k = i; k <= j; k++) parts.push(`#${indexes[k] + 1}`);
+    i = j + 1;
+  }
+  return parts.join(' ');
 }
 
 function renderLeak(leak: Leak, n: number, width: number): string[] {

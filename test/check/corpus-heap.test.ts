@@ -84,3 +84,25 @@ test('holders: objects kept under a dictionary’s ever-new keys are counted as 
   // Each record sits under its own key: grouped by exact path, the first path stood for 1.
   assert.ok(Number(m[2]) >= 100, `${m[2]} of ${m[1]}: ${leak.evidence}`);
 });
+
+test('one line of the user’s code leading into several leaking sites in a package is one group', async () => {
+  const { code, report } = await check('leaks/logger-per-tenant.cjs');
+  assert.equal(code, 1);
+  const inPackage = report.leaks.flatMap((l, i) => (l.package === 'leaky-logger' ? [i] : []));
+  const sites = new Set(inPackage.map((i) => report.leaks[i].site?.functionName));
+  for (const fn of ['get', 'makeFormat', 'makeTransport']) assert.ok(sites.has(fn), `no leak at ${fn}: ${[...sites].join(', ')}`);
+  // All of them are reached from line 9, the call into the package.
+  const group = report.byUserLine.find((g) => g.userFrame?.line === 9);
+  assert.ok(group, JSON.stringify(report.byUserLine));
+  assert.equal(group.userFrame!.functionName, 'handleTenantRequest');
+  assert.ok(group.userFrame!.file.endsWith('logger-per-tenant.cjs'));
+  assert.deepEqual(group.leaks, inPackage);
+  assert.deepEqual(group.packages, ['leaky-logger']);
+  const summed = inPackage.reduce((t, i) => t + report.leaks[i].perIteration!.bytes, 0);
+  assert.ok(Math.abs(group.bytes - summed) < 1e-6 && group.per === 'iteration', `${group.bytes} vs ${summed}`);
+  // Every leak is in exactly one group.
+  assert.deepEqual(
+    report.byUserLine.flatMap((g) => g.leaks).sort((a, b) => a - b),
+    report.leaks.map((_, i) => i),
+  );
+});

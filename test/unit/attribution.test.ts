@@ -88,3 +88,19 @@ test('a stack with no file is Node’s own only when it has no line either: an u
   // What a measurement's evaluate allocates: frames of a script without a name, with lines.
   assert.equal(runtimeAttribution([f('(anonymous)', '', 28), f('Promise', '', 0), f('collect', '', 27), f('(anonymous)', '', 1)]), null);
 });
+
+test('leaktrace’s scripts in the target are known by their path’s tail, from any install', async () => {
+  const { isLeaktraceScript } = await import('../../src/analysis/attribution.js');
+  const { frameView } = await import('../../src/report/html/suspect-views.js');
+  for (const file of [
+    '/work/leaktrace/dist/src/capture/agent/agent.cjs',
+    'file:///srv/app/node_modules/leaktrace/dist/src/capture/live/preload.cjs',
+  ])
+    assert.equal(isLeaktraceScript(file), true, file);
+  // The user's own files of the same names are not.
+  for (const file of ['/app/src/capture/agent/agent.cjs', '/app/dist/src/capture/agent/agent.js', '/app/agent.cjs'])
+    assert.equal(isLeaktraceScript(file), false, file);
+  // From a checkout, the agent is outside node_modules; the report still calls it leaktrace's.
+  assert.deepEqual(frameView(f('init', '/work/leaktrace/dist/src/capture/agent/agent.cjs', 414)).pkg, 'leaktrace');
+  assert.equal(frameView(f('init', '/work/leaktrace/dist/src/capture/agent/agent.cjs', 414)).role, 'package');
+});

@@ -1,3 +1,4 @@
+import { type LeakGroup, groupByUserLine } from '../../analysis/leak-groups.js';
 import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysis/leaks/site-series.js';
 import { functionFrame, resolveCallLines } from '../../analysis/call-lines.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
@@ -86,6 +87,8 @@ export interface LiveCaptureResult {
     durationMs: number;
     samplingInterval: number;
     belowThreshold: Leak[];
+    /** The leaks grouped by the line of the user's code they are reached from. */
+    byUserLine?: LeakGroup[];
     notes: string[];
     /** The at-end snapshot (not the program's own at-exit one), when taken. */
     finalSnapshot?: string | null;
@@ -380,6 +383,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   report.durationMs = Date.now() - started;
   // Last, as it moves user frames off the positions the retainer paths were matched by.
   resolveCallLines([...report.leaks, ...report.belowThreshold]);
+  report.byUserLine = groupByUserLine(report.leaks);
   o.writer.writeJson(CAPTURE_FILES.leaks, report);
   return { report, ended, series };
 }

@@ -1,3 +1,4 @@
+import { type LeakGroup, groupByUserLine } from '../../analysis/leak-groups.js';
 import { statSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { judgeGrowth, measureGrowth } from '../../analysis/growth/growth.js';
@@ -19,6 +20,7 @@ import {
 } from './report-data.js';
 import { handleTable } from './handles-view.js';
 import { flameFromStacks, stackBreakdowns } from './stack-summaries.js';
+import { userLineBreakdown } from './user-line-breakdown.js';
 import { suspectView } from './suspect-views.js';
 import { leakVerdict } from './verdict.js';
 import type { HtmlReportOptions } from './write-html-report.js';
@@ -59,6 +61,8 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
       .slice(0, REPORT_LIMITS.belowThreshold)
       .map((l, i) => suspectView(l, i + 1, l.perIteration ? 'iteration' : 'time'));
   } else if (leakReport) src.problems.push(`${CAPTURE_FILES.leaks}: not in leaktrace's format (no leaks list)`);
+
+  const leakByLine = leakReport && Array.isArray(leakReport.leaks) ? userLineBreakdown(leakReport.leaks) : null;
 
   // The last sampling heap profile: what was live when the capture ended.
   let breakdowns: ReportData['breakdowns'] = [];
@@ -122,7 +126,8 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
 
   const durationMs = lastMs > startedMs && startedMs > 0 ? lastMs - startedMs : null;
   const analysed = leakReport !== null && Array.isArray(leakReport.leaks);
-  let verdict = captureVerdict(analysed, suspects, samples, durationMs, m, src);
+  const byLine = analysed ? groupByUserLine(leakReport.leaks) : [];
+  let verdict = captureVerdict(analysed, suspects, samples, durationMs, m, src, byLine);
   // A handles capture has no leak finder result: its verdict is what was left open.
   if (handles && (!analysed || (verdict.level !== 'leak' && handles.verdict.level === 'leak'))) verdict = handles.verdict;
   const notes: string[] = [];
@@ -138,7 +143,7 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
     leakFinder: analysed,
     suspects,
     belowThreshold,
-    breakdowns,
+    breakdowns: [...breakdowns, ...(leakByLine ? [leakByLine] : [])],
     flame,
     handles: handles?.table ?? null,
     tables,
@@ -195,10 +200,11 @@ function captureVerdict(
   durationMs: number | null,
   m: CaptureManifest | null,
   src: CaptureSource,
+  byLine: LeakGroup[],
 ): Verdict {
   const span = durationMs !== null ? formatDuration(durationMs) : 'an unknown time';
   const complete = m !== null && m.endedAt !== undefined && src.problems.length === 0;
-  if (analysed) return leakVerdict(suspects, `${span} of capture`, complete);
+  if (analysed) return leakVerdict(suspects, `${span} of capture`, complete, byLine);
   // No leak finder result: the memory series alone, judged by the same growth rule.
   if (samples.length >= 4) {
     const x = samples.map((s) => s.t);

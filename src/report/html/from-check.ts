@@ -1,3 +1,4 @@
+import { groupByUserLine } from '../../analysis/leak-groups.js';
 import type { Leak } from '../../analysis/leak-report.js';
 import { packageLabel } from '../../analysis/snapshot/stat.js';
 import type { CheckReport } from '../../check/check-leaks.js';
@@ -6,6 +7,7 @@ import { formatFrame } from '../../model/frame.js';
 import { LEAKTRACE_VERSION } from '../../version.js';
 import { type Breakdown, type Fact, REPORT_LIMITS, type ReportData, type SuspectView } from './report-data.js';
 import { suspectView } from './suspect-views.js';
+import { userLineBreakdown } from './user-line-breakdown.js';
 import { leakVerdict } from './verdict.js';
 
 export interface CheckContext {
@@ -44,7 +46,7 @@ export function fromCheckReport(report: CheckReport & { module?: string; mode?: 
     source: context.source ?? 'a leaktrace check report',
     generatedAt: new Date().toISOString(),
     leaktraceVersion: LEAKTRACE_VERSION,
-    verdict: leakVerdict(suspects, measured, true),
+    verdict: leakVerdict(suspects, measured, true, groupByUserLine(leaks)),
     leakFinder: true,
     memory:
       measurements.length > 0
@@ -62,7 +64,7 @@ export function fromCheckReport(report: CheckReport & { module?: string; mode?: 
         : null,
     suspects,
     belowThreshold: weak,
-    breakdowns: growthBreakdowns([...suspects, ...weak]),
+    breakdowns: [...growthBreakdowns([...suspects, ...weak]), ...[userLineBreakdown(leaks)].filter((b) => b !== null)],
     flame: null,
     handles: null,
     tables: [],

@@ -116,7 +116,7 @@ export function breakdownSection(b: Breakdown): string {
     .join('');
   return `<div class="breakdown"><h3>${e(b.title)}</h3><p class="note">${e(b.note)}</p>
 <div class="bars" data-chart="bars" data-breakdown="${e(b.id)}" role="img" aria-label="${e(b.title)}"></div>
-<table class="compact"><thead><tr><th>${e(b.id === 'by-package' ? 'package' : 'site')}</th><th>bytes</th><th>objects</th><th>share</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+<table class="compact"><thead><tr><th>${e(b.columns?.key ?? (b.id === 'by-package' ? 'package' : 'site'))}</th><th>bytes</th><th>${e(b.columns?.count ?? 'objects')}</th><th>share</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 }
 
 export function handlesSection(h: HandleTable): string {

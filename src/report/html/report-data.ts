@@ -96,6 +96,8 @@ export interface Breakdown {
   note: string;
   rows: { label: string; detail?: string; bytes: number; count?: number }[];
   total: number;
+  /** Column headings where they are not the default (package or site; objects). */
+  columns?: { key: string; count: string };
 }
 
 export interface FlameNode {

@@ -1,4 +1,4 @@
-import { attribute } from '../../analysis/attribution.js';
+import { attribute, isLeaktraceScript, isRuntimeFrame, LEAKTRACE_PACKAGE } from '../../analysis/attribution.js';
 import { packageLabel } from '../../analysis/snapshot/stat.js';
 import { type Frame, formatFrame } from '../../model/frame.js';
 import type { StackTable } from '../../model/stack-table.js';
@@ -6,6 +6,8 @@ import { topRows } from './from-check.js';
 import { type Breakdown, type FlameGraph, type FlameNode, REPORT_LIMITS } from './report-data.js';
 import { frameView } from './suspect-views.js';
 import { frameLocation } from './render-sections.js';
+
+const LEAKTRACE_AGENT_LABEL = "(leaktrace's agent: its records of the program's handles)";
 
 /** Per-stack amounts (self, not including callees), indexed by stack id of one StackTable. */
 export interface StackAmounts {
@@ -24,13 +26,17 @@ export function stackBreakdowns(a: StackAmounts, what: string, ids: Iterable<num
     const count = a.count(id);
     if (bytes <= 0 && count <= 0) continue;
     total += bytes;
-    const at = attribute(a.stacks.framesOf(id));
+    const frames = a.stacks.framesOf(id);
+    // leaktrace's agent in the target keeps records of the program's handles: its memory,
+    // not the program's, and named so (from a checkout its path is outside node_modules).
+    const byLeaktrace = isLeaktraceScript(frames.find((f) => !isRuntimeFrame(f))?.file ?? '');
+    const at = byLeaktrace ? { site: null, package: LEAKTRACE_PACKAGE } : attribute(frames);
     const pkg = packageLabel(at.package);
     const p = byPackage.get(pkg) ?? { bytes: 0, count: 0 };
     p.bytes += bytes;
     p.count += count;
     byPackage.set(pkg, p);
-    const key = at.site ? formatFrame(at.site) : '(Node/V8 internals only)';
+    const key = at.site ? formatFrame(at.site) : byLeaktrace ? LEAKTRACE_AGENT_LABEL : '(Node/V8 internals only)';
     const s = bySite.get(key) ?? { site: at.site, bytes: 0, count: 0 };
     s.bytes += bytes;
     s.count += count;

@@ -1,4 +1,4 @@
-import { isRuntimeFrame, packageFromPath } from '../../analysis/attribution.js';
+import { isLeaktraceScript, isRuntimeFrame, LEAKTRACE_PACKAGE, packageFromPath } from '../../analysis/attribution.js';
 import type { Leak } from '../../analysis/leak-report.js';
 import type { Frame } from '../../model/frame.js';
 import { type FrameView, REPORT_LIMITS, type SuspectView } from './report-data.js';
@@ -6,6 +6,7 @@ import { type FrameView, REPORT_LIMITS, type SuspectView } from './report-data.j
 /** A frame with its role: the user's own code (highlighted), a package, or Node/V8 internals (dimmed). */
 export function frameView(frame: Frame): FrameView {
   if (isRuntimeFrame(frame)) return { ...frame, role: 'internal', pkg: null };
+  if (isLeaktraceScript(frame.file)) return { ...frame, role: 'package', pkg: LEAKTRACE_PACKAGE };
   const pkg = packageFromPath(frame.file);
   return pkg === null ? { ...frame, role: 'user', pkg: null } : { ...frame, role: 'package', pkg };
 }
