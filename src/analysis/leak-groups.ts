@@ -1,8 +1,9 @@
 import type { Frame } from '../model/frame.js';
+import type { CallSiteFrame } from './call-lines.js';
 import type { Leak } from './leak-report.js';
 
 /**
- * Leaks grouped by the line of the user's code they are reached from.
+ * Leaks grouped by the place in the user's code they are reached from.
  *
  * One mistake in the user's code often shows as many leaking sites: a logger made per request
  * keeps its streams, formats and buffers, each allocated at its own site in its own package
@@ -10,14 +11,26 @@ import type { Leak } from './leak-report.js';
  * evidence is per site; this grouping says how many places in the user's code there are to
  * fix, and how much each one costs.
  *
- * The key is the user frame's file and line (not its column: two calls on one line are one
- * line to change). Leaks with no frame of the user's code on their stack form one
- * group with `userFrame: null`. Leaks with no site and no stack at all — growth that nothing
- * sampled explains (`unexplained-growth.ts`) — are reached from nowhere known and are left out.
+ * A place is a function of the user's code, known by its file and lines. The user frames of
+ * one function do not all carry the same line: a heap frame moved to its call keeps the
+ * function's first line as `functionStart` (call-lines.ts), one whose call was not found (an
+ * inlined callee, an alias) stays at that first line, and a handle's frame (from
+ * `Error.stack`) has the call's real line. So two user frames in one file are one place when
+ * their lines meet — a frame's line, or its function's first line, equal to the other's
+ * (union–find over those). Not the column, and not the function's name, which the handle
+ * agent and the heap profiler spell differently (`Timeout.connect`, `connect`). Leaks with no
+ * frame of the user's code form one group with `userFrame: null`. Leaks with no site and no
+ * stack at all — growth nothing sampled explains (`unexplained-growth.ts`) — are reached from
+ * nowhere known and are left out.
  */
 export interface LeakGroup {
-  /** The frame of the user's code (the first leak's, column included); null: none on the stacks. */
+  /** A frame of the place, one at a line in `lines`; null: no user code on the stacks. */
   userFrame: Frame | null;
+  /**
+   * The place's lines: the calls its frames were found at (a function's first line is left
+   * out when a line inside it is known). Empty for the group with no user frame.
+   */
+  lines: number[];
   /** Indexes into the report's `leaks`, most likely first. */
   leaks: number[];
   /** The packages of the group's sites, in the order of its leaks (null: the user's own code). */
@@ -31,27 +44,69 @@ export interface LeakGroup {
   probability: number;
 }
 
-export function groupByUserLine(leaks: readonly Leak[]): LeakGroup[] {
-  const groups = new Map<string, LeakGroup>();
-  leaks.forEach((leak, index) => {
-    if (leak.site === null && leak.stack.length === 0) return;
-    const f = leak.userFrame;
-    // Not the function's name: a handle's stack (Error.stack) and the heap profiler name the
-    // same function differently ("Timeout.connect", "connect").
-    const key = f ? `${f.file}\0${f.line}` : '';
-    const rate = leak.perIteration ?? leak.perMinute ?? null;
-    let g = groups.get(key);
-    if (!g) {
-      g = { userFrame: f, leaks: [], packages: [], bytes: 0, handles: 0, per: leak.perIteration ? 'iteration' : 'minute', probability: 0 };
-      groups.set(key, g);
+export function groupByUserCode(leaks: readonly Leak[]): LeakGroup[] {
+  const counted = leaks.flatMap((leak, index) => (leak.site === null && leak.stack.length === 0 ? [] : [{ leak, index }]));
+  // Union–find over the leaks: those whose user frames share a file and a line (the frame's
+  // own or its function's first) are one place.
+  const parent = counted.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])));
+  const byKey = new Map<string, number>();
+  counted.forEach(({ leak }, i) => {
+    const f = leak.userFrame as CallSiteFrame | null;
+    const keys = f ? [f.line, f.functionStart?.line].filter((l) => l !== undefined).map((l) => `${f.file}\0${l}`) : [''];
+    for (const key of keys) {
+      const other = byKey.get(key);
+      if (other === undefined) byKey.set(key, i);
+      else parent[find(i)] = find(other);
     }
-    g.leaks.push(index);
-    if (!g.packages.includes(leak.package)) g.packages.push(leak.package);
-    if (leak.kind === 'handle') g.handles += rate?.count ?? 0;
-    else g.bytes += rate?.bytes ?? 0;
-    g.probability = Math.max(g.probability, leak.probability);
   });
+
+  const groups = new Map<number, { members: typeof counted; group: LeakGroup }>();
+  counted.forEach((c, i) => {
+    const root = find(i);
+    let g = groups.get(root);
+    if (!g) {
+      g = {
+        members: [],
+        group: {
+          userFrame: null,
+          lines: [],
+          leaks: [],
+          packages: [],
+          bytes: 0,
+          handles: 0,
+          per: c.leak.perIteration ? 'iteration' : 'minute',
+          probability: 0,
+        },
+      };
+      groups.set(root, g);
+    }
+    g.members.push(c);
+    const { group } = g;
+    const rate = c.leak.perIteration ?? c.leak.perMinute ?? null;
+    group.leaks.push(c.index);
+    if (!group.packages.includes(c.leak.package)) group.packages.push(c.leak.package);
+    if (c.leak.kind === 'handle') group.handles += rate?.count ?? 0;
+    else group.bytes += rate?.bytes ?? 0;
+    group.probability = Math.max(group.probability, c.leak.probability);
+  });
+
+  for (const { members, group } of groups.values()) {
+    const frames = members.map((m) => m.leak.userFrame as CallSiteFrame | null).filter((f) => f !== null);
+    if (frames.length === 0) continue;
+    const starts = new Set(frames.flatMap((f) => (f.functionStart ? [f.functionStart.line] : [])));
+    const inside = [...new Set(frames.map((f) => f.line))].filter((l) => !starts.has(l));
+    group.lines = (inside.length > 0 ? inside : [...new Set(frames.map((f) => f.line))]).sort((a, b) => a - b);
+    group.userFrame = frames.find((f) => group.lines.includes(f.line)) ?? frames[0];
+  }
   // Leaks arrive most likely first, so groups are in the order of their most likely leak;
   // the group of leaks with none of the user's code on their stacks goes last.
-  return [...groups.values()].sort((a, b) => (a.userFrame === null ? 1 : 0) - (b.userFrame === null ? 1 : 0));
+  return [...groups.values()].map((g) => g.group).sort((a, b) => (a.userFrame === null ? 1 : 0) - (b.userFrame === null ? 1 : 0));
+}
+
+/** A group's place as the report shows it: `loggerFor (/app/log.js:6)`, `f (/app/a.js:6, 9)`. */
+export function placeOf(g: LeakGroup): string {
+  const f = g.userFrame;
+  if (!f) return '(no frame of your code)';
+  return `${f.functionName || '(anonymous)'} (${f.file}${g.lines.length > 0 && g.lines[0] > 0 ? `:${g.lines.join(', ')}` : ''})`;
 }

@@ -1,4 +1,4 @@
-import { type LeakGroup, groupByUserLine } from '../analysis/leak-groups.js';
+import { type LeakGroup, groupByUserCode } from '../analysis/leak-groups.js';
 import { setFlagsFromString } from 'node:v8';
 import { HandleSeries } from '../analysis/leaks/handle-series.js';
 import { traceHandles } from '../capture/handles/trace-handles.js';
@@ -56,7 +56,7 @@ export interface CheckReport extends LeakReport {
   durationMs: number;
   tracking: { note: string };
   /** The leaks grouped by the line of the user's code they are reached from. */
-  byUserLine: LeakGroup[];
+  byUserCode: LeakGroup[];
 }
 
 /** The library's own code (dist/src/), whose frames are never the user's. */
@@ -216,7 +216,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       iterations: done,
       warmup,
       leaks,
-      byUserLine: groupByUserLine(leaks),
+      byUserCode: groupByUserCode(leaks),
       belowThreshold,
       threshold,
       samplingInterval: interval,

@@ -1,4 +1,4 @@
-import { type LeakGroup, groupByUserLine } from '../analysis/leak-groups.js';
+import { type LeakGroup, groupByUserCode, placeOf } from '../analysis/leak-groups.js';
 import type { Leak } from '../analysis/leak-report.js';
 import { packageLabel } from '../analysis/snapshot/stat.js';
 import { formatBytes, formatBytesDelta, formatPercent, sparkline } from '../cli/output/format.js';
@@ -36,7 +36,7 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
     lines.push('No leak found: no allocation site or handle kept growing across the measurements.');
   } else {
     lines.push(`${input.leaks.length} leak${input.leaks.length > 1 ? 's' : ''} found (most likely first)`);
-    lines.push(...renderGroups(groupByUserLine(input.leaks), input.leaks.length));
+    lines.push(...renderGroups(groupByUserCode(input.leaks), input.leaks.length));
     input.leaks.forEach((leak, i) => lines.push('', ...renderLeak(leak, i + 1, width)));
   }
   const below = input.belowThreshold ?? [];
@@ -49,15 +49,12 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
 }
 
 /**
- * Where the user's code leads into the leaks, when several leaks share a line of it (one
- * mistake, many sites): one row per line, with the leaks' numbers, summed growth and packages.
+ * Where the user's code leads into the leaks, when several leaks share a place in it (one
+ * mistake, many sites): one row per place, with the leaks' numbers, summed growth and packages.
  */
 function renderGroups(groups: LeakGroup[], leakCount: number): string[] {
   if (groups.length === 0 || groups.length === leakCount) return [];
-  const where = (g: LeakGroup): string =>
-    g.userFrame
-      ? `${g.userFrame.functionName || '(anonymous)'} (${g.userFrame.file}${g.userFrame.line > 0 ? `:${g.userFrame.line}` : ''})`
-      : '(no frame of your code on their stacks)';
+  const where = (g: LeakGroup): string => (g.userFrame ? placeOf(g) : '(no frame of your code on their stacks)');
   const numbers = (g: LeakGroup): string =>
     g.leaks.length === leakCount
       ? `all ${leakCount} leaks`
@@ -70,10 +67,8 @@ function renderGroups(groups: LeakGroup[], leakCount: number): string[] {
     const names = g.packages.map(packageLabel);
     return names.length > 4 ? `${names.slice(0, 4).join(', ')} (+${names.length - 4} more)` : names.join(', ');
   };
-  const lines = [
-    '',
-    `reached from ${groups.filter((g) => g.userFrame).length} line${groups.filter((g) => g.userFrame).length === 1 ? '' : 's'} of your code:`,
-  ];
+  const places = groups.filter((g) => g.userFrame).length;
+  const lines = ['', `reached from ${places} place${places === 1 ? '' : 's'} in your code:`];
   for (const g of groups) lines.push(`  ${where(g)}`, `      ${numbers(g)}; ${growth(g)}; ${packages(g)}`);
   return lines;
 }

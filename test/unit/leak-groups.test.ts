@@ -1,10 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { groupByUserLine } from '../../src/analysis/leak-groups.js';
+import { groupByUserCode } from '../../src/analysis/leak-groups.js';
 import type { Leak } from '../../src/analysis/leak-report.js';
 import { renderLeakReport } from '../../src/report/leak-text.js';
 
 const frame = (functionName: string, file: string, line: number, column = 3) => ({ functionName, file, line, column });
+/** A heap frame that call-lines.ts moved from its function's first line to the call in it. */
+const moved = (functionName: string, file: string, line: number, start: number) => ({
+  ...frame(functionName, file, line),
+  functionStart: { line: start, column: 1 },
+});
 
 function leak(over: Partial<Leak>): Leak {
   const site = over.site ?? frame('make', '/app/node_modules/pkg/index.js', 4);
@@ -23,40 +28,57 @@ function leak(over: Partial<Leak>): Leak {
   };
 }
 
-test('leaks are grouped by the file and line of their user frame, not its column or function name', () => {
+test('leaks are grouped by the place in the user’s code: file and lines, not the column or the function’s spelling', () => {
   const leaks = [
-    leak({ userFrame: frame('handler', '/app/server.js', 12, 5), probability: 0.99 }),
+    leak({ userFrame: moved('handler', '/app/server.js', 12, 10), probability: 0.99 }),
     leak({ userFrame: frame('other', '/app/server.js', 30), package: null }),
-    // Same line, another column and the handle stack's style of name.
+    // The same line, another column and the handle stack's style of name (Error.stack: the real line).
     leak({ userFrame: frame('Server.handler', '/app/server.js', 12, 40), package: 'pkg2' }),
     leak({ kind: 'handle', resource: 'TCPWRAP', userFrame: frame('handler', '/app/server.js', 12), perMinute: { bytes: 0, count: 60 } }),
+    // handler's own allocation: its call was not found, so V8's line, the function's first, stays.
+    leak({ userFrame: frame('handler', '/app/server.js', 10), package: null }),
     leak({ userFrame: null, package: 'ws' }),
     // Growth nothing sampled explains: reached from nowhere known, in no group.
     leak({ kind: 'native', site: null, stack: [], userFrame: null, package: null }),
+    // Line 12 of another file is another place.
+    leak({ userFrame: frame('handler', '/app/other.js', 12) }),
   ];
-  const groups = groupByUserLine(leaks);
+  const groups = groupByUserCode(leaks);
   assert.deepEqual(
-    groups.map((g) => [g.userFrame?.line ?? null, g.leaks, g.packages]),
+    groups.map((g) => [g.userFrame?.file ?? null, g.lines, g.leaks, g.packages]),
     [
-      [12, [0, 2, 3], ['pkg', 'pkg2']],
-      [30, [1], [null]],
-      [null, [4], ['ws']],
+      ['/app/server.js', [12], [0, 2, 3, 4], ['pkg', 'pkg2', null]],
+      ['/app/server.js', [30], [1], [null]],
+      ['/app/other.js', [12], [7], ['pkg']],
+      [null, [], [5], ['ws']],
     ],
   );
-  assert.equal(groups[0].bytes, 2048);
+  assert.equal(groups[0].userFrame?.line, 12);
+  assert.equal(groups[0].bytes, 3072);
   assert.equal(groups[0].handles, 60);
   assert.equal(groups[0].per, 'minute');
   assert.equal(groups[0].probability, 0.99);
 });
 
-test('the terminal report lists the lines of user code only when some line leads into several leaks', () => {
+test('a function whose calls lead into leaks from two lines is one place, with both lines', () => {
+  const groups = groupByUserCode([
+    leak({ userFrame: moved('save', '/app/db.js', 6, 5) }),
+    leak({ userFrame: moved('save', '/app/db.js', 9, 5) }),
+  ]);
+  assert.deepEqual(
+    groups.map((g) => g.lines),
+    [[6, 9]],
+  );
+});
+
+test('the terminal report lists the places in the user’s code only when one leads into several leaks', () => {
   const two = [leak({ userFrame: frame('a', '/app/a.js', 1) }), leak({ userFrame: frame('b', '/app/a.js', 2) })];
   assert.doesNotMatch(renderLeakReport({ headline: 'h', leaks: two }), /reached from/);
   const shared = Array.from({ length: 9 }, (_, i) => leak({ userFrame: frame('a', '/app/a.js', i === 7 ? 2 : 1) }));
   const text = renderLeakReport({ headline: 'h', leaks: shared });
   assert.match(
     text,
-    /reached from 2 lines of your code:\n {2}a \(\/app\/a\.js:1\)\n {6}8 leaks \(#1–#7 #9\); \+8\.00 KiB per minute; pkg\n/,
+    /reached from 2 places in your code:\n {2}a \(\/app\/a\.js:1\)\n {6}8 leaks \(#1–#7 #9\); \+8\.00 KiB per minute; pkg\n/,
   );
   assert.match(text, / {2}a \(\/app\/a\.js:2\)\n {6}1 leak \(#8\);/);
 });

@@ -1,4 +1,4 @@
-import { type LeakGroup, groupByUserLine } from '../../analysis/leak-groups.js';
+import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysis/leaks/site-series.js';
 import { functionFrame, resolveCallLines } from '../../analysis/call-lines.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
@@ -88,7 +88,7 @@ export interface LiveCaptureResult {
     samplingInterval: number;
     belowThreshold: Leak[];
     /** The leaks grouped by the line of the user's code they are reached from. */
-    byUserLine?: LeakGroup[];
+    byUserCode?: LeakGroup[];
     notes: string[];
     /** The at-end snapshot (not the program's own at-exit one), when taken. */
     finalSnapshot?: string | null;
@@ -383,7 +383,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   report.durationMs = Date.now() - started;
   // Last, as it moves user frames off the positions the retainer paths were matched by.
   resolveCallLines([...report.leaks, ...report.belowThreshold]);
-  report.byUserLine = groupByUserLine(report.leaks);
+  report.byUserCode = groupByUserCode(report.leaks);
   o.writer.writeJson(CAPTURE_FILES.leaks, report);
   return { report, ended, series };
 }

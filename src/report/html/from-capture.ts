@@ -1,4 +1,4 @@
-import { type LeakGroup, groupByUserLine } from '../../analysis/leak-groups.js';
+import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { statSync } from 'node:fs';
 import { basename, relative } from 'node:path';
 import { judgeGrowth, measureGrowth } from '../../analysis/growth/growth.js';
@@ -126,8 +126,8 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
 
   const durationMs = lastMs > startedMs && startedMs > 0 ? lastMs - startedMs : null;
   const analysed = leakReport !== null && Array.isArray(leakReport.leaks);
-  const byLine = analysed ? groupByUserLine(leakReport.leaks) : [];
-  let verdict = captureVerdict(analysed, suspects, samples, durationMs, m, src, byLine);
+  const byPlace = analysed ? groupByUserCode(leakReport.leaks) : [];
+  let verdict = captureVerdict(analysed, suspects, samples, durationMs, m, src, byPlace);
   // A handles capture has no leak finder result: its verdict is what was left open.
   if (handles && (!analysed || (verdict.level !== 'leak' && handles.verdict.level === 'leak'))) verdict = handles.verdict;
   const notes: string[] = [];
@@ -200,11 +200,11 @@ function captureVerdict(
   durationMs: number | null,
   m: CaptureManifest | null,
   src: CaptureSource,
-  byLine: LeakGroup[],
+  byPlace: LeakGroup[],
 ): Verdict {
   const span = durationMs !== null ? formatDuration(durationMs) : 'an unknown time';
   const complete = m !== null && m.endedAt !== undefined && src.problems.length === 0;
-  if (analysed) return leakVerdict(suspects, `${span} of capture`, complete, byLine);
+  if (analysed) return leakVerdict(suspects, `${span} of capture`, complete, byPlace);
   // No leak finder result: the memory series alone, judged by the same growth rule.
   if (samples.length >= 4) {
     const x = samples.map((s) => s.t);

@@ -1,4 +1,4 @@
-import { groupByUserLine } from '../../analysis/leak-groups.js';
+import { groupByUserCode } from '../../analysis/leak-groups.js';
 import type { Leak } from '../../analysis/leak-report.js';
 import { packageLabel } from '../../analysis/snapshot/stat.js';
 import type { CheckReport } from '../../check/check-leaks.js';
@@ -46,7 +46,7 @@ export function fromCheckReport(report: CheckReport & { module?: string; mode?: 
     source: context.source ?? 'a leaktrace check report',
     generatedAt: new Date().toISOString(),
     leaktraceVersion: LEAKTRACE_VERSION,
-    verdict: leakVerdict(suspects, measured, true, groupByUserLine(leaks)),
+    verdict: leakVerdict(suspects, measured, true, groupByUserCode(leaks)),
     leakFinder: true,
     memory:
       measurements.length > 0

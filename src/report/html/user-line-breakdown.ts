@@ -1,27 +1,27 @@
-import { groupByUserLine } from '../../analysis/leak-groups.js';
+import { groupByUserCode } from '../../analysis/leak-groups.js';
 import type { Leak } from '../../analysis/leak-report.js';
 import { formatBytes } from '../../cli/output/format.js';
 import { topRows } from './from-check.js';
 import type { Breakdown } from './report-data.js';
 
 /**
- * The leaks' growth by the line of the user's code they are reached from
- * (analysis/leak-groups.ts), when some line leads into more than one leak; null otherwise.
+ * The leaks' growth by the place in the user's code they are reached from
+ * (analysis/leak-groups.ts), when some place leads into more than one leak; null otherwise.
  */
 export function userLineBreakdown(leaks: readonly Leak[]): Breakdown | null {
-  const groups = groupByUserLine(leaks);
+  const groups = groupByUserCode(leaks);
   if (groups.length === 0 || groups.length === leaks.length) return null;
   const per = groups[0].per;
   const total = groups.reduce((t, g) => t + g.bytes, 0);
   return {
     id: 'by-user-line',
-    title: 'Leaks by line of your code',
-    note: `Growth per ${per} of the leaks reached from each line of your code (${formatBytes(total)} per ${per} in all); the count is the number of leaking sites.`,
-    columns: { key: 'line of your code', count: 'leaks' },
+    title: 'Leaks by place in your code',
+    note: `Growth per ${per} of the leaks reached from each place (function and lines) in your code (${formatBytes(total)} per ${per} in all); the count is the number of leaking sites.`,
+    columns: { key: 'your code', count: 'leaks' },
     rows: topRows(
       groups.map((g) => ({
         label: g.userFrame ? g.userFrame.functionName || '(anonymous)' : '(no frame of your code)',
-        detail: g.userFrame ? `${g.userFrame.file}:${g.userFrame.line}` : undefined,
+        detail: g.userFrame ? `${g.userFrame.file}:${g.lines.join(', ')}` : undefined,
         bytes: g.bytes,
         count: g.leaks.length,
       })),

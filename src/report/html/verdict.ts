@@ -1,4 +1,4 @@
-import type { LeakGroup } from '../../analysis/leak-groups.js';
+import { type LeakGroup, placeOf } from '../../analysis/leak-groups.js';
 import { packageLabel } from '../../analysis/snapshot/stat.js';
 import { formatBytes, formatPercent } from '../../cli/output/format.js';
 import { formatFrame } from '../../model/frame.js';
@@ -12,7 +12,7 @@ export function leakVerdict(
   suspects: readonly SuspectView[],
   measured: string,
   complete: boolean,
-  byLine: readonly LeakGroup[] = [],
+  byPlace: readonly LeakGroup[] = [],
 ): Verdict {
   if (suspects.length === 0) {
     return {
@@ -30,28 +30,25 @@ export function leakVerdict(
   const n = suspects.length;
   return {
     level: 'leak',
-    text: `${n} leak suspect${n > 1 ? 's' : ''} in ${measured}${rate}. Most likely (${formatPercent(top.probability)}): ${describeSuspect(top)}.${userLines(byLine)}`,
+    text: `${n} leak suspect${n > 1 ? 's' : ''} in ${measured}${rate}. Most likely (${formatPercent(top.probability)}): ${describeSuspect(top)}.${userPlaces(byPlace)}`,
   };
 }
 
 /**
- * Where the user's code leads into the suspects, when one line leads into several of them
- * (analysis/leak-groups.ts): the line behind the most suspects, and how many lines in all.
+ * Where the user's code leads into the suspects, when one place leads into several of them
+ * (analysis/leak-groups.ts): the place behind the most suspects, and how many places in all.
  */
-function userLines(byLine: readonly LeakGroup[]): string {
-  const lines = byLine.filter((g) => g.userFrame !== null);
-  const most = [...lines].sort((a, b) => b.leaks.length - a.leaks.length)[0];
+function userPlaces(byPlace: readonly LeakGroup[]): string {
+  const places = byPlace.filter((g) => g.userFrame !== null);
+  const most = [...places].sort((a, b) => b.leaks.length - a.leaks.length)[0];
   if (!most || most.leaks.length < 2) return '';
-  const f = most.userFrame!;
-  const others = lines.filter((g) => g !== most);
+  const others = places.filter((g) => g !== most);
   const otherLeaks = others.reduce((t, g) => t + g.leaks.length, 0);
-  const noFrame = byLine.find((g) => g.userFrame === null)?.leaks.length ?? 0;
-  const parts = [
-    `${most.leaks.length} of them are reached from one line of your code, ${f.functionName || '(anonymous)'} (${f.file}:${f.line})`,
-  ];
+  const noFrame = byPlace.find((g) => g.userFrame === null)?.leaks.length ?? 0;
+  const parts = [`${most.leaks.length} of them are reached from one place in your code, ${placeOf(most)}`];
   if (others.length > 0)
     parts.push(
-      `${others.length} other line${others.length > 1 ? 's' : ''} of it lead${others.length > 1 ? '' : 's'} to ${otherLeaks} more`,
+      `${others.length} other place${others.length > 1 ? 's' : ''} in your code lead${others.length > 1 ? '' : 's'} to ${otherLeaks} more`,
     );
   if (noFrame > 0)
     parts.push(`${noFrame} ha${noFrame > 1 ? 've' : 's'} no frame of your code on ${noFrame > 1 ? 'their stacks' : 'its stack'}`);
