@@ -2,6 +2,7 @@ import { AssertionError } from 'node:assert';
 import { packageLabel } from '../analysis/snapshot/stat.js';
 import { formatBytes, formatPercent } from '../cli/output/format.js';
 import { formatFrame } from '../model/frame.js';
+import { renderPlaces } from '../report/leak-text.js';
 import { type CheckLeaksOptions, type CheckReport, checkLeaks } from './check-leaks.js';
 
 /**
@@ -17,7 +18,7 @@ export async function assertNoLeaks(fn: () => unknown, options: CheckLeaksOption
   const report = await checkLeaks(fn, options);
   if (report.leaks.length > 0) {
     throw new AssertionError({
-      message: `${options.message ?? 'the operation leaks'}:\n${describeLeaks(report)}`,
+      message: `${options.message ?? 'the operation leaks'}:\n${describeLeaks(report)}${renderPlaces(report.leaks).join('\n')}`,
       actual: report.leaks.length,
       expected: 0,
       operator: 'assertNoLeaks',

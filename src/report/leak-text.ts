@@ -36,7 +36,7 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
     lines.push('No leak found: no allocation site or handle kept growing across the measurements.');
   } else {
     lines.push(`${input.leaks.length} leak${input.leaks.length > 1 ? 's' : ''} found (most likely first)`);
-    lines.push(...renderGroups(groupByUserCode(input.leaks), input.leaks.length));
+    lines.push(...renderPlaces(input.leaks));
     input.leaks.forEach((leak, i) => lines.push('', ...renderLeak(leak, i + 1, width)));
   }
   const below = input.belowThreshold ?? [];
@@ -52,7 +52,9 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
  * Where the user's code leads into the leaks, when several leaks share a place in it (one
  * mistake, many sites): one row per place, with the leaks' numbers, summed growth and packages.
  */
-function renderGroups(groups: LeakGroup[], leakCount: number): string[] {
+export function renderPlaces(leaks: readonly Leak[]): string[] {
+  const groups = groupByUserCode(leaks);
+  const leakCount = leaks.length;
   if (groups.length === 0 || groups.length === leakCount) return [];
   const where = (g: LeakGroup): string => (g.userFrame ? placeOf(g) : '(no frame of your code on their stacks)');
   const numbers = (g: LeakGroup): string =>

@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { test } from 'node:test';
 import { assertNoLeaks, checkLeaks } from '../../src/index.js';
+import { fixture } from '../helpers/run-cli.js';
 
 test('checkLeaks in-process: a leaking function is found, with its site and user frame', async () => {
   const kept: object[] = [];
@@ -36,6 +38,29 @@ test('assertNoLeaks fails a node:test test with a readable message, and passes c
       assert.equal(err.name, 'AssertionError');
       assert.match(err.message, /the operation leaks:/);
       assert.match(err.message, /appendForever \(.*library\.test\.js:\d+:\d+\)/);
+      return true;
+    },
+  );
+});
+
+test('assertNoLeaks names the place in the test’s code that leads into several leaking sites of a package', async () => {
+  const loggers = createRequire(import.meta.url)(fixture('leaks', 'node_modules', 'leaky-logger')) as { get(name: string): object };
+  let tenants = 0;
+  await assert.rejects(
+    assertNoLeaks(
+      function loggerPerTenant() {
+        loggers.get(`tenant-${tenants++}`);
+      },
+      { iterations: 1500, warmup: 50 },
+    ),
+    (err: Error) => {
+      // Each of the package's sites is listed, then the one place they are all reached from.
+      for (const fn of ['makeFormat', 'makeTransport']) assert.match(err.message, new RegExp(`growing at ${fn} \\(`));
+      assert.match(
+        err.message,
+        /\nreached from 1 place in your code:\n {2}loggerPerTenant \(.*library\.test\.js:\d+\)\n {6}(all )?\d+ leaks/,
+      );
+      assert.match(err.message, /leaky-logger/);
       return true;
     },
   );

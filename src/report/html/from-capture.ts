@@ -20,7 +20,7 @@ import {
 } from './report-data.js';
 import { handleTable } from './handles-view.js';
 import { flameFromStacks, stackBreakdowns } from './stack-summaries.js';
-import { userLineBreakdown } from './user-line-breakdown.js';
+import { userCodeBreakdown } from './user-code-breakdown.js';
 import { suspectView } from './suspect-views.js';
 import { leakVerdict } from './verdict.js';
 import type { HtmlReportOptions } from './write-html-report.js';
@@ -62,7 +62,7 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
       .map((l, i) => suspectView(l, i + 1, l.perIteration ? 'iteration' : 'time'));
   } else if (leakReport) src.problems.push(`${CAPTURE_FILES.leaks}: not in leaktrace's format (no leaks list)`);
 
-  const leakByLine = leakReport && Array.isArray(leakReport.leaks) ? userLineBreakdown(leakReport.leaks) : null;
+  const leakByLine = leakReport && Array.isArray(leakReport.leaks) ? userCodeBreakdown(leakReport.leaks) : null;
 
   // The last sampling heap profile: what was live when the capture ended.
   let breakdowns: ReportData['breakdowns'] = [];

@@ -7,7 +7,7 @@ import { formatFrame } from '../../model/frame.js';
 import { LEAKTRACE_VERSION } from '../../version.js';
 import { type Breakdown, type Fact, REPORT_LIMITS, type ReportData, type SuspectView } from './report-data.js';
 import { suspectView } from './suspect-views.js';
-import { userLineBreakdown } from './user-line-breakdown.js';
+import { userCodeBreakdown } from './user-code-breakdown.js';
 import { leakVerdict } from './verdict.js';
 
 export interface CheckContext {
@@ -64,7 +64,7 @@ export function fromCheckReport(report: CheckReport & { module?: string; mode?: 
         : null,
     suspects,
     belowThreshold: weak,
-    breakdowns: [...growthBreakdowns([...suspects, ...weak]), ...[userLineBreakdown(leaks)].filter((b) => b !== null)],
+    breakdowns: [...growthBreakdowns([...suspects, ...weak]), ...[userCodeBreakdown(leaks)].filter((b) => b !== null)],
     flame: null,
     handles: null,
     tables: [],

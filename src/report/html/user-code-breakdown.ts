@@ -8,13 +8,13 @@ import type { Breakdown } from './report-data.js';
  * The leaks' growth by the place in the user's code they are reached from
  * (analysis/leak-groups.ts), when some place leads into more than one leak; null otherwise.
  */
-export function userLineBreakdown(leaks: readonly Leak[]): Breakdown | null {
+export function userCodeBreakdown(leaks: readonly Leak[]): Breakdown | null {
   const groups = groupByUserCode(leaks);
   if (groups.length === 0 || groups.length === leaks.length) return null;
   const per = groups[0].per;
   const total = groups.reduce((t, g) => t + g.bytes, 0);
   return {
-    id: 'by-user-line',
+    id: 'by-user-code',
     title: 'Leaks by place in your code',
     note: `Growth per ${per} of the leaks reached from each place (function and lines) in your code (${formatBytes(total)} per ${per} in all); the count is the number of leaking sites.`,
     columns: { key: 'your code', count: 'leaks' },
