@@ -2,15 +2,19 @@ import { type AttributionOptions, attribute } from '../analysis/attribution.js';
 import { suspectKey } from '../analysis/leaks/site-series.js';
 import type { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { formatPath } from '../analysis/snapshot/leak-candidates.js';
-import { retainerPath } from '../analysis/snapshot/shortest-paths.js';
+import { NONE } from '../analysis/snapshot/shortest-paths.js';
 
 export interface SuspectPaths {
   /** Live objects the allocation tracker attributes to the suspect. */
   matched: number;
   /** ArrayBuffer contents (outside the V8 heap) owned by those objects. */
   externalBytes: number;
-  /** Distinct holder paths, most shared first: root first, with how many objects share each. */
-  paths: { path: string[]; objects: number }[];
+  /**
+   * Distinct holder paths, root first, those holding most of the suspect's objects first:
+   * `objects` at the path's end, `held` those and the suspect's objects inside them (a linked
+   * list's first tracked entry holds all the later ones).
+   */
+  paths: { path: string[]; objects: number; held: number }[];
 }
 
 /**
@@ -58,31 +62,88 @@ export function suspectPaths(
     }
   }
   const idom = a.dominators.idom;
+  const shapeOf = pathShapes(a);
   for (const [key, all] of members) {
     // Only the tops of leaked structures: an object held inside another object of the same
     // suspect (a leaked record's string field) would only repeat its holder's path.
     const inSuspect = new Set(all);
     const list = all.filter((o) => !inSuspect.has(idom[o]));
-    const byShape = new Map<string, { path: string[]; objects: number }>();
+    const within = membersUnderTops(all, inSuspect, idom);
+    const byShape = new Map<string, { path: string[]; objects: number; held: number }>();
     // Newest first, and at most a few thousand paths computed per suspect.
     list.sort((x, y) => s.id(y) - s.id(x));
     for (const o of list.slice(0, 2000)) {
-      const steps = retainerPath(a.paths, o);
-      if (steps.length === 0) continue;
-      const shape = steps
-        .slice(1)
-        .map((st, i) => `${edgeShape(a, st.edgeIndex, steps[i].ordinal)} → ${s.className(st.ordinal)}`)
-        .join(' ');
+      const shape = shapeOf(o);
+      if (shape === null) continue;
       const entry = byShape.get(shape);
-      if (entry) entry.objects++;
-      else byShape.set(shape, { path: formatPath(a, o), objects: 1 });
+      if (entry) {
+        entry.objects++;
+        entry.held += within.get(o) ?? 1;
+      } else byShape.set(shape, { path: formatPath(a, o), objects: 1, held: within.get(o) ?? 1 });
     }
-    const paths = [...byShape.values()].sort((x, y) => y.objects - x.objects).slice(0, maxPaths);
+    const paths = [...byShape.values()].sort((x, y) => y.held - x.held).slice(0, maxPaths);
     let externalBytes = 0;
     for (const o of all) externalBytes += ownedExternal.get(o) ?? 0;
     out.set(key, { matched: all.length, externalBytes, paths });
   }
   return out;
+}
+
+/**
+ * For each top of a suspect's structures (a member whose immediate dominator is not a
+ * member), how many members it dominates, itself included. Memoized along the dominator
+ * chain, as a linked list's entries dominate each other thousands deep.
+ */
+function membersUnderTops(all: readonly number[], inSuspect: ReadonlySet<number>, idom: ArrayLike<number>): Map<number, number> {
+  const topOf = new Map<number, number>();
+  const counts = new Map<number, number>();
+  for (const o of all) {
+    const chain: number[] = [];
+    let t = o;
+    while (!topOf.has(t) && inSuspect.has(idom[t])) {
+      chain.push(t);
+      t = idom[t];
+    }
+    const top = topOf.get(t) ?? t;
+    topOf.set(t, top);
+    for (const c of chain) topOf.set(c, top);
+    counts.set(top, (counts.get(top) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/**
+ * The shape of each object's retainer path (its hops as `edgeShape → Class`), memoized along
+ * the shortest-path tree: an object's shape is its holder's plus one hop, so the entries of a
+ * linked list thousands of hops deep cost one hop each, not their whole path each. A run of
+ * one repeated hop is one `hop ×*`: a list's entries, at whatever depth, are held one way
+ * (each depth was its own shape, so the vote for an EventTarget's listeners was 1 object
+ * per path, and a stray path through the stack roots won it).
+ */
+function pathShapes(a: SnapshotAnalysis): (o: number) => string | null {
+  const s = a.snapshot;
+  const { parentNode, parentEdge, distance } = a.paths;
+  const memo = new Map<number, { shape: string; last: string; inRun: boolean }>([[0, { shape: '', last: '', inRun: false }]]);
+  return (o) => {
+    if (distance[o] === NONE) return null;
+    const chain: number[] = [];
+    let p = o;
+    for (; !memo.has(p); p = parentNode[p]) chain.push(p);
+    let prev = memo.get(p)!;
+    for (let i = chain.length - 1; i >= 0; i--) {
+      const n = chain[i];
+      const hop = `${edgeShape(a, parentEdge[n], parentNode[n])} → ${s.className(n)}`;
+      const next =
+        hop !== prev.last
+          ? { shape: prev.shape ? `${prev.shape} ${hop}` : hop, last: hop, inRun: false }
+          : prev.inRun
+            ? prev
+            : { shape: `${prev.shape} ×*`, last: hop, inRun: true };
+      memo.set(n, next);
+      prev = next;
+    }
+    return prev.shape;
+  };
 }
 
 /**
@@ -110,9 +171,13 @@ function edgeShape(a: SnapshotAnalysis, edgeIndex: number, holder: number): stri
  * The evidence's words for the first holder path: how many of a suspect's objects it stands
  * for, and the cache hint when it runs through something named like a cache.
  */
-export function heldBy(first: { path: readonly string[]; objects: number }): string {
+export function heldBy(first: { path: readonly string[]; objects: number; held: number }): string {
   const hint = cacheLikeHolder(first.path);
-  return `${first.objects} ${first.objects === 1 ? 'is' : 'are'} held by the path shown first (or by the same path through another key or index)${hint ? `; ${hint}` : ''}`;
+  const through =
+    first.held > first.objects
+      ? `${first.objects} at its end and ${first.held - first.objects} through ${first.objects === 1 ? 'that one' : 'those'}; `
+      : '';
+  return `${first.held} ${first.held === 1 ? 'is' : 'are'} held by the path shown first (${through}or by the same path through another key or index)${hint ? `; ${hint}` : ''}`;
 }
 
 /**

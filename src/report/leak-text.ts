@@ -124,7 +124,11 @@ function renderLeak(leak: Leak, n: number, width: number): string[] {
   const stack = shortStack(leak.stack);
   stack.forEach((line, i) => field(i === 0 ? 'stack' : '', line));
   for (const [i, path] of (leak.retainerPaths ?? []).slice(0, 2).entries()) {
-    const tail = path.length > 6 ? ['…', ...path.slice(-5)] : path;
+    // The last hops, and where a linked list was folded (formatPath), from four hops before
+    // it: what owns the list is the part worth reading.
+    const folded = path.findIndex((hop) => /^\(\d[\d,]* more /.test(hop));
+    const from = Math.min(Math.max(0, path.length - 5), folded > 0 ? Math.max(0, folded - 5) : Infinity);
+    const tail = from > 1 ? ['…', ...path.slice(from)] : path;
     field(i === 0 ? 'held by' : '', tail.join(' '));
   }
   return out;

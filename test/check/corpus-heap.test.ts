@@ -16,6 +16,7 @@ const cases: {
   // handleRequest starts at line 6; its call to register, which V8 does not record, is on line 9.
   { file: 'leaks/package-registry.cjs', site: 'register', line: 4, user: 'handleRequest', userLine: 9, pkg: 'leaky-registry' },
   { file: 'leaks/event-listeners.cjs', site: 'subscribe', line: 6 },
+  { file: 'leaks/abort-listeners.cjs', site: 'withShutdown', line: 6 },
   // Allocations made inside Node's own code (Buffer.alloc, new Promise): the site is the user's
   // function, at its call into that code (line 5), not at the function's first line (4).
   { file: 'leaks/buffers.cjs', site: 'readChunk', line: 5, kind: 'external', minPerRun: 16 * 1024 },
@@ -83,6 +84,25 @@ test('holders: objects kept under a dictionary’s ever-new keys are counted as 
   assert.ok(m, leak.evidence);
   // Each record sits under its own key: grouped by exact path, the first path stood for 1.
   assert.ok(Number(m[2]) >= 100, `${m[2]} of ${m[1]}: ${leak.evidence}`);
+});
+
+test('holders: a leak held in a linked list (an EventTarget’s listeners) is one path, folded, that names the list’s owner', async () => {
+  const { report } = await check('leaks/abort-listeners.cjs');
+  const leak = findLeak(report, 'withShutdown');
+  const path = leak.retainerPaths?.[0] ?? [];
+  const context = JSON.stringify(leak.retainerPaths);
+  // Thousands of `.next` hops, shown as one count between the first and the last.
+  const folded = path.findIndex((hop) => /^\(\d[\d,]* more \.next → Listener\)$/.test(hop));
+  assert.ok(folded > 0, context);
+  assert.ok(path.length < 60, `${path.length} hops: ${context}`);
+  assert.ok(
+    path.slice(0, folded).some((hop) => hop.includes('kEvents')),
+    context,
+  );
+  // Every listener is held by that one path (each depth was its own path, so it stood for 1).
+  const m = /holders: of (\d+) live objects .*?, (\d+) (?:is|are) held by the path shown first/.exec(leak.evidence);
+  assert.ok(m, leak.evidence);
+  assert.ok(Number(m[2]) >= 0.9 * Number(m[1]), `${m[2]} of ${m[1]}: ${leak.evidence}`);
 });
 
 test('one place in the user’s code leading into several leaking sites in a package is one group', async () => {

@@ -165,14 +165,36 @@ function pathSignature(a: SnapshotAnalysis, o: number): string {
   return parts.slice(-6).join(' ');
 }
 
-/** A path as lines, root first: `(root)`, then `.edge → Class @id` for each step. */
+/**
+ * A run of at least this many identical hops (same edge name, element indexes folded, same
+ * class) is shown as its first hop, a count, and its last hop: a linked list (an EventTarget's
+ * listeners, a hand-made queue) holds its newest entries through thousands of `.next` hops,
+ * and the hops before the list — what owns it — are the part worth reading.
+ */
+export const FOLDED_RUN = 4;
+
+/**
+ * A path as lines, root first: `(root)`, then `.edge → Class @id` for each step, with runs of
+ * FOLDED_RUN or more identical hops folded to `(N more .next → Listener)` between the first
+ * and the last of them.
+ */
 export function formatPath(a: SnapshotAnalysis, o: number): string[] {
   const s = a.snapshot;
-  return retainerPath(a.paths, o).map((st, i) =>
+  const steps = retainerPath(a.paths, o);
+  const line = (i: number): string =>
     i === 0
-      ? `${s.className(st.ordinal)} @${s.id(st.ordinal)}`
-      : `${edgeLabel(s, st.edgeIndex, false)} → ${s.className(st.ordinal)} @${s.id(st.ordinal)}`,
-  );
+      ? `${s.className(steps[0].ordinal)} @${s.id(steps[0].ordinal)}`
+      : `${edgeLabel(s, steps[i].edgeIndex, false)} → ${s.className(steps[i].ordinal)} @${s.id(steps[i].ordinal)}`;
+  const hop = (i: number): string => `${edgeLabel(s, steps[i].edgeIndex, true)} → ${s.className(steps[i].ordinal)}`;
+  const out: string[] = [];
+  for (let i = 0; i < steps.length;) {
+    let j = i;
+    if (i > 0) while (j + 1 < steps.length && hop(j + 1) === hop(i)) j++;
+    if (j - i + 1 >= FOLDED_RUN) out.push(line(i), `(${(j - i - 1).toLocaleString('en-US')} more ${hop(i)})`, line(j));
+    else for (let k = i; k <= j; k++) out.push(line(k));
+    i = j + 1;
+  }
+  return out;
 }
 
 function edgeLabel(s: HeapSnapshot, e: number, fold: boolean): string {

@@ -1,7 +1,7 @@
 import type { HeapSnapshot } from '../../model/snapshot/heap-snapshot.js';
 import { essentialEdgePredicate } from './essential-edges.js';
 
-const NONE = 0xffffffff;
+export const NONE = 0xffffffff;
 
 export interface ShortestPaths {
   /** By node ordinal: hops from the root (NONE = 0xffffffff when unreachable). */
@@ -19,8 +19,8 @@ export const UNREACHABLE = NONE;
  * objects alive (see essential-edges.ts), skipping the edges DevTools also skips because
  * they would make paths misleading: the element links of `(map descriptors)` arrays, which
  * maps may share (crbug.com/413608), and a native context's `sloppy_function_map`; and
- * reaching through V8's string table last (see below), so the distance of a string reached
- * only that way is not the shortest.
+ * reaching through V8's string table, the stack and the handle scopes last (see below), so
+ * the distance of an object reached only that way is not the shortest.
  */
 export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   const n = s.nodeCount;
@@ -34,16 +34,24 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   const descriptorArrays = markNamed(s, '(map descriptors)', s.nodeType.array);
   const nativeContexts = markNamed(s, 'system / NativeContext', s.nodeType.hidden);
   const sloppyName = findString(s, 'sloppy_function_map');
-  const stringTable = markNamed(s, '(Internalized strings)', s.nodeType.synthetic);
+  const lastResort = markNamed(s, '(Internalized strings)', s.nodeType.synthetic);
+  for (const name of ['(Stack roots)', '(Handle scope)']) {
+    const marks = markNamed(s, name, s.nodeType.synthetic);
+    for (let o = 0; o < n; o++) lastResort[o] |= marks[o];
+  }
   const element = s.edgeType.element;
   const queue = new Uint32Array(n);
   let head = 0;
   let tail = 0;
   distance[0] = 0;
   queue[tail++] = 0;
-  // V8's string table is expanded only once everything else is reached: it holds every
-  // internalized string (a cache's keys among them) two hops from the root, which made it the
-  // shortest "holder" of a leaked key that the program holds through its cache object.
+  // Some roots are expanded only once everything else is reached. V8's string table holds
+  // every internalized string (a cache's keys among them) two hops from the root, which made
+  // it the shortest "holder" of a leaked key that the program holds through its cache object.
+  // The stack and handle scopes hold whatever the code running at the snapshot had in hand:
+  // a Listener deep in an EventTarget's list was the "holder" of all the later ones, instead
+  // of the AbortSignal that owns the list (DevTools likewise measures distances from the
+  // program's own roots before the system's).
   const deferred: number[] = [];
   let drained = false;
   while (head < tail || !drained) {
@@ -53,7 +61,7 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
       if (head === tail) break;
     }
     const v = queue[head++];
-    if (stringTable[v] && !drained) {
+    if (lastResort[v] && !drained) {
       deferred.push(v);
       continue;
     }
