@@ -104,6 +104,14 @@ export function groupByUserCode(leaks: readonly Leak[]): LeakGroup[] {
   return [...groups.values()].map((g) => g.group).sort((a, b) => (a.userFrame === null ? 1 : 0) - (b.userFrame === null ? 1 : 0));
 }
 
+/**
+ * Whether the grouping says more than the list of leaks: some place in the user's code leads
+ * into two leaks or more. The reports show the places only then.
+ */
+export function placesShared(groups: readonly LeakGroup[]): boolean {
+  return groups.some((g) => g.userFrame !== null && g.leaks.length >= 2);
+}
+
 /** A group's place as the report shows it: `loggerFor (/app/log.js:6)`, `f (/app/a.js:6, 9)`. */
 export function placeOf(g: LeakGroup): string {
   const f = g.userFrame;

@@ -1,4 +1,4 @@
-import { type LeakGroup, groupByUserCode, placeOf } from '../analysis/leak-groups.js';
+import { type LeakGroup, groupByUserCode, placeOf, placesShared } from '../analysis/leak-groups.js';
 import type { Leak } from '../analysis/leak-report.js';
 import { packageLabel } from '../analysis/snapshot/stat.js';
 import { formatBytes, formatBytesDelta, formatPercent, sparkline } from '../cli/output/format.js';
@@ -55,7 +55,7 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
 export function renderPlaces(leaks: readonly Leak[]): string[] {
   const groups = groupByUserCode(leaks);
   const leakCount = leaks.length;
-  if (groups.length === 0 || groups.length === leakCount) return [];
+  if (!placesShared(groups)) return [];
   const where = (g: LeakGroup): string => (g.userFrame ? placeOf(g) : '(no frame of your code on their stacks)');
   const numbers = (g: LeakGroup): string =>
     g.leaks.length === leakCount

@@ -74,6 +74,12 @@ test('a function whose calls lead into leaks from two lines is one place, with b
 test('the terminal report lists the places in the user’s code only when one leads into several leaks', () => {
   const two = [leak({ userFrame: frame('a', '/app/a.js', 1) }), leak({ userFrame: frame('b', '/app/a.js', 2) })];
   assert.doesNotMatch(renderLeakReport({ headline: 'h', leaks: two }), /reached from/);
+  // One place and growth nothing sampled explains (in no group): nothing shared either.
+  const withUnexplained = [two[0], leak({ kind: 'native', site: null, stack: [], userFrame: null, package: null })];
+  assert.doesNotMatch(renderLeakReport({ headline: 'h', leaks: withUnexplained }), /reached from/);
+  // Only leaks with no frame of the user's code share a group: no place is shared.
+  const noFrame = [two[0], leak({ userFrame: null }), leak({ userFrame: null })];
+  assert.doesNotMatch(renderLeakReport({ headline: 'h', leaks: noFrame }), /reached from/);
   const shared = Array.from({ length: 9 }, (_, i) => leak({ userFrame: frame('a', '/app/a.js', i === 7 ? 2 : 1) }));
   const text = renderLeakReport({ headline: 'h', leaks: shared });
   assert.match(

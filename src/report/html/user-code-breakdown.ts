@@ -1,4 +1,4 @@
-import { groupByUserCode } from '../../analysis/leak-groups.js';
+import { groupByUserCode, placesShared } from '../../analysis/leak-groups.js';
 import type { Leak } from '../../analysis/leak-report.js';
 import { formatBytes } from '../../cli/output/format.js';
 import { topRows } from './from-check.js';
@@ -10,7 +10,7 @@ import type { Breakdown } from './report-data.js';
  */
 export function userCodeBreakdown(leaks: readonly Leak[]): Breakdown | null {
   const groups = groupByUserCode(leaks);
-  if (groups.length === 0 || groups.length === leaks.length) return null;
+  if (!placesShared(groups)) return null;
   const per = groups[0].per;
   const total = groups.reduce((t, g) => t + g.bytes, 0);
   return {
