@@ -180,3 +180,38 @@ test('sampled sites: growth in a few jumps, then none, is not a leak (the bounde
     );
   }
 });
+
+test('sampled sites: a leak whose program was starved of CPU in the later half is judged against the time it could run', () => {
+  const K = 1024;
+  // 14 measurements a second apart; from the 8th on, the program waits for a CPU 450 ms of
+  // every second (another process's load), so it serves — and leaks — at 55 % of its rate.
+  const waited: number[] = [];
+  for (let i = 0, w = 0; i < 14; i++, w += i > 7 ? 450 : 0) waited.push(w);
+  const runX = xs(14).map((x, i) => x - waited[i]);
+  // Steady per millisecond of running: 12 samples (of 32 KiB) per second of running.
+  const samples = runX.map((t) => Math.round((t / 1000) * 12));
+  const leak = site(
+    samples.map((s) => s * 32 * K),
+    samples.map((s) => s * 320),
+  );
+  const [wallOnly] = scoreSites([leak], { samplingInterval: 32 * K });
+  assert.ok(wallOnly && wallOnly.probability < 0.5, `by wall time alone: ${wallOnly?.probability} ${wallOnly?.reasons.join('; ')}`);
+  assert.match(wallOnly.reasons.join('; '), /a leak whose load fell/);
+  const [withRun] = scoreSites([leak], { samplingInterval: 32 * K, runX });
+  assert.ok(withRun.probability > 0.8, `${withRun.probability} ${withRun.reasons.join('; ')}`);
+  assert.match(withRun.reasons.join('; '), /judged against the time the program could run: it waited for a CPU 2\d % of the judged time/);
+  // The rate reported stays per wall-clock time.
+  assert.equal(withRun.bytes.slope, wallOnly.bytes.slope);
+
+  // A cache still filling (its new keys ever rarer) slows in both clocks: its filling follows
+  // the work done, so starved, it fills more slowly still per second of wall time.
+  const filled = (ms: number): number => Math.round(60 * (1 - Math.exp(-ms / 6000)));
+  const cacheOf = (clock: number[]) =>
+    site(
+      clock.map((t) => filled(t) * 32 * K),
+      clock.map((t) => filled(t) * 320),
+    );
+  const [cacheIdle] = scoreSites([cacheOf(xs(14))], { samplingInterval: 32 * K, runX: xs(14) });
+  const [cacheStarved] = scoreSites([cacheOf(runX)], { samplingInterval: 32 * K, runX });
+  for (const c of [cacheIdle, cacheStarved]) assert.ok(!c || c.probability < 0.5, `${c?.probability} ${c?.reasons.join('; ')}`);
+});

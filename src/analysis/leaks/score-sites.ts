@@ -2,7 +2,7 @@ import { formatBytes, formatCount } from '../../cli/output/format.js';
 import { scriptPath } from '../attribution.js';
 import type { Leak } from '../leak-report.js';
 import type { StackTable } from '../../model/stack-table.js';
-import { type GrowthEvidence, judgeGrowth, measureGrowth } from '../growth/growth.js';
+import { type GrowthEvidence, type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
 import { dominantStack, framesOfStack, type SiteSeries } from './site-series.js';
 
 /** Samples' worth of growth below which a sampled site's growth is quantization noise. */
@@ -23,7 +23,17 @@ export interface ScoredSite {
  * and keeps the stronger judgement: most leaks add objects, but some only grow one object
  * (an array's backing store, a string rebuilt larger), and those show in bytes alone.
  */
-export function scoreSites(all: Iterable<SiteSeries>, options: { samplingInterval: number }): ScoredSite[] {
+export function scoreSites(
+  all: Iterable<SiteSeries>,
+  options: {
+    samplingInterval: number;
+    /**
+     * run/attach: x minus the time the program waited for a CPU, at each measurement (the
+     * series' x in order). Growth is also judged against it, and the likelier verdict kept.
+     */
+    runX?: readonly number[];
+  },
+): ScoredSite[] {
   const out: ScoredSite[] = [];
   // An interval this small samples (nearly) every object: counts are exact, not estimates.
   const exactCounts = options.samplingInterval <= 32;
@@ -32,7 +42,9 @@ export function scoreSites(all: Iterable<SiteSeries>, options: { samplingInterva
   // what churn looks like (an in-flight request sampled, then another), and a monotone run
   // of such steps fools a trend test: demand several samples' worth of growth.
   const sampleFloor = exactCounts ? 0 : MIN_SAMPLES_OF_GROWTH * options.samplingInterval;
+  let starved: number | null | undefined;
   for (const s of all) {
+    starved ??= options.runX ? starvedShare(s.x, options.runX) : null;
     // Use the measurements after the first (the baseline after warm-up is the reference).
     const bytes = s.selfBytes.map((b, i) => b + s.externalBytes[i]);
     const countEvidence = measureGrowth(s.x, s.count);
@@ -51,13 +63,36 @@ export function scoreSites(all: Iterable<SiteSeries>, options: { samplingInterva
     // One sample adds an interval's worth of bytes, and about interval ÷ (bytes per object)
     // objects to the count estimate.
     const bytesPerObject = bytesEvidence.last > 0 && countEvidence.last > 0 ? bytesEvidence.last / countEvidence.last : 0;
-    const byCount = judgeGrowth(countEvidence, {
-      minGrowth: minCount,
-      quantum: exactCounts || bytesPerObject === 0 ? undefined : options.samplingInterval / bytesPerObject,
-    });
-    const byBytes = judgeGrowth(bytesEvidence, { minGrowth: minBytes, quantum: exactCounts ? undefined : options.samplingInterval });
-    const useCount = byCount.probability >= byBytes.probability;
-    const chosen = useCount ? byCount : byBytes;
+    const judge = (count: GrowthEvidence, byteSeries: GrowthEvidence): { chosen: LeakJudgement; useCount: boolean } => {
+      const byCount = judgeGrowth(count, {
+        minGrowth: minCount,
+        quantum: exactCounts || bytesPerObject === 0 ? undefined : options.samplingInterval / bytesPerObject,
+      });
+      const byBytes = judgeGrowth(byteSeries, { minGrowth: minBytes, quantum: exactCounts ? undefined : options.samplingInterval });
+      const useCount = byCount.probability >= byBytes.probability;
+      return { chosen: useCount ? byCount : byBytes, useCount };
+    };
+    let { chosen, useCount } = judge(countEvidence, bytesEvidence);
+    // A program that waited for a CPU in part of the capture (another process's load: two
+    // test files at once on two cores) did less work then, and a leak that grows with its
+    // work slowed with it — the shape of a cache still filling, and judged so (the attach
+    // test's leak in CI: growth per second fell to 59 % in the later half, p 0.36). Judged
+    // again against the time it could run, the likelier verdict is kept; on an idle machine
+    // the two clocks agree. Not against its CPU time: a memo cache whose misses cost CPU adds
+    // entries at a steady rate per CPU-second while it fills.
+    if (starved !== null && options.runX && options.runX.length === s.x.length) {
+      const run = judge(measureGrowth(options.runX, s.count), measureGrowth(options.runX, bytes));
+      if (run.chosen.probability > chosen.probability) {
+        ({ chosen, useCount } = run);
+        chosen = {
+          probability: chosen.probability,
+          reasons: [
+            ...chosen.reasons,
+            `judged against the time the program could run: it waited for a CPU ${Math.round(starved * 100)} % of the judged time (another process's load), and its growth per second of running is steadier than per second of wall time`,
+          ],
+        };
+      }
+    }
     if (chosen.probability <= 0) continue;
     out.push({
       series: s,
@@ -69,6 +104,18 @@ export function scoreSites(all: Iterable<SiteSeries>, options: { samplingInterva
     });
   }
   return out.sort((a, b) => b.probability - a.probability || b.bytes.slope - a.bytes.slope);
+}
+
+/**
+ * The share of the judged span the program spent waiting for a CPU, or null when it is too
+ * small to change a judgement (under 5 %: the two clocks agree).
+ */
+function starvedShare(x: readonly number[], runX: readonly number[]): number | null {
+  const n = x.length;
+  if (n < 2 || runX.length !== n || x[n - 1] <= x[0]) return null;
+  // x − runX is the wait so far; its growth over the judged span is the time lost.
+  const share = (x[n - 1] - runX[n - 1] - (x[0] - runX[0])) / (x[n - 1] - x[0]);
+  return share >= 0.05 ? share : null;
 }
 
 /** A scored suspect as the report's Leak, with its evidence in words and numbers. */

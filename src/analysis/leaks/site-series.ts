@@ -15,6 +15,11 @@ export interface SiteMeasurement {
   /** Iterations done (check) or milliseconds since tracking began (run/attach). */
   x: number;
   sites: SiteCounts;
+  /**
+   * run/attach: milliseconds the program had waited for a CPU by then (runqueue wait, from
+   * /proc), so that growth can also be judged against the time it could run (score-sites.ts).
+   */
+  waitMs?: number;
 }
 
 /**

@@ -58,7 +58,7 @@ export function inliningOffNote(): string {
   return (
     `V8's inlining was turned off in the program (${NO_INLINING_FLAGS.join(' ')}), so that each allocation is recorded under the ` +
     `function that made it rather than a caller it was inlined into; the program runs slower for it (the bench's HTTP server, ` +
-    `saturated: −29 % requests/s under run, −7 % under run --inlining); --inlining keeps V8's default`
+    `saturated: −28 % requests/s under run, −7 to −12 % under run --inlining, in benches 5 and 6); --inlining keeps V8's default`
   );
 }
 

@@ -22,7 +22,7 @@ import { formatBytes } from '../../cli/output/format.js';
 import { unexplainedGrowth } from '../../analysis/growth/unexplained-growth.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { describeGcTally, forgetGcFunction, incrementalFullGc } from '../heap/target-gc.js';
-import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs } from './measure-schedule.js';
+import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs, readRunqueueWaitMs } from './measure-schedule.js';
 import { chooseSamplingInterval, describeSamplingChange, dropSampleMarker, placeSampleMarker, samplesTaken } from './sampling-rate.js';
 
 export interface LiveCaptureOptions {
@@ -180,7 +180,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     });
     // Right after the restart the sampler holds nothing: every site's exact baseline is zero.
     measurements.length = 0;
-    measurements.push({ x: restartX, sites: new Map() });
+    measurements.push({ x: restartX, sites: new Map(), waitMs: readRunqueueWaitMs(o.pid) ?? undefined });
     o.writer.appendLine(CAPTURE_FILES.sites, { x: restartX, t: Date.now(), sites: [] } satisfies SitesRecord);
     return true;
   };
@@ -201,6 +201,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       await dropSampleMarker(session);
     }
     const x = Date.now() - started;
+    const waitMs = readRunqueueWaitMs(o.pid) ?? undefined;
     // Handles are read right after the same GC (a socket closed by GC is gone); warm-up
     // measurements are never judged.
     const groups = handles && x >= o.warmupMs ? await handles.read() : null;
@@ -210,7 +211,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (groups) handleSeries.add(x, groups);
     // A restarted sampler voids this measurement's sites (not its handles).
     if (checkRate && (await adaptSampling())) return;
-    measurements.push({ x, sites });
+    measurements.push({ x, sites, waitMs });
     for (; stacksWritten < stacks.size; stacksWritten++) {
       const id = stacksWritten + 1;
       o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });
@@ -416,7 +417,9 @@ function judge(
   // The handle agent's frames are tooling: skipped when the program called them, and what the
   // agent allocates when Node calls it back (its record of each handle) is left out.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
-  const alone = scoreSites(series.values(), { samplingInterval: interval });
+  // The time the program could run (wall time less its waits for a CPU), where /proc tells.
+  const runX = judged.every((m) => m.waitMs !== undefined) ? judged.map((m) => m.x - m.waitMs!) : undefined;
+  const alone = scoreSites(series.values(), { samplingInterval: interval, runX });
   const inliningOff = o.inlining.off;
   const scored = inliningOff
     ? alone

@@ -76,6 +76,20 @@ export function readCpuMs(pid: number): number | null {
   }
 }
 
+/**
+ * Milliseconds the process's main thread (where its JavaScript runs) has spent ready to run
+ * but waiting for a CPU, from `/proc/<pid>/schedstat` (its second field, in ns); null where
+ * /proc cannot tell. Time another process's load took from the program.
+ */
+export function readRunqueueWaitMs(pid: number): number | null {
+  try {
+    const waitNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
+    return Number.isFinite(waitNs) ? waitNs / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
 interface CpuReading {
   t: number;
   cpuMs: number;
