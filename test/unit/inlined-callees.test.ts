@@ -128,3 +128,32 @@ test('inlining: two callees that grew alike leave their caller alone; so do two 
     flat.alone.map((s) => [s.series.key, s.probability]),
   );
 });
+
+test('inlining: a callee that is a leak of its own is no rival; the callee whose sum with the caller is a leak is joined', () => {
+  const t = new StackTable();
+  const poller = app('startPoller', 30);
+  const calleeStack = t.internInnerFirst([remember, handler, parserOnIncoming]);
+  const pollerStack = t.internInnerFirst([poller, handler, parserOnIncoming]);
+  const callerStack = t.internInnerFirst([handler, parserOnIncoming]);
+  // The attach test's server in a full local run (its failure message, in samples of its
+  // 4 KiB interval): the leak inlined into the handler for most of the capture, then at its
+  // own function again (deoptimized) for the last steps; the handler's pollers, a steady leak
+  // of their own, grew more than half as much as that late part (the old rival rule).
+  const { alone, joined, p } = judge(
+    t,
+    new Map([
+      [callerStack, [46, 72, 83, 99, 110, 137, 156, 167, 180, 216, 211, 209, 212, 226]],
+      [calleeStack, [3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 17, 40, 47, 47]],
+      [pollerStack, [0, 2, 5, 7, 9, 12, 14, 16, 19, 21, 23, 26, 28, 30]],
+    ]),
+  );
+  assert.ok(
+    p(alone, '(anonymous)') < 0.5 && p(alone, 'rememberRequest') < 0.5,
+    JSON.stringify(alone.map((s) => [s.series.key, s.probability])),
+  );
+  assert.ok(p(alone, 'startPoller') >= 0.5);
+  const whole = joined.find((s) => /counted together: .* rememberRequest/.test(s.reasons.at(-1) ?? ''));
+  assert.ok(whole && whole.probability >= 0.5, JSON.stringify(joined.map((s) => [s.series.key, s.probability, s.reasons.at(-1)])));
+  // The pollers stay a leak of their own.
+  assert.ok(p(joined, 'startPoller') >= 0.5);
+});
