@@ -35,14 +35,15 @@ export function isRuntimeFrame(frame: Frame): boolean {
   return false;
 }
 
+/** The package name the reports give leaktrace's own scripts in a target (isLeaktraceScript). */
+export const LEAKTRACE_PACKAGE = 'leaktrace';
+
 /**
  * True for leaktrace's own scripts that run inside a target (the handle agent, `run`'s
  * preload): what they allocate is leaktrace's, not the program's. Recognised by the tail of
  * the path, so that a capture read with another leaktrace install (another path) still knows
  * them; run from a checkout they are outside node_modules and would pass for the user's code.
  */
-export const LEAKTRACE_PACKAGE = 'leaktrace';
-
 export function isLeaktraceScript(file: string): boolean {
   return /[/\\]dist[/\\]src[/\\]capture[/\\](?:agent[/\\]agent|live[/\\]preload)\.cjs$/.test(scriptPath(file));
 }

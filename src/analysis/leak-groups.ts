@@ -115,6 +115,6 @@ export function placesShared(groups: readonly LeakGroup[]): boolean {
 /** A group's place as the report shows it: `loggerFor (/app/log.js:6)`, `f (/app/a.js:6, 9)`. */
 export function placeOf(g: LeakGroup): string {
   const f = g.userFrame;
-  if (!f) return '(no frame of your code)';
+  if (!f) return '(no frame of your code on their stacks)';
   return `${f.functionName || '(anonymous)'} (${f.file}${g.lines.length > 0 && g.lines[0] > 0 ? `:${g.lines.join(', ')}` : ''})`;
 }

@@ -1,5 +1,5 @@
-import { type LeakGroup, groupByUserCode } from '../analysis/leak-groups.js';
 import { setFlagsFromString } from 'node:v8';
+import { type LeakGroup, groupByUserCode } from '../analysis/leak-groups.js';
 import { HandleSeries } from '../analysis/leaks/handle-series.js';
 import { traceHandles } from '../capture/handles/trace-handles.js';
 import { fileURLToPath } from 'node:url';
@@ -55,7 +55,7 @@ export interface CheckReport extends LeakReport {
   threshold: number;
   durationMs: number;
   tracking: { note: string };
-  /** The leaks grouped by the line of the user's code they are reached from. */
+  /** The leaks grouped by the place in the user's code they are reached from (analysis/leak-groups.ts). */
   byUserCode: LeakGroup[];
 }
 

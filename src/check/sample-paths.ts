@@ -2,7 +2,7 @@ import { type AttributionOptions, attribute } from '../analysis/attribution.js';
 import { suspectKey } from '../analysis/leaks/site-series.js';
 import type { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { formatPath } from '../analysis/snapshot/leak-candidates.js';
-import { NONE } from '../analysis/snapshot/shortest-paths.js';
+import { UNREACHABLE } from '../analysis/snapshot/shortest-paths.js';
 
 export interface SuspectPaths {
   /** Live objects the allocation tracker attributes to the suspect. */
@@ -125,7 +125,7 @@ function pathShapes(a: SnapshotAnalysis): (o: number) => string | null {
   const { parentNode, parentEdge, distance } = a.paths;
   const memo = new Map<number, { shape: string; last: string; inRun: boolean }>([[0, { shape: '', last: '', inRun: false }]]);
   return (o) => {
-    if (distance[o] === NONE) return null;
+    if (distance[o] === UNREACHABLE) return null;
     const chain: number[] = [];
     let p = o;
     for (; !memo.has(p); p = parentNode[p]) chain.push(p);

@@ -56,7 +56,6 @@ export function renderPlaces(leaks: readonly Leak[]): string[] {
   const groups = groupByUserCode(leaks);
   const leakCount = leaks.length;
   if (!placesShared(groups)) return [];
-  const where = (g: LeakGroup): string => (g.userFrame ? placeOf(g) : '(no frame of your code on their stacks)');
   const numbers = (g: LeakGroup): string =>
     g.leaks.length === leakCount
       ? `all ${leakCount} leaks`
@@ -71,7 +70,7 @@ export function renderPlaces(leaks: readonly Leak[]): string[] {
   };
   const places = groups.filter((g) => g.userFrame).length;
   const lines = ['', `reached from ${places} place${places === 1 ? '' : 's'} in your code:`];
-  for (const g of groups) lines.push(`  ${where(g)}`, `      ${numbers(g)}; ${growth(g)}; ${packages(g)}`);
+  for (const g of groups) lines.push(`  ${placeOf(g)}`, `      ${numbers(g)}; ${growth(g)}; ${packages(g)}`);
   return lines;
 }
 

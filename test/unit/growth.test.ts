@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { judgeGrowth, measureGrowth } from '../../src/analysis/growth/growth.js';
-import { scoreSites } from '../../src/analysis/leaks/score-sites.js';
+import { runClock, scoreSites } from '../../src/analysis/leaks/score-sites.js';
 import type { SiteSeries } from '../../src/analysis/leaks/site-series.js';
 
 const xs = (n: number): number[] => Array.from({ length: n }, (_, i) => i * 1000);
@@ -187,7 +187,14 @@ test('sampled sites: a leak whose program was starved of CPU in the later half i
   // every second (another process's load), so it serves — and leaks — at 55 % of its rate.
   const waited: number[] = [];
   for (let i = 0, w = 0; i < 14; i++, w += i > 7 ? 450 : 0) waited.push(w);
-  const runX = xs(14).map((x, i) => x - waited[i]);
+  const clock = runClock(xs(14).map((x, i) => ({ x, sites: new Map(), waitMs: 500 + waited[i] })));
+  assert.ok(clock, 'starved 450 ms a second for 6 of 13 s');
+  assert.ok(Math.abs(clock.waitedShare - (6 * 450) / 13000) < 1e-9, String(clock.waitedShare));
+  const runX = clock.x.map((x) => x + 500);
+  // Waits under 5 % of the span: no second clock.
+  assert.equal(runClock(xs(14).map((x, i) => ({ x, sites: new Map(), waitMs: i * 40 }))), null);
+  // /proc did not tell for one measurement: none either.
+  assert.equal(runClock(xs(14).map((x, i) => ({ x, sites: new Map(), waitMs: i === 3 ? undefined : waited[i] }))), null);
   // Steady per millisecond of running: 12 samples (of 32 KiB) per second of running.
   const samples = runX.map((t) => Math.round((t / 1000) * 12));
   const leak = site(
@@ -197,7 +204,7 @@ test('sampled sites: a leak whose program was starved of CPU in the later half i
   const [wallOnly] = scoreSites([leak], { samplingInterval: 32 * K });
   assert.ok(wallOnly && wallOnly.probability < 0.5, `by wall time alone: ${wallOnly?.probability} ${wallOnly?.reasons.join('; ')}`);
   assert.match(wallOnly.reasons.join('; '), /a leak whose load fell/);
-  const [withRun] = scoreSites([leak], { samplingInterval: 32 * K, runX });
+  const [withRun] = scoreSites([leak], { samplingInterval: 32 * K, runClock: clock });
   assert.ok(withRun.probability > 0.8, `${withRun.probability} ${withRun.reasons.join('; ')}`);
   assert.match(withRun.reasons.join('; '), /judged against the time the program could run: it waited for a CPU 2\d % of the judged time/);
   // The rate reported stays per wall-clock time.
@@ -211,7 +218,7 @@ test('sampled sites: a leak whose program was starved of CPU in the later half i
       clock.map((t) => filled(t) * 32 * K),
       clock.map((t) => filled(t) * 320),
     );
-  const [cacheIdle] = scoreSites([cacheOf(xs(14))], { samplingInterval: 32 * K, runX: xs(14) });
-  const [cacheStarved] = scoreSites([cacheOf(runX)], { samplingInterval: 32 * K, runX });
+  const [cacheIdle] = scoreSites([cacheOf(xs(14))], { samplingInterval: 32 * K });
+  const [cacheStarved] = scoreSites([cacheOf(runX)], { samplingInterval: 32 * K, runClock: clock });
   for (const c of [cacheIdle, cacheStarved]) assert.ok(!c || c.probability < 0.5, `${c?.probability} ${c?.reasons.join('; ')}`);
 });

@@ -34,7 +34,7 @@ const MIN_GAIN = 0.1;
  * callee's inlined allocations is an inference (the caller's own allocations are counted with
  * it), said as such. Of a caller's growing callees, the one whose sum with it is the likeliest
  * leak is joined; where two make it a leak about as well (within MIN_GAIN), the caller is left
- * alone: which of them it holds cannot be told. (Until 05eac6f a callee that had merely grown
+ * alone: which of them it holds cannot be told. (Until 7c0bc43 a callee that had merely grown
  * half as much counted as a rival: the attach test's server, whose handler also starts
  * pollers — a leak of their own — then kept its leak split, both parts under the threshold,
  * when the leak moved into the callee late in a capture: p 0.28 and 0.49 apart.)

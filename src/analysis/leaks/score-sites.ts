@@ -3,7 +3,7 @@ import { scriptPath } from '../attribution.js';
 import type { Leak } from '../leak-report.js';
 import type { StackTable } from '../../model/stack-table.js';
 import { type GrowthEvidence, type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
-import { dominantStack, framesOfStack, type SiteSeries } from './site-series.js';
+import { dominantStack, framesOfStack, type SiteMeasurement, type SiteSeries } from './site-series.js';
 
 /** Samples' worth of growth below which a sampled site's growth is quantization noise. */
 export const MIN_SAMPLES_OF_GROWTH = 4;
@@ -27,11 +27,8 @@ export function scoreSites(
   all: Iterable<SiteSeries>,
   options: {
     samplingInterval: number;
-    /**
-     * run/attach: x minus the time the program waited for a CPU, at each measurement (the
-     * series' x in order). Growth is also judged against it, and the likelier verdict kept.
-     */
-    runX?: readonly number[];
+    /** run/attach, when the program was starved of CPU (runClock): growth is judged on it too. */
+    runClock?: RunClock | null;
   },
 ): ScoredSite[] {
   const out: ScoredSite[] = [];
@@ -42,9 +39,8 @@ export function scoreSites(
   // what churn looks like (an in-flight request sampled, then another), and a monotone run
   // of such steps fools a trend test: demand several samples' worth of growth.
   const sampleFloor = exactCounts ? 0 : MIN_SAMPLES_OF_GROWTH * options.samplingInterval;
-  let starved: number | null | undefined;
+  const clock = options.runClock;
   for (const s of all) {
-    starved ??= options.runX ? starvedShare(s.x, options.runX) : null;
     // Use the measurements after the first (the baseline after warm-up is the reference).
     const bytes = s.selfBytes.map((b, i) => b + s.externalBytes[i]);
     const countEvidence = measureGrowth(s.x, s.count);
@@ -73,22 +69,20 @@ export function scoreSites(
       return { chosen: useCount ? byCount : byBytes, useCount };
     };
     let { chosen, useCount } = judge(countEvidence, bytesEvidence);
-    // A program that waited for a CPU in part of the capture (another process's load: two
-    // test files at once on two cores) did less work then, and a leak that grows with its
-    // work slowed with it — the shape of a cache still filling, and judged so (the attach
-    // test's leak in CI: growth per second fell to 59 % in the later half, p 0.36). Judged
-    // again against the time it could run, the likelier verdict is kept; on an idle machine
-    // the two clocks agree. Not against its CPU time: a memo cache whose misses cost CPU adds
-    // entries at a steady rate per CPU-second while it fills.
-    if (starved !== null && options.runX && options.runX.length === s.x.length) {
-      const run = judge(measureGrowth(options.runX, s.count), measureGrowth(options.runX, bytes));
-      if (run.chosen.probability > chosen.probability) {
+    // A program that waited for a CPU in part of the capture (another process's load) did less
+    // work then, and a leak that grows with its work slowed with it: the shape of a cache still
+    // filling, and judged so. Judged again against the time it could run, the likelier verdict
+    // is kept. Not against its CPU time: a memo cache whose misses cost CPU adds entries at a
+    // steady rate per CPU-second while it fills.
+    if (clock && clock.x.length === s.x.length) {
+      const run = judge(measureGrowth(clock.x, s.count), measureGrowth(clock.x, bytes));
+      if (run.chosen.probability >= chosen.probability + MIN_CLOCK_GAIN) {
         ({ chosen, useCount } = run);
         chosen = {
           probability: chosen.probability,
           reasons: [
             ...chosen.reasons,
-            `judged against the time the program could run: it waited for a CPU ${Math.round(starved * 100)} % of the judged time (another process's load), and its growth per second of running is steadier than per second of wall time`,
+            `judged against the time the program could run: it waited for a CPU ${Math.round(clock.waitedShare * 100)} % of the judged time (another process's load), and its growth per second of running is steadier than per second of wall time`,
           ],
         };
       }
@@ -107,15 +101,28 @@ export function scoreSites(
 }
 
 /**
- * The share of the judged span the program spent waiting for a CPU, or null when it is too
- * small to change a judgement (under 5 %: the two clocks agree).
+ * How much likelier a leak a site must be on the run clock for that verdict to be taken: a
+ * hair's difference (0.9998 against 0.9999, seen on a CPU-bound leak waiting 9 % of the time)
+ * is noise, and its reason would only clutter the evidence.
  */
-function starvedShare(x: readonly number[], runX: readonly number[]): number | null {
-  const n = x.length;
-  if (n < 2 || runX.length !== n || x[n - 1] <= x[0]) return null;
-  // x − runX is the wait so far; its growth over the judged span is the time lost.
-  const share = (x[n - 1] - runX[n - 1] - (x[0] - runX[0])) / (x[n - 1] - x[0]);
-  return share >= 0.05 ? share : null;
+const MIN_CLOCK_GAIN = 0.05;
+
+/** The time a program could run, at each measurement: wall time less its waits for a CPU. */
+export interface RunClock {
+  x: number[];
+  /** The share of the judged span it spent waiting. */
+  waitedShare: number;
+}
+
+/**
+ * The run clock of judged measurements (each with its runqueue wait), or null when /proc did
+ * not tell or the program waited under 5 % of the span: then the two clocks agree.
+ */
+export function runClock(judged: readonly SiteMeasurement[]): RunClock | null {
+  const n = judged.length;
+  if (n < 2 || judged[n - 1].x <= judged[0].x || judged.some((m) => m.waitMs === undefined)) return null;
+  const waitedShare = (judged[n - 1].waitMs! - judged[0].waitMs!) / (judged[n - 1].x - judged[0].x);
+  return waitedShare >= 0.05 ? { x: judged.map((m) => m.x - m.waitMs!), waitedShare } : null;
 }
 
 /** A scored suspect as the report's Leak, with its evidence in words and numbers. */

@@ -1,7 +1,7 @@
 import type { HeapSnapshot } from '../../model/snapshot/heap-snapshot.js';
 import { essentialEdgePredicate } from './essential-edges.js';
 
-export const NONE = 0xffffffff;
+const NONE = 0xffffffff;
 
 export interface ShortestPaths {
   /** By node ordinal: hops from the root (NONE = 0xffffffff when unreachable). */
@@ -34,11 +34,7 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   const descriptorArrays = markNamed(s, '(map descriptors)', s.nodeType.array);
   const nativeContexts = markNamed(s, 'system / NativeContext', s.nodeType.hidden);
   const sloppyName = findString(s, 'sloppy_function_map');
-  const lastResort = markNamed(s, '(Internalized strings)', s.nodeType.synthetic);
-  for (const name of ['(Stack roots)', '(Handle scope)']) {
-    const marks = markNamed(s, name, s.nodeType.synthetic);
-    for (let o = 0; o < n; o++) lastResort[o] |= marks[o];
-  }
+  const lastResort = markNamed(s, ['(Internalized strings)', '(Stack roots)', '(Handle scope)'], s.nodeType.synthetic);
   const element = s.edgeType.element;
   const queue = new Uint32Array(n);
   let head = 0;
@@ -100,11 +96,12 @@ export function retainerPath(paths: ShortestPaths, ordinal: number): PathStep[] 
   return steps.reverse();
 }
 
-function markNamed(s: HeapSnapshot, name: string, type: number): Uint8Array {
+/** Marks the nodes of `type` named `names` (one name or several), in one pass over the nodes. */
+function markNamed(s: HeapSnapshot, names: string | readonly string[], type: number): Uint8Array {
   const marks = new Uint8Array(s.nodeCount);
-  const nameIndex = findString(s, name);
-  if (nameIndex < 0 || type < 0) return marks;
-  for (let o = 0; o < s.nodeCount; o++) if (s.nameIndex(o) === nameIndex && s.typeOf(o) === type) marks[o] = 1;
+  const indexes = new Set((typeof names === 'string' ? [names] : names).map((name) => findString(s, name)).filter((i) => i >= 0));
+  if (indexes.size === 0 || type < 0) return marks;
+  for (let o = 0; o < s.nodeCount; o++) if (s.typeOf(o) === type && indexes.has(s.nameIndex(o))) marks[o] = 1;
   return marks;
 }
 

@@ -3,7 +3,7 @@ import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysi
 import { functionFrame, resolveCallLines } from '../../analysis/call-lines.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
-import { scoreSites, toLeak } from '../../analysis/leaks/score-sites.js';
+import { runClock, scoreSites, toLeak } from '../../analysis/leaks/score-sites.js';
 import type { Leak, LeakReport } from '../../analysis/leak-report.js';
 import { SnapshotAnalysis } from '../../analysis/snapshot/analysis.js';
 import { CAPTURE_FILES, type SitesRecord } from '../../capture-folder/layout.js';
@@ -87,7 +87,7 @@ export interface LiveCaptureResult {
     durationMs: number;
     samplingInterval: number;
     belowThreshold: Leak[];
-    /** The leaks grouped by the line of the user's code they are reached from. */
+    /** The leaks grouped by the place in the user's code they are reached from (analysis/leak-groups.ts). */
     byUserCode?: LeakGroup[];
     notes: string[];
     /** The at-end snapshot (not the program's own at-exit one), when taken. */
@@ -417,9 +417,7 @@ function judge(
   // The handle agent's frames are tooling: skipped when the program called them, and what the
   // agent allocates when Node calls it back (its record of each handle) is left out.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
-  // The time the program could run (wall time less its waits for a CPU), where /proc tells.
-  const runX = judged.every((m) => m.waitMs !== undefined) ? judged.map((m) => m.x - m.waitMs!) : undefined;
-  const alone = scoreSites(series.values(), { samplingInterval: interval, runX });
+  const alone = scoreSites(series.values(), { samplingInterval: interval, runClock: runClock(judged) });
   const inliningOff = o.inlining.off;
   const scored = inliningOff
     ? alone

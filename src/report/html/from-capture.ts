@@ -1,6 +1,6 @@
-import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { statSync } from 'node:fs';
 import { basename, relative } from 'node:path';
+import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { judgeGrowth, measureGrowth } from '../../analysis/growth/growth.js';
 import type { LeakReport } from '../../analysis/leak-report.js';
 import { CAPTURE_FILES, type CaptureEvent, type CaptureManifest, type MemorySample } from '../../capture-folder/layout.js';
@@ -61,8 +61,6 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
       .slice(0, REPORT_LIMITS.belowThreshold)
       .map((l, i) => suspectView(l, i + 1, l.perIteration ? 'iteration' : 'time'));
   } else if (leakReport) src.problems.push(`${CAPTURE_FILES.leaks}: not in leaktrace's format (no leaks list)`);
-
-  const leakByLine = leakReport && Array.isArray(leakReport.leaks) ? userCodeBreakdown(leakReport.leaks) : null;
 
   // The last sampling heap profile: what was live when the capture ended.
   let breakdowns: ReportData['breakdowns'] = [];
@@ -127,6 +125,7 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
   const durationMs = lastMs > startedMs && startedMs > 0 ? lastMs - startedMs : null;
   const analysed = leakReport !== null && Array.isArray(leakReport.leaks);
   const byPlace = analysed ? groupByUserCode(leakReport.leaks) : [];
+  const byPlaceBreakdown = userCodeBreakdown(byPlace);
   let verdict = captureVerdict(analysed, suspects, samples, durationMs, m, src, byPlace);
   // A handles capture has no leak finder result: its verdict is what was left open.
   if (handles && (!analysed || (verdict.level !== 'leak' && handles.verdict.level === 'leak'))) verdict = handles.verdict;
@@ -143,7 +142,7 @@ export async function fromCaptureFolder(dir: string, options: HtmlReportOptions 
     leakFinder: analysed,
     suspects,
     belowThreshold,
-    breakdowns: [...breakdowns, ...(leakByLine ? [leakByLine] : [])],
+    breakdowns: [...breakdowns, ...(byPlaceBreakdown ? [byPlaceBreakdown] : [])],
     flame,
     handles: handles?.table ?? null,
     tables,

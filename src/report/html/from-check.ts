@@ -28,6 +28,8 @@ export function fromCheckReport(report: CheckReport & { module?: string; mode?: 
   const weak = capSuspects(below, REPORT_LIMITS.belowThreshold, 'sites below the threshold', omitted);
   const module = context.module ?? report.module;
   const measurements = report.measurements ?? [];
+  const byPlace = groupByUserCode(leaks);
+  const byPlaceBreakdown = userCodeBreakdown(byPlace);
   const measured = `${formatCount(report.iterations)} runs after ${formatCount(report.warmup)} warm-up runs`;
   const facts: Fact[] = [];
   if (module) facts.push({ label: 'Module checked', value: module });
@@ -46,7 +48,7 @@ export function fromCheckReport(report: CheckReport & { module?: string; mode?: 
     source: context.source ?? 'a leaktrace check report',
     generatedAt: new Date().toISOString(),
     leaktraceVersion: LEAKTRACE_VERSION,
-    verdict: leakVerdict(suspects, measured, true, groupByUserCode(leaks)),
+    verdict: leakVerdict(suspects, measured, true, byPlace),
     leakFinder: true,
     memory:
       measurements.length > 0
@@ -64,7 +66,7 @@ export function fromCheckReport(report: CheckReport & { module?: string; mode?: 
         : null,
     suspects,
     belowThreshold: weak,
-    breakdowns: [...growthBreakdowns([...suspects, ...weak]), ...[userCodeBreakdown(leaks)].filter((b) => b !== null)],
+    breakdowns: [...growthBreakdowns([...suspects, ...weak]), ...(byPlaceBreakdown ? [byPlaceBreakdown] : [])],
     flame: null,
     handles: null,
     tables: [],

@@ -1,5 +1,4 @@
-import { groupByUserCode, placesShared } from '../../analysis/leak-groups.js';
-import type { Leak } from '../../analysis/leak-report.js';
+import { type LeakGroup, placesShared } from '../../analysis/leak-groups.js';
 import { formatBytes } from '../../cli/output/format.js';
 import { topRows } from './from-check.js';
 import type { Breakdown } from './report-data.js';
@@ -8,8 +7,7 @@ import type { Breakdown } from './report-data.js';
  * The leaks' growth by the place in the user's code they are reached from
  * (analysis/leak-groups.ts), when some place leads into more than one leak; null otherwise.
  */
-export function userCodeBreakdown(leaks: readonly Leak[]): Breakdown | null {
-  const groups = groupByUserCode(leaks);
+export function userCodeBreakdown(groups: readonly LeakGroup[]): Breakdown | null {
   if (!placesShared(groups)) return null;
   const per = groups[0].per;
   const total = groups.reduce((t, g) => t + g.bytes, 0);

@@ -1,4 +1,4 @@
-import { type LeakGroup, placeOf } from '../../analysis/leak-groups.js';
+import { type LeakGroup, placeOf, placesShared } from '../../analysis/leak-groups.js';
 import { packageLabel } from '../../analysis/snapshot/stat.js';
 import { formatBytes, formatPercent } from '../../cli/output/format.js';
 import { formatFrame } from '../../model/frame.js';
@@ -39,9 +39,9 @@ export function leakVerdict(
  * (analysis/leak-groups.ts): the place behind the most suspects, and how many places in all.
  */
 function userPlaces(byPlace: readonly LeakGroup[]): string {
+  if (!placesShared(byPlace)) return '';
   const places = byPlace.filter((g) => g.userFrame !== null);
   const most = [...places].sort((a, b) => b.leaks.length - a.leaks.length)[0];
-  if (!most || most.leaks.length < 2) return '';
   const others = places.filter((g) => g !== most);
   const otherLeaks = others.reduce((t, g) => t + g.leaks.length, 0);
   const noFrame = byPlace.find((g) => g.userFrame === null)?.leaks.length ?? 0;
