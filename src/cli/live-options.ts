@@ -54,15 +54,10 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
   },
   threshold: { type: 'string', valueName: 'P', description: 'probability from which a suspect is a leak', default: '0.5' },
   html: { type: 'string', valueName: 'FILE', description: 'also write a self-contained HTML report' },
-};
-
-/** `run` only: how the program is started. */
-export const RUN_OPTIONS: Record<string, OptionSpec> = {
-  ...LIVE_OPTIONS,
   inlining: {
     type: 'boolean',
     description:
-      "let V8 inline functions as it normally does: cheaper (the bench's HTTP server lost 7 % of its requests/s under run --inlining, 29 % under run), at the price of allocations recorded under the caller a function was inlined into (default: inlining off, so each site is the function that allocated)",
+      "let V8 inline functions as it normally does: cheaper (the bench's HTTP server lost 7 % of its requests/s under run --inlining, 29 % under run), at the price of allocations recorded under the caller a function was inlined into (default: inlining off while leaktrace watches, so each site is the function that allocated; attach turns it on again at the detach)",
   },
 };
 
@@ -83,7 +78,7 @@ export interface LiveSettings {
   handles: boolean;
   holdersMs: number;
   html?: string;
-  /** `run --inlining`: start the program with V8's inlining left on. */
+  /** `--inlining`: leave V8's inlining on in the program. */
   inlining: boolean;
 }
 

@@ -1,5 +1,6 @@
 import { attachToPid, detachFrom } from '../capture/live/attach.js';
 import { launchNode } from '../capture/live/launch.js';
+import { type InliningSwitch, turnInliningOffInTarget } from '../capture/live/runtime-inlining.js';
 import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { AGENT_ENV, AGENT_PATH } from '../capture/agent/install.js';
@@ -104,7 +105,15 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
 export async function attachWithLeaktrace(ctx: CommandContext, pid: number, settings: LiveSettings): Promise<number> {
   const attached = await attachToPid(pid);
   let captured: Awaited<ReturnType<typeof captureLive>>;
+  let inlining: InliningSwitch | undefined;
   try {
+    // Off while attached, on again at the detach (capture/live/runtime-inlining.ts). The
+    // target waits for leaktrace's probes for 10 of their periods, at least 20 s of its own
+    // event-loop time, before it restores inlining by itself.
+    inlining = await turnInliningOffInTarget(attached.session, pid, {
+      keep: settings.inlining,
+      watchdogMs: Math.max(20_000, 10 * settings.seriesEveryMs),
+    });
     captured = await captureLive(
       ctx,
       {
@@ -114,17 +123,15 @@ export async function attachWithLeaktrace(ctx: CommandContext, pid: number, sett
         command: null,
         fromProcessStart: false,
         trackingNote: `attached at ${new Date().toISOString()}: nothing allocated before the attach is known; sites are judged on growth from then on`,
-        inlining: {
-          off: false,
-          note: inliningKeptNote("an attach cannot change a running program's compilers; leaktrace run turns inlining off"),
-        },
+        inlining: { off: inlining.off, note: inlining.note },
       },
       settings,
       process.stdin.isTTY === true,
     );
   } finally {
-    // Leave the target as we found it, whatever happened: sampling stopped, and the
-    // inspector closed if we opened it.
+    // Leave the target as we found it, whatever happened: inlining as it was, sampling
+    // stopped, and the inspector closed if we opened it.
+    await inlining?.restore();
     await detachFrom(attached);
   }
   const { result, dir, writer } = captured;

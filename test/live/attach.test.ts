@@ -48,8 +48,9 @@ async function attachToLeakyServer(node: string): Promise<void> {
     assert.equal(r.code, 1, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
     const report = JSON.parse(r.stdout);
     assert.equal(report.ended, 'duration');
-    // TurboFan may inline rememberRequest into the request handler: either line names it.
-    const lines = [lineOf('function rememberRequest'), lineOf('http.createServer(')];
+    // attach turns V8's inlining off while attached: the site is the function that allocated,
+    // never the request handler it would be inlined into.
+    const lines = [lineOf('function rememberRequest')];
     const leak = report.leaks.find(
       (l: { kind: string; site: { file: string; line: number; functionStart?: { line: number } } }) =>
         l.kind !== 'handle' && l.site?.file === SERVER && lines.includes(l.site.functionStart?.line ?? l.site.line),
@@ -61,7 +62,12 @@ async function attachToLeakyServer(node: string): Promise<void> {
         `below the threshold: ${JSON.stringify(report.belowThreshold.map((l: { site: unknown; probability: number; evidence: string }) => [l.site, l.probability, l.evidence]))}; ` +
         `notes: ${report.notes.join(' | ')}`,
     );
+    assert.equal(leak.site.functionName, 'rememberRequest');
     assert.match(leak.evidence, /Mann–Kendall/);
+    assert.ok(
+      report.notes.some((n: string) => /inlining was turned off in the program at the attach/.test(n)),
+      report.notes.join('\n'),
+    );
     // What holds it: a short allocation-tracking window at the end, and its verdict stated
     // either way (paths, or why none are shown).
     assert.match(leak.evidence, /holders: /);

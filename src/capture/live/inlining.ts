@@ -12,8 +12,8 @@
  * optimized). What it costs: the bench's HTTP server served ~16.5 % fewer requests per second
  * with inlining off alone (3 alternating 10 s rounds, pinned), and under `run` −28.6 % against
  * −6.9 % with `run --inlining` (bench/live-run.bench.js, README bench 5): un-inlined stacks are
- * deeper for the sampler to walk. `--inlining` keeps V8's default. `attach` cannot change a
- * running program's compilers.
+ * deeper for the sampler to walk. `--inlining` keeps V8's default. `attach` turns inlining off
+ * in the running program and on again at the detach (runtime-inlining.ts).
  */
 export const NO_INLINING_FLAGS = ['--no-turbo-inlining', '--no-maglev-inlining'];
 
@@ -64,4 +64,17 @@ export function inliningOffNote(): string {
 
 export function inliningKeptNote(why: string): string {
   return `V8's optimizing compilers inline as usual (${why}): a function inlined into its caller has its allocations recorded under the caller`;
+}
+
+export function inliningAttachOffNote(deoptimized: boolean, watchdogMs: number): string {
+  return (
+    `V8's inlining was turned off in the program at the attach (${NO_INLINING_FLAGS.join(' ')}, through v8.setFlagsFromString), so that each ` +
+    `allocation is recorded under the function that made it; ` +
+    (deoptimized
+      ? `its optimized code was deoptimized to recompile without it (by starting and stopping precise coverage, after which V8 no longer flushes unused bytecode in this process)`
+      : `its code optimized before keeps its inlining until V8 deoptimizes it (it collects its own coverage, NODE_V8_COVERAGE, which leaktrace would have ended)`) +
+    `; at the detach inlining was turned on again (this binary's defaults), as the program itself would after ${Math.round(watchdogMs / 1000)} s ` +
+    `without hearing from leaktrace. It runs slower while attached (the bench's HTTP server, saturated: −28 % requests/s against −7 to −12 % ` +
+    `with inlining kept); --inlining keeps it`
+  );
 }

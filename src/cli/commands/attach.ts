@@ -10,6 +10,8 @@ export const attachCommand: CommandSpec = {
     'Opens the process inspector with SIGUSR1 (127.0.0.1), captures like `run`, and detaches',
     'at --duration or Ctrl-C: sampling stops and the inspector leaktrace opened is closed again.',
     'Nothing allocated before the attach is known: sites are judged on growth from then on.',
+    "V8's inlining is turned off while attached (so each site is the function that allocated) and",
+    'on again at the detach, or by the program itself if leaktrace dies; --inlining keeps it.',
   ].join('\n'),
   options: LIVE_OPTIONS,
   positionals: { min: 1, max: 1 },

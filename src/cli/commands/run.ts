@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.js';
-import { RUN_OPTIONS, parseLiveOptions } from '../live-options.js';
+import { LIVE_OPTIONS, parseLiveOptions } from '../live-options.js';
 
 export const runCommand: CommandSpec = {
   name: 'run',
@@ -16,7 +16,7 @@ export const runCommand: CommandSpec = {
     'reported with probability and evidence.',
     "Exit code: 1 when a leak was found, else 0 (the program's own exit code is printed); 2 on error.",
   ].join('\n'),
-  options: RUN_OPTIONS,
+  options: LIVE_OPTIONS,
   positionals: { min: 0, max: 0 },
   takesCommand: true,
   async run(ctx) {

@@ -1,0 +1,176 @@
+import { spawnSync } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
+import type { InspectorSession } from '../inspector/session.js';
+import { NO_INLINING_FLAGS, inliningAttachOffNote, inliningKeptNote, userSetsInlining } from './inlining.js';
+
+/**
+ * Turning V8's inlining off in a program that is already running (`attach`), and on again.
+ *
+ * `run` starts the program with inlining off (inlining.ts); `attach` finds it compiled with
+ * inlining on, and the sampler would record a small function's allocations under whichever
+ * caller it was inlined into — express-session's `MemoryStore.set` reported at `save`, one
+ * leak split in two when the code deoptimized mid-capture. V8 reads its inlining flags at each
+ * compilation, and Node lets `v8.setFlagsFromString` change them at run time; code already
+ * optimized keeps its inlined callees until it is deoptimized. No protocol method deoptimizes
+ * everything but one does it as a side effect: starting precise coverage
+ * (`Profiler.startPreciseCoverage`) deoptimizes all code so that every call is counted.
+ * Starting and stopping it at once is the switch (Node 20, 22, 24: a small allocator's bytes
+ * moved from its caller to itself; allocation tracking, the other candidate, deoptimized
+ * nothing). Its lasting side effects, said in the notes: V8 stops flushing unused bytecode
+ * for the rest of the process's life, and collects source positions for all of it.
+ *
+ * At the detach the flags go back to the binary's own defaults (read from `<exe>
+ * --v8-options`: Maglev's inlining is off by default on Node 20 and on from 22) and the code
+ * is deoptimized again so that it recompiles with inlining. If leaktrace dies instead, a
+ * watchdog in the target does the same once no memory probe has come for a while.
+ */
+
+/** What the switch did, for the report's note and the detach. */
+export interface InliningSwitch {
+  /** Whether every site is now the function that allocated (inlining off and old code deoptimized). */
+  off: boolean;
+  note: string;
+  /** Puts the compilers back as they were; a no-op where nothing was changed. */
+  restore: () => Promise<void>;
+}
+
+/** The global the watchdog lives under; the memory probe stamps `seen` on it. */
+export const INLINING_WATCH_KEY = 'leaktrace.inlining';
+
+/** The two inlining flags and their default in one Node binary, null when it cannot be told. */
+export function inliningDefaults(exe: string): string[] | null {
+  const r = spawnSync(exe, ['--v8-options'], { encoding: 'utf8', timeout: 10_000, maxBuffer: 16 << 20 });
+  if (r.status !== 0 || !r.stdout) return null;
+  const defaults: string[] = [];
+  for (const flag of ['turbo-inlining', 'maglev-inlining']) {
+    // "  --turbo-inlining (enable inlining in TurboFan)\n        type: bool  default: --turbo-inlining"
+    const m = new RegExp(`^\\s+--${flag} \\(.*\\n\\s+type: bool\\s+default: (--(?:no-)?${flag})\\s*$`, 'm').exec(r.stdout);
+    if (m) defaults.push(m[1]);
+    else if (flag === 'turbo-inlining') return null; // every Node has TurboFan: an output we cannot read
+  }
+  return defaults;
+}
+
+/**
+ * Deoptimizes all of the target's code (see above), unless the program collects its own
+ * precise coverage (NODE_V8_COVERAGE), which stopping ours would end. False when skipped.
+ */
+export async function deoptimizeAll(session: InspectorSession): Promise<boolean> {
+  if (await evaluate<boolean>(session, '!!process.env.NODE_V8_COVERAGE').catch(() => true)) return false;
+  await session.post('Profiler.enable');
+  try {
+    await session.post('Profiler.startPreciseCoverage', { callCount: false, detailed: false });
+    await session.post('Profiler.stopPreciseCoverage');
+  } finally {
+    await session.post('Profiler.disable').catch(() => undefined);
+  }
+  return true;
+}
+
+/**
+ * The watchdog, evaluated in the target: it counts its own ticks (event-loop time, so a
+ * program blocked writing a heap snapshot does not count as leaktrace gone) and, when no
+ * probe has stamped `seen` for `limitMs` of them, puts the flags back and deoptimizes through
+ * an in-process inspector session.
+ */
+function watchdogSource(restoreFlags: string[], limitMs: number, deopt: boolean): string {
+  const tick = Math.max(250, Math.min(2000, Math.floor(limitMs / 5)));
+  return `(() => {
+    // Taken now: \`require\` exists only while the inspector evaluates this.
+    const v8 = require('v8');
+    const { Session } = require('inspector');
+    const key = Symbol.for(${JSON.stringify(INLINING_WATCH_KEY)});
+    const restore = ${JSON.stringify(restoreFlags)};
+    if (globalThis[key]) clearInterval(globalThis[key].timer);
+    // restore(false) from leaktrace at the detach, which then deoptimizes through its own session.
+    const state = { seen: Date.now(), timer: null, restore: (deoptHere = true) => {
+      clearInterval(state.timer);
+      if (globalThis[key] === state) delete globalThis[key];
+      for (const f of restore) v8.setFlagsFromString(f);
+      if (!${deopt} || !deoptHere) return;
+      const s = new Session();
+      try {
+        s.connect();
+        s.post('Profiler.enable');
+        s.post('Profiler.startPreciseCoverage', { callCount: false, detailed: false });
+        s.post('Profiler.stopPreciseCoverage');
+        s.post('Profiler.disable');
+      } catch {} finally { try { s.disconnect(); } catch {} }
+    } };
+    let last = state.seen;
+    let quiet = 0;
+    state.timer = setInterval(() => {
+      if (state.seen !== last) { last = state.seen; quiet = 0; return; }
+      quiet += ${tick};
+      // Never let leaktrace's leftovers throw in the program.
+      if (quiet >= ${limitMs}) try { state.restore(); } catch {}
+    }, ${tick});
+    state.timer.unref();
+    globalThis[key] = state;
+    for (const f of ${JSON.stringify(NO_INLINING_FLAGS)}) v8.setFlagsFromString(f);
+    return true;
+  })()`;
+}
+
+type EvalReply<T> = { result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } };
+
+async function evaluate<T>(session: InspectorSession, expression: string): Promise<T> {
+  const r = await session.post<EvalReply<T>>('Runtime.evaluate', {
+    expression,
+    includeCommandLineAPI: true,
+    returnByValue: true,
+    silent: true,
+  });
+  if (r.exceptionDetails) throw new Error((r.exceptionDetails.exception?.description ?? r.exceptionDetails.text).split('\n')[0]);
+  return r.result.value as T;
+}
+
+const kept = (why: string): InliningSwitch => ({ off: false, note: why, restore: async () => {} });
+
+/**
+ * Turns inlining off in an attached target unless the user asked to keep it or the program
+ * set its own inlining or optimization flags. `watchdogMs`: how long the target waits, in its
+ * own event-loop time, for a memory probe before it restores inlining by itself.
+ */
+export async function turnInliningOffInTarget(
+  session: InspectorSession,
+  pid: number,
+  options: { keep: boolean; watchdogMs: number },
+): Promise<InliningSwitch> {
+  if (options.keep) return kept(inliningKeptNote('--inlining'));
+  const own = await evaluate<{ options: string[]; coverage: boolean }>(
+    session,
+    `({ options: [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\\s+/).filter(Boolean)], coverage: !!process.env.NODE_V8_COVERAGE })`,
+  ).catch(() => null);
+  // With NODE_V8_COVERAGE the program collects its own precise coverage, which deoptimizing
+  // (below) would end: the flags still change, but code optimized before keeps its inlining
+  // until V8 deoptimizes it on its own.
+  if (!own) return kept(inliningKeptNote('its options could not be read, so leaktrace left its compilers alone'));
+  const userFlag = userSetsInlining(own.options);
+  if (userFlag) return kept(inliningKeptNote(`the program's own ${userFlag} was kept; leaktrace did not turn inlining off`));
+  let exe: string;
+  try {
+    exe = readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return kept(inliningKeptNote('its Node binary could not be read, so its default flags, to restore at the detach, are unknown'));
+  }
+  const defaults = inliningDefaults(exe);
+  if (!defaults) return kept(inliningKeptNote(`${exe} --v8-options did not say its inlining defaults, to restore at the detach`));
+  const deopt = !own.coverage;
+  await evaluate(session, watchdogSource(defaults, options.watchdogMs, deopt));
+  if (deopt) await deoptimizeAll(session);
+  return {
+    // Without the deoptimization, code optimized before keeps its inlined callees: the
+    // judge must still expect split sites.
+    off: deopt,
+    note: inliningAttachOffNote(deopt, options.watchdogMs),
+    restore: async () => {
+      const had = await evaluate<boolean>(
+        session,
+        `(() => { const w = globalThis[Symbol.for(${JSON.stringify(INLINING_WATCH_KEY)})]; w?.restore(false); return !!w; })()`,
+      ).catch(() => false);
+      // Not if the watchdog already did it all (leaktrace was stopped for too long).
+      if (had && deopt) await deoptimizeAll(session).catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { get } from 'node:http';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { attachToPid, detachFrom } from '../../src/capture/live/attach.js';
+import { turnInliningOffInTarget } from '../../src/capture/live/runtime-inlining.js';
+import { LiveProcess } from '../helpers/live-process.js';
+import { nodeBinary } from '../helpers/node-versions.js';
+import { fixture, runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/write-snapshot.js';
+
+const PROBE = fixture('live', 'inlining-probe.cjs');
+
+/** The share of a small hot allocator's sampled bytes recorded under itself (low: inlined). */
+function makeShare(port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/inlined', timeout: 30_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(body).makeShare) : reject(new Error(body))));
+    }).on('error', reject);
+  });
+}
+
+const INLINED = 0.2;
+const EXACT = 0.6;
+
+async function withProbe(node: string, body: (pid: number, port: number) => Promise<void>): Promise<void> {
+  const target = new LiveProcess(node, [PROBE]);
+  try {
+    const port = Number((await target.waitFor(/port=(\d+)/))[1]);
+    await body(target.child.pid!, port);
+    assert.equal(target.child.exitCode, null, 'the target is still running');
+  } finally {
+    target.kill();
+    await target.done;
+  }
+}
+
+for (const major of [20, 22, 24]) {
+  test(`attach's inlining switch on Node ${major}: off while attached, on again at the restore, and by the target itself when leaktrace is gone`, async (t) => {
+    const node = nodeBinary(major);
+    if ('skip' in node) return t.skip(node.skip);
+    await withProbe(node.path, async (pid, port) => {
+      // The probe itself: V8 inlines the small allocator into its caller.
+      assert.ok((await makeShare(port)) < INLINED, 'inlined before the attach');
+      const attached = await attachToPid(pid);
+      try {
+        const first = await turnInliningOffInTarget(attached.session, pid, { keep: false, watchdogMs: 60_000 });
+        assert.equal(first.off, true, first.note);
+        // Code optimized before (the probe's caller) was deoptimized and recompiled without inlining.
+        assert.ok((await makeShare(port)) > EXACT, 'each allocation under the function that made it');
+        await first.restore();
+        assert.ok((await makeShare(port)) < INLINED, 'inlined again after the restore');
+        // leaktrace gone without a restore: the target waits for its probes, then restores by itself.
+        const second = await turnInliningOffInTarget(attached.session, pid, { keep: false, watchdogMs: 1000 });
+        assert.equal(second.off, true, second.note);
+      } finally {
+        await detachFrom(attached);
+      }
+      await new Promise((r) => setTimeout(r, 2500));
+      assert.ok((await makeShare(port)) < INLINED, 'inlined again after the watchdog');
+    });
+  });
+}
+
+test('attach --inlining leaves the compilers alone; attach without it restores them at the detach', async () => {
+  await withProbe(process.execPath, async (pid, port) => {
+    const quick = ['--duration', '3s', '--warmup', '1s', '--measure-every', '1s', '--no-end-snapshot', '--json'];
+    const kept = await runCli(['attach', String(pid), '--out', join(tempDir(), 'kept'), '--inlining', ...quick], { timeoutMs: 60_000 });
+    assert.equal(kept.code, 0, kept.stderr);
+    assert.ok(JSON.parse(kept.stdout).notes.some((n: string) => /inline as usual \(--inlining\)/.test(n)));
+    const off = await runCli(['attach', String(pid), '--out', join(tempDir(), 'off'), ...quick], { timeoutMs: 60_000 });
+    assert.equal(off.code, 0, off.stderr);
+    const notes: string[] = JSON.parse(off.stdout).notes;
+    assert.ok(
+      notes.some((n) => /inlining was turned off in the program at the attach/.test(n)),
+      notes.join('\n'),
+    );
+    assert.ok((await makeShare(port)) < INLINED, 'inlined again after the detach');
+  });
+});
