@@ -10,6 +10,8 @@ export interface LiveTarget {
   kind: 'run' | 'attach';
   session: RemoteSession;
   pid: number;
+  /** Whether `pid` is a process on this machine, whose /proc leaktrace can read. */
+  local: boolean;
   command: string[] | null;
   fromProcessStart: boolean;
   trackingNote: string;
@@ -55,7 +57,7 @@ export async function captureLive(
   try {
     const result = await liveCapture(target.session, {
       writer,
-      pid: target.pid,
+      pid: target.local ? target.pid : null,
       samplingInterval: settings.samplingInterval,
       adaptSampling: settings.adaptSampling,
       seriesEveryMs: settings.seriesEveryMs,

@@ -16,7 +16,7 @@ export async function reportLive(
     await writeHtmlFromCapture(dir, extra.html);
   }
   if (ctx.json) {
-    ctx.out.json({ capture: dir, ended: result.ended, ...extra.json, ...r });
+    ctx.out.json({ capture: dir, ended: result.ended, ...extra.json, ...r, notes: [...r.notes, ...(extra.notes ?? [])] });
   } else {
     const { renderLeakReport } = await import('../report/leak-text.js');
     ctx.out.print(

@@ -1,4 +1,4 @@
-import { attachToPid, detachFrom } from '../capture/live/attach.js';
+import { type AttachTarget, attachToInspector, attachToPid, detachFrom } from '../capture/live/attach.js';
 import { launchNode } from '../capture/live/launch.js';
 import { type InliningSwitch, turnInliningOffInTarget } from '../capture/live/runtime-inlining.js';
 import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
@@ -51,6 +51,7 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
       kind: 'run',
       session,
       pid: target.pid,
+      local: true,
       command,
       fromProcessStart: true,
       trackingNote: 'tracking began as the program started (before its first line ran)',
@@ -101,28 +102,34 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
   });
 }
 
-/** `leaktrace attach <pid>`. */
-export async function attachWithLeaktrace(ctx: CommandContext, pid: number, settings: LiveSettings): Promise<number> {
-  const attached = await attachToPid(pid);
+/** `leaktrace attach <pid | HOST:PORT | ws://…>`. */
+export async function attachWithLeaktrace(ctx: CommandContext, target: AttachTarget, settings: LiveSettings): Promise<number> {
+  const attached = 'pid' in target ? { ...(await attachToPid(target.pid)), pid: target.pid, local: true } : await attachToInspector(target);
+  const { pid, local } = attached;
+  const name = 'pid' in target ? `process ${pid}` : `process ${pid} at ${'url' in target ? target.url : attached.url}`;
   let captured: Awaited<ReturnType<typeof captureLive>>;
   let inlining: InliningSwitch | undefined;
   try {
     // Off while attached, on again at the detach (capture/live/runtime-inlining.ts). The
     // target waits for leaktrace's probes for 10 of their periods, at least 20 s of its own
     // event-loop time, before it restores inlining by itself.
-    inlining = await turnInliningOffInTarget(attached.session, pid, {
+    inlining = await turnInliningOffInTarget(attached.session, local ? pid : null, {
       keep: settings.inlining,
       watchdogMs: Math.max(20_000, 10 * settings.seriesEveryMs),
     });
+    const here = local
+      ? ''
+      : `; its pid ${pid} is not a process on this machine (another host, or a container's own pids): CPU time, CPU waits and descriptors, read from /proc, are not known`;
     captured = await captureLive(
       ctx,
       {
         kind: 'attach',
         session: attached.session,
         pid,
+        local,
         command: null,
         fromProcessStart: false,
-        trackingNote: `attached at ${new Date().toISOString()}: nothing allocated before the attach is known; sites are judged on growth from then on`,
+        trackingNote: `attached at ${new Date().toISOString()}: nothing allocated before the attach is known; sites are judged on growth from then on${here}`,
         inlining: { off: inlining.off, note: inlining.note },
       },
       settings,
@@ -136,17 +143,18 @@ export async function attachWithLeaktrace(ctx: CommandContext, pid: number, sett
   }
   const { result, dir, writer } = captured;
   writer.finish();
+  const title = `leaktrace attach ${'pid' in target ? pid : 'url' in target ? target.url : `${target.inspector.host}:${target.inspector.port}`}`;
   if (result.ended === 'target-lost' || result.ended === 'target-exited') {
-    await reportLive(ctx, `leaktrace attach ${pid}`, dir, result, { html: settings.html });
-    throw new CaptureError(`process ${pid} exited during the capture; what was captured is in ${dir}`);
+    await reportLive(ctx, title, dir, result, { html: settings.html });
+    throw new CaptureError(`${name} exited during the capture; what was captured is in ${dir}`);
   }
-  return reportLive(ctx, `leaktrace attach ${pid}`, dir, result, {
+  return reportLive(ctx, title, dir, result, {
     notes: [
       attached.openedByUs
         ? 'detached; the inspector leaktrace opened was closed again'
         : 'detached; the inspector was already open and stays open',
     ],
-    json: { target: { pid } },
+    json: { target: { pid, local } },
     html: settings.html,
   });
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { get } from 'node:http';
+import { createServer, get } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { listeningPorts } from '../../src/capture/proc/listening-ports.js';
@@ -25,10 +26,12 @@ const lineOf = (text: string): number =>
 /** One request to the server; resolves with the status code. */
 function status(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path: '/after-detach', timeout: 5000 }, (res) => {
+    const req = get({ host: '127.0.0.1', port, path: '/after-detach', timeout: 5000 }, (res) => {
       res.resume();
       res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('the server did not answer within 5 s')));
+    req.on('error', reject);
   });
 }
 
@@ -171,4 +174,121 @@ test('attach: Ctrl-C ends the capture, reports, and leaves the target running wi
     server.kill();
     await server.done;
   }
+});
+
+/** A port nothing listens on: bound by us, then closed. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+test('attach HOST:PORT: an inspector the program opened itself is found by its address, and stays open after the detach', async () => {
+  const server = new LiveProcess(process.execPath, ['--inspect=127.0.0.1:0', SERVER], {
+    env: { SERVER_MODE: 'leak', SERVER_SECONDS: '0' },
+  });
+  try {
+    const port = Number((await server.waitFor(/port=(\d+)/))[1]);
+    const inspectorPort = Number((await server.waitFor(/Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 'stderr'))[1]);
+    const r = await runCli(['attach', `127.0.0.1:${inspectorPort}`, '--out', join(tempDir(), 'cap'), ...FAST, '--json'], {
+      timeoutMs: 120_000,
+    });
+    assert.equal(r.code, 1, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
+    const report = JSON.parse(r.stdout);
+    assert.deepEqual(report.target, { pid: server.child.pid, local: true });
+    const leak = report.leaks.find((l: { site?: { functionName: string } }) => l.site?.functionName === 'rememberRequest');
+    assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+    assert.ok(report.notes.includes('detached; the inspector was already open and stays open'), report.notes.join('\n'));
+    assert.equal(await status(port), 200);
+    assert.ok(
+      listeningPorts(server.child.pid!).some((p) => p.port === inspectorPort),
+      'an inspector leaktrace did not open is left open',
+    );
+  } finally {
+    server.kill();
+    await server.done;
+  }
+});
+
+test('attach HOST:PORT to a program in another pid namespace: its pid is not read in this /proc, and the report says so', async (t) => {
+  const probe = spawnSync('unshare', ['--pid', '--fork', '--mount-proc', process.execPath, '-e', '0']);
+  if (probe.status !== 0) return t.skip(`no pid namespace here (unshare: ${String(probe.stderr).trim() || probe.error?.message})`);
+  // --kill-child: the program (pid 1 of its namespace) dies with unshare; without it, it
+  // outlived the test and held the test file's pipes open.
+  const server = new LiveProcess(
+    'unshare',
+    ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, '--inspect=127.0.0.1:0', SERVER],
+    {
+      env: { SERVER_MODE: 'cache', SERVER_SECONDS: '0' },
+    },
+  );
+  try {
+    const inspectorPort = Number((await server.waitFor(/Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 'stderr'))[1]);
+    const r = await runCli(
+      [
+        'attach',
+        `:${inspectorPort}`,
+        '--out',
+        join(tempDir(), 'cap'),
+        '--duration',
+        '6s',
+        '--warmup',
+        '2s',
+        '--measure-every',
+        '1s',
+        '--json',
+      ],
+      { timeoutMs: 120_000 },
+    );
+    assert.equal(r.code, 0, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
+    const report = JSON.parse(r.stdout);
+    // The program is pid 1 in its namespace; pid 1 here is another process, started long before.
+    assert.deepEqual(report.target, { pid: 1, local: false });
+    assert.ok(
+      report.notes.some((n: string) => /its pid 1 is not a process on this machine .* not known/.test(n)),
+      report.notes.join('\n'),
+    );
+    // Its binary cannot be read, so the compilers are left alone, and said why.
+    assert.ok(
+      report.notes.some((n: string) => /inline as usual \(it runs elsewhere/.test(n)),
+      report.notes.join('\n'),
+    );
+    assert.equal(report.leaks.length, 0, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+  } finally {
+    server.kill();
+    await server.done;
+  }
+});
+
+test('attach by address: nothing listening, something that is not an inspector, a wrong debugger URL, a malformed target: one line, exit 2', async () => {
+  const oneLine = (r: { code: number | null; stderr: string }, pattern: RegExp): void => {
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, pattern);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  };
+  const nothing = await freePort();
+  oneLine(await runCli(['attach', `127.0.0.1:${nothing}`]), new RegExp(`nothing listens on 127\\.0\\.0\\.1:${nothing}`));
+  const web = createServer((_req, res) => {
+    res.statusCode = 404;
+    res.end('not here');
+  });
+  await new Promise<void>((r) => web.listen(0, '127.0.0.1', r));
+  try {
+    const { port } = web.address() as AddressInfo;
+    oneLine(await runCli(['attach', `:${port}`]), /is not a Node inspector/);
+  } finally {
+    await new Promise((r) => web.close(r));
+  }
+  const target = new LiveProcess(process.execPath, ['--inspect=127.0.0.1:0', '-e', 'setInterval(() => {}, 1000)']);
+  try {
+    const inspectorPort = Number((await target.waitFor(/Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 'stderr'))[1]);
+    oneLine(await runCli(['attach', `ws://127.0.0.1:${inspectorPort}/not-its-id`]), /cannot connect to the inspector at ws:/);
+    assert.equal(target.child.exitCode, null, 'the program runs on');
+  } finally {
+    target.kill();
+    await target.done;
+  }
+  oneLine(await runCli(['attach', 'localhost:99999']), /expected a process id, an inspector's HOST:PORT, or its ws:\/\/ URL/);
 });

@@ -28,7 +28,8 @@ import { chooseSamplingInterval, describeSamplingChange, dropSampleMarker, place
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
-  pid: number;
+  /** The target's pid on this machine, for what /proc tells (CPU, waits, descriptors); null for a process not here. */
+  pid: number | null;
   /** Bytes between samples of V8's sampling heap profiler (at first, with `adaptSampling`). */
   samplingInterval: number;
   /**

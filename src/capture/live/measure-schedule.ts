@@ -64,7 +64,8 @@ export interface MeasureSchedule {
  * /proc cannot tell (not Linux, the process gone). Clock ticks are taken as 100 a second, the
  * value of USER_HZ on every Linux architecture Node runs on.
  */
-export function readCpuMs(pid: number): number | null {
+export function readCpuMs(pid: number | null): number | null {
+  if (pid === null) return null;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name (field 2) is in parentheses and may hold spaces: count from after it.
@@ -81,7 +82,8 @@ export function readCpuMs(pid: number): number | null {
  * but waiting for a CPU, from `/proc/<pid>/schedstat` (its second field, in ns); null where
  * /proc cannot tell. Time another process's load took from the program.
  */
-export function readRunqueueWaitMs(pid: number): number | null {
+export function readRunqueueWaitMs(pid: number | null): number | null {
+  if (pid === null) return null;
   try {
     const waitNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
     return Number.isFinite(waitNs) ? waitNs / 1e6 : null;

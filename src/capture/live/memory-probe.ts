@@ -25,7 +25,7 @@ export interface ProbeResult extends MemorySample {
  * its active resources (handles, requests, timers), and its open descriptors from /proc.
  * No GC is forced here: the series shows memory as the program lives it.
  */
-export async function probeMemory(session: InspectorSession, pid: number): Promise<ProbeResult | null> {
+export async function probeMemory(session: InspectorSession, pid: number | null): Promise<ProbeResult | null> {
   // A target whose main context is gone (it is exiting, waiting for us to detach) never
   // answers Runtime.evaluate: give up after a while instead of waiting forever.
   let timer: NodeJS.Timeout | undefined;
@@ -44,7 +44,7 @@ export async function probeMemory(session: InspectorSession, pid: number): Promi
   if (!parsed) throw new Error(`memory probe failed in the target: ${reply.exceptionDetails?.text ?? 'no value'}`);
   let fds: number | undefined;
   try {
-    fds = readdirSync(`/proc/${pid}/fd`).length;
+    if (pid !== null) fds = readdirSync(`/proc/${pid}/fd`).length;
   } catch {}
   return { t: Date.now(), ...parsed, fds };
 }

@@ -134,7 +134,8 @@ const kept = (why: string): InliningSwitch => ({ off: false, note: why, restore:
  */
 export async function turnInliningOffInTarget(
   session: InspectorSession,
-  pid: number,
+  /** Its pid on this machine; null for a process elsewhere, whose binary cannot be read. */
+  pid: number | null,
   options: { keep: boolean; watchdogMs: number },
 ): Promise<InliningSwitch> {
   if (options.keep) return kept(inliningKeptNote('--inlining'));
@@ -148,6 +149,8 @@ export async function turnInliningOffInTarget(
   if (!own) return kept(inliningKeptNote('its options could not be read, so leaktrace left its compilers alone'));
   const userFlag = userSetsInlining(own.options);
   if (userFlag) return kept(inliningKeptNote(`the program's own ${userFlag} was kept; leaktrace did not turn inlining off`));
+  if (pid === null)
+    return kept(inliningKeptNote('it runs elsewhere: its Node binary, whose defaults the detach would restore, cannot be read'));
   let exe: string;
   try {
     exe = readlinkSync(`/proc/${pid}/exe`);

@@ -1,14 +1,15 @@
 import type { CommandSpec } from '../command.js';
 import { LIVE_OPTIONS, parseLiveOptions } from '../live-options.js';
-import { parsePid } from '../parse-values.js';
 
 export const attachCommand: CommandSpec = {
   name: 'attach',
   summary: 'attach to a running Node process (SIGUSR1, inspector) and find what grows; detach leaves it running',
-  usage: 'attach <pid> [options]',
+  usage: 'attach <pid | HOST:PORT | ws://URL> [options]',
   details: [
     'Opens the process inspector with SIGUSR1 (127.0.0.1), captures like `run`, and detaches',
     'at --duration or Ctrl-C: sampling stops and the inspector leaktrace opened is closed again.',
+    'An inspector already open (node --inspect=HOST:PORT: another port, a container) is reached',
+    'by its address, :PORT for 127.0.0.1, or its ws:// URL, and stays open.',
     'Nothing allocated before the attach is known: sites are judged on growth from then on.',
     "V8's inlining is turned off while attached (so each site is the function that allocated) and",
     'on again at the detach, or by the program itself if leaktrace dies; --inlining keeps it.',
@@ -16,9 +17,14 @@ export const attachCommand: CommandSpec = {
   options: LIVE_OPTIONS,
   positionals: { min: 1, max: 1 },
   async run(ctx) {
-    const pid = parsePid(ctx.positionals[0]);
+    const { parseAttachTarget } = await import('../../capture/live/attach.js');
+    const target = parseAttachTarget(ctx.positionals[0]);
+    if (!target) {
+      const { UsageError } = await import('../../errors.js');
+      throw new UsageError(`expected a process id, an inspector's HOST:PORT, or its ws:// URL, got '${ctx.positionals[0]}'`);
+    }
     const settings = await parseLiveOptions(ctx.values);
     const { attachWithLeaktrace } = await import('../run-live.js');
-    return attachWithLeaktrace(ctx, pid, settings);
+    return attachWithLeaktrace(ctx, target, settings);
   },
 };
