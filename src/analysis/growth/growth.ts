@@ -39,6 +39,11 @@ export interface GrowthEvidence {
    * after the cut, and the share of the x range after it.
    */
   halves: { before: number; after: number; afterShare: number };
+  /**
+   * The stretch after the last step that rose, to the end: its share of the x range, and how
+   * much y had grown before it (first to the last rise).
+   */
+  flatTail: { share: number; grownBefore: number };
   /** lateSlope / slope, clamped to [0, 1.5]: ~1 for steady growth, ~0 once growth stopped. */
   persistence: number;
   /** The later half: its extent in x and how much y grew over it. */
@@ -77,6 +82,10 @@ export function measureGrowth(x: readonly number[], y: readonly number[]): Growt
     n >= 3 && span > 0
       ? { before: y[cut] - y[0], after: y[n - 1] - y[cut], afterShare: (x[n - 1] - x[cut]) / span }
       : { before: 0, after: 0, afterShare: 0.5 };
+  let lastRise = 0;
+  for (let i = 1; i < n; i++) if (y[i] > y[i - 1]) lastRise = i;
+  const flatTail =
+    n >= 2 && span > 0 ? { share: (x[n - 1] - x[lastRise]) / span, grownBefore: y[lastRise] - y[0] } : { share: 0, grownBefore: 0 };
   const negatedRates: number[] = [];
   for (let i = 1; i < n; i++) if (x[i] > x[i - 1]) negatedRates.push(-(y[i] - y[i - 1]) / (x[i] - x[i - 1]));
   return {
@@ -92,6 +101,7 @@ export function measureGrowth(x: readonly number[], y: readonly number[]): Growt
     earlySlope: early.slope,
     rateFallP: mannKendall(negatedRates).p,
     halves,
+    flatTail,
     persistence,
     lateSpan: n > 0 ? x[n - 1] - x[lateFrom] : 0,
     lateGrowth: n > 0 ? y[n - 1] - y[lateFrom] : 0,
@@ -160,7 +170,12 @@ export function judgeGrowth(e: GrowthEvidence, options: { minGrowth: number; qua
   // 6 flat steps — excused as noise against the overall rate (which the flat half itself
   // pulls down), p 0.52. All of N steady samples fall before the middle with probability
   // (1 − share)^N: under 5 %, the growth stopped.
-  const stalled = stalledAfterMiddle(e.halves, options.quantum);
+  // The same, from the end: no growth at all over the last third or more of the time, after N
+  // samples' worth. A steady rate leaves the end that long without a sample with probability
+  // (1 − share)^N. Seen in CI on the bounded-cache server: the client loop's 4 samples in the
+  // first 3 of 9 steps, then 6 flat, (1/3)^4 = 0.012 — but the middle cut fell inside the
+  // rise ((1/2)^4 = 0.06), the flat half passed as noise, p 0.53, a leak.
+  const stalled = stalledAfterMiddle(e.halves, options.quantum) || stalledAtTheEnd(e.flatTail, options.quantum);
   let withinNoise: { expected: number; seen: number } | null = null;
   if (options.quantum && options.quantum > 0 && e.persistence < 0.8 && !halvesFell && !stalled) {
     const expected = (e.slope * e.lateSpan) / options.quantum;
@@ -215,6 +230,13 @@ function stalledAfterMiddle(h: GrowthEvidence['halves'], quantum: number | undef
   if (!quantum || quantum <= 0) return false;
   const before = Math.round(h.before / quantum);
   return Math.round(h.after / quantum) <= 0 && before > 0 && Math.pow(1 - h.afterShare, before) < 0.05;
+}
+
+/** The end of the capture flat for a third of it or more, where a steady rate would have added a sample (P < 2 %). */
+function stalledAtTheEnd(tail: GrowthEvidence['flatTail'], quantum: number | undefined): boolean {
+  if (!quantum || quantum <= 0 || tail.share < 1 / 3) return false;
+  const samples = Math.round(tail.grownBefore / quantum);
+  return samples > 0 && Math.pow(1 - tail.share, samples) < 0.02;
 }
 
 /** The binomial p-value of so little growth after the cut, or null without sampling or samples. */
