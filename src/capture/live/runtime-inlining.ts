@@ -143,9 +143,6 @@ export async function turnInliningOffInTarget(
     session,
     `({ options: [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\\s+/).filter(Boolean)], coverage: !!process.env.NODE_V8_COVERAGE })`,
   ).catch(() => null);
-  // With NODE_V8_COVERAGE the program collects its own precise coverage, which deoptimizing
-  // (below) would end: the flags still change, but code optimized before keeps its inlining
-  // until V8 deoptimizes it on its own.
   if (!own) return kept(inliningKeptNote('its options could not be read, so leaktrace left its compilers alone'));
   const userFlag = userSetsInlining(own.options);
   if (userFlag) return kept(inliningKeptNote(`the program's own ${userFlag} was kept; leaktrace did not turn inlining off`));
@@ -159,9 +156,18 @@ export async function turnInliningOffInTarget(
   }
   const defaults = inliningDefaults(exe);
   if (!defaults) return kept(inliningKeptNote(`${exe} --v8-options did not say its inlining defaults, to restore at the detach`));
-  const deopt = !own.coverage;
-  await evaluate(session, watchdogSource(defaults, options.watchdogMs, deopt));
-  if (deopt) await deoptimizeAll(session);
+  // With NODE_V8_COVERAGE the program collects its own precise coverage, which deoptimizing
+  // would end: the flags still change, but code optimized before keeps its inlining until V8
+  // deoptimizes it on its own.
+  let deopt = !own.coverage;
+  try {
+    // The flags change last in it: if it fails, nothing was changed.
+    await evaluate(session, watchdogSource(defaults, options.watchdogMs, deopt));
+  } catch (err) {
+    return kept(inliningKeptNote(`turning it off failed in the program: ${(err as Error).message}`));
+  }
+  // From here on the flags are changed: whatever happens, the caller gets a restore.
+  if (deopt) deopt = await deoptimizeAll(session).catch(() => false);
   return {
     // Without the deoptimization, code optimized before keeps its inlined callees: the
     // judge must still expect split sites.
