@@ -1,13 +1,14 @@
 import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { listObjects } from '../analysis/snapshot/list.js';
-import { attachToPid, detachFrom } from '../capture/live/attach.js';
+import { type AttachTarget, attachToInspector, attachToPid, detachFrom } from '../capture/live/attach.js';
 import { hexDump, type LiveObject, readLiveObject } from '../capture/live/live-object.js';
 import { streamSnapshot } from '../capture/heap/snapshot-stream.js';
 import type { CommandContext } from './command.js';
 import { formatBytes } from './output/format.js';
 
 export interface LiveShowRequest {
-  pid: number;
+  /** A local pid (SIGUSR1), or an inspector already open. */
+  target: AttachTarget;
   /** Objects by heap snapshot id… */
   ids: number[];
   /** …or the largest live objects of one class, picked from a snapshot taken in this session. */
@@ -19,18 +20,21 @@ export interface LiveShowRequest {
 
 /**
  * `leaktrace show --pid PID @ID | --constructor C`: reads objects in a running Node process
- * through its inspector (opened with SIGUSR1 and closed again after), with their properties
- * and, for binary data, a hex dump of the bytes.
+ * through its inspector (opened with SIGUSR1 and closed again after, or one already open,
+ * given as HOST:PORT or ws://…, left open), with their properties and, for binary data, a
+ * hex dump of the bytes.
  */
 export async function liveShow(ctx: CommandContext, req: LiveShowRequest): Promise<number> {
-  const attached = await attachToPid(req.pid);
+  const attached =
+    'pid' in req.target ? { ...(await attachToPid(req.target.pid)), pid: req.target.pid } : await attachToInspector(req.target);
+  const pid = attached.pid;
   const objects: LiveObject[] = [];
   let picked: { matched: number; className: string } | null = null;
   try {
     let ids = req.ids;
     if (req.constructorName !== undefined) {
       // A snapshot taken in this session, so its ids are valid for the reads that follow.
-      const bar = ctx.out.progress(`heap snapshot of process ${req.pid}`);
+      const bar = ctx.out.progress(`heap snapshot of process ${pid}`);
       try {
         const snapshot = await streamSnapshot(attached.session, { parse: true, onProgress: bar.update });
         const list = listObjects(
@@ -50,15 +54,15 @@ export async function liveShow(ctx: CommandContext, req: LiveShowRequest): Promi
     await detachFrom(attached);
   }
   if (ctx.json) {
-    ctx.out.json({ pid: req.pid, picked, objects });
+    ctx.out.json({ pid: pid, picked, objects });
     return 0;
   }
   const lines: string[] = [];
   if (picked) {
     lines.push(
       picked.matched === 0
-        ? `no live ${picked.className} objects in process ${req.pid}`
-        : `${picked.matched} live ${picked.className} objects in process ${req.pid}; the ${objects.length} largest by retained size:`,
+        ? `no live ${picked.className} objects in process ${pid}`
+        : `${picked.matched} live ${picked.className} objects in process ${pid}; the ${objects.length} largest by retained size:`,
     );
   }
   for (const o of objects) lines.push('', ...renderLiveObject(o));

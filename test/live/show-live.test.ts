@@ -77,3 +77,26 @@ test('show --pid: properties and the bytes of a Buffer, read live by the ids of 
     await holder.done;
   }
 });
+
+test('show --pid HOST:PORT: objects read through an inspector the program opened itself, left open', async () => {
+  const holder = new LiveProcess(process.execPath, ['--inspect=127.0.0.1:0', fixture('live', 'holder.cjs')], {
+    env: { SNAPSHOT_FILE: join(tempDir(), 'own.heapsnapshot') },
+  });
+  try {
+    await holder.waitFor(/snapshot=/);
+    const port = Number((await holder.waitFor(/Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 'stderr'))[1]);
+    const r = await runCli(['show', '--pid', `127.0.0.1:${port}`, '--constructor', 'SessionToken', '--json'], { timeoutMs: 60_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const shown = JSON.parse(r.stdout);
+    assert.equal(shown.pid, holder.child.pid);
+    const users = (shown.objects as LiveObjectJson[]).map((o) => o.properties.find((p) => p.name === 'user')?.value).sort();
+    assert.deepEqual(users, ['"alice"', '"bob"']);
+    assert.ok(
+      listeningPorts(holder.child.pid!).some((p) => p.port === port),
+      'an inspector leaktrace did not open is left open',
+    );
+  } finally {
+    holder.kill();
+    await holder.done;
+  }
+});

@@ -22,7 +22,11 @@ export const showCommand: CommandSpec = {
     'and shows the largest live objects of that class.',
   options: {
     edges: { type: 'string', valueName: 'N', description: 'contents and retainers to list', default: '50' },
-    pid: { type: 'string', valueName: 'PID', description: 'read the objects live in this running Node process' },
+    pid: {
+      type: 'string',
+      valueName: 'PID',
+      description: 'read the objects live in this running Node process (or in the one whose inspector is open at HOST:PORT or a ws:// URL)',
+    },
     limit: { type: 'string', valueName: 'N', description: 'with --constructor: how many objects', default: '3' },
     bytes: { type: 'string', valueName: 'N', description: 'with --pid: bytes of binary data to dump', default: '256' },
     process: { type: 'string', valueName: 'PID[-N]', description: 'native capture: which process (default: the one leaktrace started)' },
@@ -49,15 +53,17 @@ export const showCommand: CommandSpec = {
 };
 
 async function showLive(ctx: CommandContext): Promise<number> {
-  const { parsePid } = await import('../parse-values.js');
-  const pid = parsePid(String(ctx.values.pid));
+  const { parseAttachTarget } = await import('../../capture/live/attach.js');
+  const target = parseAttachTarget(String(ctx.values.pid));
+  if (!target)
+    throw new UsageError(`--pid: expected a process id, an inspector's HOST:PORT, or its ws:// URL, got '${String(ctx.values.pid)}'`);
   const constructorName = constructorOption(ctx.values);
   const ids = ctx.positionals.map(parseObjectId);
   if (constructorName === undefined && ids.length === 0) throw new UsageError('show --pid needs an object id (@ID) or --constructor CLASS');
   if (constructorName !== undefined && ids.length > 0) throw new UsageError('show --pid takes object ids or --constructor, not both');
   const { liveShow } = await import('../live-show.js');
   return liveShow(ctx, {
-    pid,
+    target,
     ids,
     constructorName,
     limit: parseCount('limit', String(ctx.values.limit), 1),
