@@ -225,3 +225,29 @@ test('sampled sites: a leak whose program was starved of CPU in the later half i
   const [cacheStarved] = scoreSites([cacheOf(runX)], { samplingInterval: 32 * K, runClock: clock });
   for (const c of [cacheIdle, cacheStarved]) assert.ok(!c || c.probability < 0.5, `${c?.probability} ${c?.reasons.join('; ')}`);
 });
+
+test('sampled sites: samples that come early are said (Laplace test), without changing the verdict; a steady series is not', () => {
+  const K = 32 * 1024;
+  const judged = (samples: number[]): { probability: number; reasons: string[] } => {
+    const [s] = scoreSites(
+      [
+        site(
+          samples.map((n) => n * K),
+          samples.map((n) => n * 300),
+        ),
+      ],
+      { samplingInterval: K },
+    );
+    return s!;
+  };
+  // A cache filling as 1 − e^(−t/40 s), judged from 10 to 60 s (simulated): reported, but with the doubt said.
+  const cache = judged([18, 29, 33, 41, 47, 48, 56, 59, 65, 69, 72]);
+  assert.ok(cache.probability > 0.9, String(cache.probability));
+  assert.ok(
+    cache.reasons.some((r) => /samples came earlier than a steady rate would place them \(Laplace test p = 0\.0\d\)/.test(r)),
+    cache.reasons.join('\n'),
+  );
+  const steady = judged([0, 5, 10, 15, 20, 25, 30, 35, 40, 45, 50]);
+  assert.ok(steady.probability > 0.9, String(steady.probability));
+  assert.ok(!steady.reasons.some((r) => /Laplace/.test(r)), steady.reasons.join('\n'));
+});
