@@ -1,6 +1,7 @@
 import { type AttachTarget, attachToInspector, attachToPid, detachFrom } from '../capture/live/attach.js';
 import { launchNode } from '../capture/live/launch.js';
 import { type InliningSwitch, turnInliningOffInTarget } from '../capture/live/runtime-inlining.js';
+import { installWatchdog, removeWatchdog } from '../capture/live/target-watchdog.js';
 import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { AGENT_ENV, AGENT_PATH } from '../capture/agent/install.js';
@@ -109,14 +110,16 @@ export async function attachWithLeaktrace(ctx: CommandContext, target: AttachTar
   const name = 'pid' in target ? `process ${pid}` : `process ${pid} at ${'url' in target ? target.url : attached.url}`;
   let captured: Awaited<ReturnType<typeof captureLive>>;
   let inlining: InliningSwitch | undefined;
+  // What attach changes in the program is undone by the program itself if leaktrace dies:
+  // the target waits for leaktrace's probes for 10 of their periods, at least 20 s of its
+  // own event-loop time (capture/live/target-watchdog.ts).
+  const watchdogMs = Math.max(20_000, 10 * settings.seriesEveryMs);
   try {
-    // Off while attached, on again at the detach (capture/live/runtime-inlining.ts). The
-    // target waits for leaktrace's probes for 10 of their periods, at least 20 s of its own
-    // event-loop time, before it restores inlining by itself.
-    inlining = await turnInliningOffInTarget(attached.session, local ? pid : null, {
-      keep: settings.inlining,
-      watchdogMs: Math.max(20_000, 10 * settings.seriesEveryMs),
+    await installWatchdog(attached.session, watchdogMs).catch((err: Error) => {
+      throw new CaptureError(`cannot prepare ${name} for the capture: ${err.message}`);
     });
+    // Off while attached, on again at the detach (capture/live/runtime-inlining.ts).
+    inlining = await turnInliningOffInTarget(attached.session, local ? pid : null, { keep: settings.inlining, watchdogMs });
     const here = local
       ? ''
       : `; its pid ${pid} is not a process on this machine (another host, or a container's own pids): CPU time, CPU waits and descriptors, read from /proc, are not known`;
@@ -139,6 +142,7 @@ export async function attachWithLeaktrace(ctx: CommandContext, target: AttachTar
     // Leave the target as we found it, whatever happened: inlining as it was, sampling
     // stopped, and the inspector closed if we opened it.
     await inlining?.restore();
+    await removeWatchdog(attached.session);
     await detachFrom(attached);
   }
   const { result, dir, writer } = captured;

@@ -3,7 +3,9 @@ import { get } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { attachToPid, detachFrom } from '../../src/capture/live/attach.js';
+import { RemoteHandles } from '../../src/capture/live/remote-handles.js';
 import { turnInliningOffInTarget } from '../../src/capture/live/runtime-inlining.js';
+import { installWatchdog } from '../../src/capture/live/target-watchdog.js';
 import { LiveProcess } from '../helpers/live-process.js';
 import { nodeBinary } from '../helpers/node-versions.js';
 import { fixture, runCli } from '../helpers/run-cli.js';
@@ -47,20 +49,36 @@ for (const major of [20, 22, 24]) {
       assert.ok((await makeShare(port)) < INLINED, 'inlined before the attach');
       const attached = await attachToPid(pid);
       try {
+        await installWatchdog(attached.session, 60_000);
         const first = await turnInliningOffInTarget(attached.session, pid, { keep: false, watchdogMs: 60_000 });
         assert.equal(first.off, true, first.note);
         // Code optimized before (the probe's caller) was deoptimized and recompiled without inlining.
         assert.ok((await makeShare(port)) > EXACT, 'each allocation under the function that made it');
         await first.restore();
         assert.ok((await makeShare(port)) < INLINED, 'inlined again after the restore');
-        // leaktrace gone without a restore: the target waits for its probes, then restores by itself.
+        // leaktrace gone without a restore: the target waits for its probes, then undoes
+        // everything by itself — inlining, and the handle agent's hooks.
+        await installWatchdog(attached.session, 1000);
         const second = await turnInliningOffInTarget(attached.session, pid, { keep: false, watchdogMs: 1000 });
         assert.equal(second.off, true, second.note);
+        await attached.session.post('Runtime.enable'); // as the capture does before installing the agent
+        const handles = await RemoteHandles.connect(attached.session, { captureDir: tempDir(), fds: false });
+        assert.ok(!('unavailable' in handles) && handles.installedByUs, JSON.stringify(handles));
       } finally {
         await detachFrom(attached);
       }
       await new Promise((r) => setTimeout(r, 2500));
       assert.ok((await makeShare(port)) < INLINED, 'inlined again after the watchdog');
+      const again = await attachToPid(pid);
+      try {
+        const left = await again.session.post<{ result: { value: unknown } }>('Runtime.evaluate', {
+          expression: `[typeof globalThis[Symbol.for('leaktrace.agent')], typeof globalThis[Symbol.for('leaktrace.watchdog')]]`,
+          returnByValue: true,
+        });
+        assert.deepEqual(left.result.value, ['undefined', 'undefined'], 'the agent and the watchdog are gone');
+      } finally {
+        await detachFrom(again);
+      }
     });
   });
 }
@@ -79,5 +97,16 @@ test('attach --inlining leaves the compilers alone; attach without it restores t
       notes.join('\n'),
     );
     assert.ok((await makeShare(port)) < INLINED, 'inlined again after the detach');
+    // Nothing of leaktrace is left in the program: no agent, no watchdog.
+    const again = await attachToPid(pid);
+    try {
+      const left = await again.session.post<{ result: { value: unknown } }>('Runtime.evaluate', {
+        expression: `[typeof globalThis[Symbol.for('leaktrace.agent')], typeof globalThis[Symbol.for('leaktrace.watchdog')]]`,
+        returnByValue: true,
+      });
+      assert.deepEqual(left.result.value, ['undefined', 'undefined']);
+    } finally {
+      await detachFrom(again);
+    }
   });
 });

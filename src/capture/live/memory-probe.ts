@@ -1,12 +1,12 @@
 import { readdirSync } from 'node:fs';
 import type { MemorySample } from '../../capture-folder/layout.js';
 import type { InspectorSession } from '../inspector/session.js';
-import { INLINING_WATCH_KEY } from './runtime-inlining.js';
+import { WATCHDOG_KEY } from './target-watchdog.js';
 
 /** Evaluated in the target: its own view of its memory, as one JSON string. */
 const PROBE = `(() => {
-  const watch = globalThis[Symbol.for('${INLINING_WATCH_KEY}')];
-  if (watch) watch.seen = Date.now(); // leaktrace is still here (runtime-inlining.ts)
+  const watch = globalThis[Symbol.for('${WATCHDOG_KEY}')];
+  if (watch) watch.seen = Date.now(); // leaktrace is still here (target-watchdog.ts)
   const m = process.memoryUsage();
   const v8 = require('v8');
   const spaces = {};

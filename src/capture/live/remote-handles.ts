@@ -4,7 +4,10 @@ import type { Frame } from '../../model/frame.js';
 import type { AgentFrame, AgentInfo, AgentOptions, OutstandingHandle } from '../agent/agent-types.js';
 import { AGENT_PATH, remoteInstallExpression } from '../agent/install.js';
 import type { InspectorSession } from '../inspector/session.js';
+import { addCleanup, dropCleanup } from './target-watchdog.js';
 
+/** The target watchdog's name for taking the agent out (target-watchdog.ts). */
+const CLEANUP = 'handles';
 /** The name the agent's frames carry when it was installed through the inspector. */
 const REMOTE_AGENT_FILE = 'leaktrace-agent.cjs';
 /** Frames of the handle agent, preloaded or installed remotely: tooling, not the program. */
@@ -32,6 +35,8 @@ export class RemoteHandles {
       const present = await evaluate<AgentInfo | null>(session, `globalThis[Symbol.for('leaktrace.agent')]?.info() ?? null`);
       if (present) return new RemoteHandles(session, false, present);
       const info = await runAsScript<AgentInfo>(session, remoteInstallExpression({ control: false, ...options }), REMOTE_AGENT_FILE);
+      // Under attach: if leaktrace dies, the target's watchdog takes its hooks off again.
+      await addCleanup(session, CLEANUP, `() => globalThis[Symbol.for('leaktrace.agent')]?.stop()`).catch(() => undefined);
       return new RemoteHandles(session, true, info);
     } catch (err) {
       return { unavailable: (err as Error).message };
@@ -73,6 +78,7 @@ export class RemoteHandles {
   /** Removes the agent again if we installed it (hooks off, fs restored). */
   async stop(): Promise<void> {
     if (!this.installedByUs) return;
+    await dropCleanup(this.session, CLEANUP);
     await evaluate(this.session, `globalThis[Symbol.for('leaktrace.agent')]?.stop()`).catch(() => undefined);
   }
 }

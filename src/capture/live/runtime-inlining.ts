@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import type { InspectorSession } from '../inspector/session.js';
+import { addCleanup, dropCleanup, evaluateInTarget } from './target-watchdog.js';
 import { NO_INLINING_FLAGS, inliningAttachOffNote, inliningKeptNote, userSetsInlining } from './inlining.js';
 
 /**
@@ -21,8 +22,9 @@ import { NO_INLINING_FLAGS, inliningAttachOffNote, inliningKeptNote, userSetsInl
  *
  * At the detach the flags go back to the binary's own defaults (read from `<exe>
  * --v8-options`: Maglev's inlining is off by default on Node 20 and on from 22) and the code
- * is deoptimized again so that it recompiles with inlining. If leaktrace dies instead, a
- * watchdog in the target does the same once no memory probe has come for a while.
+ * is deoptimized again so that it recompiles with inlining. If leaktrace dies instead, the
+ * target's watchdog (target-watchdog.ts) does the same once no memory probe has come for a
+ * while.
  */
 
 /** What the switch did, for the report's note and the detach. */
@@ -33,9 +35,6 @@ export interface InliningSwitch {
   /** Puts the compilers back as they were; a no-op where nothing was changed. */
   restore: () => Promise<void>;
 }
-
-/** The global the watchdog lives under; the memory probe stamps `seen` on it. */
-export const INLINING_WATCH_KEY = 'leaktrace.inlining';
 
 /** The two inlining flags and their default in one Node binary, null when it cannot be told. */
 export function inliningDefaults(exe: string): string[] | null {
@@ -56,7 +55,7 @@ export function inliningDefaults(exe: string): string[] | null {
  * precise coverage (NODE_V8_COVERAGE), which stopping ours would end. False when skipped.
  */
 export async function deoptimizeAll(session: InspectorSession): Promise<boolean> {
-  if (await evaluate<boolean>(session, '!!process.env.NODE_V8_COVERAGE').catch(() => true)) return false;
+  if (await evaluateInTarget<boolean>(session, '!!process.env.NODE_V8_COVERAGE').catch(() => true)) return false;
   await session.post('Profiler.enable');
   try {
     await session.post('Profiler.startPreciseCoverage', { callCount: false, detailed: false });
@@ -68,26 +67,18 @@ export async function deoptimizeAll(session: InspectorSession): Promise<boolean>
 }
 
 /**
- * The watchdog, evaluated in the target: it counts its own ticks (event-loop time, so a
- * program blocked writing a heap snapshot does not count as leaktrace gone) and, when no
- * probe has stamped `seen` for `limitMs` of them, puts the flags back and deoptimizes through
- * an in-process inspector session.
+ * The restore, as a function expression evaluated in the target: flags back, then (`deopt`)
+ * all code deoptimized through an in-process inspector session. Registered with the target's
+ * watchdog (target-watchdog.ts), which runs it if leaktrace goes silent.
  */
-function watchdogSource(restoreFlags: string[], limitMs: number, deopt: boolean): string {
-  const tick = Math.max(250, Math.min(2000, Math.floor(limitMs / 5)));
+function restoreSource(restoreFlags: string[], deopt: boolean): string {
   return `(() => {
     // Taken now: \`require\` exists only while the inspector evaluates this.
     const v8 = require('v8');
     const { Session } = require('inspector');
-    const key = Symbol.for(${JSON.stringify(INLINING_WATCH_KEY)});
-    const restore = ${JSON.stringify(restoreFlags)};
-    if (globalThis[key]) clearInterval(globalThis[key].timer);
-    // restore(false) from leaktrace at the detach, which then deoptimizes through its own session.
-    const state = { seen: Date.now(), timer: null, restore: (deoptHere = true) => {
-      clearInterval(state.timer);
-      if (globalThis[key] === state) delete globalThis[key];
-      for (const f of restore) v8.setFlagsFromString(f);
-      if (!${deopt} || !deoptHere) return;
+    return () => {
+      for (const f of ${JSON.stringify(restoreFlags)}) v8.setFlagsFromString(f);
+      if (!${deopt}) return;
       const s = new Session();
       try {
         s.connect();
@@ -95,34 +86,11 @@ function watchdogSource(restoreFlags: string[], limitMs: number, deopt: boolean)
         s.post('Profiler.startPreciseCoverage', { callCount: false, detailed: false });
         s.post('Profiler.stopPreciseCoverage');
         s.post('Profiler.disable');
-      } catch {} finally { try { s.disconnect(); } catch {} }
-    } };
-    let last = state.seen;
-    let quiet = 0;
-    state.timer = setInterval(() => {
-      if (state.seen !== last) { last = state.seen; quiet = 0; return; }
-      quiet += ${tick};
-      // Never let leaktrace's leftovers throw in the program.
-      if (quiet >= ${limitMs}) try { state.restore(); } catch {}
-    }, ${tick});
-    state.timer.unref();
-    globalThis[key] = state;
-    for (const f of ${JSON.stringify(NO_INLINING_FLAGS)}) v8.setFlagsFromString(f);
-    return true;
+      } finally {
+        s.disconnect();
+      }
+    };
   })()`;
-}
-
-type EvalReply<T> = { result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } };
-
-async function evaluate<T>(session: InspectorSession, expression: string): Promise<T> {
-  const r = await session.post<EvalReply<T>>('Runtime.evaluate', {
-    expression,
-    includeCommandLineAPI: true,
-    returnByValue: true,
-    silent: true,
-  });
-  if (r.exceptionDetails) throw new Error((r.exceptionDetails.exception?.description ?? r.exceptionDetails.text).split('\n')[0]);
-  return r.result.value as T;
 }
 
 const kept = (why: string): InliningSwitch => ({ off: false, note: why, restore: async () => {} });
@@ -136,10 +104,11 @@ export async function turnInliningOffInTarget(
   session: InspectorSession,
   /** Its pid on this machine; null for a process elsewhere, whose binary cannot be read. */
   pid: number | null,
+  /** `watchdogMs`: the target watchdog's limit, for the note. */
   options: { keep: boolean; watchdogMs: number },
 ): Promise<InliningSwitch> {
   if (options.keep) return kept(inliningKeptNote('--inlining'));
-  const own = await evaluate<{ options: string[]; coverage: boolean }>(
+  const own = await evaluateInTarget<{ options: string[]; coverage: boolean }>(
     session,
     `({ options: [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\\s+/).filter(Boolean)], coverage: !!process.env.NODE_V8_COVERAGE })`,
   ).catch(() => null);
@@ -161,9 +130,14 @@ export async function turnInliningOffInTarget(
   // deoptimizes it on its own.
   let deopt = !own.coverage;
   try {
-    // The flags change last in it: if it fails, nothing was changed.
-    await evaluate(session, watchdogSource(defaults, options.watchdogMs, deopt));
+    // The cleanup first: if leaktrace dies from here on, the target undoes the change itself.
+    await addCleanup(session, CLEANUP, restoreSource(defaults, deopt));
+    await evaluateInTarget(
+      session,
+      `(() => { const v8 = require('v8'); for (const f of ${JSON.stringify(NO_INLINING_FLAGS)}) v8.setFlagsFromString(f); })()`,
+    );
   } catch (err) {
+    await dropCleanup(session, CLEANUP);
     return kept(inliningKeptNote(`turning it off failed in the program: ${(err as Error).message}`));
   }
   // From here on the flags are changed: whatever happens, the caller gets a restore.
@@ -174,12 +148,15 @@ export async function turnInliningOffInTarget(
     off: deopt,
     note: inliningAttachOffNote(deopt, options.watchdogMs),
     restore: async () => {
-      const had = await evaluate<boolean>(
+      await dropCleanup(session, CLEANUP);
+      const restored = await evaluateInTarget(
         session,
-        `(() => { const w = globalThis[Symbol.for(${JSON.stringify(INLINING_WATCH_KEY)})]; w?.restore(false); return !!w; })()`,
+        `(() => { const v8 = require('v8'); for (const f of ${JSON.stringify(defaults)}) v8.setFlagsFromString(f); return true; })()`,
       ).catch(() => false);
-      // Not if the watchdog already did it all (leaktrace was stopped for too long).
-      if (had && deopt) await deoptimizeAll(session).catch(() => undefined);
+      if (restored && deopt) await deoptimizeAll(session).catch(() => undefined);
     },
   };
 }
+
+/** The watchdog's name for the restore. */
+const CLEANUP = 'inlining';
