@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { get } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { attachToPid, detachFrom } from '../../src/capture/live/attach.js';
 import { RemoteHandles } from '../../src/capture/live/remote-handles.js';
-import { turnInliningOffInTarget } from '../../src/capture/live/runtime-inlining.js';
+import { inliningDefaults, knownInliningDefaults, turnInliningOffInTarget } from '../../src/capture/live/runtime-inlining.js';
 import { installWatchdog } from '../../src/capture/live/target-watchdog.js';
 import { LiveProcess } from '../helpers/live-process.js';
 import { nodeBinary } from '../helpers/node-versions.js';
@@ -109,4 +110,17 @@ test('attach --inlining leaves the compilers alone; attach without it restores t
       await detachFrom(again);
     }
   });
+});
+
+test('the inlining defaults leaktrace restores on a target it cannot read are those of the real binaries (Node 20, 22, 24)', (t) => {
+  for (const major of [20, 22, 24]) {
+    const node = nodeBinary(major);
+    if ('skip' in node) {
+      t.diagnostic(node.skip);
+      continue;
+    }
+    const version = spawnSync(node.path, ['--version'], { encoding: 'utf8' }).stdout.trim();
+    assert.deepEqual(knownInliningDefaults(version), inliningDefaults(node.path), `Node ${version}`);
+  }
+  assert.equal(knownInliningDefaults('v21.7.3'), null);
 });

