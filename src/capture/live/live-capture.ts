@@ -24,7 +24,14 @@ import { unexplainedGrowth } from '../../analysis/growth/unexplained-growth.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { describeGcTally, forgetGcFunction, incrementalFullGc } from '../heap/target-gc.js';
 import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs, readRunqueueWaitMs } from './measure-schedule.js';
-import { chooseSamplingInterval, describeSamplingChange, dropSampleMarker, placeSampleMarker, samplesTaken } from './sampling-rate.js';
+import {
+  chooseSamplingInterval,
+  describeSamplingChange,
+  describeSamplingKept,
+  dropSampleMarker,
+  placeSampleMarker,
+  samplesTaken,
+} from './sampling-rate.js';
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
@@ -169,9 +176,22 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     const profile = sampler.lastProfile;
     const cpuNow = readCpuMs(o.pid);
     const taken = profile ? samplesTaken(profile, sampler.interval) : null;
-    if (taken === null || cpuNow === null || cpuAtSamplingStart === null) return false;
+    if (taken === null || cpuNow === null || cpuAtSamplingStart === null) {
+      notes.push(
+        describeSamplingKept(
+          null,
+          taken === null
+            ? "the sampler's count of samples could not be read from its profile"
+            : "the program's CPU time could not be read from /proc",
+        ),
+      );
+      return false;
+    }
     const decision = chooseSamplingInterval(sampler.interval, taken, cpuNow - cpuAtSamplingStart);
-    if (decision.interval === sampler.interval) return false;
+    if (decision.interval === sampler.interval) {
+      notes.push(describeSamplingKept(decision));
+      return false;
+    }
     await sampler.restart(decision.interval);
     const restartX = Date.now() - started;
     const note = describeSamplingChange(decision, restartX);

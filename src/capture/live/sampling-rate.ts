@@ -109,6 +109,17 @@ export function samplesTaken(profile: SamplingProfile, interval: number): number
 }
 
 /** The report's note on a coarsened sampler. */
+/** --sampling-interval auto that kept its interval: why, so that the choice can be checked. */
+export function describeSamplingKept(d: SamplingDecision | null, why?: string): string {
+  const kib = (b: number): string => `${Math.round(b / 1024)} KiB`;
+  if (!d) return `--sampling-interval auto kept ${kib(DEFAULT_SAMPLING_INTERVAL)}: ${why}`;
+  return (
+    `--sampling-interval auto kept ${kib(d.from)}: the program took ${Math.round(d.samplesPerCpuSecond).toLocaleString('en-US')} ` +
+    `samples per second of its CPU, an estimated ${(d.estimatedShare * 100).toFixed(1)} % of its CPU at ~${SAMPLE_COST_US} µs a sample, ` +
+    `within the ${SAMPLER_BUDGET * 100} % budget`
+  );
+}
+
 export function describeSamplingChange(d: SamplingDecision, atMs: number): string {
   const kib = (b: number): string => `${Math.round(b / 1024)} KiB`;
   return (
