@@ -258,7 +258,7 @@ test('exact counts: a memo over many keys whose batches check lengthened is slow
   const x = [0, 1, 2, 3, 4, 5, 6, 7, 8, 16, 24, 32, 40].map((k) => k * B);
   const memo = measureGrowth(x, [142, 389, 638, 860, 1130, 1352, 1564, 1766, 1979, 3531, 4825, 5859, 6703]);
   assert.ok(memo.thirdsRatio < 0.6, String(memo.thirdsRatio));
-  const judged = judgeGrowth(memo, { minGrowth: 12 });
+  const judged = judgeGrowth(memo, { minGrowth: 12, byThirds: true });
   assert.ok(judged.probability < 0.5, judged.reasons.join('\n'));
   assert.ok(judged.reasons.some((r) => /rate fell step after step/.test(r)));
   // A steady leak measured the same way is still one.
@@ -267,7 +267,7 @@ test('exact counts: a memo over many keys whose batches check lengthened is slow
       x,
       x.map((v) => 100 + v / 2),
     ),
-    { minGrowth: 12 },
+    { minGrowth: 12, byThirds: true },
   );
   assert.ok(leak.probability > 0.95, leak.reasons.join('\n'));
 });

@@ -164,7 +164,11 @@ export interface LeakJudgement {
  * no new samples is not evidence that growth stopped when few were expected: growth is
  * called stopped only when so little late growth is unlikely (< 10 %) at the overall rate.
  */
-export function judgeGrowth(e: GrowthEvidence, options: { minGrowth: number; quantum?: number }): LeakJudgement {
+export function judgeGrowth(
+  e: GrowthEvidence,
+  /** `byThirds`: exact counts measured in batches of uneven size (`check`): see below. */
+  options: { minGrowth: number; quantum?: number; byThirds?: boolean },
+): LeakJudgement {
   const reasons: string[] = [];
   if (e.points < 4) return { probability: 0, reasons: ['fewer than 4 measurements: no judgement possible'] };
   if (e.totalGrowth < options.minGrowth || e.slope <= 0) {
@@ -218,12 +222,13 @@ export function judgeGrowth(e: GrowthEvidence, options: { minGrowth: number; qua
   // seen) and may still be filling when the capture ends: its growth has not stopped, but its
   // rate falls step after step. A leak's rate stays put. A steady fall to under 60 % halves the
   // probability: that shape is a cache's as often as a leak's (or a leak whose load fell).
-  // Exact counts (check, handles) are steady enough to compare the first and last thirds by x,
-  // which stays right where check lengthened its batches (a memo over 20,000 keys in CI: 240
-  // new entries per batch at first, 105 at the end; by index halves 64 %, by thirds 55 %).
-  // Sampled series keep the halves: a third of a minute's samples is too few.
+  // check's exact counts are steady enough to compare the first and last thirds by x, which
+  // stays right where check lengthened its batches (a memo over 20,000 keys in CI: 240 new
+  // entries per batch at first, 105 at the end; by index halves 64 %, by thirds 55 %).
+  // Nowhere else: a third of a minute's samples is too few, and an RSS series (unexplained
+  // growth) often slows by thirds while it grows — a worker's leak was missed with it.
   const halvesRatio = e.earlySlope > 0 ? e.lateSlope / e.earlySlope : 1;
-  const slowing = options.quantum ? halvesRatio : Math.min(halvesRatio, e.thirdsRatio);
+  const slowing = options.byThirds ? Math.min(halvesRatio, e.thirdsRatio) : halvesRatio;
   const decelerating = withinNoise === null && slowing < 0.6 && (e.rateFallP < 0.05 || halvesFell);
   // Evidence only: where the samples came earlier than a steady rate would place them, a cache
   // still filling is as likely a reading. Not a factor: with the ~50 samples of a minute's

@@ -63,8 +63,13 @@ export function scoreSites(
       const byCount = judgeGrowth(count, {
         minGrowth: minCount,
         quantum: exactCounts || bytesPerObject === 0 ? undefined : options.samplingInterval / bytesPerObject,
+        byThirds: exactCounts,
       });
-      const byBytes = judgeGrowth(byteSeries, { minGrowth: minBytes, quantum: exactCounts ? undefined : options.samplingInterval });
+      const byBytes = judgeGrowth(byteSeries, {
+        minGrowth: minBytes,
+        quantum: exactCounts ? undefined : options.samplingInterval,
+        byThirds: exactCounts,
+      });
       const useCount = byCount.probability >= byBytes.probability;
       return { chosen: useCount ? byCount : byBytes, useCount };
     };
