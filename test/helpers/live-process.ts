@@ -31,6 +31,11 @@ export class LiveProcess {
     }
   }
 
+  /** The port of the inspector this process opened with --inspect=127.0.0.1:0, from its stderr. */
+  async inspectorPort(): Promise<number> {
+    return Number((await this.waitFor(/Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 'stderr'))[1]);
+  }
+
   write(text: string): void {
     this.child.stdin?.write(text);
   }

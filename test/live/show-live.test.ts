@@ -84,7 +84,7 @@ test('show --pid HOST:PORT: objects read through an inspector the program opened
   });
   try {
     await holder.waitFor(/snapshot=/);
-    const port = Number((await holder.waitFor(/Debugger listening on ws:\/\/127\.0\.0\.1:(\d+)\//, 'stderr'))[1]);
+    const port = await holder.inspectorPort();
     const r = await runCli(['show', '--pid', `127.0.0.1:${port}`, '--constructor', 'SessionToken', '--json'], { timeoutMs: 60_000 });
     assert.equal(r.code, 0, r.stderr);
     const shown = JSON.parse(r.stdout);

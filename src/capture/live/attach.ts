@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { get } from 'node:http';
 import { CaptureError } from '../../errors.js';
 import { listeningPorts } from '../proc/listening-ports.js';
+import { CLOCK_TICKS_PER_SECOND, procStatFields } from '../proc/proc-stat.js';
 import { RemoteSession } from '../inspector/remote-session.js';
 
 /**
@@ -194,10 +195,8 @@ export async function attachToInspector(
 function startedAt(pid: number, timeOrigin: number): boolean {
   try {
     const bootSeconds = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1]);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 22 (starttime, in clock ticks since boot), counted after the ")" that ends the name.
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    const startMs = bootSeconds * 1000 + (ticks / 100) * 1000; // USER_HZ is 100 on Linux
+    const ticks = Number(procStatFields(pid)?.[19]); // field 22, starttime: clock ticks since boot
+    const startMs = bootSeconds * 1000 + (ticks * 1000) / CLOCK_TICKS_PER_SECOND;
     return Number.isFinite(startMs) && Math.abs(startMs - timeOrigin) < 2000;
   } catch {
     return false;

@@ -66,14 +66,15 @@ export function inliningKeptNote(why: string): string {
   return `V8's optimizing compilers inline as usual (${why}): a function inlined into its caller has its allocations recorded under the caller`;
 }
 
-export function inliningAttachOffNote(deoptimized: boolean, watchdogMs: number): string {
+/** `restoredTo`: where the flags restored at the detach came from (the binary's own defaults, or its major's). */
+export function inliningAttachOffNote(deoptimized: boolean, watchdogMs: number, restoredTo: string): string {
   return (
     `V8's inlining was turned off in the program at the attach (${NO_INLINING_FLAGS.join(' ')}, through v8.setFlagsFromString), so that each ` +
     `allocation is recorded under the function that made it; ` +
     (deoptimized
       ? `its optimized code was deoptimized to recompile without it (by starting and stopping precise coverage, after which V8 no longer flushes unused bytecode in this process)`
       : `its code optimized before keeps its inlining until V8 deoptimizes it (it collects its own coverage, NODE_V8_COVERAGE, which leaktrace would have ended)`) +
-    `; at the detach inlining was turned on again (this binary's defaults), as the program itself would after ${Math.round(watchdogMs / 1000)} s ` +
+    `; at the detach inlining was turned on again (${restoredTo}), as the program itself would after ${Math.round(watchdogMs / 1000)} s ` +
     `without hearing from leaktrace. It runs slower while attached (the bench's HTTP server, saturated: −28 % requests/s against −7 to −12 % ` +
     `with inlining kept); --inlining keeps it`
   );

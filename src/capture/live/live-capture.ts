@@ -1,7 +1,6 @@
 import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysis/leaks/site-series.js';
 import { functionFrame, resolveCallLines } from '../../analysis/call-lines.js';
-import { deoptimizeAll } from './runtime-inlining.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
 import { runClock, scoreSites, toLeak } from '../../analysis/leaks/score-sites.js';
@@ -23,6 +22,7 @@ import { formatBytes } from '../../cli/output/format.js';
 import { unexplainedGrowth } from '../../analysis/growth/unexplained-growth.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { describeGcTally, forgetGcFunction, incrementalFullGc } from '../heap/target-gc.js';
+import { deoptimizeAll } from './runtime-inlining.js';
 import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs, readRunqueueWaitMs } from './measure-schedule.js';
 import {
   chooseSamplingInterval,

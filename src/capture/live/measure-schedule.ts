@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CLOCK_TICKS_PER_SECOND, procStatFields } from '../proc/proc-stat.js';
 
 /**
  * How often `run` and `attach` measure.
@@ -61,20 +62,13 @@ export interface MeasureSchedule {
 
 /**
  * A process's CPU time so far in milliseconds (user + system, all threads), or null where
- * /proc cannot tell (not Linux, the process gone). Clock ticks are taken as 100 a second, the
- * value of USER_HZ on every Linux architecture Node runs on.
+ * /proc cannot tell (not Linux, the process gone, a process not on this machine).
  */
 export function readCpuMs(pid: number | null): number | null {
-  if (pid === null) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
-    return Number.isFinite(ticks) ? ticks * 10 : null;
-  } catch {
-    return null;
-  }
+  const fields = pid === null ? null : procStatFields(pid);
+  if (!fields) return null;
+  const ticks = Number(fields[11]) + Number(fields[12]); // utime, stime: fields 14 and 15
+  return Number.isFinite(ticks) ? (ticks * 1000) / CLOCK_TICKS_PER_SECOND : null;
 }
 
 /**

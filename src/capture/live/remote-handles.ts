@@ -3,6 +3,7 @@ import { groupHandles, type HandleGroup } from '../../analysis/handles/group.js'
 import type { Frame } from '../../model/frame.js';
 import type { AgentFrame, AgentInfo, AgentOptions, OutstandingHandle } from '../agent/agent-types.js';
 import { AGENT_PATH, remoteInstallExpression } from '../agent/install.js';
+import { evaluateInTarget } from '../inspector/evaluate.js';
 import type { InspectorSession } from '../inspector/session.js';
 import { addCleanup, dropCleanup } from './target-watchdog.js';
 
@@ -32,7 +33,7 @@ export class RemoteHandles {
   /** Finds the preloaded agent or installs one; null, with why, when neither works. */
   static async connect(session: InspectorSession, options: AgentOptions): Promise<RemoteHandles | { unavailable: string }> {
     try {
-      const present = await evaluate<AgentInfo | null>(session, `globalThis[Symbol.for('leaktrace.agent')]?.info() ?? null`);
+      const present = await evaluateInTarget<AgentInfo | null>(session, `globalThis[Symbol.for('leaktrace.agent')]?.info() ?? null`);
       if (present) return new RemoteHandles(session, false, present);
       const info = await runAsScript<AgentInfo>(session, remoteInstallExpression({ control: false, ...options }), REMOTE_AGENT_FILE);
       // Under attach: if leaktrace dies, the target's watchdog takes its hooks off again.
@@ -50,7 +51,7 @@ export class RemoteHandles {
   async read(): Promise<HandleGroup[]> {
     // This runs in the target's main thread at every measurement: only new stacks are
     // formatted and sent (a stack id is never reused for another stack).
-    const r = await evaluate<{ handles: OutstandingHandle[]; stacks: Record<number, AgentFrame[]> } | null>(
+    const r = await evaluateInTarget<{ handles: OutstandingHandle[]; stacks: Record<number, AgentFrame[]> } | null>(
       this.session,
       `(() => {
         const agent = globalThis[Symbol.for('leaktrace.agent')];
@@ -72,14 +73,14 @@ export class RemoteHandles {
    */
   async settle(): Promise<void> {
     // flush() interns every live record's stack (and drops its raw one) without describing them.
-    await evaluate(this.session, `void globalThis[Symbol.for('leaktrace.agent')]?.flush()`).catch(() => undefined);
+    await evaluateInTarget(this.session, `void globalThis[Symbol.for('leaktrace.agent')]?.flush()`).catch(() => undefined);
   }
 
   /** Removes the agent again if we installed it (hooks off, fs restored). */
   async stop(): Promise<void> {
     if (!this.installedByUs) return;
     await dropCleanup(this.session, CLEANUP);
-    await evaluate(this.session, `globalThis[Symbol.for('leaktrace.agent')]?.stop()`).catch(() => undefined);
+    await evaluateInTarget(this.session, `globalThis[Symbol.for('leaktrace.agent')]?.stop()`).catch(() => undefined);
   }
 }
 
@@ -118,10 +119,4 @@ function valueOf<T>(r: ScriptResult<T>): T {
     );
   }
   return r.result.value as T;
-}
-
-async function evaluate<T>(session: InspectorSession, expression: string): Promise<T> {
-  return valueOf(
-    await session.post<ScriptResult<T>>('Runtime.evaluate', { expression, includeCommandLineAPI: true, returnByValue: true, silent: true }),
-  );
 }

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import type { InspectorSession } from '../inspector/session.js';
-import { addCleanup, dropCleanup, evaluateInTarget } from './target-watchdog.js';
+import { evaluateInTarget } from '../inspector/evaluate.js';
+import { addCleanup, dropCleanup } from './target-watchdog.js';
 import { NO_INLINING_FLAGS, inliningAttachOffNote, inliningKeptNote, userSetsInlining } from './inlining.js';
 
 /**
@@ -133,7 +134,11 @@ export async function turnInliningOffInTarget(
   try {
     if (pid !== null) exe = readlinkSync(`/proc/${pid}/exe`);
   } catch {}
-  const defaults = (exe ? inliningDefaults(exe) : null) ?? knownInliningDefaults(own.version);
+  const binaryDefaults = exe ? inliningDefaults(exe) : null;
+  const defaults = binaryDefaults ?? knownInliningDefaults(own.version);
+  const restoredTo = binaryDefaults
+    ? "this binary's defaults"
+    : `the defaults of an official Node ${own.version.split('.')[0]} build: its binary cannot be read here`;
   if (!defaults)
     return kept(
       inliningKeptNote(
@@ -161,7 +166,7 @@ export async function turnInliningOffInTarget(
     // Without the deoptimization, code optimized before keeps its inlined callees: the
     // judge must still expect split sites.
     off: deopt,
-    note: inliningAttachOffNote(deopt, options.watchdogMs),
+    note: inliningAttachOffNote(deopt, options.watchdogMs, restoredTo),
     restore: async () => {
       await dropCleanup(session, CLEANUP);
       const restored = await evaluateInTarget(

@@ -1,3 +1,4 @@
+import { evaluateInTarget } from '../inspector/evaluate.js';
 import type { InspectorSession } from '../inspector/session.js';
 
 /**
@@ -19,19 +20,6 @@ export const WATCHDOG_KEY = 'leaktrace.watchdog';
 
 /** The watchdog's state in the target, as JavaScript source. */
 export const WATCHDOG = `globalThis[Symbol.for(${JSON.stringify(WATCHDOG_KEY)})]`;
-
-type EvalReply<T> = { result: { value?: T }; exceptionDetails?: { text: string; exception?: { description?: string } } };
-
-export async function evaluateInTarget<T>(session: InspectorSession, expression: string): Promise<T> {
-  const r = await session.post<EvalReply<T>>('Runtime.evaluate', {
-    expression,
-    includeCommandLineAPI: true,
-    returnByValue: true,
-    silent: true,
-  });
-  if (r.exceptionDetails) throw new Error((r.exceptionDetails.exception?.description ?? r.exceptionDetails.text).split('\n')[0]);
-  return r.result.value as T;
-}
 
 /** Installs the watchdog (replacing one a dead leaktrace left, after running its cleanups). */
 export async function installWatchdog(session: InspectorSession, limitMs: number): Promise<void> {
