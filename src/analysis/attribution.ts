@@ -35,6 +35,9 @@ export function isRuntimeFrame(frame: Frame): boolean {
   return false;
 }
 
+/** The function every expression leaktrace evaluates in a target runs in (inspector/remote-session.ts). */
+export const TOOLING_EVALUATE_NAME = 'leaktraceEvaluate';
+
 /** The package name the reports give leaktrace's own scripts in a target (isLeaktraceScript). */
 export const LEAKTRACE_PACKAGE = 'leaktrace';
 
@@ -135,6 +138,8 @@ export function attribute(frames: readonly Frame[], options?: AttributionOptions
  * was reported at p 0.74 for the agent's records of its fired timeouts).
  */
 export function allocatedByTooling(frames: readonly Frame[], options?: AttributionOptions): boolean {
+  // Anything allocated while one of leaktrace's evaluates ran (inspector/remote-session.ts).
+  if (frames.some((f) => f.functionName === TOOLING_EVALUATE_NAME && f.file === '')) return true;
   const first = frames.findIndex((f) => !isRuntimeFrame(f));
   if (first < 0 || !ignored(frames[first], options)) return false;
   const caller = frames[first + 1];
