@@ -43,6 +43,7 @@ const work = mkdtempSync(join(tmpdir(), 'leaktrace-bench-run-'));
 /** `leaktrace run` with these options around the server, each round into its own folder. */
 const underRun = (name, options) => ({
   name,
+  out: (i) => join(work, `${name.replace(/\W+/g, '-')}-${i}`),
   command: (i) => [
     process.execPath,
     cli,
@@ -63,12 +64,16 @@ const variants = [
   // Defaults: V8's inlining off in the program, sampling profiler every 32 KiB, the handle
   // agent, a memory point every second,
   // the first measurement at the warm-up's end (10 s), then paced by their measured cost
-  // (--measure-budget 3 %) but at least every quarter of the capture's age until 8 of them.
+  // (--measure-budget 3 %) but at least every quarter of the capture's age until 8 of them;
+  // after 1 min judged with nothing growing (the server leaks nothing), watched lightly: a
+  // sample every 128 KiB and V8's inlining on again (capture/live/light-watch.ts), so at
+  // BENCH_AGE (120 s) the capture is light.
   underRun('leaktrace run', []),
-  // The same with V8's inlining left on (`run` turns it off so that every allocation is
-  // recorded under the function that made it: capture/live/inlining.ts).
-  underRun('run --inlining', ['--inlining']),
+  // The same, precise throughout (the default before light watching).
+  underRun('run --light-after never', ['--light-after', 'never']),
   // Extra variants, by BENCH_VARIANTS=all or a comma list of their keys:
+  //   inlining       precise, but V8's inlining left on (`run` turns it off so that every
+  //                  allocation is recorded under the function that made it);
   //   no-handles     the memory leak finder alone;
   //   sampling-128k  a sample every 128 KiB instead of 32 KiB;
   //   sampling-512k  a sample every 512 KiB instead of 32 KiB (Node's --heap-prof default):
@@ -87,14 +92,17 @@ const variants = [
 ];
 
 function extraVariants(wanted) {
+  // Each precise throughout, as it was measured before light watching (--light-after).
+  const precise = (name, options) => underRun(name, [...options, '--light-after', 'never']);
   const extras = {
-    'no-handles': underRun('run --no-handles', ['--no-handles']),
-    'sampling-128k': underRun('run --sampling-interval 128k', ['--sampling-interval', '128k']),
-    'sampling-512k': underRun('run --sampling-interval 512k', ['--sampling-interval', '512k']),
-    'sampling-auto': underRun('run --sampling-interval auto', ['--sampling-interval', 'auto']),
-    'no-measure': underRun('run, no measurement', ['--warmup', '2h']),
-    light: underRun('run --inlining --sampling-interval 64k', ['--inlining', '--sampling-interval', '64k']),
-    'sampler-only': underRun('run --inlining --no-handles, no meas.', ['--inlining', '--no-handles', '--warmup', '2h']),
+    inlining: precise('run --inlining', ['--inlining']),
+    'no-handles': precise('run --no-handles', ['--no-handles']),
+    'sampling-128k': precise('run --sampling-interval 128k', ['--sampling-interval', '128k']),
+    'sampling-512k': precise('run --sampling-interval 512k', ['--sampling-interval', '512k']),
+    'sampling-auto': precise('run --sampling-interval auto', ['--sampling-interval', 'auto']),
+    'no-measure': precise('run, no measurement', ['--warmup', '2h']),
+    light: precise('run --inlining --sampling-interval 64k', ['--inlining', '--sampling-interval', '64k']),
+    'sampler-only': precise('run --inlining --no-handles, no meas.', ['--inlining', '--no-handles', '--warmup', '2h']),
   };
   const keys = wanted === 'all' ? Object.keys(extras) : wanted.split(',').filter(Boolean);
   for (const k of keys)
@@ -165,7 +173,18 @@ async function measure(variant, round) {
   child.kill('SIGINT');
   await new Promise((res) => child.once('exit', res));
   if (r.errors > 0 || r.non2xx > 0) throw new Error(`${variant.name}: ${r.errors} errors, ${r.non2xx} non-2xx`);
-  return { rps: r.requests.average, early, late };
+  return { rps: r.requests.average, early, late, watch: watchOf(variant, round) };
+}
+
+/** How the capture watched (its report's `watch`): "precise", or "light from 76 s". */
+function watchOf(variant, round) {
+  if (!variant.out) return null;
+  try {
+    const epochs = JSON.parse(readFileSync(join(variant.out(round), 'leaks.json'), 'utf8')).watch ?? [];
+    return epochs.map((e) => `${e.mode}${e.fromMs > 0 ? ` from ${Math.round(e.fromMs / 1000)} s` : ''}`).join(', ');
+  } catch {
+    return 'no report';
+  }
 }
 
 const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 8000);
@@ -177,6 +196,7 @@ const results = new Map(variants.map((v) => [v.name, []]));
 const earlyCpu = new Map(variants.map((v) => [v.name, []]));
 const lateCpu = new Map(variants.map((v) => [v.name, []]));
 const leaktraceOwnLate = new Map(variants.map((v) => [v.name, []]));
+const watched = new Map(variants.map((v) => [v.name, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const v of variants) {
     const m = await measure(v, round);
@@ -184,6 +204,7 @@ for (let round = 0; round < ROUNDS; round++) {
     earlyCpu.get(v.name).push(m.early.total);
     lateCpu.get(v.name).push(m.late.total);
     leaktraceOwnLate.get(v.name).push(m.late.own);
+    if (m.watch) watched.get(v.name).push(m.watch);
   }
 }
 rmSync(work, { recursive: true, force: true });
@@ -225,3 +246,5 @@ for (const v of variants.filter((v) => v.name !== 'plain')) {
   const own = leaktraceOwnLate.get(v.name);
   console.log(`  ${v.name.padEnd(26)} ${median(own).toFixed(1).padStart(8)} µs  rounds: ${own.map((x) => x.toFixed(1)).join(', ')}`);
 }
+console.log('How each capture watched (light-watch.ts)');
+for (const v of variants.filter((v) => v.name !== 'plain')) console.log(`  ${v.name.padEnd(26)} ${watched.get(v.name).join(' | ')}`);

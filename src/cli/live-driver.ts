@@ -16,7 +16,7 @@ export interface LiveTarget {
   fromProcessStart: boolean;
   trackingNote: string;
   /** Whether the program runs with V8's inlining off, and the report's note on it. */
-  inlining: { off: boolean; note: string };
+  inlining: { off: boolean; note: string; set?: (off: boolean) => Promise<boolean> };
 }
 
 /**
@@ -73,6 +73,7 @@ export async function captureLive(
       onStatus: line.update,
       trackingNote: target.trackingNote,
       inlining: target.inlining,
+      lightAfterMs: settings.lightAfterMs,
       handles: settings.handles ? { captureDir: dir } : false,
     });
     return { result, dir, writer };

@@ -54,6 +54,13 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
   },
   threshold: { type: 'string', valueName: 'P', description: 'probability from which a suspect is a leak', default: '0.5' },
   html: { type: 'string', valueName: 'FILE', description: 'also write a self-contained HTML report' },
+  'light-after': {
+    type: 'string',
+    valueName: 'DURATION',
+    description:
+      "after this long judged with nothing growing, watch lightly until something grows: a sample every 4× the interval and V8's inlining on again (the bench's HTTP server: see README); back to precise settings as soon as a site or the heap grows ('never': stay precise)",
+    default: '1m',
+  },
   inlining: {
     type: 'boolean',
     description:
@@ -80,6 +87,8 @@ export interface LiveSettings {
   html?: string;
   /** `--inlining`: leave V8's inlining on in the program. */
   inlining: boolean;
+  /** `--light-after`: judged quiet time before watching lightly; null: never. */
+  lightAfterMs: number | null;
 }
 
 export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
@@ -116,6 +125,7 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
     holdersMs: opt('holders') === '0' ? 0 : parseDuration('holders', opt('holders')!),
     html: opt('html'),
     inlining: v.inlining === true,
+    lightAfterMs: ['never', 'off'].includes(opt('light-after')!) ? null : parseDuration('light-after', opt('light-after')!),
   };
 }
 

@@ -1,9 +1,10 @@
 import { type AttachTarget, attachToInspector, attachToPid, detachFrom } from '../capture/live/attach.js';
 import { launchNode } from '../capture/live/launch.js';
-import { type InliningSwitch, turnInliningOffInTarget } from '../capture/live/runtime-inlining.js';
+import { type InliningSwitch, inliningDefaults, setInliningInTarget, turnInliningOffInTarget } from '../capture/live/runtime-inlining.js';
+import type { InspectorSession } from '../capture/inspector/session.js';
 import { installWatchdog, removeWatchdog } from '../capture/live/target-watchdog.js';
 import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readlinkSync } from 'node:fs';
 import { AGENT_ENV, AGENT_PATH } from '../capture/agent/install.js';
 import { join } from 'node:path';
 import { addHolders } from '../capture/live/live-capture.js';
@@ -38,6 +39,8 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
       : { off: true, note: inliningOffNote() };
   const nodeFlags = inlining.off ? NO_INLINING_FLAGS : [];
   const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json, nodeFlags, ...agent });
+  // Watching lightly turns inlining back on to the program binary's defaults (light-watch.ts).
+  const set = inlining.off ? inliningSetter(target.pid) : undefined;
   const { RemoteSession } = await import('../capture/inspector/remote-session.js');
   let session;
   try {
@@ -56,7 +59,7 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
       command,
       fromProcessStart: true,
       trackingNote: 'tracking began as the program started (before its first line ran)',
-      inlining,
+      inlining: set ? { ...inlining, set: (off: boolean) => set(session, off) } : inlining,
     },
     { ...settings, out: dir },
     false,
@@ -133,7 +136,7 @@ export async function attachWithLeaktrace(ctx: CommandContext, target: AttachTar
         command: null,
         fromProcessStart: false,
         trackingNote: `attached at ${new Date().toISOString()}: nothing allocated before the attach is known; sites are judged on growth from then on${here}`,
-        inlining: { off: inlining.off, note: inlining.note },
+        inlining: { off: inlining.off, note: inlining.note, set: inlining.set },
       },
       settings,
       process.stdin.isTTY === true,
@@ -161,4 +164,23 @@ export async function attachWithLeaktrace(ctx: CommandContext, target: AttachTar
     json: { target: { pid, local } },
     html: settings.html,
   });
+}
+
+/**
+ * Switches inlining in a program `run` started with it off: on means the defaults of its own
+ * binary (`<exe> --v8-options`, read once, at the first switch).
+ */
+function inliningSetter(pid: number): (session: InspectorSession, off: boolean) => Promise<boolean> {
+  let defaults: string[] | null | undefined;
+  return async (session, off) => {
+    if (defaults === undefined) {
+      let exe: string | null = null;
+      try {
+        exe = readlinkSync(`/proc/${pid}/exe`);
+      } catch {}
+      defaults = exe ? inliningDefaults(exe) : null;
+    }
+    if (!defaults) throw new Error("the program binary's inlining defaults could not be read (its --v8-options)");
+    return setInliningInTarget(session, off, defaults);
+  };
 }

@@ -23,6 +23,7 @@ import { unexplainedGrowth } from '../../analysis/growth/unexplained-growth.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { describeGcTally, forgetGcFunction, incrementalFullGc } from '../heap/target-gc.js';
 import { deoptimizeAll } from './runtime-inlining.js';
+import { LIGHT_INTERVAL_FACTOR, LightWatch, type WatchEpoch, type WatchSwitch, describeSwitch } from './light-watch.js';
 import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs, readRunqueueWaitMs } from './measure-schedule.js';
 import {
   chooseSamplingInterval,
@@ -73,7 +74,21 @@ export interface LiveCaptureOptions {
    * under the function that made it, so a suspect's caller and callee are two real sites, not
    * one leak split by inlining — and are not joined. Its note is said in the report.
    */
-  inlining: { off: boolean; note: string };
+  inlining: {
+    off: boolean;
+    note: string;
+    /**
+     * Turns V8's inlining off (true) or back on in the target, then deoptimizes its code so
+     * that it recompiles so; resolves whether the code was deoptimized. Only where leaktrace
+     * turned inlining off itself (light-watch.ts switches it).
+     */
+    set?: (off: boolean) => Promise<boolean>;
+  };
+  /**
+   * After this long judged with nothing growing, watch lightly (a coarser sampler, inlining
+   * back on) until something grows (light-watch.ts); null: stay precise.
+   */
+  lightAfterMs: number | null;
   /**
    * Judge open handles too, by type and creation stack, through the handle agent (preloaded
    * by `run`, installed into the target by `attach`). False: memory only.
@@ -95,6 +110,8 @@ export interface LiveCaptureResult {
     warmupMs: number;
     durationMs: number;
     samplingInterval: number;
+    /** The capture's stretches of precise and light watching (light-watch.ts), in order. */
+    watch: WatchEpoch[];
     belowThreshold: Leak[];
     /** The leaks grouped by the place in the user's code they are reached from (analysis/leak-groups.ts). */
     byUserCode?: LeakGroup[];
@@ -193,6 +210,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       return false;
     }
     await sampler.restart(decision.interval);
+    epoch.interval = decision.interval;
+    preciseInterval = decision.interval;
     const restartX = Date.now() - started;
     const note = describeSamplingChange(decision, restartX);
     notes.push(note);
@@ -205,6 +224,49 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     measurements.push({ x: restartX, sites: new Map(), waitMs: readRunqueueWaitMs(o.pid) ?? undefined });
     o.writer.appendLine(CAPTURE_FILES.sites, { x: restartX, t: Date.now(), sites: [] } satisfies SitesRecord);
     return true;
+  };
+  // Precise watching first; light once nothing grows (light-watch.ts).
+  const watch = new LightWatch({ lightAfterMs: o.lightAfterMs, threshold: o.threshold });
+  let preciseInterval = o.samplingInterval;
+  let epoch: WatchEpoch = {
+    mode: 'precise',
+    fromMs: 0,
+    judgedFromMs: o.warmupMs,
+    interval: o.samplingInterval,
+    inliningOff: o.inlining.off,
+    why: 'the capture began',
+  };
+  const epochs: WatchEpoch[] = [epoch];
+  /** The epoch before the current one and its measurements: judged when the current one is too short. */
+  let previous: { epoch: WatchEpoch; measurements: SiteMeasurement[] } | null = null;
+  const switchEpoch = async (s: NonNullable<WatchSwitch>): Promise<void> => {
+    const toLight = s.to === 'light';
+    const judged = measurements.filter((m) => m.x >= epoch.judgedFromMs);
+    const quietMs = judged.length > 1 ? judged[judged.length - 1].x - judged[0].x : 0;
+    let inliningOff = epoch.inliningOff;
+    let inliningChanged = false;
+    if (o.inlining.set) {
+      try {
+        const deoptimized = await o.inlining.set(!toLight);
+        inliningOff = !toLight && deoptimized;
+        inliningChanged = true;
+      } catch (err) {
+        notes.push(`V8's inlining could not be turned ${toLight ? 'on' : 'off'} again: ${(err as Error).message}`);
+        o.inlining.set = undefined;
+      }
+    }
+    const interval = toLight ? preciseInterval * LIGHT_INTERVAL_FACTOR : preciseInterval;
+    await sampler.restart(interval);
+    const x = Date.now() - started;
+    const note = describeSwitch(s, x, { interval, inliningOff }, inliningChanged, quietMs);
+    notes.push(note);
+    o.writer.appendEvent({ t: Date.now(), type: 'note', message: note });
+    o.writer.updateManifest({ settings: { ...o.writer.currentManifest.settings, samplingInterval: interval, inliningOff } });
+    previous = { epoch, measurements: [...measurements] };
+    epoch = { mode: s.to, fromMs: x, judgedFromMs: x + o.warmupMs, interval, inliningOff, why: note };
+    epochs.push(epoch);
+    measurements.length = 0;
+    o.writer.appendLine(CAPTURE_FILES.sites, { x, t: Date.now(), sites: [] } satisfies SitesRecord);
   };
   /** `last`: the capture's final measurement, which never restarts the sampler (nothing would follow). */
   const measure = async (gc = true, last = false): Promise<void> => {
@@ -240,6 +302,10 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     }
     const record: SitesRecord = { x, t: Date.now(), sites: [...sites].map(([id, c]) => [id, round(c.count), Math.round(c.selfBytes)]) };
     o.writer.appendLine(CAPTURE_FILES.sites, record);
+    if (!last) {
+      const next = watch.next(epoch, measurements, stacks);
+      if (next) await switchEpoch(next);
+    }
   };
 
   const handleSeries = new HandleSeries();
@@ -361,7 +427,18 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   notes.push(pacer.describe(period));
   const gcNote = describeGcTally(targetGc.tally);
   if (gcNote) notes.push(gcNote);
-  const report = judge(measurements, stacks, o, notes, sampler.interval);
+  // The current epoch, or the one before when the current is too short to judge (a switch
+  // near the end): said in the notes.
+  // (A cast: TypeScript cannot see that switchEpoch, a closure, assigns `previous`.)
+  const before = previous as { epoch: WatchEpoch; measurements: SiteMeasurement[] } | null;
+  let judgedEpoch = { epoch, measurements };
+  if (before && countJudged(judgedEpoch) < 4 && countJudged(before) >= 4) {
+    notes.push(
+      `judged on the stretch from ${Math.round(before.epoch.fromMs / 1000)} to ${Math.round(epoch.fromMs / 1000)} s: the last one, from ${Math.round(epoch.fromMs / 1000)} s, was too short to judge`,
+    );
+    judgedEpoch = before;
+  }
+  const report = judge(judgedEpoch.measurements, stacks, o, notes, judgedEpoch.epoch, epochs);
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');
     report.leaks.push(...judged.leaks);
@@ -394,7 +471,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         // go through it until V8 optimizes again (the bundled server: 35, 5 and 5 of its
         // leak's objects attributed in three runs; 139, 47 and 55 with this). Not when the
         // user asked to keep the compilers alone (--inlining).
-        if (o.inlining.off) await deoptimizeAll(session);
+        if (epoch.inliningOff) await deoptimizeAll(session);
         await sleep(o.holdersMs, wake.signal);
         await handles?.settle();
         await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them'), 600_000);
@@ -416,15 +493,22 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   return { report, ended, series };
 }
 
+/** Measurements of an epoch past its warm-up. */
+function countJudged(e: { epoch: WatchEpoch; measurements: SiteMeasurement[] }): number {
+  return e.measurements.filter((m) => m.x >= e.epoch.judgedFromMs).length;
+}
+
 function judge(
   measurements: SiteMeasurement[],
   stacks: StackTable,
   o: LiveCaptureOptions,
   notes: string[],
-  /** The sampler's interval for these measurements (o.samplingInterval unless it was coarsened). */
-  interval: number,
+  /** The epoch these measurements belong to: its sampler's interval, its inlining, its warm-up's end. */
+  epoch: WatchEpoch,
+  epochs: WatchEpoch[],
 ): LiveCaptureResult['report'] {
-  const judged = measurements.filter((m) => m.x >= o.warmupMs);
+  const interval = epoch.interval;
+  const judged = measurements.filter((m) => m.x >= epoch.judgedFromMs);
   const base = {
     iterations: 0,
     warmup: 0,
@@ -432,11 +516,12 @@ function judge(
     warmupMs: o.warmupMs,
     durationMs: 0,
     samplingInterval: interval,
+    watch: epochs,
     notes,
   };
   if (judged.length < 4) {
     notes.push(
-      `only ${judged.length} measurement${judged.length === 1 ? '' : 's'} after the ${Math.round(o.warmupMs / 1000)} s warm-up: at least 4 are needed to judge growth (capture longer, or measure more often)`,
+      `only ${judged.length} measurement${judged.length === 1 ? '' : 's'} after the ${Math.round(o.warmupMs / 1000)} s warm-up${epoch.fromMs > 0 ? ` that followed the switch at ${Math.round(epoch.fromMs / 1000)} s` : ''}: at least 4 are needed to judge growth (capture longer, or measure more often)`,
     );
     return { ...base, leaks: [], belowThreshold: [] };
   }
@@ -445,7 +530,7 @@ function judge(
   // agent allocates when Node calls it back (its record of each handle) is left out.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
   const alone = scoreSites(series.values(), { samplingInterval: interval, runClock: runClock(judged) });
-  const inliningOff = o.inlining.off;
+  const inliningOff = epoch.inliningOff;
   const scored = inliningOff
     ? alone
     : joinInlinedCallees(alone, series.values(), stacks, { threshold: o.threshold, samplingInterval: interval });

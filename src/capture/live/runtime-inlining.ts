@@ -35,6 +35,8 @@ export interface InliningSwitch {
   note: string;
   /** Puts the compilers back as they were; a no-op where nothing was changed. */
   restore: () => Promise<void>;
+  /** Turns inlining off (true) or back to the defaults while attached (light-watch.ts); only where it was turned off. */
+  set?: (off: boolean) => Promise<boolean>;
 }
 
 /** The two inlining flags and their default in one Node binary, null when it cannot be told. */
@@ -106,6 +108,20 @@ function restoreSource(restoreFlags: string[], deopt: boolean): string {
   })()`;
 }
 
+/**
+ * Sets V8's inlining in a running target: off, or to `defaults` (the binary's own), then
+ * deoptimizes all its code so that it recompiles under the new setting. Resolves whether the
+ * code was deoptimized (not under NODE_V8_COVERAGE: code optimized before keeps its old
+ * inlining until V8 deoptimizes it on its own).
+ */
+export async function setInliningInTarget(session: InspectorSession, off: boolean, defaults: readonly string[]): Promise<boolean> {
+  await evaluateInTarget(
+    session,
+    `(() => { const v8 = require('v8'); for (const f of ${JSON.stringify(off ? NO_INLINING_FLAGS : defaults)}) v8.setFlagsFromString(f); return true; })()`,
+  );
+  return deoptimizeAll(session);
+}
+
 const kept = (why: string): InliningSwitch => ({ off: false, note: why, restore: async () => {} });
 
 /**
@@ -175,6 +191,8 @@ export async function turnInliningOffInTarget(
       ).catch(() => false);
       if (restored && deopt) await deoptimizeAll(session).catch(() => undefined);
     },
+    // The watchdog's cleanup (the defaults back) stays right whichever way it is switched.
+    set: (off) => setInliningInTarget(session, off, defaults),
   };
 }
 

@@ -1,0 +1,154 @@
+import { judgeGrowth, measureGrowth } from '../../analysis/growth/growth.js';
+import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
+import { MIN_SAMPLES_OF_GROWTH, runClock, scoreSites } from '../../analysis/leaks/score-sites.js';
+import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
+import { formatFrame } from '../../model/frame.js';
+import type { StackTable } from '../../model/stack-table.js';
+import { AGENT_FRAMES } from './remote-handles.js';
+
+/**
+ * Watching lightly while nothing grows (`--light-after`), precisely once something does.
+ *
+ * What `run` and `attach` cost a program is mostly two things: V8's sampler at 32 KiB
+ * (~+11 to 13 % CPU per request on the bench's HTTP server) and V8's inlining turned off so
+ * that each allocation is recorded under the function that made it (~16 % alone). Both buy
+ * the first minutes of a capture: a small leak seen soon, at the right function. A capture
+ * that runs for long on a program with nothing growing pays them for nothing, so once the
+ * capture has been judged for `--light-after` with no suspect (no site, nor the sampled heap
+ * as a whole at the report's threshold), it watches lightly: a sample every 4× the interval and
+ * V8's inlining on again (old code deoptimized so that it recompiles with it). As soon as
+ * anything grows there (p ≥ SUSPECT_FLOOR: a tripwire, well below the report's threshold),
+ * it goes back to the precise settings and judges from then on. Each switch restarts the
+ * sampler (V8 keeps no samples across a stop): a new epoch whose first `warmup` is not
+ * judged, as at the start — the sampled objects of every site rebuild from nothing and need
+ * the time of a warm-up to reach their level. What a switch loses is said in the notes.
+ *
+ * Back in precise mode after a false alarm (a cache that grew for a while), the quiet time
+ * needed to go light again doubles each time, so a program whose caches keep tripping the
+ * wire is not switched back and forth (each switch deoptimizes all its code once).
+ */
+
+/** The probability from which growth counts as a suspect for switching (not for reporting). */
+export const SUSPECT_FLOOR = 0.2;
+/** How much coarser the light sampler is than the precise one. */
+export const LIGHT_INTERVAL_FACTOR = 4;
+/** Judged measurements an epoch needs before it says anything. */
+const MIN_POINTS = 4;
+
+/** One stretch of the capture with one sampler setting and one inlining state. */
+export interface WatchEpoch {
+  mode: 'precise' | 'light';
+  /** When it began (ms since the capture started). */
+  fromMs: number;
+  /** Measurements before this (ms) are its warm-up, not judged. */
+  judgedFromMs: number;
+  interval: number;
+  /** V8's inlining was off in this epoch (every site is the function that allocated). */
+  inliningOff: boolean;
+  /** Why it began, for the notes. */
+  why: string;
+}
+
+export interface GrowthReading {
+  probability: number;
+  /** The likeliest grower, in words: a site, or the sampled heap as a whole. */
+  what: string;
+}
+
+/**
+ * The likeliest growth among an epoch's judged measurements: each site as the report judges
+ * it, and the sampled heap as a whole (a leak spread over many sites, each too small alone).
+ * Null with fewer than MIN_POINTS judged measurements.
+ */
+export function strongestGrowth(
+  judged: readonly SiteMeasurement[],
+  stacks: StackTable,
+  epoch: Pick<WatchEpoch, 'interval' | 'inliningOff'>,
+  threshold: number,
+): GrowthReading | null {
+  if (judged.length < MIN_POINTS) return null;
+  const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
+  let scored = scoreSites(series.values(), { samplingInterval: epoch.interval, runClock: runClock(judged) });
+  if (!epoch.inliningOff) scored = joinInlinedCallees(scored, series.values(), stacks, { threshold, samplingInterval: epoch.interval });
+  const top = scored[0];
+  const bySite: GrowthReading = top
+    ? { probability: top.probability, what: top.series.attribution.site ? formatFrame(top.series.attribution.site) : top.series.key }
+    : { probability: 0, what: 'no site' };
+  // The program's sites only (not what leaktrace allocated in it).
+  const totals = judged.map(() => 0);
+  for (const s of series.values()) for (let i = 0; i < totals.length; i++) totals[i] += s.selfBytes[i] + s.externalBytes[i];
+  const e = measureGrowth(
+    judged.map((m) => m.x),
+    totals,
+  );
+  const whole = judgeGrowth(e, {
+    minGrowth: Math.max(MIN_SAMPLES_OF_GROWTH * epoch.interval, 0.02 * e.first),
+    quantum: epoch.interval,
+  });
+  // The whole speaks only where it is likelier a leak than any site by the report's own
+  // threshold: after a switch, V8 recompiles the program's code and its metadata grows for a
+  // while (a garbage-only program tripped the wire at p 0.34 on the whole, 9 s into light).
+  return whole.probability >= threshold && whole.probability > bySite.probability
+    ? { probability: whole.probability, what: 'the sampled heap as a whole' }
+    : bySite;
+}
+
+export interface LightWatchPlan {
+  /** Judged quiet time before going light; null: never (`--light-after never`). */
+  lightAfterMs: number | null;
+  threshold: number;
+}
+
+/** The switch to make after a measurement, if any. */
+export type WatchSwitch = { to: 'light' | 'precise'; reading: GrowthReading } | null;
+
+/**
+ * Decides, after each measurement, whether to change epochs. Holds the quiet time needed,
+ * which doubles after each false alarm.
+ */
+export class LightWatch {
+  private quietNeededMs: number | null;
+
+  constructor(private readonly plan: LightWatchPlan) {
+    this.quietNeededMs = plan.lightAfterMs;
+  }
+
+  next(epoch: WatchEpoch, measurements: readonly SiteMeasurement[], stacks: StackTable): WatchSwitch {
+    if (this.quietNeededMs === null) return null;
+    const judged = measurements.filter((m) => m.x >= epoch.judgedFromMs);
+    if (judged.length < MIN_POINTS) return null;
+    if (epoch.mode === 'precise') {
+      if (judged[judged.length - 1].x - judged[0].x < this.quietNeededMs) return null;
+      const reading = strongestGrowth(judged, stacks, epoch, this.plan.threshold);
+      return reading && reading.probability < SUSPECT_FLOOR ? { to: 'light', reading } : null;
+    }
+    const reading = strongestGrowth(judged, stacks, epoch, this.plan.threshold);
+    if (!reading || reading.probability < SUSPECT_FLOOR) return null;
+    this.quietNeededMs *= 2;
+    return { to: 'precise', reading };
+  }
+}
+
+/** The note for a switch made at `atMs`. */
+export function describeSwitch(
+  s: NonNullable<WatchSwitch>,
+  atMs: number,
+  next: Pick<WatchEpoch, 'interval' | 'inliningOff'>,
+  inliningChanged: boolean,
+  quietMs: number,
+): string {
+  const kib = `${Math.round(next.interval / 1024)} KiB`;
+  const at = `${Math.round(atMs / 1000)} s`;
+  const p = s.reading.probability.toFixed(2);
+  if (s.to === 'light') {
+    return (
+      `from ${at}, watched lightly (a sample every ${kib}${inliningChanged ? ", V8's inlining on again" : ''}): nothing grew in the ` +
+      `${Math.round(quietMs / 1000)} s judged before (likeliest: ${s.reading.what}, p ${p}, under the ${SUSPECT_FLOOR} tripwire); ` +
+      `it would go back to precise settings as soon as something grew (--light-after never keeps them)`
+    );
+  }
+  return (
+    `from ${at}, back to precise settings (a sample every ${kib}${inliningChanged ? ", V8's inlining off" : ''}): ${s.reading.what} ` +
+    `grew while watched lightly (p ${p}); sites are judged on what was allocated from then on, after a warm-up`
+  );
+}

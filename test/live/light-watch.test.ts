@@ -1,0 +1,153 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import { fixture, runCli } from '../helpers/run-cli.js';
+import { tempDir } from '../helpers/write-snapshot.js';
+
+// Short everything: a warm-up of 3 s, a measurement a second, 4 KiB samples (16 KiB light),
+// light after 4 s judged with nothing growing.
+const QUICK = ['--warmup', '3s', '--measure-every', '1s', '--series-every', '500ms', '--sampling-interval', '4k'];
+const LIGHT_AFTER = ['--light-after', '4s'];
+const LATE_LEAK = fixture('live', 'late-leak.cjs');
+
+interface Epoch {
+  mode: 'precise' | 'light';
+  fromMs: number;
+  judgedFromMs: number;
+  interval: number;
+  inliningOff: boolean;
+}
+
+/** The capture's notes as they are written (events.jsonl), while it runs. */
+function notesSoFar(out: string): string[] {
+  const file = join(out, 'events.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { type: string; message: string })
+    .filter((e) => e.type === 'note')
+    .map((e) => e.message);
+}
+
+test('run --light-after: a program that starts leaking while watched lightly is found at the function that allocates, once watched precisely again', async () => {
+  const dir = tempDir();
+  const out = join(dir, 'cap');
+  const trigger = join(dir, 'leak-now');
+  const running = runCli(
+    [
+      'run',
+      '--out',
+      out,
+      ...QUICK,
+      ...LIGHT_AFTER,
+      '--duration',
+      '40s',
+      '--holders',
+      '0',
+      '--no-end-snapshot',
+      '--json',
+      '--',
+      'node',
+      LATE_LEAK,
+    ],
+    { env: { LEAK_WHEN_FILE: trigger, SECONDS_TO_RUN: '90' }, timeoutMs: 120_000 },
+  );
+  // The program leaks only once the capture watches lightly: then its leak must trip the
+  // wire, and be judged precisely.
+  const deadline = Date.now() + 30_000;
+  while (!notesSoFar(out).some((n) => n.includes('watched lightly')) && Date.now() < deadline) await sleep(200);
+  const wentLight = notesSoFar(out).some((n) => n.includes('watched lightly'));
+  writeFileSync(trigger, '');
+  const r = await running;
+  assert.ok(wentLight, `the capture never went light in 30 s: ${notesSoFar(out).join(' | ')}`);
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const watch = report.watch as Epoch[];
+  assert.deepEqual(
+    watch.map((e) => e.mode),
+    ['precise', 'light', 'precise'],
+    report.notes.join('\n'),
+  );
+  // Light: 4× coarser and V8's inlining on; precise again: inlining off, every code deoptimized.
+  assert.deepEqual(
+    watch.map((e) => [e.interval, e.inliningOff]),
+    [
+      [4096, true],
+      [16384, false],
+      [4096, true],
+    ],
+  );
+  assert.ok(report.notes.some((n: string) => /^from \d+ s, back to precise settings .* grew while watched lightly \(p /.test(n)));
+  // Judged on the last stretch, past its own warm-up, at the function that allocates (not a
+  // caller it was inlined into while light: `handle` or `tick`).
+  const leak = report.leaks.find((l: { site: { file: string } | null }) => l.site?.file.endsWith('late-leak.cjs'));
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+  assert.equal(leak.site.functionName, 'remember', JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+  assert.ok(
+    leak.series.x.every((x: number) => x >= watch[2].judgedFromMs),
+    `${leak.series.x} from ${watch[2].judgedFromMs}`,
+  );
+  assert.equal(report.samplingInterval, 4096);
+});
+
+test('run --light-after: a program that only makes garbage is watched lightly from the quiet time on, and stays so', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(
+    [
+      'run',
+      '--out',
+      out,
+      ...QUICK,
+      ...LIGHT_AFTER,
+      '--duration',
+      '24s',
+      '--holders',
+      '0',
+      '--no-end-snapshot',
+      '--json',
+      '--',
+      'node',
+      LATE_LEAK,
+    ],
+    { env: { SECONDS_TO_RUN: '90' }, timeoutMs: 120_000 },
+  );
+  assert.equal(r.code, 0, r.stdout);
+  const report = JSON.parse(r.stdout);
+  const watch = report.watch as Epoch[];
+  assert.deepEqual(
+    watch.map((e) => e.mode),
+    ['precise', 'light'],
+    report.notes.join('\n'),
+  );
+  assert.ok(watch[1].fromMs >= 3000 + 4000, `light from ${watch[1].fromMs} ms: before 4 s were judged`);
+  const note = report.notes.find((n: string) => n.includes('watched lightly'));
+  assert.match(
+    note,
+    /^from \d+ s, watched lightly \(a sample every 16 KiB, V8's inlining on again\): nothing grew in the \d+ s judged before/,
+  );
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.settings.samplingInterval, 16384);
+  assert.equal(manifest.settings.inliningOff, false);
+});
+
+test('run --light-after never: precise throughout; a value that is not a duration is a usage error', async () => {
+  const bad = await runCli(['run', '--light-after', 'soon', '--', 'node', LATE_LEAK], { timeoutMs: 30_000 });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--light-after expects a duration such as 500ms, 5s or 2m, got 'soon'/);
+  assert.equal(bad.stderr.trim().split('\n').length, 1, bad.stderr);
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(
+    ['run', '--out', out, ...QUICK, '--light-after', 'never', '--duration', '12s', '--no-end-snapshot', '--json', '--', 'node', LATE_LEAK],
+    { env: { SECONDS_TO_RUN: '90' }, timeoutMs: 120_000 },
+  );
+  assert.equal(r.code, 0, r.stdout);
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(
+    report.watch.map((e: Epoch) => e.mode),
+    ['precise'],
+  );
+  assert.ok(!report.notes.some((n: string) => n.includes('watched lightly')));
+});
