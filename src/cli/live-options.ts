@@ -58,8 +58,8 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     valueName: 'DURATION',
     description:
-      "after this long judged with nothing growing, watch lightly until something grows: a sample every 4× the interval and V8's inlining on again (the bench's HTTP server: see README); back to precise settings as soon as a site or the heap grows ('never': stay precise)",
-    default: '1m',
+      "after this long judged with nothing growing, watch lightly until something grows: a sample every 8× the interval, V8's inlining on again, measurements at a third of their budget (far cheaper for a busy service: README, bench 7); back to precise settings as soon as a site grows; a leak too slow to show by then is seen later ('never': stay precise)",
+    default: '5m',
   },
   inlining: {
     type: 'boolean',

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
-// Short everything: a warm-up of 3 s, a measurement a second, 4 KiB samples (16 KiB light),
+// Short everything: a warm-up of 3 s, a measurement a second, 4 KiB samples (32 KiB light),
 // light after 4 s judged with nothing growing.
 const QUICK = ['--warmup', '3s', '--measure-every', '1s', '--series-every', '500ms', '--sampling-interval', '4k'];
 const LIGHT_AFTER = ['--light-after', '4s'];
@@ -71,12 +71,12 @@ test('run --light-after: a program that starts leaking while watched lightly is 
     ['precise', 'light', 'precise'],
     report.notes.join('\n'),
   );
-  // Light: 4× coarser and V8's inlining on; precise again: inlining off, every code deoptimized.
+  // Light: 8× coarser and V8's inlining on; precise again: inlining off, every code deoptimized.
   assert.deepEqual(
     watch.map((e) => [e.interval, e.inliningOff]),
     [
       [4096, true],
-      [16384, false],
+      [32768, false],
       [4096, true],
     ],
   );
@@ -126,10 +126,10 @@ test('run --light-after: a program that only makes garbage is watched lightly fr
   const note = report.notes.find((n: string) => n.includes('watched lightly'));
   assert.match(
     note,
-    /^from \d+ s, watched lightly \(a sample every 16 KiB, V8's inlining on again\): nothing grew in the \d+ s judged before/,
+    /^from \d+ s, watched lightly \(a sample every 32 KiB, V8's inlining on again\): nothing grew in the \d+ s judged before/,
   );
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
-  assert.equal(manifest.settings.samplingInterval, 16384);
+  assert.equal(manifest.settings.samplingInterval, 32768);
   assert.equal(manifest.settings.inliningOff, false);
 });
 

@@ -15,13 +15,21 @@ import { AGENT_FRAMES } from './remote-handles.js';
  * the first minutes of a capture: a small leak seen soon, at the right function. A capture
  * that runs for long on a program with nothing growing pays them for nothing, so once the
  * capture has been judged for `--light-after` with no suspect (no site, nor the sampled heap
- * as a whole at the report's threshold), it watches lightly: a sample every 4× the interval and
- * V8's inlining on again (old code deoptimized so that it recompiles with it). As soon as
+ * as a whole at the report's threshold), it watches lightly: a sample every 8× the interval,
+ * V8's inlining on again (old code deoptimized so that it recompiles with it), and
+ * measurements paced to a third of their budget (1 % of the program's CPU by default).
+ * Measured on the bench's HTTP server (README, bench 7): light at 4× the interval with the
+ * full budget still cost ~11 % CPU per request (precise ~22 %). As soon as
  * anything grows there (p ≥ SUSPECT_FLOOR: a tripwire, well below the report's threshold),
  * it goes back to the precise settings and judges from then on. Each switch restarts the
  * sampler (V8 keeps no samples across a stop): a new epoch whose first `warmup` is not
  * judged, as at the start — the sampled objects of every site rebuild from nothing and need
  * the time of a warm-up to reach their level. What a switch loses is said in the notes.
+ *
+ * The price: a leak too slow to trip the wire in the precise stretch earns samples 8× more
+ * slowly after it, and one that starts while light is judged from scratch once it trips it.
+ * So the default quiet time is 5 minutes: a capture of that length or less, any short
+ * diagnostic run, is precise throughout.
  *
  * Back in precise mode after a false alarm (a cache that grew for a while), the quiet time
  * needed to go light again doubles each time, so a program whose caches keep tripping the
@@ -31,7 +39,7 @@ import { AGENT_FRAMES } from './remote-handles.js';
 /** The probability from which growth counts as a suspect for switching (not for reporting). */
 export const SUSPECT_FLOOR = 0.2;
 /** How much coarser the light sampler is than the precise one. */
-export const LIGHT_INTERVAL_FACTOR = 4;
+export const LIGHT_INTERVAL_FACTOR = 8;
 /** Judged measurements an epoch needs before it says anything. */
 const MIN_POINTS = 4;
 

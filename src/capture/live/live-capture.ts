@@ -24,7 +24,14 @@ import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { describeGcTally, forgetGcFunction, incrementalFullGc } from '../heap/target-gc.js';
 import { deoptimizeAll } from './runtime-inlining.js';
 import { LIGHT_INTERVAL_FACTOR, LightWatch, type WatchEpoch, type WatchSwitch, describeSwitch } from './light-watch.js';
-import { COST_WINDOW_MS, MeasurePacer, type MeasureSchedule, readCpuMs, readRunqueueWaitMs } from './measure-schedule.js';
+import {
+  COST_WINDOW_MS,
+  LIGHT_BUDGET_SCALE,
+  MeasurePacer,
+  type MeasureSchedule,
+  readCpuMs,
+  readRunqueueWaitMs,
+} from './measure-schedule.js';
 import {
   chooseSamplingInterval,
   describeSamplingChange,
@@ -257,6 +264,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     }
     const interval = toLight ? preciseInterval * LIGHT_INTERVAL_FACTOR : preciseInterval;
     await sampler.restart(interval);
+    pacer.scaleBudget(toLight ? LIGHT_BUDGET_SCALE : 1);
     const x = Date.now() - started;
     const note = describeSwitch(s, x, { interval, inliningOff }, inliningChanged, quietMs);
     notes.push(note);

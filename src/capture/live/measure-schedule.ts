@@ -28,6 +28,8 @@ import { CLOCK_TICKS_PER_SECOND, procStatFields } from '../proc/proc-stat.js';
 export const COST_WINDOW_MS = 2000;
 /** Never longer between measurements, whatever they cost: a leak needs points to be judged. */
 export const MAX_PERIOD_MS = 60_000;
+/** While a capture watches lightly (light-watch.ts), measurements get this share of the budget. */
+export const LIGHT_BUDGET_SCALE = 1 / 3;
 /**
  * The budget is a share of the target's CPU, but of at least this much of one core: a nearly
  * idle program is measured every `baseMs` (a 10 ms measurement every 5 s is 0.2 % of a core).
@@ -113,6 +115,9 @@ export class MeasurePacer {
   private lastReading: CpuReading | null = null;
   /** Set when the sensitivity cap, not the budget, chose the last period. */
   private capped = false;
+  /** The share of the budget measurements get now: less while the capture watches lightly (light-watch.ts). */
+  private budgetScale = 1;
+  private lightBudgetUsed = false;
   // For the report: measurements, those costed and their summed cost.
   private measurements = 0;
   private costed = 0;
@@ -135,6 +140,12 @@ export class MeasurePacer {
     if (this.current || t < this.lastWindowEnd) return;
     this.readings.push({ t, cpuMs });
     while (this.readings.length > 2 && this.readings[0]!.t < t - 5000) this.readings.shift();
+  }
+
+  /** Measurements get `scale` × the budget from the next period on (light watching: a third). */
+  scaleBudget(scale: number): void {
+    this.budgetScale = scale;
+    if (scale !== 1) this.lightBudgetUsed = true;
   }
 
   /** A measurement starts now. */
@@ -197,7 +208,11 @@ export class MeasurePacer {
    */
   private period(t: number, rate: number): number {
     const cost = Math.max(...this.costs);
-    const period = Math.max(this.schedule.baseMs, COST_WINDOW_MS, cost / (this.schedule.budget! * Math.max(MIN_RATE, rate)));
+    const period = Math.max(
+      this.schedule.baseMs,
+      COST_WINDOW_MS,
+      cost / (this.schedule.budget! * this.budgetScale * Math.max(MIN_RATE, rate)),
+    );
     const cap = this.sensitivityCap(t);
     this.capped = period > cap;
     return Math.round(Math.min(period, cap));
@@ -243,7 +258,7 @@ export class MeasurePacer {
       return `measured every ${base} at first, every ${Math.round(lastPeriodMs / 1000)} s by the end (the target's CPU time could not be read, so the period grew with the capture's age; --measure-every fixes it)`;
     const why = this.capped
       ? `more often than a budget of ${budget * 100} % of the target's CPU allows, so as to have enough points to judge (at least every quarter of the capture's age until ${MIN_JUDGED_POINTS} measurements, or ${MIN_JUDGED_POINTS} after the warm-up of a capture with --duration)`
-      : `paced so that measurements take at most ${budget * 100} % of the target's CPU`;
+      : `paced so that measurements take at most ${budget * 100} % of the target's CPU${this.lightBudgetUsed ? ` (${Math.round(budget * LIGHT_BUDGET_SCALE * 1000) / 10} % while watched lightly)` : ''}`;
     return `measured every ${Math.round(lastPeriodMs / 1000)} s by the end, ${why}: each makes two full GCs and reads the profile${cost}; --measure-budget or --measure-every change it`;
   }
 }

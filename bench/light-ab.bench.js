@@ -1,0 +1,162 @@
+// What light watching buys, measured so that the machine's drift cancels: the bench's HTTP
+// server plain, under `run --light-after 20s` (light from ~30 s: a sample every 256 KiB,
+// V8's inlining on again, measurements at a third of their budget) and under `run
+// --light-after never` (precise: 32 KiB, inlining off),
+// all three alive at once, each loaded in turn for WINDOW_S seconds at a fixed rate below
+// saturation, round after round. Each window gives the CPU a request cost that variant (its
+// whole process tree: server and leaktrace); a variant's windows are compared with plain's in
+// the same round. On this shared 2-core machine the rounds of live-run.bench.js, minutes
+// apart, spread by up to ±30 % (plain alone: 35,884 and 23,915 req/s in one run); windows
+// seconds apart spread far less.
+//
+// Means, not only medians: a measurement (two full GCs) lands in a few windows only, and is
+// part of the cost.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const benchDir = fileURLToPath(new URL('.', import.meta.url));
+const require = createRequire(join(benchDir, 'package.json'));
+const autocannon = require('autocannon');
+const cli = fileURLToPath(new URL('../bin/leaktrace.js', import.meta.url));
+const server = join(benchDir, 'handles-server.cjs');
+const { readCpuMs } = await import(new URL('../dist/src/capture/live/measure-schedule.js', import.meta.url).href);
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 24);
+const WINDOW_S = Number(process.env.BENCH_WINDOW ?? 4);
+const RATE = Number(process.env.BENCH_FIXED_RATE ?? 4000);
+const CONNECTIONS = 20;
+const PIN = process.env.BENCH_PIN !== '0' && spawnSync('taskset', ['-c', '1', 'true']).status === 0;
+if (PIN && process.env.BENCH_PINNED !== '1') {
+  const r = spawnSync('taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], {
+    stdio: 'inherit',
+    env: { ...process.env, BENCH_PINNED: '1' },
+  });
+  process.exit(r.status ?? 1);
+}
+const pinned = (argv) => (PIN ? ['taskset', '-c', '0', ...argv] : argv);
+const work = mkdtempSync(join(tmpdir(), 'leaktrace-bench-ab-'));
+
+const underRun = (name, options) => ({
+  name,
+  out: join(work, name.replace(/\W+/g, '-')),
+  argv: (out) => [process.execPath, cli, 'run', '--quiet', '--no-end-snapshot', ...options, '--out', out, '--', process.execPath, server],
+});
+const variants = [
+  { name: 'plain', argv: () => [process.execPath, server] },
+  underRun('run, light (after 20 s)', ['--light-after', '20s']),
+  underRun('run --light-after never', ['--light-after', 'never']),
+];
+// More, by BENCH_AB=a,b: the light settings fixed from the start (no switch), with and
+// without the handle agent, to split what light watching costs.
+const extras = {
+  static: underRun('--inlining, 128k, never', ['--inlining', '--sampling-interval', '128k', '--light-after', 'never']),
+  'static-no-handles': underRun('same, --no-handles', [
+    '--inlining',
+    '--sampling-interval',
+    '128k',
+    '--no-handles',
+    '--light-after',
+    'never',
+  ]),
+  'no-measure': underRun('same, no measurement', ['--inlining', '--sampling-interval', '128k', '--warmup', '2h', '--light-after', 'never']),
+  'sampler-only': underRun('same, sampler alone', [
+    '--inlining',
+    '--sampling-interval',
+    '128k',
+    '--warmup',
+    '2h',
+    '--no-handles',
+    '--light-after',
+    'never',
+  ]),
+};
+// BENCH_AB_ONLY=1: plain and the extras only (light and precise left out).
+if (process.env.BENCH_AB_ONLY === '1') variants.splice(2, 1);
+for (const k of (process.env.BENCH_AB ?? '').split(',').filter(Boolean)) {
+  if (!(k in extras)) throw new Error(`BENCH_AB: unknown variant '${k}' (known: ${Object.keys(extras).join(', ')})`);
+  variants.push(extras[k]);
+}
+
+function start(v) {
+  const argv = pinned(v.argv(v.out));
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /^(\d+)$/m.exec(out);
+      if (m) resolve({ ...v, child, url: `http://127.0.0.1:${m[1]}/item` });
+    });
+    child.once('exit', (code) => reject(new Error(`${v.name}: exited (${code}) before listening`)));
+  });
+}
+
+function treeCpu(pid) {
+  let total = (readCpuMs(pid) ?? 0) / 1000;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      for (const c of children ? children.split(' ') : []) total += treeCpu(Number(c));
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return total;
+}
+
+/** The capture's switch notes so far (events.jsonl). */
+function switches(v) {
+  const file = join(v.out ?? '', 'events.jsonl');
+  if (!v.out || !existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('watched lightly') || l.includes('back to precise'))
+    .map((l) => JSON.parse(l).message.split(':')[0]);
+}
+
+const live = [];
+for (const v of variants) live.push(await start(v));
+const started = Date.now();
+// Load them all while the light one waits for its quiet time, then until it is light.
+while (Date.now() - started < 120_000 && !switches(live[1]).some((s) => s.includes('watched lightly'))) {
+  for (const v of live) await autocannon({ url: v.url, connections: CONNECTIONS, duration: 2, overallRate: RATE });
+}
+if (!switches(live[1]).some((s) => s.includes('watched lightly'))) throw new Error('the light variant never went light');
+for (const v of live) await autocannon({ url: v.url, connections: CONNECTIONS, duration: 5, overallRate: RATE });
+
+const perRequest = new Map(live.map((v) => [v.name, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  // Rotated, so that no variant always follows the same one.
+  for (let k = 0; k < live.length; k++) {
+    const v = live[(round + k) % live.length];
+    const before = treeCpu(v.child.pid);
+    const r = await autocannon({ url: v.url, connections: CONNECTIONS, duration: WINDOW_S, overallRate: RATE });
+    perRequest.get(v.name).push(((treeCpu(v.child.pid) - before) / r.requests.total) * 1e6);
+  }
+}
+const watched = live.map((v) => [v.name, switches(v)]);
+for (const v of live) v.child.kill('SIGINT');
+await new Promise((r) => setTimeout(r, 3000));
+rmSync(work, { recursive: true, force: true });
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const plain = perRequest.get('plain');
+console.log(
+  `HTTP server at ${RATE.toLocaleString('en-US')} req/s, ${ROUNDS} rounds of ${WINDOW_S} s windows in turn${PIN ? '; servers on CPU 0, load generator on CPU 1' : ''}`,
+);
+console.log('CPU per request (server + leaktrace), µs: median | mean; paired with plain in the same round (median of ratios)');
+for (const v of live) {
+  const xs = perRequest.get(v.name);
+  const ratio =
+    v.name === 'plain'
+      ? ''
+      : `  ${((median(xs.map((x, i) => x / plain[i])) - 1) * 100).toFixed(1)} % vs plain (mean ${(((mean(xs) - mean(plain)) / mean(plain)) * 100).toFixed(1)} %)`;
+  console.log(`  ${v.name.padEnd(26)} ${median(xs).toFixed(1).padStart(6)} | ${mean(xs).toFixed(1).padStart(6)}${ratio}`);
+}
+console.log('Switches (light-watch.ts)');
+for (const [name, s] of watched) if (name !== 'plain') console.log(`  ${name.padEnd(26)} ${s.join('; ') || 'none'}`);
