@@ -163,10 +163,14 @@ test('sampled sites: growth in a few jumps, then none, is not a leak (the bounde
   // jumps over nine steps (two sampling events cannot show a trend).
   // And the client loop's site in CI (5dcd084's run): 4 samples in the first 3 of 9 steps,
   // then 6 flat — the middle cut fell inside the rise, p 0.53 before the flat end was judged.
+  // And (EXTERNAL) again on 19fcb75: two jumps, six flat steps, a jump in the last step — the
+  // later half "still growing" by that last jump alone; p 0.53 before the gap between bursts
+  // was judged.
   for (const kib of [
     [0, 110, 153, 198, 198, 198, 198, 198, 198, 198],
     [0, 110, 110, 110, 110, 110, 156, 156, 156, 156],
     [107, 139, 203, 235, 235, 235, 235, 235, 235, 235],
+    [0, 66.8, 110, 110, 110, 110, 110, 110, 110, 155],
   ]) {
     const scored = scoreSites(
       [
