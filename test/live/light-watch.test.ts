@@ -3,7 +3,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import { fixture, runCli } from '../helpers/run-cli.js';
+import { LiveProcess } from '../helpers/live-process.js';
+import { type CliResult, fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
 // Short everything: a warm-up of 3 s, a measurement a second, 4 KiB samples (32 KiB light),
@@ -32,31 +33,15 @@ function notesSoFar(out: string): string[] {
     .map((e) => e.message);
 }
 
-test('run --light-after: a program that starts leaking while watched lightly is found at the function that allocates, once watched precisely again', async () => {
-  const dir = tempDir();
-  const out = join(dir, 'cap');
-  const trigger = join(dir, 'leak-now');
-  const running = runCli(
-    [
-      'run',
-      '--out',
-      out,
-      ...QUICK,
-      ...LIGHT_AFTER,
-      '--duration',
-      '40s',
-      '--holders',
-      '0',
-      '--no-end-snapshot',
-      '--json',
-      '--',
-      'node',
-      LATE_LEAK,
-    ],
-    { env: { LEAK_WHEN_FILE: trigger, SECONDS_TO_RUN: '90' }, timeoutMs: 120_000 },
-  );
-  // The program leaks only once the capture watches lightly: then its leak must trip the
-  // wire, and be judged precisely.
+/**
+ * A program that leaks only once the capture watches lightly (the test waits for the note,
+ * then creates the `trigger` file the program watches): its leak must trip the wire, and be judged precisely — at
+ * the function that allocates (`remember`), not a caller V8 had inlined it into while light
+ * (`handle` or `tick`). `capture` starts `run` or `attach` with these options.
+ */
+async function leakStartsWhileLight(trigger: string, capture: (out: string) => Promise<CliResult>): Promise<void> {
+  const out = join(tempDir(), 'cap');
+  const running = capture(out);
   const deadline = Date.now() + 30_000;
   while (!notesSoFar(out).some((n) => n.includes('watched lightly')) && Date.now() < deadline) await sleep(200);
   const wentLight = notesSoFar(out).some((n) => n.includes('watched lightly'));
@@ -81,8 +66,7 @@ test('run --light-after: a program that starts leaking while watched lightly is 
     ],
   );
   assert.ok(report.notes.some((n: string) => /^from \d+ s, back to precise settings .* grew while watched lightly \(p /.test(n)));
-  // Judged on the last stretch, past its own warm-up, at the function that allocates (not a
-  // caller it was inlined into while light: `handle` or `tick`).
+  // Judged on the last stretch, past its own warm-up.
   const leak = report.leaks.find((l: { site: { file: string } | null }) => l.site?.file.endsWith('late-leak.cjs'));
   assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
   assert.equal(leak.site.functionName, 'remember', JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
@@ -91,6 +75,33 @@ test('run --light-after: a program that starts leaking while watched lightly is 
     `${leak.series.x} from ${watch[2].judgedFromMs}`,
   );
   assert.equal(report.samplingInterval, 4096);
+}
+
+const CAPTURE = ['--duration', '40s', '--holders', '0', '--no-end-snapshot', '--json'];
+
+test('run --light-after: a program that starts leaking while watched lightly is found at the function that allocates, once watched precisely again', async () => {
+  const trigger = join(tempDir(), 'leak-now');
+  await leakStartsWhileLight(trigger, (out) =>
+    runCli(['run', '--out', out, ...QUICK, ...LIGHT_AFTER, ...CAPTURE, '--', 'node', LATE_LEAK], {
+      env: { LEAK_WHEN_FILE: trigger, SECONDS_TO_RUN: '90' },
+      timeoutMs: 120_000,
+    }),
+  );
+});
+
+test('attach --light-after: the same in a program already running (inlining switched through the attach), which keeps running', async () => {
+  const dir = tempDir();
+  const trigger = join(dir, 'leak-now');
+  const target = new LiveProcess(process.execPath, [LATE_LEAK], { env: { LEAK_WHEN_FILE: trigger, SECONDS_TO_RUN: '120' } });
+  try {
+    await leakStartsWhileLight(trigger, (out) =>
+      runCli(['attach', String(target.child.pid), '--out', out, ...QUICK, ...LIGHT_AFTER, ...CAPTURE], { timeoutMs: 120_000 }),
+    );
+    assert.equal(target.child.exitCode, null, 'the program still runs after the detach');
+  } finally {
+    target.kill();
+    await target.done;
+  }
 });
 
 test('run --light-after: a program that only makes garbage is watched lightly from the quiet time on, and stays so', async () => {
