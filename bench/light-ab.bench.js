@@ -53,6 +53,7 @@ const variants = [
 // More, by BENCH_AB=a,b: the light settings fixed from the start (no switch), with and
 // without the handle agent, to split what light watching costs.
 const extras = {
+  'light-no-handles': underRun('light, --no-handles', ['--light-after', '20s', '--no-handles']),
   static: underRun('--inlining, 128k, never', ['--inlining', '--sampling-interval', '128k', '--light-after', 'never']),
   'static-no-handles': underRun('same, --no-handles', [
     '--inlining',
@@ -74,7 +75,7 @@ const extras = {
     'never',
   ]),
 };
-// BENCH_AB_ONLY=1: plain and the extras only (light and precise left out).
+// BENCH_AB_ONLY=1: plain, light and the extras (precise left out).
 if (process.env.BENCH_AB_ONLY === '1') variants.splice(2, 1);
 for (const k of (process.env.BENCH_AB ?? '').split(',').filter(Boolean)) {
   if (!(k in extras)) throw new Error(`BENCH_AB: unknown variant '${k}' (known: ${Object.keys(extras).join(', ')})`);
