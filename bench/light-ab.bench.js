@@ -11,33 +11,16 @@
 //
 // Means, not only medians: a measurement (two full GCs) lands in a few windows only, and is
 // part of the cost.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PIN, autocannon, cli, pinLoadGenerator, server, startServer, treeCpu } from './http-load.js';
 
-const benchDir = fileURLToPath(new URL('.', import.meta.url));
-const require = createRequire(join(benchDir, 'package.json'));
-const autocannon = require('autocannon');
-const cli = fileURLToPath(new URL('../bin/leaktrace.js', import.meta.url));
-const server = join(benchDir, 'handles-server.cjs');
-const { readCpuMs } = await import(new URL('../dist/src/capture/live/measure-schedule.js', import.meta.url).href);
-
+pinLoadGenerator();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 24);
 const WINDOW_S = Number(process.env.BENCH_WINDOW ?? 4);
 const RATE = Number(process.env.BENCH_FIXED_RATE ?? 4000);
 const CONNECTIONS = 20;
-const PIN = process.env.BENCH_PIN !== '0' && spawnSync('taskset', ['-c', '1', 'true']).status === 0;
-if (PIN && process.env.BENCH_PINNED !== '1') {
-  const r = spawnSync('taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
-const pinned = (argv) => (PIN ? ['taskset', '-c', '0', ...argv] : argv);
 const work = mkdtempSync(join(tmpdir(), 'leaktrace-bench-ab-'));
 
 const underRun = (name, options) => ({
@@ -82,31 +65,9 @@ for (const k of (process.env.BENCH_AB ?? '').split(',').filter(Boolean)) {
   variants.push(extras[k]);
 }
 
-function start(v) {
-  const argv = pinned(v.argv(v.out));
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /^(\d+)$/m.exec(out);
-      if (m) resolve({ ...v, child, url: `http://127.0.0.1:${m[1]}/item` });
-    });
-    child.once('exit', (code) => reject(new Error(`${v.name}: exited (${code}) before listening`)));
-  });
-}
-
-function treeCpu(pid) {
-  let total = (readCpuMs(pid) ?? 0) / 1000;
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      for (const c of children ? children.split(' ') : []) total += treeCpu(Number(c));
-    }
-  } catch {
-    // gone meanwhile
-  }
-  return total;
+async function start(v) {
+  const { child, port } = await startServer(v.argv(v.out));
+  return { ...v, child, url: `http://127.0.0.1:${port}/item` };
 }
 
 /** The capture's switch notes so far (events.jsonl). */

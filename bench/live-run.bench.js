@@ -8,35 +8,14 @@
 // then on, only the budget and a 60 s ceiling), so each round measures twice: CPU per request
 // at a fixed rate early in the capture (age ~5-25 s), then, once the capture is BENCH_AGE
 // seconds old, saturation throughput and CPU per request again.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PIN, autocannon, cli, ownCpu, pinLoadGenerator, server, startServer, treeCpu } from './http-load.js';
 
-const benchDir = fileURLToPath(new URL('.', import.meta.url));
-const require = createRequire(join(benchDir, 'package.json'));
-const autocannon = require('autocannon');
-const cli = fileURLToPath(new URL('../bin/leaktrace.js', import.meta.url));
-const server = join(benchDir, 'handles-server.cjs');
-// The same /proc reader `run` paces its measurements with.
-const { readCpuMs } = await import(new URL('../dist/src/capture/live/measure-schedule.js', import.meta.url).href);
-
+pinLoadGenerator();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 15);
-// On a shared machine the load generator and the server fight for the same cores and the
-// spread between rounds (±25 % measured unpinned) hides a 5 % effect: the server (with
-// leaktrace beside it, as on a one-core box) runs on CPU 0, autocannon (this process) on CPU 1.
-const PIN = process.env.BENCH_PIN !== '0' && spawnSync('taskset', ['-c', '1', 'true']).status === 0;
-if (PIN && process.env.BENCH_PINNED !== '1') {
-  const r = spawnSync('taskset', ['-c', '1', process.execPath, ...process.argv.slice(1)], {
-    stdio: 'inherit',
-    env: { ...process.env, BENCH_PINNED: '1' },
-  });
-  process.exit(r.status ?? 1);
-}
-const pinned = (argv) => (PIN ? ['taskset', '-c', '0', ...argv] : argv);
 const CONNECTIONS = 20;
 const work = mkdtempSync(join(tmpdir(), 'leaktrace-bench-run-'));
 
@@ -113,39 +92,6 @@ function extraVariants(wanted) {
 }
 const AGE_S = Number(process.env.BENCH_AGE ?? (LIGHT_AFTER ? 120 : 400));
 
-function start(command) {
-  const argv = pinned(command);
-  return new Promise((resolve, reject) => {
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
-    let out = '';
-    child.stdout.on('data', (d) => {
-      out += d;
-      const m = /^(\d+)$/m.exec(out);
-      if (m) resolve({ child, port: Number(m[1]) });
-    });
-    child.once('exit', (code) => reject(new Error(`${argv.join(' ')}: exited (${code}) before listening`)));
-  });
-}
-
-/** CPU seconds (user + system) used so far by the process alone (0 once it is gone). */
-function ownCpu(pid) {
-  return (readCpuMs(pid) ?? 0) / 1000;
-}
-
-/** CPU seconds used so far by a process and all its descendants. */
-function treeCpu(pid) {
-  let total = ownCpu(pid);
-  try {
-    for (const tid of readdirSync(`/proc/${pid}/task`)) {
-      const children = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
-      for (const c of children ? children.split(' ') : []) total += treeCpu(Number(c));
-    }
-  } catch {
-    // gone meanwhile
-  }
-  return total;
-}
-
 /**
  * CPU µs per request over `seconds` at the fixed rate: of the server and leaktrace together,
  * and of the first process alone (leaktrace under `run`: which side a cost is on).
@@ -160,7 +106,7 @@ async function cpuPerRequest(child, url, seconds) {
 
 async function measure(variant, round) {
   const started = Date.now();
-  const { child, port } = await start(variant.command(round));
+  const { child, port } = await startServer(variant.command(round));
   const url = `http://127.0.0.1:${port}/item`;
   await autocannon({ url, connections: CONNECTIONS, duration: 2 }); // warm-up
   // Throughput at saturation swings with whatever else the machine runs; the CPU a request

@@ -64,7 +64,7 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
   inlining: {
     type: 'boolean',
     description:
-      "let V8 inline functions as it normally does: cheaper (the bench's HTTP server lost 7 % of its requests/s under run --inlining, 29 % under run), at the price of allocations recorded under the caller a function was inlined into (default: inlining off while leaktrace watches, so each site is the function that allocated; attach turns it on again at the detach)",
+      "let V8 inline functions as it normally does: cheaper (the bench's HTTP server lost 7 % of its requests/s under run --inlining, 29 % under run), at the price of allocations recorded under the caller a function was inlined into (default: inlining off while leaktrace watches precisely, so each site is the function that allocated; on again while it watches lightly, see --light-after, and at attach's detach)",
   },
 };
 

