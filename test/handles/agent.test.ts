@@ -121,6 +121,20 @@ test('stack ids stay unique past 65,536 distinct stacks', async () => {
   }
 });
 
+test('the agent forgets its own served connections once they are gone: a long session of requests does not grow it', async () => {
+  const env = agentEnvironment({ control: true });
+  const r = await runProcess(process.execPath, ['--expose-gc', fixture('handles', 'control-requests.js'), '300'], {
+    env,
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const s = JSON.parse(r.stdout) as { requests: number; ownDuring: number; ownAfter: number };
+  // It remembers its resources while they live (so that what they trigger is not reported as
+  // the program's): the requests did reach it.
+  assert.ok(s.ownDuring >= 1, JSON.stringify(s));
+  assert.ok(s.ownAfter < 20, `after 300 requests and a GC the agent still remembers ${s.ownAfter} of its own resources`);
+});
+
 test('the agent installs into a running process through Runtime.evaluate', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'leaktrace-remote-'));
   try {

@@ -103,6 +103,8 @@ export interface AgentStats {
   stacks: number;
   frames: number;
   sweeps: number;
+  /** The agent's own resources (and what they triggered) still remembered, so not reported. */
+  own: number;
   workers: number[];
 }
 

@@ -428,8 +428,12 @@ class HandleAgent implements AgentApi {
   private readonly fdRecords = new Map<number, HandleRecord>();
   /** FILEHANDLEs not yet interned, for fs.promises.open's wrapper to find its own. */
   private recentFileHandles: HandleRecord[] = [];
-  /** Async ids of the agent's own resources and everything they trigger. */
-  private readonly ownIds = new Set<number>();
+  /**
+   * The agent's own resources and everything they trigger, by async id. Weakly: an id is
+   * needed only while its resource can still run callbacks (and so trigger more), and a
+   * long attach must not keep one entry per control request forever.
+   */
+  private readonly ownIds = new Map<number, WeakRef<object>>();
   private own = 0;
   private fdSerial = 0;
   private captured = 0;
@@ -503,7 +507,7 @@ class HandleAgent implements AgentApi {
       }
       if (mode === SKIP) return;
       if (self.own > 0 || self.ownIds.has(triggerAsyncId)) {
-        self.ownIds.add(asyncId);
+        if (typeof resource === 'object' && resource !== null) self.ownIds.set(asyncId, new WeakRef(resource));
         return;
       }
       try {
@@ -654,6 +658,7 @@ class HandleAgent implements AgentApi {
       stacks: this.interner.stackCount,
       frames: this.interner.frameCount,
       sweeps: this.sweeps,
+      own: this.ownIds.size,
       workers: [...this.workerReports.keys()],
     };
   }
@@ -731,6 +736,7 @@ class HandleAgent implements AgentApi {
       if (!this.fdAlive(rec)) this.drop(rec, this.fdRecords);
       else if (intern && rec.stackId < 0) this.resolveStack(rec, 0);
     }
+    for (const [id, ref] of this.ownIds) if (ref.deref() === undefined) this.ownIds.delete(id);
     if (this.recentFileHandles.length > 0)
       this.recentFileHandles = this.recentFileHandles.filter((r) => r.stackId < 0 && r.resource !== null);
     // Sweep inline again only once the table has doubled, so a program that keeps many
