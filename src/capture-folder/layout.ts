@@ -129,6 +129,8 @@ export interface SitesRecord {
   t: number;
   /** [stack id, live objects (estimated), live bytes (estimated)] per stack with anything live. */
   sites: [number, number, number][];
+  /** V8's live compiled code and bytecode with their metadata after the measurement's GC, when read. */
+  v8Code?: number;
 }
 
 /** One line of stacks.jsonl. Frames innermost first, 1-based lines. */

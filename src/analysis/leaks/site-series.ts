@@ -20,6 +20,11 @@ export interface SiteMeasurement {
    * /proc), so that growth can also be judged against the time it could run (score-sites.ts).
    */
   waitMs?: number;
+  /**
+   * run/attach: V8's live compiled code and bytecode with their metadata, right after the
+   * measurement's GC (score-sites.ts, withoutV8Code).
+   */
+  v8CodeBytes?: number;
 }
 
 /**

@@ -80,6 +80,12 @@ const HELPER = `(() => {
         }
         gc();
       },
+      // V8's compiled code and bytecode with their metadata, live after the GC: the sampler
+      // charges what V8 compiles to the function running at the time (score-sites.ts).
+      code() {
+        const s = v8.getHeapCodeStatistics();
+        return s.code_and_metadata_size + s.bytecode_and_metadata_size;
+      },
       collect(waitMs) {
         return new Promise((resolve) => {
           let timer;
@@ -89,7 +95,7 @@ const HELPER = `(() => {
           const done = (how) => {
             observer.disconnect();
             clearTimeout(timer);
-            resolve(how);
+            resolve({ how, code: h.code() });
           };
           observer.observe({ entryTypes: ['gc'] });
           if (!h.mark()) {
@@ -120,6 +126,11 @@ export interface GcTally {
 /** `collect`: the first full GC; `read`: the read, sent while a second full GC's marking runs. */
 export interface TargetGc extends Required<MeasurementGc> {
   readonly tally: GcTally;
+  /**
+   * V8's live compiled code and bytecode with their metadata (getHeapCodeStatistics), read in
+   * the target right after the last `collect`'s GC; null when it could not be read.
+   */
+  readonly v8CodeBytes: number | null;
 }
 
 /** The measurement GCs for one capture over `session` (see the comment above). */
@@ -135,40 +146,52 @@ export function incrementalFullGc(session: InspectorSession): TargetGc {
       awaitPromise,
       silent: true,
     });
+  const result = {
+    tally,
+    v8CodeBytes: null as number | null,
+    collect,
+    read,
+  };
   const atomic = async (reason: string): Promise<void> => {
     countAtomic(reason);
     if (!collectGarbageOnly) {
-      const reply = await evaluate(`${HELPER}.atomic() ?? true`);
-      if (!reply.exceptionDetails && reply.result.value === true) return;
+      const reply = await evaluate(`(() => { const h = ${HELPER}; h.atomic(); return h.code(); })()`);
+      if (!reply.exceptionDetails && typeof reply.result.value === 'number') {
+        result.v8CodeBytes = reply.result.value;
+        return;
+      }
       collectGarbageOnly = true;
     }
     await session.post('HeapProfiler.collectGarbage');
   };
-  return {
-    tally,
-    async collect() {
-      if (collectGarbageOnly) return atomic('the target cannot make a gc function');
-      let timer: NodeJS.Timeout | undefined;
-      const waited = new Promise<'blocked'>((resolve) => (timer = setTimeout(() => resolve('blocked'), WAIT_MS)));
-      const collected = evaluate(`${HELPER}.collect(${TARGET_WAIT_MS})`, true);
-      collected.catch(() => undefined); // answered late or never (the target exiting): settled below
-      const outcome = await Promise.race([collected, waited]).finally(() => clearTimeout(timer));
-      if (outcome === 'blocked') return atomic('the target did not answer in time');
-      const how = outcome.exceptionDetails ? null : outcome.result.value;
-      if (how === 'incremental') tally.incremental++;
-      else if (typeof how === 'string') countAtomic(how);
-      else await atomic('the incremental path failed in the target');
-    },
-    async read(read) {
-      // Sent in one write: the marking starts just before the read's request is handled. If
-      // the target handled the read only after V8 had finished that marking (seen with a CPU
-      // burner beside an idle target), the read's GC is atomic: the old cost, once.
-      // (Short, to compile fast: `collect` installed the helper.)
-      const send = () => Promise.all([evaluate(`globalThis[${KEY}]?.mark?.()`), read()]);
-      const [, value] = await (session.together ? session.together(send) : send());
-      return value;
-    },
-  };
+  return result;
+
+  async function collect(): Promise<void> {
+    result.v8CodeBytes = null;
+    if (collectGarbageOnly) return atomic('the target cannot make a gc function');
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<'blocked'>((resolve) => (timer = setTimeout(() => resolve('blocked'), WAIT_MS)));
+    const collected = evaluate(`${HELPER}.collect(${TARGET_WAIT_MS})`, true);
+    collected.catch(() => undefined); // answered late or never (the target exiting): settled below
+    const outcome = await Promise.race([collected, waited]).finally(() => clearTimeout(timer));
+    if (outcome === 'blocked') return atomic('the target did not answer in time');
+    const value = outcome.exceptionDetails ? null : (outcome.result.value as { how?: unknown; code?: unknown } | null);
+    const how = value?.how;
+    if (typeof value?.code === 'number') result.v8CodeBytes = value.code;
+    if (how === 'incremental') tally.incremental++;
+    else if (typeof how === 'string') countAtomic(how);
+    else await atomic('the incremental path failed in the target');
+  }
+
+  async function read<T>(read: () => Promise<T>): Promise<T> {
+    // Sent in one write: the marking starts just before the read's request is handled. If
+    // the target handled the read only after V8 had finished that marking (seen with a CPU
+    // burner beside an idle target), the read's GC is atomic: the old cost, once.
+    // (Short, to compile fast: `collect` installed the helper.)
+    const send = () => Promise.all([evaluate(`globalThis[${KEY}]?.mark?.()`), read()]);
+    const [, value] = await (session.together ? session.together(send) : send());
+    return value;
+  }
 }
 
 /** The notes' line about the measurement GCs, when any fell back to an atomic one. */

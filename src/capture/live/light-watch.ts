@@ -1,6 +1,6 @@
 import { judgeGrowth, measureGrowth } from '../../analysis/growth/growth.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
-import { MIN_SAMPLES_OF_GROWTH, runClock, scoreSites } from '../../analysis/leaks/score-sites.js';
+import { MIN_SAMPLES_OF_GROWTH, runClock, scoreSites, v8CodeSeries, withoutV8Code } from '../../analysis/leaks/score-sites.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
 import { formatFrame } from '../../model/frame.js';
 import type { StackTable } from '../../model/stack-table.js';
@@ -76,8 +76,10 @@ export function strongestGrowth(
 ): GrowthReading | null {
   if (judged.length < MIN_POINTS) return null;
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
-  let scored = scoreSites(series.values(), { samplingInterval: epoch.interval, runClock: runClock(judged) });
-  if (!epoch.inliningOff) scored = joinInlinedCallees(scored, series.values(), stacks, { threshold, samplingInterval: epoch.interval });
+  const v8Code = v8CodeSeries(judged);
+  let scored = scoreSites(series.values(), { samplingInterval: epoch.interval, runClock: runClock(judged), v8Code });
+  if (!epoch.inliningOff)
+    scored = joinInlinedCallees(scored, series.values(), stacks, { threshold, samplingInterval: epoch.interval, v8Code });
   const top = scored[0];
   const bySite: GrowthReading = top
     ? { probability: top.probability, what: top.series.attribution.site ? formatFrame(top.series.attribution.site) : top.series.key }
@@ -85,9 +87,10 @@ export function strongestGrowth(
   // The program's sites only (not what leaktrace allocated in it).
   const totals = judged.map(() => 0);
   for (const s of series.values()) for (let i = 0; i < totals.length; i++) totals[i] += s.selfBytes[i] + s.externalBytes[i];
+  // Less what V8's code may account for, as for a site: after a switch V8 recompiles.
   const e = measureGrowth(
     judged.map((m) => m.x),
-    totals,
+    v8Code ? withoutV8Code(totals, totals, v8Code).bytes : totals,
   );
   const whole = judgeGrowth(e, {
     minGrowth: Math.max(MIN_SAMPLES_OF_GROWTH * epoch.interval, 0.02 * e.first),

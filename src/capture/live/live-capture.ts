@@ -3,7 +3,7 @@ import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysi
 import { functionFrame, resolveCallLines } from '../../analysis/call-lines.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
-import { runClock, scoreSites, toLeak } from '../../analysis/leaks/score-sites.js';
+import { runClock, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
 import type { Leak, LeakReport } from '../../analysis/leak-report.js';
 import { SnapshotAnalysis } from '../../analysis/snapshot/analysis.js';
 import { CAPTURE_FILES, type SitesRecord } from '../../capture-folder/layout.js';
@@ -303,12 +303,18 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (groups) handleSeries.add(x, groups);
     // A restarted sampler voids this measurement's sites (not its handles).
     if (checkRate && (await adaptSampling())) return;
-    measurements.push({ x, sites, waitMs });
+    const v8CodeBytes = gc ? (targetGc.v8CodeBytes ?? undefined) : undefined;
+    measurements.push({ x, sites, waitMs, v8CodeBytes });
     for (; stacksWritten < stacks.size; stacksWritten++) {
       const id = stacksWritten + 1;
       o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });
     }
-    const record: SitesRecord = { x, t: Date.now(), sites: [...sites].map(([id, c]) => [id, round(c.count), Math.round(c.selfBytes)]) };
+    const record: SitesRecord = {
+      x,
+      t: Date.now(),
+      sites: [...sites].map(([id, c]) => [id, round(c.count), Math.round(c.selfBytes)]),
+      ...(v8CodeBytes !== undefined ? { v8Code: v8CodeBytes } : {}),
+    };
     o.writer.appendLine(CAPTURE_FILES.sites, record);
     if (!last) {
       const next = watch.next(epoch, measurements, stacks);
@@ -537,11 +543,12 @@ function judge(
   // The handle agent's frames are tooling: skipped when the program called them, and what the
   // agent allocates when Node calls it back (its record of each handle) is left out.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
-  const alone = scoreSites(series.values(), { samplingInterval: interval, runClock: runClock(judged) });
+  const v8Code = v8CodeSeries(judged);
+  const alone = scoreSites(series.values(), { samplingInterval: interval, runClock: runClock(judged), v8Code });
   const inliningOff = epoch.inliningOff;
   const scored = inliningOff
     ? alone
-    : joinInlinedCallees(alone, series.values(), stacks, { threshold: o.threshold, samplingInterval: interval });
+    : joinInlinedCallees(alone, series.values(), stacks, { threshold: o.threshold, samplingInterval: interval, v8Code });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];
   for (const s of scored) {
