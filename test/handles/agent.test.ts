@@ -150,7 +150,7 @@ test('the agent installs into a running process through Runtime.evaluate', async
       stacks: Record<number, { functionName: string; file: string; line: number }[]>;
     };
     assert.equal(out.exception, null);
-    assert.equal(out.info.apiVersion, 1);
+    assert.equal(out.info.apiVersion, 2);
     assert.equal(out.info.fromProcessStart, false, 'an attached agent says tracking began late');
     const h = out.handles.find((x) => out.stacks[x.stackId]?.some((f) => f.functionName === 'leakAfterAttach'));
     assert.ok(h, JSON.stringify(out));

@@ -104,6 +104,48 @@ test('attach --light-after: the same in a program already running (inlining swit
   }
 });
 
+test('run --light-after: handles that start leaking while tracing is paused trip the wire (Node counts them), and are traced to the function again once precise', async () => {
+  const out = join(tempDir(), 'cap');
+  const trigger = join(tempDir(), 'leak-now');
+  const running = runCli(['run', '--out', out, ...QUICK, ...LIGHT_AFTER, ...CAPTURE, '--', 'node', LATE_LEAK], {
+    env: { LEAK_WHEN_FILE: trigger, LEAK_KIND: 'timers', SECONDS_TO_RUN: '90' },
+    timeoutMs: 120_000,
+  });
+  const deadline = Date.now() + 30_000;
+  while (!notesSoFar(out).some((n) => n.includes('watched lightly')) && Date.now() < deadline) await sleep(200);
+  writeFileSync(trigger, '');
+  const r = await running;
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(
+    (report.watch as Epoch[]).map((e) => e.mode),
+    ['precise', 'light', 'precise'],
+    report.notes.join('\n'),
+  );
+  assert.ok(
+    report.notes.some((n: string) => /watched lightly \(.*handles counted but not traced\)/.test(n)),
+    report.notes.join('\n'),
+  );
+  const back = report.notes.find((n: string) => /^from \d+ s, back to precise settings/.test(n));
+  assert.match(back, /handles traced again\): (Node's count of active resources|open Timeout handles) .*grew while watched lightly/);
+  assert.match(back, /handles opened while watched lightly have no creation stack/);
+  const leak = report.leaks.find((l: { kind: string }) => l.kind === 'handle');
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+  assert.equal(leak.resource, 'Timeout');
+  // (Stack traces name it by its receiver too: Timeout.openTimer.) Line 16: its setInterval.
+  assert.match(leak.userFrame.functionName, /(^|\.)openTimer$/, JSON.stringify(leak.stack));
+  assert.equal(leak.userFrame.line, 16);
+  // The capture folder says when tracing was off, for the HTML report's handle table.
+  const lines = readFileSync(join(out, 'handles.jsonl'), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+  assert.deepEqual(
+    lines.filter((l) => l.kind === 'pause' || l.kind === 'resume').map((l) => l.kind),
+    ['pause', 'resume'],
+  );
+});
+
 test('run --light-after: a program that only makes garbage is watched lightly from the quiet time on, and stays so', async () => {
   const out = join(tempDir(), 'cap');
   const r = await runCli(
@@ -137,7 +179,7 @@ test('run --light-after: a program that only makes garbage is watched lightly fr
   const note = report.notes.find((n: string) => n.includes('watched lightly'));
   assert.match(
     note,
-    /^from \d+ s, watched lightly \(a sample every 32 KiB, V8's inlining on again\): nothing grew in the \d+ s judged before/,
+    /^from \d+ s, watched lightly \(a sample every 32 KiB, V8's inlining on again, handles counted but not traced\): nothing grew in the \d+ s judged before/,
   );
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.settings.samplingInterval, 32768);

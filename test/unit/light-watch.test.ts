@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SiteMeasurement } from '../../src/analysis/leaks/site-series.js';
 import { LightWatch, type WatchEpoch, strongestGrowth } from '../../src/capture/live/light-watch.js';
+import { HandleSeries } from '../../src/analysis/leaks/handle-series.js';
+import type { HandleGroup } from '../../src/analysis/handles/group.js';
 import { StackTable } from '../../src/model/stack-table.js';
 
 const KIB = 1024;
@@ -66,6 +68,15 @@ test('LightWatch: light after the quiet time judged, precise again on growth, an
   const flatLight = measurements(stacks, 50_000, 8, () => 128 * KIB);
   assert.equal(watch.next(light, flatLight, stacks), null);
   const growingLight = measurements(stacks, 50_000, 8, (i) => i * 2 * 128 * KIB);
+  // A spike at one read that is gone at the next (objects alive at that read only) does not trip it.
+  const spiky = new LightWatch({ lightAfterMs: 20_000, threshold: 0.5 });
+  const spike = measurements(stacks, 50_000, 8, (i) => (i >= 5 ? (i - 3) * 2 * 128 * KIB : 128 * KIB));
+  assert.ok(strongestGrowth(spike, stacks, light, 0.5)!.probability >= 0.2, 'the spike alone reads as a suspect');
+  assert.equal(spiky.next(light, spike, stacks), null);
+  const after = [...spike, ...measurements(stacks, 58_000, 1, () => 128 * KIB)];
+  assert.equal(spiky.next(light, after, stacks), null, 'and is gone at the next read');
+  // It must still read so a measurement later: one read is not enough.
+  assert.equal(watch.next(light, growingLight.slice(0, 7), stacks), null);
   const back = watch.next(light, growingLight, stacks);
   assert.equal(back?.to, 'precise');
   assert.match(back!.reading.what, /remember/);
@@ -101,4 +112,60 @@ test('LightWatch: never (--light-after never)', () => {
     ),
     null,
   );
+});
+
+/** A traced handle group of `count` open sockets made by `connect`. */
+function socketGroup(count: number): HandleGroup {
+  const frame = { functionName: 'connect', file: '/app/db.js', line: 7, column: 1 };
+  return {
+    type: 'TCPWRAP',
+    count,
+    keepingAlive: count,
+    unrefd: 0,
+    site: frame,
+    userFrame: frame,
+    package: null,
+    stack: [frame],
+    origin: 'created',
+    evidence: '',
+    threads: [0],
+    pids: [1],
+    details: [],
+    oldestCreatedAt: 0,
+    asyncIds: [],
+  };
+}
+
+test("LightWatch with handles: growing handles keep it precise, and trip the wire while light through Node's count alone", () => {
+  const stacks = new StackTable();
+  const watch = new LightWatch({ lightAfterMs: 20_000, threshold: 0.5 });
+  // Precise, heap quiet, but a traced group of sockets grows: not light.
+  const quiet = measurements(stacks, -1_000, 32, () => 64 * KIB);
+  const growingSockets = new HandleSeries();
+  for (const m of quiet) if (m.x >= 0) growingSockets.add(m.x, [socketGroup(2 + Math.floor(m.x / 2000))]);
+  const stay = watch.next(precise, quiet, stacks, growingSockets);
+  assert.equal(stay, null, 'a handle leak being watched precisely is not a reason to go light');
+  const steadySockets = new HandleSeries();
+  for (const m of quiet) if (m.x >= 0) steadySockets.add(m.x, [socketGroup(4)]);
+  assert.equal(watch.next(precise, quiet, stacks, steadySockets)?.to, 'light');
+  // Light, tracing paused: the traced groups stay flat, Node's count of active resources grows.
+  const light: WatchEpoch = { mode: 'light', fromMs: 40_000, judgedFromMs: 50_000, interval: 256 * KIB, inliningOff: false, why: '' };
+  const lightMs = measurements(stacks, 50_000, 8, () => 256 * KIB);
+  const flatGroups = new HandleSeries();
+  for (const m of lightMs) flatGroups.add(m.x, [socketGroup(4)]);
+  assert.equal(
+    watch.next(
+      light,
+      lightMs.map((m) => ({ ...m, activeHandles: 12 })),
+      stacks,
+      flatGroups,
+    ),
+    null,
+    'a steady count does not trip it',
+  );
+  const counted = lightMs.map((m, i) => ({ ...m, activeHandles: 12 + 10 * i }));
+  assert.equal(watch.next(light, counted.slice(0, 7), stacks, flatGroups), null, 'one read is not enough');
+  const back = watch.next(light, counted, stacks, flatGroups);
+  assert.equal(back?.to, 'precise');
+  assert.match(back!.reading.what, /^Node's count of active resources \(12 → 82\)$/);
 });

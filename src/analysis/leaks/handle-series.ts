@@ -25,6 +25,23 @@ export class HandleSeries {
     }
   }
 
+  /**
+   * The likeliest growth of one group over the measurements from `fromX` on (null with fewer
+   * than 4 of them): light watching's tripwire for handles (capture/live/light-watch.ts).
+   */
+  strongestSince(fromX: number): { probability: number; what: string } | null {
+    const xs = this.xs.filter((x) => x >= fromX);
+    if (xs.length < 4) return null;
+    let best = { probability: 0, what: 'no handle group' };
+    for (const { group, counts } of this.groups.values()) {
+      const y = xs.map((x) => counts.get(x) ?? 0);
+      const j = judgeGrowth(measureGrowth(xs, y), { minGrowth: 3 });
+      if (j.probability > best.probability)
+        best = { probability: j.probability, what: `open ${group.type} handles (${y[0]} → ${y[y.length - 1]})` };
+    }
+    return best;
+  }
+
   /** Every group whose open count grew, scored; leaks from `threshold`, the rest below. */
   judge(threshold: number, unit: 'iteration' | 'minute'): { leaks: Leak[]; belowThreshold: Leak[] } {
     const leaks: Leak[] = [];

@@ -31,7 +31,7 @@ export function scoreSites(
     runClock?: RunClock | null;
     /**
      * V8's live compiled code and bytecode at each measurement (v8CodeSeries), when known: a
-     * site's growth that came with as much growth of V8's code is not counted (withoutV8Code).
+     * site must grow by more than V8's code can explain (v8CodeExplains).
      */
     v8Code?: readonly number[] | null;
   },
@@ -48,11 +48,8 @@ export function scoreSites(
   const v8Code = options.v8Code ?? null;
   for (const s of all) {
     // Use the measurements after the first (the baseline after warm-up is the reference).
-    const rawBytes = s.selfBytes.map((b, i) => b + s.externalBytes[i]);
-    const jit = v8Code && v8Code.length === s.x.length ? withoutV8Code(rawBytes, s.count, v8Code) : null;
-    const bytes = jit ? jit.bytes : rawBytes;
-    const counts = jit ? jit.count : s.count;
-    const countEvidence = measureGrowth(s.x, counts);
+    const bytes = s.selfBytes.map((b, i) => b + s.externalBytes[i]);
+    const countEvidence = measureGrowth(s.x, s.count);
     const bytesEvidence = measureGrowth(s.x, bytes);
     const steps = Math.max(1, s.x.length - 1);
     // Noise floors: exact counts need one object per step on average; sampled estimates need
@@ -65,6 +62,10 @@ export function scoreSites(
     // The count series is an estimate built from the same samples: it may only speak for
     // the site once the bytes show that enough samples grew.
     if (bytesEvidence.totalGrowth < sampleFloor) continue;
+    // Growth V8's JIT may account for is no evidence: the site must have grown by more than
+    // that, by the noise floor, for its series to be judged at all.
+    const jit = v8Code && v8Code.length === s.x.length ? v8CodeExplains(bytes, v8Code) : 0;
+    if (jit > 0 && bytesEvidence.totalGrowth - jit < minBytes) continue;
     // One sample adds an interval's worth of bytes, and about interval ÷ (bytes per object)
     // objects to the count estimate.
     const bytesPerObject = bytesEvidence.last > 0 && countEvidence.last > 0 ? bytesEvidence.last / countEvidence.last : 0;
@@ -89,7 +90,7 @@ export function scoreSites(
     // is kept. Not against its CPU time: a memo cache whose misses cost CPU adds entries at a
     // steady rate per CPU-second while it fills.
     if (clock && clock.x.length === s.x.length) {
-      const run = judge(measureGrowth(clock.x, counts), measureGrowth(clock.x, bytes));
+      const run = judge(measureGrowth(clock.x, s.count), measureGrowth(clock.x, bytes));
       if (run.chosen.probability >= chosen.probability + MIN_CLOCK_GAIN) {
         ({ chosen, useCount } = run);
         chosen = {
@@ -103,12 +104,12 @@ export function scoreSites(
     }
     if (chosen.probability <= 0) continue;
     // Said only where it took a sample's worth or more: less is within the sampling's noise.
-    if (jit && jit.discounted >= options.samplingInterval) {
+    if (jit >= options.samplingInterval) {
       chosen = {
         probability: chosen.probability,
         reasons: [
           ...chosen.reasons,
-          `${formatBytes(jit.discounted)} of its growth came in steps where V8's compiled code and bytecode grew as much, and is not counted: V8 charges what it compiles to the function running at the time`,
+          `V8's compiled code and bytecode grew alongside, and could account for ${formatBytes(jit)} of its growth (V8 charges what it compiles to the function running at the time); it grew ${formatBytes(bytesEvidence.totalGrowth - jit)} more than that`,
         ],
       };
     }
@@ -125,42 +126,29 @@ export function scoreSites(
 }
 
 /**
- * A site's series with the growth V8's JIT may account for taken out. V8's sampling heap
- * profiler charges every allocation to the JavaScript running at the time, and that includes
- * what V8 itself makes while a function runs: the code it compiles and installs (with its
- * relocation info and deoptimization data), bytecode compiled on first call, feedback vectors.
- * Those live on, and as a program warms up they grow in steps under whatever function was hot
- * (a garbage-only program's timer callback "grew" 21 KiB in 9 s this way, judged a leak at p
- * 0.70; 34 KiB of such code was charged to it in a 12 s heap snapshot with allocation stacks).
+ * How much of a site's growth V8's JIT could account for. V8's sampling heap profiler charges
+ * every allocation to the JavaScript running at the time, and that includes what V8 itself
+ * makes while a function runs: the code it compiles and installs (with its relocation info and
+ * deoptimization data), bytecode compiled on first call, feedback vectors. Those live on, and
+ * as a program warms up they grow in steps under whatever function was hot (a garbage-only
+ * program's timer callback "grew" 21 KiB in 9 s this way, judged a leak at p 0.70; a 12 s heap
+ * snapshot with allocation stacks found ~30 KiB of compiled code and its metadata charged to it).
  *
- * At each step the site's growth is taken out up to the growth of V8's live code and bytecode
- * in the same step (code can only be charged to a site where there is new code), and the
- * total taken out never exceeds the code's net growth since the first measurement — so code
- * that V8 flushes and recompiles over and over (bytecode of rarely run functions, aged out by
- * the measurements' GCs) cannot soak up a leak that keeps growing. Counts lose the same share
- * of each step as bytes do. What remains is judged.
+ * Code can only be charged to a site in a step where there is new code: the bound is, step by
+ * step, the smaller of the site's growth and the growth of V8's live code and bytecode. A
+ * bound, not an estimate — the code is shared among every function that ran — so it is used
+ * as a floor (a site must outgrow it), never subtracted from the series: subtracted, a steady
+ * leak in a program recompiling after an attach's deoptimization lost a third of its steps and
+ * read as growth in bursts. Code that V8 flushes and recompiles over and over adds to the
+ * bound only in the steps it grows, so a leak that keeps growing outgrows it.
  */
-export function withoutV8Code(
-  bytes: readonly number[],
-  count: readonly number[],
-  v8Code: readonly number[],
-): { bytes: number[]; count: number[]; discounted: number } {
-  const outBytes = [bytes[0]];
-  const outCount = [count[0]];
-  let taken = 0;
+export function v8CodeExplains(bytes: readonly number[], v8Code: readonly number[]): number {
+  let explained = 0;
   for (let i = 1; i < bytes.length; i++) {
     const grew = bytes[i] - bytes[i - 1];
-    const codeGrew = Math.max(0, v8Code[i] - v8Code[i - 1]);
-    const room = Math.max(0, v8Code[i] - v8Code[0] - taken);
-    const take = grew > 0 ? Math.min(grew, codeGrew, room) : 0;
-    taken += take;
-    // A site that shrinks gives back what was taken from it beyond its growth so far.
-    taken = Math.min(taken, Math.max(0, bytes[i] - bytes[0]));
-    const share = grew > 0 ? take / grew : 0;
-    outBytes.push(bytes[i] - taken);
-    outCount.push(outCount[i - 1] + (count[i] - count[i - 1]) * (1 - share));
+    if (grew > 0) explained += Math.min(grew, Math.max(0, v8Code[i] - v8Code[i - 1]));
   }
-  return { bytes: outBytes, count: outCount, discounted: taken };
+  return explained;
 }
 
 /**

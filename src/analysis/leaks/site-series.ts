@@ -25,6 +25,11 @@ export interface SiteMeasurement {
    * measurement's GC (score-sites.ts, withoutV8Code).
    */
   v8CodeBytes?: number;
+  /**
+   * run/attach with handles judged: Node's count of active resources (handles, requests,
+   * timers) right after the measurement's GC — known even while the handle agent is paused.
+   */
+  activeHandles?: number;
 }
 
 /**

@@ -126,6 +126,8 @@ export interface AgentInfo {
    * runs them for the agent too), 'unknown' when this Node does not tell.
    */
   promiseHooks: 'on' | 'off' | 'unknown';
+  /** When tracing was paused (ms since the epoch), or null while it traces. */
+  pausedSince: number | null;
 }
 
 export interface AgentApi {
@@ -149,6 +151,12 @@ export interface AgentApi {
   /** Appends pending records to the capture folder now. */
   flush(): void;
   stats(): AgentStats;
+  /**
+   * Stops tracing new handles until resume() (the async hook off); open ones stay known.
+   * False when already paused or stopped. (Agents older than API 2 lack both.)
+   */
+  pause(): boolean;
+  resume(): boolean;
   /** Unhooks everything, restores fs, closes its channels; the global is removed. */
   stop(): void;
 }
@@ -177,5 +185,7 @@ export type HandleRecordLine =
   | { kind: 'stack'; pid: number; threadId: number; id: number; frames: AgentFrame[] }
   | ({ kind: 'open'; t: number } & OutstandingHandle)
   | { kind: 'close'; pid: number; threadId: number; t: number; asyncId: number }
+  | { kind: 'pause'; pid: number; threadId: number; t: number }
+  | { kind: 'resume'; pid: number; threadId: number; t: number; since: number }
   | ({ kind: 'snapshot'; pid: number; threadId: number; handles: string[] } & HandleSnapshotInfo)
   | { kind: 'exit'; pid: number; threadId: number; t: number; exitCode: number | null; handles: OutstandingHandle[] };

@@ -17,6 +17,11 @@ export interface ProcessHandles {
   /** Time of the record the handles come from (exit, or the last flush). */
   t: number;
   handles: OutstandingHandle[];
+  /**
+   * Stretches when the agent's tracing was paused (run/attach watching lightly): handles
+   * opened then have no record. `to` null: still paused at the last record.
+   */
+  untraced: { from: number; to: number | null }[];
 }
 
 export interface HandleRecords {
@@ -38,6 +43,7 @@ export function readHandleRecords(reader: Pick<CaptureReader, 'readLines'>): Han
   // Per process: handles written as open and not closed since (key threadId:asyncId).
   const open = new Map<number, Map<string, OutstandingHandle & { writerThreadId: number }>>();
   const lastT = new Map<number, number>();
+  const untraced = new Map<number, { from: number; to: number | null }[]>();
   for (const r of records) {
     if (r === null || typeof r !== 'object') continue;
     const pid = r.pid;
@@ -61,6 +67,17 @@ export function readHandleRecords(reader: Pick<CaptureReader, 'readLines'>): Han
       case 'exit':
         if (r.threadId === 0) exits.set(pid, r);
         break;
+      case 'pause': {
+        let spans = untraced.get(pid);
+        if (!spans) untraced.set(pid, (spans = []));
+        spans.push({ from: r.t, to: null });
+        break;
+      }
+      case 'resume': {
+        const last = untraced.get(pid)?.at(-1);
+        if (last && last.to === null) last.to = r.t;
+        break;
+      }
     }
   }
   const frames = (pid: number, threadId: number, stackId: number): Frame[] => stacks.get(`${pid}:${threadId}:${stackId}`) ?? [];
@@ -77,8 +94,17 @@ export function readHandleRecords(reader: Pick<CaptureReader, 'readLines'>): Han
             t: exit.t,
             // The exit record is written by the main thread, in its stack ids (workers' included).
             handles: exit.handles.map((h) => ({ ...h, writerThreadId: 0 })),
+            untraced: untraced.get(pid) ?? [],
           }
-        : { pid, info, exited: false, exitCode: null, t: lastT.get(pid) ?? info.t, handles: [...(open.get(pid)?.values() ?? [])] },
+        : {
+            pid,
+            info,
+            exited: false,
+            exitCode: null,
+            t: lastT.get(pid) ?? info.t,
+            handles: [...(open.get(pid)?.values() ?? [])],
+            untraced: untraced.get(pid) ?? [],
+          },
     );
   }
   return {

@@ -1,9 +1,10 @@
 import { judgeGrowth, measureGrowth } from '../../analysis/growth/growth.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
-import { MIN_SAMPLES_OF_GROWTH, runClock, scoreSites, v8CodeSeries, withoutV8Code } from '../../analysis/leaks/score-sites.js';
+import { MIN_SAMPLES_OF_GROWTH, runClock, scoreSites, v8CodeExplains, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
 import { formatFrame } from '../../model/frame.js';
 import type { StackTable } from '../../model/stack-table.js';
+import type { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { AGENT_FRAMES } from './remote-handles.js';
 
 /**
@@ -40,6 +41,8 @@ import { AGENT_FRAMES } from './remote-handles.js';
 export const SUSPECT_FLOOR = 0.2;
 /** How much coarser the light sampler is than the precise one. */
 export const LIGHT_INTERVAL_FACTOR = 8;
+/** Consecutive light measurements that must read a suspect before going precise again. */
+const CONFIRMING_READS = 2;
 /** Judged measurements an epoch needs before it says anything. */
 const MIN_POINTS = 4;
 
@@ -87,13 +90,15 @@ export function strongestGrowth(
   // The program's sites only (not what leaktrace allocated in it).
   const totals = judged.map(() => 0);
   for (const s of series.values()) for (let i = 0; i < totals.length; i++) totals[i] += s.selfBytes[i] + s.externalBytes[i];
-  // Less what V8's code may account for, as for a site: after a switch V8 recompiles.
   const e = measureGrowth(
     judged.map((m) => m.x),
-    v8Code ? withoutV8Code(totals, totals, v8Code).bytes : totals,
+    totals,
   );
+  // As for a site, the whole must outgrow what V8's code could account for: after a switch V8
+  // recompiles the program's code.
+  const jit = v8Code ? v8CodeExplains(totals, v8Code) : 0;
   const whole = judgeGrowth(e, {
-    minGrowth: Math.max(MIN_SAMPLES_OF_GROWTH * epoch.interval, 0.02 * e.first),
+    minGrowth: Math.max(MIN_SAMPLES_OF_GROWTH * epoch.interval, 0.02 * e.first) + jit,
     quantum: epoch.interval,
   });
   // The whole speaks only where it is likelier a leak than any site by the report's own
@@ -102,6 +107,27 @@ export function strongestGrowth(
   return whole.probability >= threshold && whole.probability > bySite.probability
     ? { probability: whole.probability, what: 'the sampled heap as a whole' }
     : bySite;
+}
+
+/**
+ * The likeliest growth of open handles among an epoch's judged measurements: each traced group
+ * (type and creation stack), and Node's own count of active resources — the one figure that
+ * still sees handles opened while the agent's tracing is paused (light watching).
+ */
+export function handleGrowth(judged: readonly SiteMeasurement[], handles: HandleSeries, fromX: number): GrowthReading {
+  const byGroup = handles.strongestSince(fromX) ?? { probability: 0, what: 'no handle group' };
+  if (judged.length < MIN_POINTS || judged.some((m) => m.activeHandles === undefined)) return byGroup;
+  const active = judged.map((m) => m.activeHandles!);
+  const j = judgeGrowth(
+    measureGrowth(
+      judged.map((m) => m.x),
+      active,
+    ),
+    { minGrowth: 3 },
+  );
+  return j.probability > byGroup.probability
+    ? { probability: j.probability, what: `Node's count of active resources (${active[0]} → ${active[active.length - 1]})` }
+    : byGroup;
 }
 
 export interface LightWatchPlan {
@@ -119,22 +145,36 @@ export type WatchSwitch = { to: 'light' | 'precise'; reading: GrowthReading } | 
  */
 export class LightWatch {
   private quietNeededMs: number | null;
+  /** Consecutive light measurements at which something read as a suspect. */
+  private suspectStreak = 0;
 
   constructor(private readonly plan: LightWatchPlan) {
     this.quietNeededMs = plan.lightAfterMs;
   }
 
-  next(epoch: WatchEpoch, measurements: readonly SiteMeasurement[], stacks: StackTable): WatchSwitch {
+  /** `handles`: the capture's handle series, when handles are judged (their growth trips the wire too). */
+  next(epoch: WatchEpoch, measurements: readonly SiteMeasurement[], stacks: StackTable, handles: HandleSeries | null = null): WatchSwitch {
     if (this.quietNeededMs === null) return null;
     const judged = measurements.filter((m) => m.x >= epoch.judgedFromMs);
     if (judged.length < MIN_POINTS) return null;
-    if (epoch.mode === 'precise') {
-      if (judged[judged.length - 1].x - judged[0].x < this.quietNeededMs) return null;
-      const reading = strongestGrowth(judged, stacks, epoch, this.plan.threshold);
-      return reading && reading.probability < SUSPECT_FLOOR ? { to: 'light', reading } : null;
+    if (epoch.mode === 'precise' && judged[judged.length - 1].x - judged[0].x < this.quietNeededMs) return null;
+    const heap = strongestGrowth(judged, stacks, epoch, this.plan.threshold);
+    if (!heap) return null;
+    const handleReading = handles ? handleGrowth(judged, handles, epoch.judgedFromMs) : null;
+    const reading = handleReading && handleReading.probability > heap.probability ? handleReading : heap;
+    if (epoch.mode === 'precise') return reading.probability < SUSPECT_FLOOR ? { to: 'light', reading } : null;
+    // Light: the wire trips on growth that is still there a measurement later. A sampled
+    // leaked object never dies, so a leak's reading persists; objects that merely happened to
+    // be alive at one read do not (at a light interval one such sample weighs 32 KiB or more:
+    // a garbage-only program's timer callback read 0 → 96 KiB → 0 across three reads, three
+    // 32-byte objects alive at one read only — floating garbage of the measurement's
+    // incremental marking, we believe, not verified — and tripped the wire at p 0.22 in a test).
+    if (reading.probability < SUSPECT_FLOOR) {
+      this.suspectStreak = 0;
+      return null;
     }
-    const reading = strongestGrowth(judged, stacks, epoch, this.plan.threshold);
-    if (!reading || reading.probability < SUSPECT_FLOOR) return null;
+    if (++this.suspectStreak < CONFIRMING_READS) return null;
+    this.suspectStreak = 0;
     this.quietNeededMs *= 2;
     return { to: 'precise', reading };
   }
@@ -147,19 +187,22 @@ export function describeSwitch(
   next: Pick<WatchEpoch, 'interval' | 'inliningOff'>,
   inliningChanged: boolean,
   quietMs: number,
+  /** The handle agent's tracing was paused (to light) or resumed (to precise). */
+  tracingChanged = false,
 ): string {
   const kib = `${Math.round(next.interval / 1024)} KiB`;
   const at = `${Math.round(atMs / 1000)} s`;
   const p = s.reading.probability.toFixed(2);
   if (s.to === 'light') {
     return (
-      `from ${at}, watched lightly (a sample every ${kib}${inliningChanged ? ", V8's inlining on again" : ''}): nothing grew in the ` +
+      `from ${at}, watched lightly (a sample every ${kib}${inliningChanged ? ", V8's inlining on again" : ''}${tracingChanged ? ', handles counted but not traced' : ''}): nothing grew in the ` +
       `${Math.round(quietMs / 1000)} s judged before (likeliest: ${s.reading.what}, p ${p}, under the ${SUSPECT_FLOOR} tripwire); ` +
       `it would go back to precise settings as soon as something grew (--light-after never keeps them)`
     );
   }
   return (
-    `from ${at}, back to precise settings (a sample every ${kib}${inliningChanged ? ", V8's inlining off" : ''}): ${s.reading.what} ` +
-    `grew while watched lightly (p ${p}); sites are judged on what was allocated from then on, after a warm-up`
+    `from ${at}, back to precise settings (a sample every ${kib}${inliningChanged ? ", V8's inlining off" : ''}${tracingChanged ? ', handles traced again' : ''}): ${s.reading.what} ` +
+    `grew while watched lightly (p ${p}); sites are judged on what was allocated from then on, after a warm-up` +
+    (tracingChanged ? '; handles opened while watched lightly have no creation stack' : '')
   );
 }

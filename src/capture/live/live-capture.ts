@@ -262,11 +262,22 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         o.inlining.set = undefined;
       }
     }
+    // Light: the handle agent's async hook off too (Node then runs no JavaScript per async
+    // resource; it was half of light watching's cost, README bench 7). Node's count of active
+    // resources still trips the wire.
+    let tracingChanged = false;
+    if (handles) {
+      try {
+        tracingChanged = await handles.setTracing(!toLight);
+      } catch (err) {
+        notes.push(`the handle agent's tracing could not be ${toLight ? 'paused' : 'resumed'}: ${(err as Error).message}`);
+      }
+    }
     const interval = toLight ? preciseInterval * LIGHT_INTERVAL_FACTOR : preciseInterval;
     await sampler.restart(interval);
     pacer.scaleBudget(toLight ? LIGHT_BUDGET_SCALE : 1);
     const x = Date.now() - started;
-    const note = describeSwitch(s, x, { interval, inliningOff }, inliningChanged, quietMs);
+    const note = describeSwitch(s, x, { interval, inliningOff }, inliningChanged, quietMs, tracingChanged);
     notes.push(note);
     o.writer.appendEvent({ t: Date.now(), type: 'note', message: note });
     o.writer.updateManifest({ settings: { ...o.writer.currentManifest.settings, samplingInterval: interval, inliningOff } });
@@ -296,15 +307,15 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     const waitMs = readRunqueueWaitMs(o.pid) ?? undefined;
     // Handles are read right after the same GC (a socket closed by GC is gone); warm-up
     // measurements are never judged.
-    const groups = handles && x >= o.warmupMs ? await handles.read() : null;
+    const handleRead = handles && x >= o.warmupMs ? await handles.read() : null;
     // A measurement taken while the program was exiting sees its objects torn down (every
     // site drops towards zero): it would turn a leak's last point into a fall. Discarded.
     if (targetFinishing) return;
-    if (groups) handleSeries.add(x, groups);
+    if (handleRead) handleSeries.add(x, handleRead.groups);
     // A restarted sampler voids this measurement's sites (not its handles).
     if (checkRate && (await adaptSampling())) return;
     const v8CodeBytes = gc ? (targetGc.v8CodeBytes ?? undefined) : undefined;
-    measurements.push({ x, sites, waitMs, v8CodeBytes });
+    measurements.push({ x, sites, waitMs, v8CodeBytes, activeHandles: handleRead?.active ?? undefined });
     for (; stacksWritten < stacks.size; stacksWritten++) {
       const id = stacksWritten + 1;
       o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });
@@ -317,7 +328,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     };
     o.writer.appendLine(CAPTURE_FILES.sites, record);
     if (!last) {
-      const next = watch.next(epoch, measurements, stacks);
+      const next = watch.next(epoch, measurements, stacks, handles ? handleSeries : null);
       if (next) await switchEpoch(next);
     }
   };

@@ -9,6 +9,8 @@ import { addCleanup, dropCleanup } from './target-watchdog.js';
 
 /** The target watchdog's name for taking the agent out (target-watchdog.ts). */
 const CLEANUP = 'handles';
+/** Its name for resuming an agent that was there before us, should leaktrace die while it is paused. */
+const RESUME_CLEANUP = 'handles-resume';
 /** The name the agent's frames carry when it was installed through the inspector. */
 const REMOTE_AGENT_FILE = 'leaktrace-agent.cjs';
 /** Frames of the handle agent, preloaded or installed remotely: tooling, not the program. */
@@ -47,24 +49,53 @@ export class RemoteHandles {
   /** Frames of the stack ids already fetched: the target sends each stack once. */
   private readonly frames = new Map<number, Frame[]>();
 
-  /** The handles open now, grouped by type and creation stack. */
-  async read(): Promise<HandleGroup[]> {
+  /**
+   * The handles open now, grouped by type and creation stack; and the number of active
+   * resources Node itself counts (process.getActiveResourcesInfo: handles, requests, timers),
+   * which is known even while tracing is paused.
+   */
+  async read(): Promise<{ groups: HandleGroup[]; active: number | null }> {
     // This runs in the target's main thread at every measurement: only new stacks are
     // formatted and sent (a stack id is never reused for another stack).
-    const r = await evaluateInTarget<{ handles: OutstandingHandle[]; stacks: Record<number, AgentFrame[]> } | null>(
+    const r = await evaluateInTarget<{ handles: OutstandingHandle[]; stacks: Record<number, AgentFrame[]>; active: number | null } | null>(
       this.session,
       `(() => {
         const agent = globalThis[Symbol.for('leaktrace.agent')];
         if (!agent) return null;
         const known = new Set(${JSON.stringify([...this.frames.keys()])});
         const handles = agent.outstanding();
-        return { handles, stacks: agent.stacks([...new Set(handles.map((h) => h.stackId))].filter((id) => !known.has(id))) };
+        const active = typeof process.getActiveResourcesInfo === 'function' ? process.getActiveResourcesInfo().length : null;
+        return { handles, active, stacks: agent.stacks([...new Set(handles.map((h) => h.stackId))].filter((id) => !known.has(id))) };
       })()`,
     );
-    if (!r) return [];
+    if (!r) return { groups: [], active: null };
     for (const [id, frames] of Object.entries(r.stacks)) this.frames.set(Number(id), frames as Frame[]);
-    return groupHandles(r.handles, (h) => this.frames.get(h.stackId) ?? [], ATTRIBUTION);
+    return { groups: groupHandles(r.handles, (h) => this.frames.get(h.stackId) ?? [], ATTRIBUTION), active: r.active };
   }
+
+  /**
+   * Pauses the agent's tracing of new handles (its async hook off), or resumes it. True when
+   * it changed; false when the agent cannot (one from an older leaktrace) or already was so.
+   */
+  async setTracing(on: boolean): Promise<boolean> {
+    const changed = await evaluateInTarget<boolean>(
+      this.session,
+      `(() => { const a = globalThis[Symbol.for('leaktrace.agent')]; return typeof a?.${on ? 'resume' : 'pause'} === 'function' ? a.${on ? 'resume' : 'pause'}() : false; })()`,
+    );
+    // An agent that was there before us must not stay paused if leaktrace dies meanwhile.
+    if (changed && !this.installedByUs) {
+      if (on) await dropCleanup(this.session, RESUME_CLEANUP);
+      else
+        await addCleanup(this.session, RESUME_CLEANUP, `() => globalThis[Symbol.for('leaktrace.agent')]?.resume?.()`).catch(
+          () => undefined,
+        );
+    }
+    if (changed) this.paused = !on;
+    return changed;
+  }
+
+  /** Tracing is paused by us (setTracing(false)). */
+  paused = false;
 
   /**
    * Has the agent turn the raw stacks it still holds into text. A raw stack holds its frames'
@@ -78,7 +109,10 @@ export class RemoteHandles {
 
   /** Removes the agent again if we installed it (hooks off, fs restored). */
   async stop(): Promise<void> {
-    if (!this.installedByUs) return;
+    if (!this.installedByUs) {
+      if (this.paused) await this.setTracing(true).catch(() => undefined);
+      return;
+    }
     await dropCleanup(this.session, CLEANUP);
     await evaluateInTarget(this.session, `globalThis[Symbol.for('leaktrace.agent')]?.stop()`).catch(() => undefined);
   }

@@ -33,7 +33,16 @@ export function handleTable(
       ? 'still open when the traced processes exited'
       : `open at the last records of process(es) ${killed.map((p) => p.pid).join(', ')}, which wrote no exit record (killed, or still running)`;
   const noise = report.filtered.map((f) => `${formatCount(f.count)} ${f.types.join('/')} (${f.reason})`).join('; ');
-  const note = `${formatCount(report.shown)} handle(s) ${when}, by type and creation stack; ${formatCount(report.keepingAlive)} keep the process running.${noise ? ` Set aside as Node's own: ${noise}.` : ''}`;
+  const paused = records.processes.flatMap((p) => p.untraced.map((u) => ({ pid: p.pid, start: p.info.startedAt, ...u })));
+  const pausedText = paused.length
+    ? ` Tracing was paused while the capture watched lightly (${paused
+        .map(
+          (u) =>
+            `process ${u.pid}: ${Math.round((u.from - u.start) / 1000)} s to ${u.to === null ? 'the end' : `${Math.round((u.to - u.start) / 1000)} s`}`,
+        )
+        .join('; ')}): handles opened then are not listed.`
+    : '';
+  const note = `${formatCount(report.shown)} handle(s) ${when}, by type and creation stack; ${formatCount(report.keepingAlive)} keep the process running.${noise ? ` Set aside as Node's own: ${noise}.` : ''}${pausedText}`;
   const table: HandleTable = {
     note,
     rows: groups.map((g) => {
