@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setFlagsFromString, writeHeapSnapshot } from 'node:v8';
+import { getHeapCodeStatistics, setFlagsFromString, writeHeapSnapshot } from 'node:v8';
 import { type LeakGroup, groupByUserCode } from '../analysis/leak-groups.js';
 import { HandleSeries } from '../analysis/leaks/handle-series.js';
 import { traceHandles } from '../capture/handles/trace-handles.js';
 import { fileURLToPath } from 'node:url';
 import { buildSiteSeries, type SiteMeasurement } from '../analysis/leaks/site-series.js';
-import { scoreSites, toLeak } from '../analysis/leaks/score-sites.js';
+import { scoreSites, toLeak, v8CodeSeries } from '../analysis/leaks/score-sites.js';
 import type { Leak, LeakReport } from '../analysis/leak-report.js';
 import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
@@ -108,9 +108,17 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   const measure = async (): Promise<void> => {
     progress({ phase: `measuring after ${done} runs`, done: points.length, total: 0 });
     let m = process.memoryUsage();
-    const sites = await sampler.measure({ afterGc: () => (m = process.memoryUsage()) });
+    let v8CodeBytes: number | undefined;
+    const sites = await sampler.measure({
+      afterGc: () => {
+        m = process.memoryUsage();
+        // V8's live code and bytecode, for the judge's JIT floor (score-sites.ts, v8CodeExplains).
+        const code = getHeapCodeStatistics();
+        v8CodeBytes = code.code_and_metadata_size + code.bytecode_and_metadata_size;
+      },
+    });
     if (tracer && handles) handles.add(done, tracer.outstanding().groups);
-    points.push({ x: done, sites });
+    points.push({ x: done, sites, v8CodeBytes });
     memory.push({ iteration: done, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss });
   };
   try {
@@ -137,6 +145,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     while (extensions < 2 && options.iterations === undefined) {
       const scored = scoreSites(buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] }).values(), {
         samplingInterval: interval,
+        v8Code: v8CodeSeries(points),
       });
       const uncertain = scored.some(
         (s) =>
@@ -165,7 +174,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       extensions++;
     }
     const series = buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] });
-    const scored = scoreSites(series.values(), { samplingInterval: interval });
+    const scored = scoreSites(series.values(), { samplingInterval: interval, v8Code: v8CodeSeries(points) });
     const leaks: Leak[] = [];
     const belowThreshold: Leak[] = [];
     const leakKeys = new Map<string, Leak>();
