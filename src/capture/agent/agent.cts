@@ -669,9 +669,9 @@ class HandleAgent implements AgentApi {
   /**
    * Stops tracing new handles (the async hook off: Node then calls no JavaScript per async
    * resource) while keeping what it knows: open handles stay reported and closed ones dropped,
-   * descriptors are still traced (fs wrappers). For `run`/`attach` watching lightly, where the
-   * hook was half of what the capture cost (README, bench 7). Handles opened until resume()
-   * have no record: a line in the capture folder says when tracing was off.
+   * descriptors are still traced (fs wrappers). For `run`/`attach` watching lightly (it saves
+   * about two points of CPU per request on the bench server, README bench 7). Handles opened
+   * until resume() have no record: a line in the capture folder says when tracing was off.
    */
   pause(): boolean {
     if (this.stopped || this.pausedAt !== null) return false;

@@ -263,8 +263,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       }
     }
     // Light: the handle agent's async hook off too (Node then runs no JavaScript per async
-    // resource; it was half of light watching's cost, README bench 7). Node's count of active
-    // resources still trips the wire.
+    // resource; about two points of CPU per request on the bench server, README bench 7).
+    // Node's count of active resources still trips the wire.
     let tracingChanged = false;
     if (handles) {
       try {
