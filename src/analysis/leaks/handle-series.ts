@@ -9,6 +9,9 @@ import { judgeGrowth, measureGrowth } from '../growth/growth.js';
  * and judged with the same growth test as heap sites. A handle is small on the heap, so a
  * leak of one per run is easy to miss in bytes and obvious in counts.
  */
+/** More open handles than at the start needed before growth counts: one stray timer is not a leak. */
+export const MIN_HANDLE_GROWTH = 3;
+
 export class HandleSeries {
   private readonly groups = new Map<string, { group: HandleGroup; counts: Map<number, number> }>();
   private readonly xs: number[] = [];
@@ -35,7 +38,7 @@ export class HandleSeries {
     let best = { probability: 0, what: 'no handle group' };
     for (const { group, counts } of this.groups.values()) {
       const y = xs.map((x) => counts.get(x) ?? 0);
-      const j = judgeGrowth(measureGrowth(xs, y), { minGrowth: 3 });
+      const j = judgeGrowth(measureGrowth(xs, y), { minGrowth: MIN_HANDLE_GROWTH });
       if (j.probability > best.probability)
         best = { probability: j.probability, what: `open ${group.type} handles (${y[0]} → ${y[y.length - 1]})` };
     }
@@ -49,8 +52,7 @@ export class HandleSeries {
     for (const { group, counts } of this.groups.values()) {
       const y = this.xs.map((x) => counts.get(x) ?? 0);
       const e = measureGrowth(this.xs, y);
-      // At least 3 more open handles than at the start: one stray timer is not a leak.
-      const j = judgeGrowth(e, { minGrowth: 3 });
+      const j = judgeGrowth(e, { minGrowth: MIN_HANDLE_GROWTH });
       if (j.probability < 0.2) continue;
       const rate = unit === 'minute' ? e.slope * 60_000 : e.slope;
       const perRate = { count: rate, bytes: 0 };

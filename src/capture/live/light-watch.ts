@@ -4,7 +4,7 @@ import { MIN_SAMPLES_OF_GROWTH, runClock, scoreSites, v8CodeExplains, v8CodeSeri
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
 import { formatFrame } from '../../model/frame.js';
 import type { StackTable } from '../../model/stack-table.js';
-import type { HandleSeries } from '../../analysis/leaks/handle-series.js';
+import { type HandleSeries, MIN_HANDLE_GROWTH } from '../../analysis/leaks/handle-series.js';
 import { AGENT_FRAMES } from './remote-handles.js';
 
 /**
@@ -123,7 +123,7 @@ export function handleGrowth(judged: readonly SiteMeasurement[], handles: Handle
       judged.map((m) => m.x),
       active,
     ),
-    { minGrowth: 3 },
+    { minGrowth: MIN_HANDLE_GROWTH },
   );
   return j.probability > byGroup.probability
     ? { probability: j.probability, what: `Node's count of active resources (${active[0]} → ${active[active.length - 1]})` }
@@ -185,11 +185,12 @@ export function describeSwitch(
   s: NonNullable<WatchSwitch>,
   atMs: number,
   next: Pick<WatchEpoch, 'interval' | 'inliningOff'>,
-  inliningChanged: boolean,
   quietMs: number,
-  /** The handle agent's tracing was paused (to light) or resumed (to precise). */
-  tracingChanged = false,
+  /** What the switch changed besides the sampler: V8's inlining; the handle agent's tracing (paused or resumed). */
+  changed: { inlining: boolean; tracing: boolean },
 ): string {
+  const inliningChanged = changed.inlining;
+  const tracingChanged = changed.tracing;
   const kib = `${Math.round(next.interval / 1024)} KiB`;
   const at = `${Math.round(atMs / 1000)} s`;
   const p = s.reading.probability.toFixed(2);

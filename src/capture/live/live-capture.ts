@@ -277,7 +277,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     await sampler.restart(interval);
     pacer.scaleBudget(toLight ? LIGHT_BUDGET_SCALE : 1);
     const x = Date.now() - started;
-    const note = describeSwitch(s, x, { interval, inliningOff }, inliningChanged, quietMs, tracingChanged);
+    const note = describeSwitch(s, x, { interval, inliningOff }, quietMs, { inlining: inliningChanged, tracing: tracingChanged });
     notes.push(note);
     o.writer.appendEvent({ t: Date.now(), type: 'note', message: note });
     o.writer.updateManifest({ settings: { ...o.writer.currentManifest.settings, samplingInterval: interval, inliningOff } });
