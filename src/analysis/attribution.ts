@@ -142,7 +142,11 @@ export function allocatedByTooling(frames: readonly Frame[], options?: Attributi
   if (frames.some((f) => f.functionName === TOOLING_EVALUATE_NAME && f.file === '')) return true;
   const first = frames.findIndex((f) => !isRuntimeFrame(f));
   if (first < 0 || !ignored(frames[first], options)) return false;
-  const caller = frames[first + 1];
+  // Past all of the tooling's frames (the agent's hook calls its own constructors: a record's
+  // boxed numbers were charged to the program's function that opened the handle).
+  let next = first + 1;
+  while (next < frames.length && ignored(frames[next], options)) next++;
+  const caller = frames[next];
   return caller === undefined || isRuntimeFrame(caller);
 }
 

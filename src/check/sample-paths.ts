@@ -1,4 +1,4 @@
-import { type AttributionOptions, attribute } from '../analysis/attribution.js';
+import { type AttributionOptions, allocatedByTooling, attribute } from '../analysis/attribution.js';
 import { suspectKey } from '../analysis/leaks/site-series.js';
 import type { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { formatPath } from '../analysis/snapshot/leak-candidates.js';
@@ -43,8 +43,11 @@ export function suspectPaths(
     if (st === 0 || !reachable[o]) continue;
     let key = keyOfStack.get(st);
     if (key === undefined) {
-      const k = suspectKey(attribute(traces.stacks.framesOf(st), options));
-      key = keys.has(k) ? k : null;
+      const frames = traces.stacks.framesOf(st);
+      // The handle agent's records, made in its hook under the program's call: not the
+      // suspect's objects (the judge leaves them out the same way, site-series.ts).
+      const k = allocatedByTooling(frames, options) ? null : suspectKey(attribute(frames, options));
+      key = k !== null && keys.has(k) ? k : null;
       keyOfStack.set(st, key);
     }
     if (key === null) continue;
@@ -189,7 +192,12 @@ export function heldBy(first: { path: readonly string[]; objects: number; held: 
 export function cacheLikeHolder(path: readonly string[]): string | null {
   const names: string[] = [];
   let className: string | null = null;
-  for (const hop of path) {
+  for (let i = 0; i < path.length; i++) {
+    const hop = path[i];
+    // Node's require cache (`Module._cache`, keyed by file path) is on the way to every
+    // module's top-level state: not a cache of the program's (a leak in a package's module-level
+    // array was hinted to be "a cache through _cache").
+    if (/→ Module @\d+$/.test(hop) || (/^\._cache → /.test(hop) && /→ Module @\d+$/.test(path[i + 1] ?? ''))) continue;
     const tokens = hop.replace(/@\d+/g, ' ').split(/[^A-Za-z0-9_$]+/);
     for (const t of tokens) {
       if (!/cache|lru|memo|pool/i.test(t)) continue;

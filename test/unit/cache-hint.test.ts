@@ -16,4 +16,19 @@ test('cacheLikeHolder: a holder path through a cache class or a cache variable i
   assert.match(cacheLikeHolder(['system / Context @1 (context) pagePool', 'Array @2 [3]']) ?? '', /through pagePool/);
   assert.equal(cacheLikeHolder(['(context) kept → Array @49169', '[4432] → Object @169413']), null);
   assert.equal(cacheLikeHolder(['Module @211153 .exports', '(closure) @211085 .instances', 'Array @211107 [45779]']), null);
+  // Through Node's require cache to a package's module-level array (a blind test, L7): not a cache.
+  const viaRequireCache = [
+    '(context) $Module → (closure) @237237',
+    '._cache → Object @237247',
+    './tmp/blind/node_modules/tiny-registry/index.js → Module @167359',
+    '.exports → Object @168825',
+    '(context) hooks → Array @16385',
+  ];
+  assert.equal(cacheLikeHolder(viaRequireCache), null);
+  // …and a module file named like a cache is not the cache either; its array named so is.
+  assert.equal(
+    cacheLikeHolder(['._cache → Object @2', './app/cache.js → Module @3', '.exports → Object @4', '(context) kept → Array @5']),
+    null,
+  );
+  assert.match(cacheLikeHolder([...viaRequireCache.slice(0, 3), '(context) sessionCache → Map @9']) ?? '', /through sessionCache/);
 });

@@ -35,6 +35,10 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   const nativeContexts = markNamed(s, 'system / NativeContext', s.nodeType.hidden);
   const sloppyName = findString(s, 'sloppy_function_map');
   const lastResort = markNamed(s, ['(Internalized strings)', '(Stack roots)', '(Handle scope)'], s.nodeType.synthetic);
+  // leaktrace's own handle agent, when it runs in the program, keeps a record of each open
+  // handle (a Timeout among them, strongly): it was the shortest "holder" of leaked interval
+  // timers and what their callbacks close over, instead of Node's timer lists. Reached last.
+  const agent = markNamed(s, 'HandleAgent', s.nodeType.object);
   const element = s.edgeType.element;
   const queue = new Uint32Array(n);
   let head = 0;
@@ -47,7 +51,7 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   // The stack and handle scopes hold whatever the code running at the snapshot had in hand:
   // a Listener deep in an EventTarget's list was the "holder" of all the later ones, instead
   // of the AbortSignal that owns the list (DevTools likewise measures distances from the
-  // program's own roots before the system's).
+  // program's own roots before the system's). So is leaktrace's handle agent (above).
   const deferred: number[] = [];
   let drained = false;
   while (head < tail || !drained) {
@@ -57,7 +61,7 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
       if (head === tail) break;
     }
     const v = queue[head++];
-    if (lastResort[v] && !drained) {
+    if ((lastResort[v] || agent[v]) && !drained) {
       deferred.push(v);
       continue;
     }

@@ -319,6 +319,11 @@ const LISTEN_STACK = Symbol('leaktrace.listenStack');
 
 type Holder = { stack?: unknown };
 
+/** `n` as a Smi when it is a small non-negative integer (2^30: a Smi on every V8 build), else `n`. */
+function asSmallInteger(n: number): number {
+  return n >= 0 && n < 0x40000000 ? n | 0 : n;
+}
+
 class HandleRecord {
   asyncId: number;
   type: string;
@@ -508,6 +513,12 @@ class HandleAgent implements AgentApi {
         self.typeMode.set(type, mode);
       }
       if (mode === SKIP) return;
+      // Node hands the ids over as heap numbers it allocated on the program's stack: kept as
+      // they come, the agent's records (their Map keys, their fields) would keep the program's
+      // own numbers alive — one more object per open handle in the program's count, held
+      // by us. Small ids become Smis (never wrapped: larger ones stay as they are).
+      asyncId = asSmallInteger(asyncId);
+      triggerAsyncId = asSmallInteger(triggerAsyncId);
       if (self.own > 0 || self.ownIds.has(triggerAsyncId)) {
         if (typeof resource === 'object' && resource !== null) self.ownIds.set(asyncId, new WeakRef(resource));
         return;
