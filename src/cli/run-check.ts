@@ -47,7 +47,7 @@ export async function runCheck(
     ctx.out.print(
       renderLeakReport(
         {
-          headline: `leaktrace check ${modulePath}: ${formatCount(report.iterations)} runs after ${formatCount(report.warmup)} warm-up runs, ${report.measurements.length} measurements after full GCs (${report.mode === 'exact' ? 'exact allocation tracking' : 'sampling heap profiler'}), ${(report.durationMs / 1000).toFixed(1)} s`,
+          headline: `leaktrace check ${modulePath}: ${formatCount(report.iterations)} runs after ${formatCount(report.warmup)} warm-up runs, ${report.measurements.length} measurements after full GCs (${report.samplingInterval <= 1 ? 'every allocation recorded' : `sampling heap profiler, one sample per ${formatCount(report.samplingInterval)} bytes`}), ${(report.durationMs / 1000).toFixed(1)} s`,
           leaks: report.leaks,
           belowThreshold: report.belowThreshold,
           memory: [

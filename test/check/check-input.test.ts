@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../helpers/run-cli.js';
+import { fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
 test('check: bad modules and failing operations are one-line errors with exit code 2', async () => {
@@ -48,4 +48,17 @@ test('check --json prints exactly one JSON document on stdout, even when the ope
   assert.equal(report.leaks.length, 0);
   assert.equal(report.iterations >= 200, true);
   assert.match(r.stderr, /operation says hi/);
+});
+
+test('check --mode: exact records every allocation, sampling one per 32 KiB — and the headline says which', async () => {
+  const leaky = fixture('leaks', 'unbounded-map.cjs');
+  const sampled = await runCli(['check', leaky, '--mode', 'sampling', '--iterations', '20000']);
+  assert.equal(sampled.code, 1, sampled.stderr);
+  assert.match(sampled.stdout, /^leaktrace check .*\(sampling heap profiler, one sample per 32,768 bytes\)/);
+  assert.match(sampled.stdout, /openSession/);
+  const exact = await runCli(['check', leaky, '--mode', 'exact', '--iterations', '2000', '--json']);
+  assert.equal(exact.code, 1, exact.stderr);
+  assert.equal(JSON.parse(exact.stdout).samplingInterval, 1);
+  const bad = await runCli(['check', leaky, '--mode', 'approximate']);
+  assert.equal(bad.code, 2);
 });

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { HandleSeries } from '../../src/analysis/leaks/handle-series.js';
+import type { HandleGroup } from '../../src/analysis/handles/group.js';
+import type { Frame } from '../../src/model/frame.js';
+
+const connect: Frame = { functionName: 'Client.connect', file: '/app/node_modules/undici/lib/core/connect.js', line: 114, column: 20 };
+const fetchHealth: Frame = { functionName: 'fetchHealth', file: '/app/op.cjs', line: 16, column: 33 };
+
+/** Sockets opened at `connect` from `fetchHealth`, called from `caller` further down. */
+function sockets(count: number, caller: Frame, keepingAlive = 0): HandleGroup {
+  return {
+    type: 'TCPWRAP',
+    count,
+    keepingAlive,
+    unrefd: count - keepingAlive,
+    site: connect,
+    userFrame: fetchHealth,
+    package: 'undici',
+    stack: [connect, fetchHealth, caller],
+    origin: 'created',
+    evidence: '',
+    threads: [0],
+    pids: [1],
+    details: [],
+    oldestCreatedAt: 0,
+    asyncIds: [],
+  };
+}
+
+test("HandleSeries: one leak reached through different callers further down (check's warm-up, batches, longer batches) is one series", () => {
+  const harness = (line: number): Frame => ({ functionName: 'run', file: '/leaktrace/dist/src/check/check-leaks.js', line, column: 5 });
+  const series = new HandleSeries();
+  // 100 sockets left by the warm-up, then 40 per batch from the batches' line, then 80 per
+  // longer batch from a third line: each caller's own group stops growing when the next begins.
+  for (let i = 0; i <= 8; i++) series.add(100 + 40 * i, [sockets(100, harness(120)), sockets(40 * i, harness(131), 1)]);
+  for (let i = 1; i <= 4; i++)
+    series.add(420 + 80 * i, [sockets(100, harness(120)), sockets(320, harness(131), 1), sockets(80 * i, harness(160), 2)]);
+  const { leaks, belowThreshold } = series.judge(0.5, 'iteration');
+  assert.equal(leaks.length, 1, leaks.map((l) => l.evidence).join('\n'));
+  assert.equal(belowThreshold.length, 0);
+  const [leak] = leaks;
+  assert.deepEqual(leak.series?.count, [100, 140, 180, 220, 260, 300, 340, 380, 420, 500, 580, 660, 740]);
+  assert.ok(leak.probability > 0.95, `p ${leak.probability}`);
+  assert.ok(Math.abs((leak.perIteration?.count ?? 0) - 1) < 0.01, `per iteration ${leak.perIteration?.count}`);
+  // Handles keeping the loop alive: those of the last measurement, summed over the callers.
+  assert.match(leak.evidence, /; 3 of them keep the event loop alive/);
+});
+
+test('HandleSeries: handles with no stack stay apart from those at a site, and different sites stay apart', () => {
+  const series = new HandleSeries();
+  const elsewhere: Frame = { functionName: 'openPool', file: '/app/db.js', line: 3, column: 1 };
+  const stackless = (count: number): HandleGroup => ({
+    ...sockets(count, elsewhere),
+    site: null,
+    userFrame: null,
+    package: 'node:',
+    stack: [],
+  });
+  const other = (count: number): HandleGroup => ({ ...sockets(count, elsewhere), site: elsewhere, userFrame: elsewhere, package: null });
+  for (let i = 0; i < 8; i++) series.add(i * 10, [sockets(10 * i, fetchHealth), stackless(4), other(2)]);
+  const { leaks } = series.judge(0.5, 'iteration');
+  assert.deepEqual(
+    leaks.map((l) => l.site?.functionName ?? null),
+    ['Client.connect'],
+  );
+});
