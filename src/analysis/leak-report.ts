@@ -35,6 +35,8 @@ export interface Leak {
   series?: { x: number[]; bytes: number[]; count: number[] };
   /** Retainer paths of a few sample objects, root first, as edge/node descriptions. */
   retainerPaths?: string[][];
+  /** Leaks in a worker thread's heap (run/attach): the worker, as Node's inspector names it, and its script. */
+  worker?: { id: string; url: string };
 }
 
 export interface LeakReport {

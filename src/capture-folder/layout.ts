@@ -12,6 +12,7 @@
  *   snapshots/NNN-<why>.heapsnapshot   heap snapshots; `.partial` while being written
  *   profiles/NNN.heapprofile           sampling heap profiles (Chrome's format)
  *   sites.jsonl           per-measurement live counts by allocation stack (after a full GC)
+ *   worker-sites.jsonl    the same for each worker thread's heap, each line naming its worker
  *   stacks.jsonl          the stack table those counts refer to: {id, frames}, appended as new
  *   leaks.json            the leak finder's result (analysis/leak-report)
  *   native/               the native tracker (leaktrace native): p<pid>-<n>.ltn, one binary
@@ -34,6 +35,7 @@ export const CAPTURE_FILES = {
   profiles: 'profiles',
   leaks: 'leaks.json',
   sites: 'sites.jsonl',
+  workerSites: 'worker-sites.jsonl',
   stacks: 'stacks.jsonl',
   native: 'native',
 } as const;
@@ -131,6 +133,12 @@ export interface SitesRecord {
   sites: [number, number, number][];
   /** V8's live compiled code and bytecode with their metadata after the measurement's GC, when read. */
   v8Code?: number;
+}
+
+/** One line of worker-sites.jsonl: a measurement of one worker thread's heap (live/worker-sites.ts). */
+export interface WorkerSitesRecord extends SitesRecord {
+  /** The worker, as Node's inspector names it (NodeWorker's workerId), and its script. */
+  worker: { id: string; url: string };
 }
 
 /** One line of stacks.jsonl. Frames innermost first, 1-based lines. */

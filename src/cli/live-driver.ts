@@ -75,6 +75,7 @@ export async function captureLive(
       inlining: target.inlining,
       lightAfterMs: settings.lightAfterMs,
       handles: settings.handles ? { captureDir: dir } : false,
+      workers: settings.workers,
     });
     return { result, dir, writer };
   } catch (err) {

@@ -52,6 +52,11 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     description:
       'do not judge open handles (sockets, timers, descriptors…) by creation stack: saves the handle agent’s cost (async_hooks, a stack per handle)',
   },
+  'no-workers': {
+    type: 'boolean',
+    description:
+      "do not sample worker threads' heaps (each is measured like the main thread's by default; their growth then shows only in the process's RSS)",
+  },
   threshold: { type: 'string', valueName: 'P', description: 'probability from which a suspect is a leak', default: '0.5' },
   html: { type: 'string', valueName: 'FILE', description: 'also write a self-contained HTML report' },
   'light-after': {
@@ -83,6 +88,8 @@ export interface LiveSettings {
   threshold: number;
   /** Judge open handles by creation stack (the handle agent in the target). */
   handles: boolean;
+  /** Sample each worker thread's heap too (live/worker-sites.ts). */
+  workers: boolean;
   holdersMs: number;
   html?: string;
   /** `--inlining`: leave V8's inlining on in the program. */
@@ -122,6 +129,7 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
     },
     threshold,
     handles: v['no-handles'] !== true,
+    workers: v['no-workers'] !== true,
     holdersMs: opt('holders') === '0' ? 0 : parseDuration('holders', opt('holders')!),
     html: opt('html'),
     inlining: v.inlining === true,

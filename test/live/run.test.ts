@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
@@ -120,10 +121,61 @@ test('run: a full cache filled from a timer loop is not reported (the handle age
   assert.equal(r.code, 0, r.stderr);
 });
 
-test('run: a leak the sampled heap cannot see (a worker thread’s) is reported as unattributed growth of the process, not "no leak"', async () => {
+test('run: a leak in a worker thread is found at its line in the worker, measured through the worker’s own session', async () => {
   const out = join(tempDir(), 'cap');
   const r = await runCli(
-    ['run', '--out', out, ...FAST, '--duration', '16s', '--no-end-snapshot', '--json', '--', 'node', fixture('live', 'worker-leak.cjs')],
+    ['run', '--out', out, ...FAST, '--duration', '12s', '--no-end-snapshot', '--json', '--', 'node', fixture('live', 'worker-leak.cjs')],
+    { timeoutMs: 120_000 },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const [first] = report.leaks;
+  assert.ok(first, r.stdout.slice(0, 2000));
+  assert.equal(first.kind, 'heap');
+  assert.match(first.site.file, /worker-leak\.cjs$/);
+  assert.equal(first.userFrame.line, 11, JSON.stringify(first.userFrame));
+  assert.deepEqual(first.worker, { id: '1', url: pathToFileURL(fixture('live', 'worker-leak.cjs')).href });
+  assert.match(
+    first.evidence,
+    /^in the heap of worker thread 1 \(file:.*worker-leak\.cjs\), measured through the worker's own inspector session; live/,
+  );
+  assert.ok(first.probability >= 0.9, String(first.probability));
+  // No holders window for it: the main thread's snapshot does not hold a worker's objects.
+  assert.doesNotMatch(first.evidence, /holders: not shown/);
+  // Said once: the process's RSS growth is not reported again as unattributed.
+  assert.ok(
+    !report.leaks.some((l: { kind: string }) => l.kind === 'native'),
+    JSON.stringify(report.leaks.map((l: { kind: string }) => l.kind)),
+  );
+  assert.ok(
+    report.notes.some((n: string) => /^worker threads: 1 seen, .*sampled from its first line, \d+ measurements judged/.test(n)),
+    report.notes.join('\n'),
+  );
+  // The worker's measurements are in the capture folder, each naming its worker.
+  const lines = readFileSync(join(out, 'worker-sites.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(lines.length >= 4 && lines.every((l) => l.worker.id === '1' && l.sites.length > 0), String(lines.length));
+});
+
+test('run --no-workers: a leak the sampled heap cannot see (a worker thread’s) is reported as unattributed growth of the process, not "no leak"', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(
+    [
+      'run',
+      '--out',
+      out,
+      ...FAST,
+      '--no-workers',
+      '--duration',
+      '16s',
+      '--no-end-snapshot',
+      '--json',
+      '--',
+      'node',
+      fixture('live', 'worker-leak.cjs'),
+    ],
     { timeoutMs: 120_000 },
   );
   assert.equal(r.code, 1, r.stderr);

@@ -18,6 +18,7 @@ import { CaptureError } from '../../errors.js';
 import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
+import { WorkerSites } from './worker-sites.js';
 import { formatBytes } from '../../cli/output/format.js';
 import { unexplainedGrowth } from '../../analysis/growth/unexplained-growth.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
@@ -101,6 +102,8 @@ export interface LiveCaptureOptions {
    * by `run`, installed into the target by `attach`). False: memory only.
    */
   handles: false | { captureDir: string | null };
+  /** Sample and judge each worker thread's heap too (worker-sites.ts). Default true. */
+  workers?: boolean;
 }
 
 export interface LiveStatus {
@@ -316,6 +319,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (checkRate && (await adaptSampling())) return;
     const v8CodeBytes = gc ? (targetGc.v8CodeBytes ?? undefined) : undefined;
     measurements.push({ x, sites, waitMs, v8CodeBytes, activeHandles: handleRead?.active ?? undefined });
+    // Each worker's heap, right after the main thread's (worker-sites.ts).
+    if (workers && gc) await workers.measure();
     for (; stacksWritten < stacks.size; stacksWritten++) {
       const id = stacksWritten + 1;
       o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });
@@ -337,6 +342,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   let period = o.measure.baseMs;
   const pacer = new MeasurePacer(o.measure, () => readCpuMs(o.pid), started, { durationMs: o.durationMs, warmupMs: o.warmupMs });
   let handles: RemoteHandles | null = null;
+  let workers: WorkerSites | null = null;
   try {
     await session.post('Runtime.enable');
     if (o.handles) {
@@ -354,6 +360,11 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     }
     if (o.exact) await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
     await sampler.start();
+    if (o.workers !== false) {
+      const w = await WorkerSites.start(session, { stacks, interval: o.samplingInterval, started, writer: o.writer });
+      if (typeof w === 'string') notes.push(w);
+      else workers = w;
+    }
     cpuAtSamplingStart = readCpuMs(o.pid);
     // `run` holds the program before its first line until tracking is on (see preload.cts).
     await session.post('Runtime.runIfWaitingForDebugger').catch(() => undefined);
@@ -464,6 +475,14 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     judgedEpoch = before;
   }
   const report = judge(judgedEpoch.measurements, stacks, o, notes, judgedEpoch.epoch, epochs);
+  if (workers) {
+    const judged = workers.judge(o.threshold, o.warmupMs);
+    report.leaks.push(...judged.leaks);
+    report.belowThreshold.push(...judged.belowThreshold);
+    notes.push(...judged.notes);
+    report.leaks.sort((a, b) => b.probability - a.probability);
+    if (!session.isClosed && !targetFinishing) await workers.stop();
+  }
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');
     report.leaks.push(...judged.leaks);
@@ -477,12 +496,13 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     series.filter((p) => p.t - started >= o.warmupMs),
     o.threshold,
   );
-  if (unexplained) {
+  // A leak found in a worker's heap is where such growth goes: not said twice.
+  if (unexplained && !report.leaks.some((l) => l.worker !== undefined)) {
     report.leaks.push(unexplained);
     report.leaks.sort((a, b) => b.probability - a.probability);
   }
   if (o.exact && finalSnapshotFile && report.leaks.length > 0) await addHolders(report, finalSnapshotFile);
-  else if (report.leaks.some((l) => l.kind === 'heap' || l.kind === 'external') && o.holdersMs > 0) {
+  else if (report.leaks.some((l) => (l.kind === 'heap' || l.kind === 'external') && !l.worker) && o.holdersMs > 0) {
     // Without --exact, snapshots carry no allocation stacks. To show what holds each heap
     // suspect, track allocations for a short window in a target that still runs, and take
     // one snapshot: the suspects' objects made in that window carry their stacks.
@@ -595,15 +615,18 @@ export function detectionLimitNote(interval: number, judgedMs: number): string {
 export async function addHolders(report: LiveCaptureResult['report'], snapshotFile: string): Promise<void> {
   const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
   const keys = new Map(
-    report.leaks.map((l) => [
-      suspectKey({
-        site: l.site && functionFrame(l.site),
-        userFrame: l.userFrame && functionFrame(l.userFrame),
-        package: l.package,
-        evidence: '',
-      }),
-      l,
-    ]),
+    // A worker's objects are not in the main thread's snapshot (worker-sites.ts).
+    report.leaks
+      .filter((l) => !l.worker)
+      .map((l) => [
+        suspectKey({
+          site: l.site && functionFrame(l.site),
+          userFrame: l.userFrame && functionFrame(l.userFrame),
+          package: l.package,
+          evidence: '',
+        }),
+        l,
+      ]),
   );
   const holders = suspectPaths(analysis, new Set(keys.keys()), {});
   for (const [key, leak] of keys) {

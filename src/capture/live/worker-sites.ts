@@ -1,0 +1,199 @@
+import type { Leak } from '../../analysis/leak-report.js';
+import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
+import { scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
+import { CAPTURE_FILES, type WorkerSitesRecord } from '../../capture-folder/layout.js';
+import type { CaptureWriter } from '../../capture-folder/writer.js';
+import type { StackTable } from '../../model/stack-table.js';
+import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
+import { forgetGcFunction, incrementalFullGc, type TargetGc } from '../heap/target-gc.js';
+import type { InspectorSession } from '../inspector/session.js';
+import { WorkerSession } from '../inspector/worker-session.js';
+import { AGENT_FRAMES } from './remote-handles.js';
+
+/** A worker that does not answer a measurement within this long is left out from then on. */
+const MEASURE_TIMEOUT_MS = 15_000;
+
+interface WorkerTrack {
+  session: WorkerSession;
+  id: string;
+  url: string;
+  /** When we attached, in ms since the capture began. */
+  attachedAtMs: number;
+  /** It waited for us before its first line (run, or a worker started during the capture). */
+  fromFirstLine: boolean;
+  sampler: SamplingSiteSampler | null;
+  gc: TargetGc | null;
+  measurements: SiteMeasurement[];
+  /** Why it is no longer measured (exited, stopped answering), or null. */
+  ended: string | null;
+}
+
+/**
+ * The heaps of the program's worker threads, measured like the main thread's. Each worker has
+ * its own V8 isolate: the main thread's session neither samples nor collects it, so a leak
+ * there used to show only as the process's RSS growing (judged as an "unattributed" leak past
+ * 16 MiB; a worker keeping ~14 MB/min was reported as no leak in a 40 s capture). Through
+ * Node's `NodeWorker` domain leaktrace attaches to every worker — those running and those
+ * started later, held before their first line until their sampler runs — and at each
+ * measurement runs the same incremental full GCs and sampling-profile read in each worker
+ * (worker-session.ts). Each worker's sites are judged on their own series, from its own
+ * warm-up, with the same tests; its leaks carry `worker` and say so in their evidence.
+ *
+ * Not done in workers: retainer paths (no snapshot is taken of a worker), the handle agent,
+ * light watching (a worker's sampler stays at the capture's first interval, and the light
+ * tripwire reads the main thread only).
+ */
+export class WorkerSites {
+  private readonly tracks = new Map<string, WorkerTrack>();
+  private seen = 0;
+
+  private constructor(
+    private readonly session: InspectorSession,
+    private readonly stacks: StackTable,
+    private readonly interval: number,
+    private readonly started: number,
+    private readonly writer: CaptureWriter,
+  ) {}
+
+  /** Attaches to the program's workers; a string says why workers cannot be sampled. */
+  static async start(
+    session: InspectorSession,
+    o: { stacks: StackTable; interval: number; started: number; writer: CaptureWriter },
+  ): Promise<WorkerSites | string> {
+    const w = new WorkerSites(session, o.stacks, o.interval, o.started, o.writer);
+    session.on('NodeWorker.attachedToWorker', (p) => void w.attached(p as AttachedToWorker));
+    session.on('NodeWorker.receivedMessageFromWorker', (p) => {
+      const { sessionId, message } = p as { sessionId: string; message: string };
+      w.tracks.get(sessionId)?.session.receive(message);
+    });
+    session.on('NodeWorker.detachedFromWorker', (p) => w.detached((p as { sessionId: string }).sessionId, 'it exited'));
+    try {
+      // Held at their first line until their sampler runs: a worker's early allocations count.
+      await session.post('NodeWorker.enable', { waitForDebuggerOnStart: true });
+    } catch (err) {
+      return `worker threads are not sampled: the target's inspector has no NodeWorker domain (${(err as Error).message})`;
+    }
+    return w;
+  }
+
+  private async attached(p: AttachedToWorker): Promise<void> {
+    const session = new WorkerSession(this.session, p.sessionId);
+    const track: WorkerTrack = {
+      session,
+      id: p.workerInfo.workerId,
+      url: p.workerInfo.url,
+      attachedAtMs: Date.now() - this.started,
+      fromFirstLine: p.waitingForDebugger,
+      sampler: null,
+      gc: null,
+      measurements: [],
+      ended: null,
+    };
+    this.tracks.set(p.sessionId, track);
+    this.seen++;
+    try {
+      const gc = incrementalFullGc(session);
+      const sampler = new SamplingSiteSampler(session, this.stacks, this.interval, { gc, keepLastProfile: false });
+      await sampler.start();
+      track.gc = gc;
+      track.sampler = sampler;
+    } catch (err) {
+      track.ended = `its sampler could not start (${(err as Error).message})`;
+    } finally {
+      if (p.waitingForDebugger) await session.post('Runtime.runIfWaitingForDebugger').catch(() => undefined);
+    }
+  }
+
+  private detached(sessionId: string, why: string): void {
+    const t = this.tracks.get(sessionId);
+    if (!t) return;
+    t.session.end(why);
+    t.ended ??= `${why} at ${Math.round((Date.now() - this.started) / 1000)} s`;
+  }
+
+  /** One measurement of every worker still running (the caller has just measured the main thread). */
+  async measure(): Promise<void> {
+    for (const t of this.tracks.values()) {
+      if (t.ended !== null || t.sampler === null) continue;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const sites = await Promise.race([
+          t.sampler.measure({ gc: true }),
+          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in 15 s')), MEASURE_TIMEOUT_MS))),
+        ]).finally(() => clearTimeout(timer));
+        const x = Date.now() - this.started;
+        const v8CodeBytes = t.gc?.v8CodeBytes ?? undefined;
+        t.measurements.push({ x, sites, v8CodeBytes });
+        const record: WorkerSitesRecord = {
+          worker: { id: t.id, url: t.url },
+          x,
+          t: Date.now(),
+          sites: [...sites].map(([id, c]) => [id, Math.round(c.count * 100) / 100, Math.round(c.selfBytes)]),
+          ...(v8CodeBytes !== undefined ? { v8Code: v8CodeBytes } : {}),
+        };
+        this.writer.appendLine(CAPTURE_FILES.workerSites, record);
+      } catch (err) {
+        // Exited meanwhile (its session says so), or busy past the timeout: left out from now.
+        const why = t.session.endedBecause ?? `it stopped answering (${(err as Error).message})`;
+        t.session.end(why);
+        t.ended ??= `${why} at ${Math.round((Date.now() - this.started) / 1000)} s`;
+      }
+    }
+  }
+
+  /** Each worker's sites judged on its own measurements after its own warm-up. */
+  judge(threshold: number, warmupMs: number): { leaks: Leak[]; belowThreshold: Leak[]; notes: string[] } {
+    const leaks: Leak[] = [];
+    const belowThreshold: Leak[] = [];
+    const notes: string[] = [];
+    if (this.seen === 0) return { leaks, belowThreshold, notes };
+    const described: string[] = [];
+    for (const t of this.tracks.values()) {
+      const name = `worker ${t.id} (${t.url})`;
+      const since = t.fromFirstLine
+        ? 'from its first line'
+        : `from ${Math.round(t.attachedAtMs / 1000)} s (it was running already: what it allocated before is not known)`;
+      const ended = t.ended ? `; measured until ${t.ended}` : '';
+      const judged = t.measurements.filter((m) => m.x >= t.attachedAtMs + warmupMs);
+      if (judged.length < 4) {
+        described.push(
+          `${name}: ${judged.length} measurement${judged.length === 1 ? '' : 's'} after its warm-up, too few to judge${ended}`,
+        );
+        continue;
+      }
+      described.push(`${name}: sampled ${since}, ${judged.length} measurements judged${ended}`);
+      const series = buildSiteSeries(judged, this.stacks, { ignorePrefixes: AGENT_FRAMES });
+      const scored = scoreSites(series.values(), { samplingInterval: this.interval, v8Code: v8CodeSeries(judged) });
+      for (const s of scored) {
+        if (s.probability < 0.2) continue;
+        const leak = toLeak(s, this.stacks, 'minute', AGENT_FRAMES);
+        leak.worker = { id: t.id, url: t.url };
+        leak.evidence = `in the heap of worker thread ${t.id} (${t.url}), measured through the worker's own inspector session; ${leak.evidence}; holders: not looked for in a worker (no snapshot of its heap is taken)`;
+        (s.probability >= threshold ? leaks : belowThreshold).push(leak);
+      }
+    }
+    notes.push(`worker threads: ${this.seen} seen, each heap sampled and judged on its own — ${described.join('; ')}`);
+    return { leaks, belowThreshold, notes };
+  }
+
+  /** Stops sampling in every worker and detaches: a worker that runs on keeps nothing of ours. */
+  async stop(): Promise<void> {
+    // A worker busy in a loop never answers: each step waits a little, then goes on.
+    const briefly = (p: Promise<unknown> | undefined): Promise<unknown> =>
+      Promise.race([p?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    for (const t of this.tracks.values()) {
+      if (t.session.endedBecause !== null) continue;
+      await briefly(t.sampler?.stop());
+      await briefly(forgetGcFunction(t.session));
+      await briefly(t.session.close());
+      t.session.end('detached');
+    }
+    await briefly(this.session.post('NodeWorker.disable'));
+  }
+}
+
+interface AttachedToWorker {
+  sessionId: string;
+  workerInfo: { workerId: string; type: string; title: string; url: string };
+  waitingForDebugger: boolean;
+}
