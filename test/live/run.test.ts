@@ -148,7 +148,11 @@ test('run: a leak in a worker thread is found at its line in the worker, measure
     JSON.stringify(report.leaks.map((l: { kind: string }) => l.kind)),
   );
   assert.ok(
-    report.notes.some((n: string) => /^worker threads: 1 seen, .*sampled from its first line, \d+ measurements judged/.test(n)),
+    report.notes.some((n: string) =>
+      /^worker threads: 1 seen, .*sampled from its start at \d+ s \(its sampler starts just after its first line.*\), \d+ measurements judged/.test(
+        n,
+      ),
+    ),
     report.notes.join('\n'),
   );
   // The worker's measurements are in the capture folder, each naming its worker.

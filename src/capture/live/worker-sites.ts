@@ -19,8 +19,8 @@ interface WorkerTrack {
   url: string;
   /** When we attached, in ms since the capture began. */
   attachedAtMs: number;
-  /** It waited for us before its first line (run, or a worker started during the capture). */
-  fromFirstLine: boolean;
+  /** It started after we began watching (else it was running already: attach). */
+  startedWhileWatched: boolean;
   sampler: SamplingSiteSampler | null;
   gc: TargetGc | null;
   measurements: SiteMeasurement[];
@@ -34,7 +34,7 @@ interface WorkerTrack {
  * there used to show only as the process's RSS growing (judged as an "unattributed" leak past
  * 16 MiB; a worker keeping ~14 MB/min was reported as no leak in a 40 s capture). Through
  * Node's `NodeWorker` domain leaktrace attaches to every worker — those running and those
- * started later, held before their first line until their sampler runs — and at each
+ * started later (not held before their first line: see `start`) — and at each
  * measurement runs the same incremental full GCs and sampling-profile read in each worker
  * (worker-session.ts). Each worker's sites are judged on their own series, from its own
  * warm-up, with the same tests; its leaks carry `worker` and say so in their evidence.
@@ -46,6 +46,8 @@ interface WorkerTrack {
 export class WorkerSites {
   private readonly tracks = new Map<string, WorkerTrack>();
   private seen = 0;
+  /** Workers attached before NodeWorker.enable answered were running already. */
+  private enabled = false;
 
   private constructor(
     private readonly session: InspectorSession,
@@ -68,11 +70,15 @@ export class WorkerSites {
     });
     session.on('NodeWorker.detachedFromWorker', (p) => w.detached((p as { sessionId: string }).sessionId, 'it exited'));
     try {
-      // Held at their first line until their sampler runs: a worker's early allocations count.
-      await session.post('NodeWorker.enable', { waitForDebuggerOnStart: true });
+      // Not held before their first line: a worker waiting for a debugger waits forever if
+      // leaktrace dies meanwhile (measured: kill -9 during a run left ~20 of a program's
+      // short-lived workers stuck). The price: what a worker allocates in the milliseconds
+      // before its sampler starts is not seen — a leak keeps growing after them.
+      await session.post('NodeWorker.enable', { waitForDebuggerOnStart: false });
     } catch (err) {
       return `worker threads are not sampled: the target's inspector has no NodeWorker domain (${(err as Error).message})`;
     }
+    w.enabled = true;
     return w;
   }
 
@@ -83,7 +89,7 @@ export class WorkerSites {
       id: p.workerInfo.workerId,
       url: p.workerInfo.url,
       attachedAtMs: Date.now() - this.started,
-      fromFirstLine: p.waitingForDebugger,
+      startedWhileWatched: this.enabled,
       sampler: null,
       gc: null,
       measurements: [],
@@ -148,17 +154,18 @@ export class WorkerSites {
     const notes: string[] = [];
     if (this.seen === 0) return { leaks, belowThreshold, notes };
     const described: string[] = [];
+    // A program may start workers by the thousand (a short-lived one per task): named one by
+    // one only those judged, the rest counted.
+    let tooShort = 0;
     for (const t of this.tracks.values()) {
       const name = `worker ${t.id} (${t.url})`;
-      const since = t.fromFirstLine
-        ? 'from its first line'
+      const since = t.startedWhileWatched
+        ? `from its start at ${Math.round(t.attachedAtMs / 1000)} s (its sampler starts just after its first line: what it allocates before is not seen)`
         : `from ${Math.round(t.attachedAtMs / 1000)} s (it was running already: what it allocated before is not known)`;
       const ended = t.ended ? `; measured until ${t.ended}` : '';
       const judged = t.measurements.filter((m) => m.x >= t.attachedAtMs + warmupMs);
       if (judged.length < 4) {
-        described.push(
-          `${name}: ${judged.length} measurement${judged.length === 1 ? '' : 's'} after its warm-up, too few to judge${ended}`,
-        );
+        tooShort++;
         continue;
       }
       described.push(`${name}: sampled ${since}, ${judged.length} measurements judged${ended}`);
@@ -172,7 +179,13 @@ export class WorkerSites {
         (s.probability >= threshold ? leaks : belowThreshold).push(leak);
       }
     }
-    notes.push(`worker threads: ${this.seen} seen, each heap sampled and judged on its own — ${described.join('; ')}`);
+    const shown = described.slice(0, 5);
+    if (described.length > shown.length) shown.push(`${described.length - shown.length} more judged`);
+    if (tooShort > 0)
+      shown.push(
+        `${tooShort} with fewer than 4 measurements after their own warm-up (${Math.round(warmupMs / 1000)} s), too short-lived to judge`,
+      );
+    notes.push(`worker threads: ${this.seen} seen, each heap sampled and judged on its own — ${shown.join('; ')}`);
     return { leaks, belowThreshold, notes };
   }
 
