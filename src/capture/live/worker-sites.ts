@@ -46,6 +46,8 @@ interface WorkerTrack {
 export class WorkerSites {
   private readonly tracks = new Map<string, WorkerTrack>();
   private seen = 0;
+  /** Workers that exited with fewer than 4 measurements: dropped (see `detached`). */
+  private shortLived = 0;
   /** Workers attached before NodeWorker.enable answered were running already. */
   private enabled = false;
 
@@ -105,9 +107,9 @@ export class WorkerSites {
       track.sampler = sampler;
     } catch (err) {
       track.ended = `its sampler could not start (${(err as Error).message})`;
-    } finally {
-      if (p.waitingForDebugger) await session.post('Runtime.runIfWaitingForDebugger').catch(() => undefined);
     }
+    // (A worker that waits for a debugger waits for someone else's — the user's `--inspect-brk`
+    // tooling: never released by us.)
   }
 
   private detached(sessionId: string, why: string): void {
@@ -115,6 +117,11 @@ export class WorkerSites {
     if (!t) return;
     t.session.end(why);
     t.ended ??= `${why} at ${Math.round((Date.now() - this.started) / 1000)} s`;
+    // Too short-lived ever to be judged: counted, not kept (a program may start thousands).
+    if (t.measurements.length < 4) {
+      this.tracks.delete(sessionId);
+      this.shortLived++;
+    }
   }
 
   /** One measurement of every worker still running (the caller has just measured the main thread). */
@@ -156,7 +163,7 @@ export class WorkerSites {
     const described: string[] = [];
     // A program may start workers by the thousand (a short-lived one per task): named one by
     // one only those judged, the rest counted.
-    let tooShort = 0;
+    let tooShort = this.shortLived;
     for (const t of this.tracks.values()) {
       const name = `worker ${t.id} (${t.url})`;
       const since = t.startedWhileWatched
