@@ -1,3 +1,4 @@
+import { type WorkerClock, WorkerSites } from '../capture/live/worker-sites.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +49,8 @@ export interface CheckLeaksOptions {
   signal?: AbortSignal;
   /** Judge open handles too (default true): sockets, timers, watchers, descriptors. */
   handles?: boolean;
+  /** Sample and judge worker threads' heaps too (default true): an operation that leaks in a worker. */
+  workers?: boolean;
 }
 
 export interface CheckReport extends LeakReport {
@@ -105,6 +108,8 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   // handle agent installed before the warm-up so the measured runs' handles have stacks.
   const handles = options.handles === false ? null : new HandleSeries();
   const tracer = handles ? await traceHandles() : null;
+  let workers: WorkerSites | null = null;
+  const workerNotes: string[] = [];
   const measure = async (): Promise<void> => {
     progress({ phase: `measuring after ${done} runs`, done: points.length, total: 0 });
     let m = process.memoryUsage();
@@ -118,11 +123,18 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       },
     });
     if (tracer && handles) handles.add(done, tracer.outstanding().groups);
+    await workers?.measure();
     points.push({ x: done, sites, v8CodeBytes });
     memory.push({ iteration: done, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss });
   };
   try {
     await sampler.start();
+    // The operation's worker threads (a pool it posts to), each heap judged on its own (live/worker-sites.ts).
+    if (options.workers !== false) {
+      const w = await WorkerSites.start(session, { stacks, interval, clock: runsClock(() => done), writer: null });
+      if (typeof w === 'string') workerNotes.push(w);
+      else workers = w;
+    }
     // Warm-up, timed to size the measured phase.
     const warmupStart = performance.now();
     let warmup = 0;
@@ -203,6 +215,13 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       belowThreshold.push(...h.belowThreshold);
       leaks.sort((a, b) => b.probability - a.probability);
     }
+    if (workers) {
+      const w = workers.judge(threshold, 0);
+      leaks.push(...w.leaks);
+      belowThreshold.push(...w.belowThreshold);
+      workerNotes.push(...w.notes);
+      leaks.sort((a, b) => b.probability - a.probability);
+    }
     if (leakKeys.size > 0 && options.retainerPaths !== false) {
       progress({ phase: 'finding what holds the leaked objects', done: 0, total: 0 });
       await sampler.stop();
@@ -246,15 +265,28 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       samplingInterval: interval,
       measurements: memory,
       durationMs: Date.now() - started,
-      tracking: { note: 'allocation sampling began before the warm-up; objects allocated before it are not counted' },
+      tracking: {
+        note: ['allocation sampling began before the warm-up; objects allocated before it are not counted', ...workerNotes].join('; '),
+      },
     };
   } finally {
+    await workers?.stop();
     tracer?.stop();
     await sampler.stop();
     await session.post('HeapProfiler.disable').catch(() => undefined);
     await session.close();
     if (!flagAtStart) setFlagsFromString('--max-opt=999');
   }
+}
+
+/** The check's clock for worker measurements: runs of the operation done. */
+function runsClock(done: () => number): WorkerClock {
+  return {
+    now: done,
+    unit: 'iteration',
+    describe: (x) => `run ${x}`,
+    describeSpan: (dx) => `${dx} runs`,
+  };
 }
 
 function clamp(v: number, lo: number, hi: number): number {

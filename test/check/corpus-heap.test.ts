@@ -135,3 +135,29 @@ test('one place in the user’s code leading into several leaking sites in a pac
     report.leaks.map((_, i) => i),
   );
 });
+
+test('a leak in a worker thread the operation posts to is found in that worker, at its line', async () => {
+  const { code, report } = await check('leaks/worker-jobs.cjs');
+  assert.equal(code, 1);
+  const leak = report.leaks.find((l) => l.worker !== undefined);
+  assert.ok(leak, JSON.stringify(report.leaks.map((l) => [l.kind, l.site?.functionName, l.site?.line])));
+  assert.equal(report.leaks[0], leak, 'the most likely leak');
+  assert.equal(leak.kind, 'heap');
+  assert.ok(leak.site!.file.endsWith('worker-jobs.cjs'), leak.site!.file);
+  assert.equal(leak.site!.line, 26);
+  assert.equal(leak.worker!.id, '1');
+  assert.match(leak.worker!.url, /^file:.*worker-jobs\.cjs$/);
+  assert.match(
+    leak.evidence,
+    /^in the heap of worker thread 1 \(file:.*worker-jobs\.cjs\), measured through the worker's own inspector session; /,
+  );
+  assert.ok(leak.probability >= 0.9, String(leak.probability));
+  // A parsed job is a few objects: per run, measured, not guessed.
+  assert.ok(leak.perIteration!.count >= 1 && leak.perIteration!.count <= 10, JSON.stringify(leak.perIteration));
+  assert.match(
+    report.tracking.note,
+    /worker threads: 1 seen, each heap sampled and judged on its own — worker 1 .*\d+ measurements judged/,
+  );
+  // Nothing is blamed on the main thread's side of the job (its promise and message are freed).
+  assert.ok(!report.leaks.some((l) => l.worker === undefined && l.kind === 'heap' && l.site?.functionName === 'submit'));
+});

@@ -18,7 +18,7 @@ import { CaptureError } from '../../errors.js';
 import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
-import { WorkerSites } from './worker-sites.js';
+import { WorkerSites, wallClock } from './worker-sites.js';
 import { formatBytes } from '../../cli/output/format.js';
 import { unexplainedGrowth } from '../../analysis/growth/unexplained-growth.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
@@ -361,7 +361,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (o.exact) await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
     await sampler.start();
     if (o.workers !== false) {
-      const w = await WorkerSites.start(session, { stacks, interval: o.samplingInterval, started, writer: o.writer });
+      const w = await WorkerSites.start(session, { stacks, interval: o.samplingInterval, clock: wallClock(started), writer: o.writer });
       if (typeof w === 'string') notes.push(w);
       else workers = w;
     }

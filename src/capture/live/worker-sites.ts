@@ -17,8 +17,8 @@ interface WorkerTrack {
   session: WorkerSession;
   id: string;
   url: string;
-  /** When we attached, in ms since the capture began. */
-  attachedAtMs: number;
+  /** When we attached, on the capture's clock (WorkerClock). */
+  attachedAt: number;
   /** It started after we began watching (else it was running already: attach). */
   startedWhileWatched: boolean;
   sampler: SamplingSiteSampler | null;
@@ -55,16 +55,16 @@ export class WorkerSites {
     private readonly session: InspectorSession,
     private readonly stacks: StackTable,
     private readonly interval: number,
-    private readonly started: number,
-    private readonly writer: CaptureWriter,
+    private readonly clock: WorkerClock,
+    private readonly writer: CaptureWriter | null,
   ) {}
 
   /** Attaches to the program's workers; a string says why workers cannot be sampled. */
   static async start(
     session: InspectorSession,
-    o: { stacks: StackTable; interval: number; started: number; writer: CaptureWriter },
+    o: { stacks: StackTable; interval: number; clock: WorkerClock; writer: CaptureWriter | null },
   ): Promise<WorkerSites | string> {
-    const w = new WorkerSites(session, o.stacks, o.interval, o.started, o.writer);
+    const w = new WorkerSites(session, o.stacks, o.interval, o.clock, o.writer);
     session.on('NodeWorker.attachedToWorker', (p) => void w.attached(p as AttachedToWorker));
     session.on('NodeWorker.receivedMessageFromWorker', (p) => {
       const { sessionId, message } = p as { sessionId: string; message: string };
@@ -90,7 +90,7 @@ export class WorkerSites {
       session,
       id: p.workerInfo.workerId,
       url: p.workerInfo.url,
-      attachedAtMs: Date.now() - this.started,
+      attachedAt: this.clock.now(),
       startedWhileWatched: this.enabled,
       sampler: null,
       gc: null,
@@ -116,7 +116,7 @@ export class WorkerSites {
     const t = this.tracks.get(sessionId);
     if (!t) return;
     t.session.end(why);
-    t.ended ??= `${why} at ${Math.round((Date.now() - this.started) / 1000)} s`;
+    t.ended ??= `${why} at ${this.clock.describe(this.clock.now())}`;
     // Too short-lived ever to be judged: counted, not kept (a program may start thousands).
     if (t.measurements.length < 4) {
       this.tracks.delete(sessionId);
@@ -134,7 +134,7 @@ export class WorkerSites {
           t.sampler.measure({ gc: true }),
           new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in 15 s')), MEASURE_TIMEOUT_MS))),
         ]).finally(() => clearTimeout(timer));
-        const x = Date.now() - this.started;
+        const x = this.clock.now();
         const v8CodeBytes = t.gc?.v8CodeBytes ?? undefined;
         t.measurements.push({ x, sites, v8CodeBytes });
         const record: WorkerSitesRecord = {
@@ -144,18 +144,18 @@ export class WorkerSites {
           sites: [...sites].map(([id, c]) => [id, Math.round(c.count * 100) / 100, Math.round(c.selfBytes)]),
           ...(v8CodeBytes !== undefined ? { v8Code: v8CodeBytes } : {}),
         };
-        this.writer.appendLine(CAPTURE_FILES.workerSites, record);
+        this.writer?.appendLine(CAPTURE_FILES.workerSites, record);
       } catch (err) {
         // Exited meanwhile (its session says so), or busy past the timeout: left out from now.
         const why = t.session.endedBecause ?? `it stopped answering (${(err as Error).message})`;
         t.session.end(why);
-        t.ended ??= `${why} at ${Math.round((Date.now() - this.started) / 1000)} s`;
+        t.ended ??= `${why} at ${this.clock.describe(this.clock.now())}`;
       }
     }
   }
 
   /** Each worker's sites judged on its own measurements after its own warm-up. */
-  judge(threshold: number, warmupMs: number): { leaks: Leak[]; belowThreshold: Leak[]; notes: string[] } {
+  judge(threshold: number, warmup: number): { leaks: Leak[]; belowThreshold: Leak[]; notes: string[] } {
     const leaks: Leak[] = [];
     const belowThreshold: Leak[] = [];
     const notes: string[] = [];
@@ -167,10 +167,10 @@ export class WorkerSites {
     for (const t of this.tracks.values()) {
       const name = `worker ${t.id} (${t.url})`;
       const since = t.startedWhileWatched
-        ? `from its start at ${Math.round(t.attachedAtMs / 1000)} s (its sampler starts just after its first line: what it allocates before is not seen)`
-        : `from ${Math.round(t.attachedAtMs / 1000)} s (it was running already: what it allocated before is not known)`;
+        ? `from its start at ${this.clock.describe(t.attachedAt)} (its sampler starts just after its first line: what it allocates before is not seen)`
+        : `from ${this.clock.describe(t.attachedAt)} (it was running already: what it allocated before is not known)`;
       const ended = t.ended ? `; measured until ${t.ended}` : '';
-      const judged = t.measurements.filter((m) => m.x >= t.attachedAtMs + warmupMs);
+      const judged = t.measurements.filter((m) => m.x >= t.attachedAt + warmup);
       if (judged.length < 4) {
         tooShort++;
         continue;
@@ -180,7 +180,7 @@ export class WorkerSites {
       const scored = scoreSites(series.values(), { samplingInterval: this.interval, v8Code: v8CodeSeries(judged) });
       for (const s of scored) {
         if (s.probability < 0.2) continue;
-        const leak = toLeak(s, this.stacks, 'minute', AGENT_FRAMES);
+        const leak = toLeak(s, this.stacks, this.clock.unit, AGENT_FRAMES);
         leak.worker = { id: t.id, url: t.url };
         leak.evidence = `in the heap of worker thread ${t.id} (${t.url}), measured through the worker's own inspector session; ${leak.evidence}; holders: not looked for in a worker (no snapshot of its heap is taken)`;
         (s.probability >= threshold ? leaks : belowThreshold).push(leak);
@@ -190,7 +190,7 @@ export class WorkerSites {
     if (described.length > shown.length) shown.push(`${described.length - shown.length} more judged`);
     if (tooShort > 0)
       shown.push(
-        `${tooShort} with fewer than 4 measurements after their own warm-up (${Math.round(warmupMs / 1000)} s), too short-lived to judge`,
+        `${tooShort} with fewer than 4 measurements after their own warm-up (${this.clock.describeSpan(warmup)}), too short-lived to judge`,
       );
     notes.push(`worker threads: ${this.seen} seen, each heap sampled and judged on its own — ${shown.join('; ')}`);
     return { leaks, belowThreshold, notes };
@@ -210,6 +210,29 @@ export class WorkerSites {
     }
     await briefly(this.session.post('NodeWorker.disable'));
   }
+}
+
+/**
+ * The capture's clock, which worker measurements are placed on: ms since the capture began
+ * (run/attach, judged per minute) or runs of the operation done (check, judged per run).
+ */
+export interface WorkerClock {
+  now(): number;
+  unit: 'minute' | 'iteration';
+  /** A moment on this clock, in words ("12 s", "run 1,600"). */
+  describe(x: number): string;
+  /** A stretch of this clock, in words ("3 s", "0 runs"). */
+  describeSpan(dx: number): string;
+}
+
+/** run/attach's clock: ms since `started`. */
+export function wallClock(started: number): WorkerClock {
+  return {
+    now: () => Date.now() - started,
+    unit: 'minute',
+    describe: (x) => `${Math.round(x / 1000)} s`,
+    describeSpan: (dx) => `${Math.round(dx / 1000)} s`,
+  };
 }
 
 interface AttachedToWorker {
