@@ -77,7 +77,10 @@ export function suspectPaths(
     list.sort((x, y) => s.id(y) - s.id(x));
     for (const o of list.slice(0, 2000)) {
       const shape = shapeOf(o);
-      if (shape === null) continue;
+      // Reached only through leaktrace's handle agent (the path search takes it last:
+      // shortest-paths.ts): without the agent it would be garbage — the agent's, not the
+      // program's (a record's boxed timestamp was shown as holding an undici leak's object).
+      if (shape === null || shape.includes('→ HandleAgent')) continue;
       const entry = byShape.get(shape);
       if (entry) {
         entry.objects++;
