@@ -1,4 +1,5 @@
 import { CaptureError } from '../../errors.js';
+import { asToolingEvaluation } from './evaluate.js';
 import type { InspectorSession } from './session.js';
 
 /**
@@ -26,6 +27,9 @@ export class WorkerSession implements InspectorSession {
 
   post<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T> {
     if (this.ended !== null) return Promise.reject(new CaptureError(`worker: ${method}: ${this.ended}`));
+    // Allocations of our evaluates are marked as leaktrace's, as on the main thread (remote-session.ts).
+    if (method === 'Runtime.evaluate' && typeof params?.expression === 'string')
+      params = { ...params, expression: asToolingEvaluation(params.expression) };
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
