@@ -39,9 +39,10 @@ interface WorkerTrack {
  * (worker-session.ts). Each worker's sites are judged on their own series, from its own
  * warm-up, with the same tests; its leaks carry `worker` and say so in their evidence.
  *
- * Not done in workers: retainer paths (no snapshot is taken of a worker), the handle agent,
- * light watching (a worker's sampler stays at the capture's first interval, and the light
- * tripwire reads the main thread only).
+ * Not done in workers: retainer paths (no snapshot is taken of a worker) and light watching (a
+ * worker's sampler stays at the capture's first interval, and the light tripwire reads the
+ * main thread only). Their handles are the handle agent's business already: its preload runs
+ * in workers and reports to the main thread's agent.
  */
 export class WorkerSites {
   private readonly tracks = new Map<string, WorkerTrack>();
