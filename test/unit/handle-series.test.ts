@@ -3,29 +3,20 @@ import { test } from 'node:test';
 import { HandleSeries } from '../../src/analysis/leaks/handle-series.js';
 import type { HandleGroup } from '../../src/analysis/handles/group.js';
 import type { Frame } from '../../src/model/frame.js';
+import { handleGroup } from '../helpers/handle-group.js';
 
 const connect: Frame = { functionName: 'Client.connect', file: '/app/node_modules/undici/lib/core/connect.js', line: 114, column: 20 };
 const fetchHealth: Frame = { functionName: 'fetchHealth', file: '/app/op.cjs', line: 16, column: 33 };
 
 /** Sockets opened at `connect` from `fetchHealth`, called from `caller` further down. */
 function sockets(count: number, caller: Frame, keepingAlive = 0): HandleGroup {
-  return {
-    type: 'TCPWRAP',
-    count,
+  return handleGroup(connect, count, {
     keepingAlive,
     unrefd: count - keepingAlive,
-    site: connect,
     userFrame: fetchHealth,
     package: 'undici',
     stack: [connect, fetchHealth, caller],
-    origin: 'created',
-    evidence: '',
-    threads: [0],
-    pids: [1],
-    details: [],
-    oldestCreatedAt: 0,
-    asyncIds: [],
-  };
+  });
 }
 
 test("HandleSeries: one leak reached through different callers further down (check's warm-up, batches, longer batches) is one series", () => {

@@ -5,6 +5,7 @@ import { LightWatch, type WatchEpoch, strongestGrowth } from '../../src/capture/
 import { HandleSeries } from '../../src/analysis/leaks/handle-series.js';
 import type { HandleGroup } from '../../src/analysis/handles/group.js';
 import { StackTable } from '../../src/model/stack-table.js';
+import { handleGroup } from '../helpers/handle-group.js';
 
 const KIB = 1024;
 
@@ -116,24 +117,7 @@ test('LightWatch: never (--light-after never)', () => {
 
 /** A traced handle group of `count` open sockets made by `connect`. */
 function socketGroup(count: number): HandleGroup {
-  const frame = { functionName: 'connect', file: '/app/db.js', line: 7, column: 1 };
-  return {
-    type: 'TCPWRAP',
-    count,
-    keepingAlive: count,
-    unrefd: 0,
-    site: frame,
-    userFrame: frame,
-    package: null,
-    stack: [frame],
-    origin: 'created',
-    evidence: '',
-    threads: [0],
-    pids: [1],
-    details: [],
-    oldestCreatedAt: 0,
-    asyncIds: [],
-  };
+  return handleGroup({ functionName: 'connect', file: '/app/db.js', line: 7, column: 1 }, count);
 }
 
 test("LightWatch with handles: growing handles keep it precise, and trip the wire while light through Node's count alone", () => {

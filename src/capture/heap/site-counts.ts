@@ -1,3 +1,5 @@
+import type { SitesRecord } from '../../capture-folder/layout.js';
+
 /**
  * What one measurement says about allocation sites: for each stack (an id of the caller's
  * session-wide StackTable, so ids are stable from one measurement to the next), how many
@@ -18,4 +20,14 @@ export function addTo(counts: SiteCounts, stack: number, count: number, selfByte
   c.count += count;
   c.selfBytes += selfBytes;
   c.externalBytes += externalBytes;
+}
+
+/** A measurement as one line of sites.jsonl (counts to 2 decimals, bytes whole). */
+export function sitesRecord(x: number, sites: SiteCounts, v8CodeBytes: number | undefined): SitesRecord {
+  return {
+    x,
+    t: Date.now(),
+    sites: [...sites].map(([id, c]) => [id, Math.round(c.count * 100) / 100, Math.round(c.selfBytes)]),
+    ...(v8CodeBytes !== undefined ? { v8Code: v8CodeBytes } : {}),
+  };
 }

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import { CaptureError } from '../../errors.js';
-import { asToolingEvaluation } from './evaluate.js';
+import { ProtocolChannel } from './protocol-channel.js';
 import type { InspectorSession } from './session.js';
 
 /**
@@ -10,17 +10,15 @@ import type { InspectorSession } from './session.js';
  * CaptureError and `closed` resolves, so a capture can stop cleanly and keep what it has.
  */
 export class RemoteSession implements InspectorSession {
-  private nextId = 1;
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string }>();
-  private readonly listeners = new Map<string, Set<(params: unknown) => void>>();
-  private closedReason: string | null = null;
+  private readonly channel: ProtocolChannel;
   /** Resolves when the connection ends, for whatever reason. */
   readonly closed: Promise<string>;
   private resolveClosed!: (reason: string) => void;
 
   private constructor(private readonly socket: WebSocket) {
     this.closed = new Promise((resolve) => (this.resolveClosed = resolve));
-    socket.on('message', (data) => this.onMessage(data.toString()));
+    this.channel = new ProtocolChannel((text) => socket.send(text), 'the target');
+    socket.on('message', (data) => this.channel.receive(data.toString()));
     socket.on('close', () => this.shutdown('the target closed the inspector connection'));
     socket.on('error', (err) => this.shutdown(`inspector connection error: ${err.message}`));
   }
@@ -46,14 +44,7 @@ export class RemoteSession implements InspectorSession {
   }
 
   post<T = unknown>(method: string, params?: Record<string, unknown>): Promise<T> {
-    if (this.closedReason) return Promise.reject(new CaptureError(`${method}: ${this.closedReason}`));
-    if (method === 'Runtime.evaluate' && typeof params?.expression === 'string')
-      params = { ...params, expression: asToolingEvaluation(params.expression) };
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, method });
-      this.socket.send(JSON.stringify({ id, method, params: params ?? {} }));
-    });
+    return this.channel.post<T>(method, params);
   }
 
   together<T>(send: () => T): T {
@@ -68,21 +59,19 @@ export class RemoteSession implements InspectorSession {
   }
 
   on(event: string, listener: (params: unknown) => void): void {
-    let set = this.listeners.get(event);
-    if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(listener);
+    this.channel.on(event, listener);
   }
 
   off(event: string, listener: (params: unknown) => void): void {
-    this.listeners.get(event)?.delete(listener);
+    this.channel.off(event, listener);
   }
 
   get isClosed(): boolean {
-    return this.closedReason !== null;
+    return this.channel.endedBecause !== null;
   }
 
   async close(): Promise<void> {
-    if (this.closedReason) return;
+    if (this.isClosed) return;
     this.socket.close();
     this.shutdown('detached');
   }
@@ -93,33 +82,12 @@ export class RemoteSession implements InspectorSession {
    * answer what it had not answered yet — a forced GC sent just before the exit hangs forever.
    */
   failPending(reason: string): void {
-    for (const p of this.pending.values()) p.reject(new CaptureError(`${p.method}: ${reason}`));
-    this.pending.clear();
-  }
-
-  private onMessage(text: string): void {
-    let message: { id?: number; result?: unknown; error?: { message: string; code?: number }; method?: string; params?: unknown };
-    try {
-      message = JSON.parse(text);
-    } catch {
-      return;
-    }
-    if (message.id !== undefined) {
-      const p = this.pending.get(message.id);
-      if (!p) return;
-      this.pending.delete(message.id);
-      if (message.error) p.reject(new CaptureError(`${p.method} failed in the target: ${message.error.message}`));
-      else p.resolve(message.result);
-      return;
-    }
-    if (message.method) for (const l of this.listeners.get(message.method) ?? []) l(message.params);
+    this.channel.failPending(reason);
   }
 
   private shutdown(reason: string): void {
-    if (this.closedReason) return;
-    this.closedReason = reason;
-    for (const p of this.pending.values()) p.reject(new CaptureError(`${p.method}: ${reason}`));
-    this.pending.clear();
+    if (this.isClosed) return;
+    this.channel.end(reason);
     this.resolveClosed(reason);
   }
 }

@@ -11,6 +11,7 @@ import type { CaptureWriter } from '../../capture-folder/writer.js';
 import { StackTable } from '../../model/stack-table.js';
 import { loadSnapshot } from '../../model/snapshot/load.js';
 import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
+import { sitesRecord } from '../heap/site-counts.js';
 import { streamSnapshot } from '../heap/snapshot-stream.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
 import { heldBy, suspectPaths } from '../../check/sample-paths.js';
@@ -325,13 +326,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       const id = stacksWritten + 1;
       o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });
     }
-    const record: SitesRecord = {
-      x,
-      t: Date.now(),
-      sites: [...sites].map(([id, c]) => [id, round(c.count), Math.round(c.selfBytes)]),
-      ...(v8CodeBytes !== undefined ? { v8Code: v8CodeBytes } : {}),
-    };
-    o.writer.appendLine(CAPTURE_FILES.sites, record);
+    o.writer.appendLine(CAPTURE_FILES.sites, sitesRecord(x, sites, v8CodeBytes));
     if (!last) {
       const next = watch.next(epoch, measurements, stacks, handles ? handleSeries : null);
       if (next) await switchEpoch(next);
@@ -649,10 +644,6 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
     leak.retainerPaths = paths.map((p) => p.path);
     leak.evidence += `; holders: of the ${h.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(paths[0])}`;
   }
-}
-
-function round(n: number): number {
-  return Math.round(n * 100) / 100;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

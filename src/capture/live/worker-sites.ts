@@ -5,6 +5,7 @@ import { CAPTURE_FILES, type WorkerSitesRecord } from '../../capture-folder/layo
 import type { CaptureWriter } from '../../capture-folder/writer.js';
 import type { StackTable } from '../../model/stack-table.js';
 import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
+import { sitesRecord } from '../heap/site-counts.js';
 import { forgetGcFunction, incrementalFullGc, type TargetGc } from '../heap/target-gc.js';
 import type { InspectorSession } from '../inspector/session.js';
 import { WorkerSession } from '../inspector/worker-session.js';
@@ -46,7 +47,6 @@ interface WorkerTrack {
  */
 export class WorkerSites {
   private readonly tracks = new Map<string, WorkerTrack>();
-  private seen = 0;
   /** Workers that exited with fewer than 4 measurements: dropped (see `detached`). */
   private shortLived = 0;
   /** Workers attached before NodeWorker.enable answered were running already. */
@@ -99,7 +99,6 @@ export class WorkerSites {
       ended: null,
     };
     this.tracks.set(p.sessionId, track);
-    this.seen++;
     try {
       const gc = incrementalFullGc(session);
       const sampler = new SamplingSiteSampler(session, this.stacks, this.interval, { gc, keepLastProfile: false });
@@ -138,13 +137,7 @@ export class WorkerSites {
         const x = this.clock.now();
         const v8CodeBytes = t.gc?.v8CodeBytes ?? undefined;
         t.measurements.push({ x, sites, v8CodeBytes });
-        const record: WorkerSitesRecord = {
-          worker: { id: t.id, url: t.url },
-          x,
-          t: Date.now(),
-          sites: [...sites].map(([id, c]) => [id, Math.round(c.count * 100) / 100, Math.round(c.selfBytes)]),
-          ...(v8CodeBytes !== undefined ? { v8Code: v8CodeBytes } : {}),
-        };
+        const record: WorkerSitesRecord = { worker: { id: t.id, url: t.url }, ...sitesRecord(x, sites, v8CodeBytes) };
         this.writer?.appendLine(CAPTURE_FILES.workerSites, record);
       } catch (err) {
         // Exited meanwhile (its session says so), or busy past the timeout: left out from now.
@@ -160,7 +153,8 @@ export class WorkerSites {
     const leaks: Leak[] = [];
     const belowThreshold: Leak[] = [];
     const notes: string[] = [];
-    if (this.seen === 0) return { leaks, belowThreshold, notes };
+    const seen = this.tracks.size + this.shortLived;
+    if (seen === 0) return { leaks, belowThreshold, notes };
     const described: string[] = [];
     // A program may start workers by the thousand (a short-lived one per task): named one by
     // one only those judged, the rest counted.
@@ -193,7 +187,7 @@ export class WorkerSites {
       shown.push(
         `${tooShort} with fewer than 4 measurements after their own warm-up (${this.clock.describeSpan(warmup)}), too short-lived to judge`,
       );
-    notes.push(`worker threads: ${this.seen} seen, each heap sampled and judged on its own — ${shown.join('; ')}`);
+    notes.push(`worker threads: ${seen} seen, each heap sampled and judged on its own — ${shown.join('; ')}`);
     return { leaks, belowThreshold, notes };
   }
 
