@@ -172,7 +172,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       // A suspect that keeps less than one object per run grows in jumps — an array or a
       // table doubling, a timer list made again, a pool topping up — and a few jumps in a
       // row pass the trend tests. Measured: undici's Pool, reused by every run, was reported
-      // at p 0.77 in 3 of 5 checks (14 → 33 objects at its timers over 728 runs) and is flat
+      // at p 0.77 in 4 of 6 blind checks (14 → 33 objects at its timers over 728 runs) and is flat
       // over 6,000. A leak that keeps going does so over many more runs too: 8 then 64 times
       // the batch, as for slowing growth — even at p 0.99: jumps that come often enough in
       // the first runs look certain (test/fixtures/clean/peak-pool.cjs: p 0.991 at 981 runs).
