@@ -11,6 +11,9 @@
  *   handles-report.json   `leaktrace handles`: snapshots, diffs and what was open at the end
  *   snapshots/NNN-<why>.heapsnapshot   heap snapshots; `.partial` while being written
  *   profiles/NNN.heapprofile           sampling heap profiles (Chrome's format)
+ *   worker-snapshots/worker-<id>-holders.heapsnapshot   a worker thread's heap, taken with
+ *                         allocation tracking to find what holds its leak (not a main-thread
+ *                         snapshot: the views that list `snapshots/` leave these out)
  *   sites.jsonl           per-measurement live counts by allocation stack (after a full GC)
  *   worker-sites.jsonl    the same for each worker thread's heap, each line naming its worker
  *   stacks.jsonl          the stack table those counts refer to: {id, frames}, appended as new
@@ -32,6 +35,7 @@ export const CAPTURE_FILES = {
   handles: 'handles.jsonl',
   handlesReport: 'handles-report.json',
   snapshots: 'snapshots',
+  workerSnapshots: 'worker-snapshots',
   profiles: 'profiles',
   leaks: 'leaks.json',
   sites: 'sites.jsonl',

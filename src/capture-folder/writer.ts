@@ -11,6 +11,7 @@ import {
   type CaptureManifest,
   type MemorySample,
   PARTIAL_SUFFIX,
+  SNAPSHOT_SUFFIX,
   snapshotFileName,
 } from './layout.js';
 
@@ -87,6 +88,13 @@ export class CaptureWriter {
       this.fds.set(file, fd);
     }
     writeSync(fd, `${JSON.stringify(value)}\n`);
+  }
+
+  /** Where a worker thread's holders snapshot goes (streamSnapshot writes it as `.partial`, then renames it). */
+  workerSnapshotPath(workerId: string): string {
+    const dir = join(this.dir, CAPTURE_FILES.workerSnapshots);
+    mkdirSync(dir, { recursive: true });
+    return join(dir, `worker-${workerId.replace(/[^a-z0-9-]+/gi, '-')}-holders${SNAPSHOT_SUFFIX}`);
   }
 
   /**

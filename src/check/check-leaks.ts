@@ -14,7 +14,7 @@ import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
 import { loadSnapshot } from '../model/snapshot/load.js';
 import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
-import { type SuspectPaths, heldBy, suspectPaths } from './sample-paths.js';
+import { type SuspectPaths, heldBy, suspectKeyOf, suspectPaths } from './sample-paths.js';
 import { InProcessSession } from '../capture/inspector/in-process-session.js';
 import type { Progress } from '../cli/output/progress.js';
 import { formatBytes } from '../cli/output/format.js';
@@ -222,35 +222,31 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       workerNotes.push(...w.notes);
       leaks.sort((a, b) => b.probability - a.probability);
     }
-    if (leakKeys.size > 0 && options.retainerPaths !== false) {
+    const workerLeaks = leaks.filter((l) => l.worker && (l.kind === 'heap' || l.kind === 'external'));
+    if ((leakKeys.size > 0 || workerLeaks.length > 0) && options.retainerPaths !== false) {
       progress({ phase: 'finding what holds the leaked objects', done: 0, total: 0 });
       await sampler.stop();
       const runs = Math.max(20, Math.min(batch, 500));
       // The handle agent keeps each new handle's raw stack until it formats it, and a raw
       // stack holds its frames' receivers: have it format them now, or the freshest leaked
       // objects would appear held by the agent.
-      const holders = await findHolders(session, run, runs, new Set(leakKeys.keys()), () => void tracer?.agent.outstanding());
+      const found = await findHolders(session, run, runs, {
+        keys: new Set(leakKeys.keys()),
+        beforeSnapshot: () => void tracer?.agent.outstanding(),
+        workers: workerLeaks.length > 0 ? workers : null,
+        workerLeaks,
+      });
       done += runs;
-      for (const [key, leak] of leakKeys) {
-        const h = holders.get(key);
-        if (!h || h.paths.length === 0) {
-          leak.evidence += `; holders: V8's allocation tracker attributed no live object to this site in a final batch of ${runs} runs, so no retainer path is shown`;
-          continue;
-        }
-        leak.retainerPaths = h.paths.map((p) => p.path);
-        if (h.externalBytes > 0 && leak.perIteration) {
-          // Sampling sees ArrayBuffer objects, not their contents: add the contents they own.
-          const perObject = h.externalBytes / h.matched;
-          const external = perObject * Math.max(0, leak.perIteration.count);
-          leak.perIteration.bytes += external;
-          if (external > leak.perIteration.bytes - external) leak.kind = 'external';
-          const processRate = slopeOf(
-            memory.map((m) => m.iteration),
-            memory.map((m) => m.arrayBuffers),
-          );
-          leak.evidence += `; its ${h.matched} live objects in the final snapshot own ${formatBytes(h.externalBytes)} of ArrayBuffer memory outside the V8 heap (${formatBytes(perObject)} per object), about ${formatBytes(external)} per iteration (the process's ArrayBuffer memory grew ${formatBytes(processRate)} per iteration)`;
-        }
-        leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${heldBy(h.paths[0])}`;
+      const processRate = slopeOf(
+        memory.map((m) => m.iteration),
+        memory.map((m) => m.arrayBuffers),
+      );
+      addCheckHolders(leakKeys, found.main, runs, processRate);
+      for (const w of found.workers) {
+        const inWorker = workerLeaks.filter((l) => l.worker!.id === w.worker);
+        // The process's ArrayBuffer figure is the main thread's: not compared for a worker.
+        if (w.paths) addCheckHolders(new Map(inWorker.map((l) => [suspectKeyOf(l), l])), w.paths, runs, null);
+        else for (const l of inWorker) l.evidence += `; holders: not shown — ${w.why}`;
       }
     }
     // Last, as it moves user frames off the positions the retainer paths were matched by.
@@ -305,33 +301,74 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 
 /**
  * One more batch of runs with V8's allocation tracker on, then a snapshot: the objects the
- * tracker attributes to each suspect, grouped by what holds them (see sample-paths.ts).
+ * tracker attributes to each suspect, grouped by what holds them (see sample-paths.ts). The
+ * same in each worker with a leak (its own tracker and snapshot, through its session).
  */
 async function findHolders(
   session: InProcessSession,
   run: () => Promise<void>,
   runs: number,
-  keys: Set<string>,
-  beforeSnapshot: () => void,
-): Promise<Map<string, SuspectPaths>> {
-  await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+  o: { keys: Set<string>; beforeSnapshot: () => void; workers: WorkerSites | null; workerLeaks: readonly Leak[] },
+): Promise<{
+  main: Map<string, SuspectPaths>;
+  workers: { worker: string; paths: Map<string, SuspectPaths> | null; why: string | null }[];
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'leaktrace-holders-'));
   try {
+    if (o.keys.size > 0) await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+    // (--max-opt=1 is the process's flag: the workers' code is not optimized past the tracker either.)
+    await o.workers?.startHolders(o.workerLeaks, { deoptimize: false });
     for (let i = 0; i < runs; i++) await run();
-    beforeSnapshot();
-    await collectGarbage(session);
-    // Written by V8 straight to a file, not streamed through the inspector session: streamed
-    // in this process, each chunk runs our JavaScript while V8 serializes the allocation
-    // tracker's tree, and what that JavaScript allocates adds nodes to the very tree being
-    // walked. The process died with SIGSEGV in HeapSnapshotJSONSerializer::SerializeTraceNode
-    // (core dump; 2 of ~9 CI runs of library.test.js, 1 of 6 here).
-    const file = writeHeapSnapshot(join(dir, 'holders.heapsnapshot'));
-    const snapshot = await loadSnapshot(file);
-    return suspectPaths(new SnapshotAnalysis(snapshot), keys, { ignorePrefixes: [LEAKTRACE_ROOT] });
+    o.beforeSnapshot();
+    let main = new Map<string, SuspectPaths>();
+    if (o.keys.size > 0) {
+      await collectGarbage(session);
+      // Written by V8 straight to a file, not streamed through the inspector session: streamed
+      // in this process, each chunk runs our JavaScript while V8 serializes the allocation
+      // tracker's tree, and what that JavaScript allocates adds nodes to the very tree being
+      // walked. The process died with SIGSEGV in HeapSnapshotJSONSerializer::SerializeTraceNode
+      // (core dump; 2 of ~9 CI runs of library.test.js, 1 of 6 here). A worker's snapshot is
+      // streamed: its heap is not the one our JavaScript allocates in.
+      const file = writeHeapSnapshot(join(dir, 'holders.heapsnapshot'));
+      main = suspectPaths(new SnapshotAnalysis(await loadSnapshot(file)), o.keys, { ignorePrefixes: [LEAKTRACE_ROOT] });
+    }
+    const workers: { worker: string; paths: Map<string, SuspectPaths> | null; why: string | null }[] = [];
+    for (const w of (await o.workers?.takeHolders((id) => join(dir, `worker-${id}.heapsnapshot`))) ?? []) {
+      const keys = new Set(o.workerLeaks.filter((l) => l.worker!.id === w.worker).map(suspectKeyOf));
+      const paths = w.file === null ? null : suspectPaths(new SnapshotAnalysis(await loadSnapshot(w.file)), keys, {});
+      workers.push({ worker: w.worker, paths, why: w.why });
+    }
+    return { main, workers };
   } finally {
     // disable, not stopTrackingHeapObjects: that streams one more snapshot through the session.
     await session.post('HeapProfiler.disable').catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Each leak's holder paths and their evidence, from `holders` (keyed like `leaks`). ArrayBuffer
+ * contents the leaked objects own are added to the leak's rate; `processRate`, the process's
+ * ArrayBuffer growth per run, is said beside it when known.
+ */
+function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectPaths>, runs: number, processRate: number | null): void {
+  for (const [key, leak] of leaks) {
+    const h = holders.get(key);
+    if (!h || h.paths.length === 0) {
+      leak.evidence += `; holders: V8's allocation tracker attributed no live object to this site in a final batch of ${runs} runs, so no retainer path is shown`;
+      continue;
+    }
+    leak.retainerPaths = h.paths.map((p) => p.path);
+    if (h.externalBytes > 0 && leak.perIteration) {
+      // Sampling sees ArrayBuffer objects, not their contents: add the contents they own.
+      const perObject = h.externalBytes / h.matched;
+      const external = perObject * Math.max(0, leak.perIteration.count);
+      leak.perIteration.bytes += external;
+      if (external > leak.perIteration.bytes - external) leak.kind = 'external';
+      const whole = processRate === null ? '' : ` (the process's ArrayBuffer memory grew ${formatBytes(processRate)} per iteration)`;
+      leak.evidence += `; its ${h.matched} live objects in the final snapshot own ${formatBytes(h.externalBytes)} of ArrayBuffer memory outside the V8 heap (${formatBytes(perObject)} per object), about ${formatBytes(external)} per iteration${whole}`;
+    }
+    leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${heldBy(h.paths[0])}`;
   }
 }
 

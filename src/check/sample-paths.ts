@@ -1,8 +1,24 @@
 import { type AttributionOptions, allocatedByTooling, attribute } from '../analysis/attribution.js';
+import { functionFrame } from '../analysis/call-lines.js';
+import type { Leak } from '../analysis/leak-report.js';
 import { suspectKey } from '../analysis/leaks/site-series.js';
 import type { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { formatPath } from '../analysis/snapshot/leak-candidates.js';
 import { UNREACHABLE } from '../analysis/snapshot/shortest-paths.js';
+
+/**
+ * A reported leak's key among a snapshot's suspects (`suspectPaths`): its site and user frame
+ * as functions (the lines resolveCallLines may have moved them to are not in the snapshot's
+ * stacks) and its package.
+ */
+export function suspectKeyOf(l: Leak): string {
+  return suspectKey({
+    site: l.site && functionFrame(l.site),
+    userFrame: l.userFrame && functionFrame(l.userFrame),
+    package: l.package,
+    evidence: '',
+  });
+}
 
 export interface SuspectPaths {
   /** Live objects the allocation tracker attributes to the suspect. */

@@ -99,7 +99,10 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
       reason: 'exit',
     });
     if (settings.exact && result.report.leaks.length > 0 && !result.report.finalSnapshot) {
-      await addHolders(result.report, exitSnapshot);
+      await addHolders(
+        result.report.leaks.filter((l) => !l.worker),
+        exitSnapshot,
+      );
       writer.writeJson(CAPTURE_FILES.leaks, result.report);
     }
   }

@@ -158,6 +158,15 @@ test('a leak in a worker thread the operation posts to is found in that worker, 
     report.tracking.note,
     /worker threads: 1 seen, each heap sampled and judged on its own — worker 1 .*\d+ measurements judged/,
   );
+  // What holds them, from a snapshot of the worker's heap: the message listener's closure,
+  // through its `parsed` array.
+  assert.ok(leak.retainerPaths && leak.retainerPaths.length > 0, leak.evidence);
+  const [path] = leak.retainerPaths;
+  assert.ok(path.some((hop) => /\.listener → \(closure\)/.test(hop)) && /→ Object @\d+$/.test(path.at(-1)!), JSON.stringify(path));
+  assert.match(
+    leak.evidence,
+    /holders: of \d+ live objects that V8's allocation tracker attributes to this site after a final batch of \d+ runs/,
+  );
   // Nothing is blamed on the main thread's side of the job (its promise and message are freed).
   assert.ok(!report.leaks.some((l) => l.worker === undefined && l.kind === 'heap' && l.site?.functionName === 'submit'));
 });

@@ -140,8 +140,13 @@ test('run: a leak in a worker thread is found at its line in the worker, measure
     /^in the heap of worker thread 1 \(file:.*worker-leak\.cjs\), measured through the worker's own inspector session; live/,
   );
   assert.ok(first.probability >= 0.9, String(first.probability));
-  // No holders window for it: the main thread's snapshot does not hold a worker's objects.
-  assert.doesNotMatch(first.evidence, /holders: not shown/);
+  // What holds its objects, from a snapshot of the worker's heap (the main thread's does not
+  // hold them): the interval's callback, through the `kept` array of its closure.
+  assert.ok(first.retainerPaths?.length > 0, first.evidence);
+  const path: string[] = first.retainerPaths[0];
+  assert.ok(path.some((hop) => /→ Timeout @/.test(hop)) && /→ Object @\d+$/.test(path.at(-1)!), JSON.stringify(path));
+  assert.match(first.evidence, /holders: of the \d+ live objects that V8's allocation tracker attributes to this site/);
+  assert.ok(existsSync(join(out, 'worker-snapshots', 'worker-1-holders.heapsnapshot')));
   // Said once: the process's RSS growth is not reported again as unattributed.
   assert.ok(
     !report.leaks.some((l: { kind: string }) => l.kind === 'native'),

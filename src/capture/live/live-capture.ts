@@ -1,6 +1,6 @@
 import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
-import { buildSiteSeries, type SiteMeasurement, suspectKey } from '../../analysis/leaks/site-series.js';
-import { functionFrame, resolveCallLines } from '../../analysis/call-lines.js';
+import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
+import { resolveCallLines } from '../../analysis/call-lines.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
 import { runClock, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
@@ -14,7 +14,7 @@ import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
 import { sitesRecord } from '../heap/site-counts.js';
 import { streamSnapshot } from '../heap/snapshot-stream.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
-import { heldBy, suspectPaths } from '../../check/sample-paths.js';
+import { heldBy, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
 import { probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
@@ -476,7 +476,6 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     report.belowThreshold.push(...judged.belowThreshold);
     notes.push(...judged.notes);
     report.leaks.sort((a, b) => b.probability - a.probability);
-    if (!session.isClosed && !targetFinishing) await workers.stop();
   }
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');
@@ -496,33 +495,54 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     report.leaks.push(unexplained);
     report.leaks.sort((a, b) => b.probability - a.probability);
   }
-  if (o.exact && finalSnapshotFile && report.leaks.length > 0) await addHolders(report, finalSnapshotFile);
-  else if (report.leaks.some((l) => (l.kind === 'heap' || l.kind === 'external') && !l.worker) && o.holdersMs > 0) {
+  const heapLeak = (l: Leak): boolean => l.kind === 'heap' || l.kind === 'external';
+  const mainLeaks = report.leaks.filter((l) => !l.worker);
+  // With --exact, the final snapshot carries allocation stacks already.
+  const exactHolders = o.exact && finalSnapshotFile !== null && mainLeaks.length > 0;
+  if (exactHolders) await addHolders(mainLeaks, finalSnapshotFile!);
+  const mainWindow = !exactHolders && mainLeaks.some(heapLeak);
+  const workerWindow = workers !== null && report.leaks.some((l) => l.worker && heapLeak(l));
+  if ((mainWindow || workerWindow) && o.holdersMs > 0) {
     // Without --exact, snapshots carry no allocation stacks. To show what holds each heap
     // suspect, track allocations for a short window in a target that still runs, and take
-    // one snapshot: the suspects' objects made in that window carry their stacks.
+    // one snapshot (of the main thread, and of each worker with a leak): the suspects'
+    // objects made in that window carry their stacks.
     if (session.isClosed || targetFinishing) {
       notes.push('no retainer paths: the target had ended (with --exact, snapshots carry allocation stacks)');
     } else {
       try {
         status(`tracking allocations for ${Math.round(o.holdersMs / 1000)} s to find what holds the suspects`);
-        await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
-        // Optimized code allocates past the tracker: deoptimized, the program's allocations
-        // go through it until V8 optimizes again (the bundled server: 35, 5 and 5 of its
-        // leak's objects attributed in three runs; 139, 47 and 55 with this). Not when the
-        // user asked to keep the compilers alone (--inlining).
-        if (epoch.inliningOff) await deoptimizeAll(session);
+        if (mainWindow) {
+          await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+          // Optimized code allocates past the tracker: deoptimized, the program's allocations
+          // go through it until V8 optimizes again (the bundled server: 35, 5 and 5 of its
+          // leak's objects attributed in three runs; 139, 47 and 55 with this). Not when the
+          // user asked to keep the compilers alone (--inlining).
+          if (epoch.inliningOff) await deoptimizeAll(session);
+        }
+        if (workerWindow) await workers!.startHolders(report.leaks, { deoptimize: epoch.inliningOff });
         await sleep(o.holdersMs, wake.signal);
         await handles?.settle();
-        await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them'), 600_000);
-        // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
-        await session.post('HeapProfiler.disable').catch(() => undefined);
-        await addHolders(report, lastSnapshot!);
+        if (mainWindow) {
+          await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them'), 600_000);
+          // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
+          await session.post('HeapProfiler.disable').catch(() => undefined);
+          await addHolders(mainLeaks, lastSnapshot!);
+        }
+        if (workerWindow) {
+          status('heap snapshots of the workers with a leak');
+          for (const w of await workers!.takeHolders((id) => o.writer.workerSnapshotPath(id))) {
+            const leaks = report.leaks.filter((l) => l.worker?.id === w.worker);
+            if (w.file !== null) await addHolders(leaks, w.file);
+            else for (const l of leaks) l.evidence += `; holders: not shown — ${w.why}`;
+          }
+        }
       } catch (err) {
         notes.push(`no retainer paths: ${(err as Error).message}`);
       }
     }
   }
+  if (workers && !session.isClosed && !targetFinishing) await workers.stop();
   if (!session.isClosed && !targetFinishing) await forgetGcFunction(session);
   report.finalSnapshot = finalSnapshotFile;
   report.durationMs = Date.now() - started;
@@ -606,31 +626,26 @@ export function detectionLimitNote(interval: number, judgedMs: number): string {
   );
 }
 
-/** With --exact, what holds each suspect's objects, from the final (tracked) snapshot. */
-export async function addHolders(report: LiveCaptureResult['report'], snapshotFile: string): Promise<void> {
+/**
+ * What holds each of `leaks`' objects, from a snapshot taken with allocation tracking on (with
+ * --exact the final one; else the holders window's). The leaks must all live in the heap the
+ * snapshot is of: the main thread's, or one worker's (worker-sites.ts).
+ */
+export async function addHolders(leaks: readonly Leak[], snapshotFile: string): Promise<void> {
   const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
-  const keys = new Map(
-    // A worker's objects are not in the main thread's snapshot (worker-sites.ts).
-    report.leaks
-      .filter((l) => !l.worker)
-      .map((l) => [
-        suspectKey({
-          site: l.site && functionFrame(l.site),
-          userFrame: l.userFrame && functionFrame(l.userFrame),
-          package: l.package,
-          evidence: '',
-        }),
-        l,
-      ]),
-  );
+  const keys = new Map(leaks.map((l) => [suspectKeyOf(l), l]));
   const holders = suspectPaths(analysis, new Set(keys.keys()), {});
   for (const [key, leak] of keys) {
     const h = holders.get(key);
+    // (--exact tracks the main thread's allocations from the start; a worker's only in the window.)
+    const remedy = leak.worker
+      ? 'optimized code allocates past the tracker; run the program with node --max-opt=1'
+      : 'optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1';
     if (!h || h.paths.length === 0) {
       leak.evidence +=
         leak.site?.file === ''
           ? `; holders: not shown — objects made with no JavaScript on the stack carry no allocation stack in a snapshot either (the leaks found beside this one often name what keeps them)`
-          : `; holders: not shown — V8's allocation tracker attributed none of this site's live objects in the snapshot (optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1)`;
+          : `; holders: not shown — V8's allocation tracker attributed none of this site's live objects in the snapshot (${remedy})`;
       continue;
     }
     // An object whose only path runs through compiled code is a constant embedded in code,
@@ -638,7 +653,7 @@ export async function addHolders(report: LiveCaptureResult['report'], snapshotFi
     // V8's tracker and only such strays were attributed: their paths would be a guess.
     const paths = h.paths.filter((p) => !p.path.some((hop) => hop.includes('(compiled code)')));
     if (paths.length === 0) {
-      leak.evidence += `; holders: not shown — the ${h.matched} objects V8's allocation tracker attributes to this site are held only by compiled code (optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1)`;
+      leak.evidence += `; holders: not shown — the ${h.matched} objects V8's allocation tracker attributes to this site are held only by compiled code (${remedy})`;
       continue;
     }
     leak.retainerPaths = paths.map((p) => p.path);

@@ -5,14 +5,18 @@ import { CAPTURE_FILES, type WorkerSitesRecord } from '../../capture-folder/layo
 import type { CaptureWriter } from '../../capture-folder/writer.js';
 import type { StackTable } from '../../model/stack-table.js';
 import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
+import { streamSnapshot } from '../heap/snapshot-stream.js';
 import { sitesRecord } from '../heap/site-counts.js';
 import { forgetGcFunction, incrementalFullGc, type TargetGc } from '../heap/target-gc.js';
 import type { InspectorSession } from '../inspector/session.js';
 import { WorkerSession } from '../inspector/worker-session.js';
 import { AGENT_FRAMES } from './remote-handles.js';
+import { deoptimizeAll } from './runtime-inlining.js';
 
 /** A worker that does not answer a measurement within this long is left out from then on. */
 const MEASURE_TIMEOUT_MS = 15_000;
+/** A worker's holders snapshot (its whole heap, streamed to disk) is given up after this long. */
+const HOLDERS_SNAPSHOT_TIMEOUT_MS = 300_000;
 
 interface WorkerTrack {
   session: WorkerSession;
@@ -40,9 +44,10 @@ interface WorkerTrack {
  * (worker-session.ts). Each worker's sites are judged on their own series, from its own
  * warm-up, with the same tests; its leaks carry `worker` and say so in their evidence.
  *
- * Not done in workers: retainer paths (no snapshot is taken of a worker) and light watching (a
- * worker's sampler stays at the capture's first interval, and the light tripwire reads the
- * main thread only). Their handles are the handle agent's business already: its preload runs
+ * Retainer paths: for the workers with a leak, the same window of allocation tracking as the
+ * main thread's, then one snapshot of each such worker's heap (`startHolders`, `takeHolders`).
+ * Not done in workers: light watching (a worker's sampler stays at the capture's first
+ * interval, and the light tripwire reads the main thread only). Their handles are the handle agent's business already: its preload runs
  * in workers and reports to the main thread's agent.
  */
 export class WorkerSites {
@@ -51,6 +56,9 @@ export class WorkerSites {
   private shortLived = 0;
   /** Workers attached before NodeWorker.enable answered were running already. */
   private enabled = false;
+  /** Workers whose allocations are tracked for the holders window, and those that could not be. */
+  private readonly holdersTracking = new Set<WorkerTrack>();
+  private readonly holdersFailed = new Map<string, string>();
 
   private constructor(
     private readonly session: InspectorSession,
@@ -128,12 +136,8 @@ export class WorkerSites {
   async measure(): Promise<void> {
     for (const t of this.tracks.values()) {
       if (t.ended !== null || t.sampler === null) continue;
-      let timer: NodeJS.Timeout | undefined;
       try {
-        const sites = await Promise.race([
-          t.sampler.measure({ gc: true }),
-          new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('no answer in 15 s')), MEASURE_TIMEOUT_MS))),
-        ]).finally(() => clearTimeout(timer));
+        const sites = await bounded(t.sampler.measure({ gc: true }), MEASURE_TIMEOUT_MS);
         const x = this.clock.now();
         const v8CodeBytes = t.gc?.v8CodeBytes ?? undefined;
         t.measurements.push({ x, sites, v8CodeBytes });
@@ -177,7 +181,7 @@ export class WorkerSites {
         if (s.probability < 0.2) continue;
         const leak = toLeak(s, this.stacks, this.clock.unit, AGENT_FRAMES);
         leak.worker = { id: t.id, url: t.url };
-        leak.evidence = `in the heap of worker thread ${t.id} (${t.url}), measured through the worker's own inspector session; ${leak.evidence}; holders: not looked for in a worker (no snapshot of its heap is taken)`;
+        leak.evidence = `in the heap of worker thread ${t.id} (${t.url}), measured through the worker's own inspector session; ${leak.evidence}`;
         (s.probability >= threshold ? leaks : belowThreshold).push(leak);
       }
     }
@@ -189,6 +193,57 @@ export class WorkerSites {
       );
     notes.push(`worker threads: ${seen} seen, each heap sampled and judged on its own — ${shown.join('; ')}`);
     return { leaks, belowThreshold, notes };
+  }
+
+  /**
+   * Turns V8's allocation tracker on in each worker that has a heap leak among `leaks` and
+   * still runs, for the holders window: what the worker allocates from now carries its
+   * stack in the snapshot `takeHolders` takes. `deoptimize` also drops the worker's optimized
+   * code (it allocates past the tracker), as the main thread's window does.
+   */
+  async startHolders(leaks: readonly Leak[], o: { deoptimize: boolean }): Promise<void> {
+    const wanted = new Set(leaks.filter((l) => l.worker && (l.kind === 'heap' || l.kind === 'external')).map((l) => l.worker!.id));
+    for (const t of this.tracks.values()) {
+      if (!wanted.has(t.id) || t.ended !== null) continue;
+      try {
+        await bounded(t.session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true }), MEASURE_TIMEOUT_MS);
+        if (o.deoptimize) await bounded(deoptimizeAll(t.session), MEASURE_TIMEOUT_MS);
+        this.holdersTracking.add(t);
+      } catch (err) {
+        this.holdersFailed.set(t.id, `its allocation tracker could not start (${t.session.endedBecause ?? (err as Error).message})`);
+      }
+    }
+  }
+
+  /**
+   * After the window: one snapshot of each tracked worker's heap, written to `fileFor(id)`,
+   * and the tracker off. For each worker whose leaks were meant to get holders, the snapshot's
+   * path, or why there is none (it exited meanwhile, it stopped answering).
+   */
+  async takeHolders(fileFor: (workerId: string) => string): Promise<{ worker: string; file: string | null; why: string | null }[]> {
+    const out: { worker: string; file: string | null; why: string | null }[] = [];
+    for (const [worker, why] of this.holdersFailed) out.push({ worker, file: null, why });
+    for (const t of this.holdersTracking) {
+      try {
+        if (t.session.endedBecause !== null) throw new Error(t.session.endedBecause);
+        const file = fileFor(t.id);
+        await bounded(streamSnapshot(t.session, { file }), HOLDERS_SNAPSHOT_TIMEOUT_MS);
+        out.push({ worker: t.id, file, why: null });
+      } catch (err) {
+        out.push({
+          worker: t.id,
+          file: null,
+          why: `no snapshot of its heap could be taken (${t.session.endedBecause ?? (err as Error).message})`,
+        });
+      } finally {
+        // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
+        // (It stops the worker's sampler too: the holders window comes after the last measurement.)
+        await bounded(t.session.post('HeapProfiler.disable'), MEASURE_TIMEOUT_MS).catch(() => undefined);
+      }
+    }
+    this.holdersTracking.clear();
+    this.holdersFailed.clear();
+    return out;
   }
 
   /** Stops sampling in every worker and detaches: a worker that runs on keeps nothing of ours. */
@@ -228,6 +283,15 @@ export function wallClock(started: number): WorkerClock {
     describe: (x) => `${Math.round(x / 1000)} s`,
     describeSpan: (dx) => `${Math.round(dx / 1000)} s`,
   };
+}
+
+/** `p`, or a rejection if it does not settle within `ms` (a worker busy in a loop never answers). */
+function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${Math.round(ms / 1000)} s`)), ms))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 interface AttachedToWorker {
