@@ -104,6 +104,51 @@ test('attach --light-after: the same in a program already running (inlining swit
   }
 });
 
+test('run --light-after: a worker thread that starts leaking while watched lightly trips the wire, and its leak is judged on the precise stretch after it', async () => {
+  const trigger = join(tempDir(), 'leak-now');
+  const out = join(tempDir(), 'cap');
+  const running = runCli(
+    ['run', '--out', out, ...QUICK, ...LIGHT_AFTER, ...CAPTURE, '--', 'node', fixture('live', 'worker-late-leak.cjs')],
+    {
+      env: { LEAK_WHEN_FILE: trigger, SECONDS_TO_RUN: '90' },
+      timeoutMs: 120_000,
+    },
+  );
+  const deadline = Date.now() + 30_000;
+  while (!notesSoFar(out).some((n) => n.includes('watched lightly')) && Date.now() < deadline) await sleep(200);
+  const wentLight = notesSoFar(out).some((n) => n.includes('watched lightly'));
+  writeFileSync(trigger, '');
+  const r = await running;
+  assert.ok(wentLight, `the capture never went light in 30 s: ${notesSoFar(out).join(' | ')}`);
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const watch = report.watch as Epoch[];
+  assert.deepEqual(
+    watch.map((e) => e.mode),
+    ['precise', 'light', 'precise'],
+    report.notes.join('\n'),
+  );
+  // The main thread never grows: the worker's growth is what tripped the wire.
+  assert.ok(
+    report.notes.some((n: string) => /^from \d+ s, back to precise settings .*: .* in worker 1 grew while watched lightly \(p /.test(n)),
+    report.notes.join('\n'),
+  );
+  const leak = report.leaks.find((l: { worker?: { id: string } }) => l.worker?.id === '1');
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+  assert.equal(leak.site.functionName, 'remember', JSON.stringify(leak.site));
+  // Judged on the worker's own last stretch (its sampler restarted at the switch), past its warm-up.
+  assert.ok(
+    leak.series.x.every((x: number) => x >= watch[2].fromMs + 3000),
+    `${leak.series.x} from ${watch[2].fromMs}`,
+  );
+  assert.ok(
+    report.notes.some((n: string) =>
+      /^worker threads: 1 seen, .*measurements judged \(the stretch from \d+ s, a sample every 4 KiB/.test(n),
+    ),
+    report.notes.join('\n'),
+  );
+});
+
 test('run --light-after: handles that start leaking while tracing is paused trip the wire (Node counts them), and are traced to the function again once precise', async () => {
   const out = join(tempDir(), 'cap');
   const trigger = join(tempDir(), 'leak-now');

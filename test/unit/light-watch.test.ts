@@ -153,3 +153,28 @@ test("LightWatch with handles: growing handles keep it precise, and trip the wir
   assert.equal(back?.to, 'precise');
   assert.match(back!.reading.what, /^Node's count of active resources \(12 → 82\)$/);
 });
+
+test("LightWatch: a worker thread's growth keeps the capture precise, and trips the wire while light", () => {
+  const stacks = new StackTable();
+  const quiet = measurements(stacks, -1_000, 32, () => 64 * KIB);
+  const growing = { probability: 0.93, what: 'keep (/app/worker.js:4:1) in worker 1' };
+  const calm = { probability: 0.05, what: 'no site in worker 1' };
+  // The main thread is quiet long enough, but a worker grows: not light.
+  assert.equal(
+    new LightWatch({ lightAfterMs: 20_000, threshold: 0.5 }).next(precise, quiet, stacks, null, () => growing),
+    null,
+  );
+  const watch = new LightWatch({ lightAfterMs: 20_000, threshold: 0.5 });
+  assert.equal(watch.next(precise, quiet, stacks, null, () => calm)?.to, 'light');
+  // Light, the main thread flat: the worker's growth, read twice in a row, sends it back.
+  const light: WatchEpoch = { mode: 'light', fromMs: 40_000, judgedFromMs: 50_000, interval: 128 * KIB, inliningOff: false, why: '' };
+  const flatLight = measurements(stacks, 50_000, 8, () => 128 * KIB);
+  assert.equal(
+    watch.next(light, flatLight.slice(0, 7), stacks, null, () => growing),
+    null,
+    'one read is not enough',
+  );
+  const back = watch.next(light, flatLight, stacks, null, () => growing);
+  assert.equal(back?.to, 'precise');
+  assert.equal(back!.reading.what, growing.what);
+});

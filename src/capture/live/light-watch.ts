@@ -152,16 +152,27 @@ export class LightWatch {
     this.quietNeededMs = plan.lightAfterMs;
   }
 
-  /** `handles`: the capture's handle series, when handles are judged (their growth trips the wire too). */
-  next(epoch: WatchEpoch, measurements: readonly SiteMeasurement[], stacks: StackTable, handles: HandleSeries | null = null): WatchSwitch {
+  /**
+   * `handles`: the capture's handle series, when handles are judged; `workers`: the likeliest
+   * growth in the program's worker threads (worker-sites.ts). Both trip the wire too, and
+   * both must be quiet to go light.
+   */
+  next(
+    epoch: WatchEpoch,
+    measurements: readonly SiteMeasurement[],
+    stacks: StackTable,
+    handles: HandleSeries | null = null,
+    workers: (() => GrowthReading | null) | null = null,
+  ): WatchSwitch {
     if (this.quietNeededMs === null) return null;
     const judged = measurements.filter((m) => m.x >= epoch.judgedFromMs);
     if (judged.length < MIN_POINTS) return null;
     if (epoch.mode === 'precise' && judged[judged.length - 1].x - judged[0].x < this.quietNeededMs) return null;
     const heap = strongestGrowth(judged, stacks, epoch, this.plan.threshold);
     if (!heap) return null;
-    const handleReading = handles ? handleGrowth(judged, handles, epoch.judgedFromMs) : null;
-    const reading = handleReading && handleReading.probability > heap.probability ? handleReading : heap;
+    let reading = heap;
+    for (const other of [handles ? handleGrowth(judged, handles, epoch.judgedFromMs) : null, workers ? workers() : null])
+      if (other && other.probability > reading.probability) reading = other;
     if (epoch.mode === 'precise') return reading.probability < SUSPECT_FLOOR ? { to: 'light', reading } : null;
     // Light: the wire trips on growth that is still there a measurement later. A sampled
     // leaked object never dies, so a leak's reading persists; objects that merely happened to

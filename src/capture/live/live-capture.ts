@@ -279,6 +279,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     }
     const interval = toLight ? preciseInterval * LIGHT_INTERVAL_FACTOR : preciseInterval;
     await sampler.restart(interval);
+    // Each worker's sampler too: a new epoch there as well (worker-sites.ts).
+    await workers?.switchEpoch(interval);
     pacer.scaleBudget(toLight ? LIGHT_BUDGET_SCALE : 1);
     const x = Date.now() - started;
     const note = describeSwitch(s, x, { interval, inliningOff }, quietMs, { inlining: inliningChanged, tracing: tracingChanged });
@@ -328,7 +330,13 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     }
     o.writer.appendLine(CAPTURE_FILES.sites, sitesRecord(x, sites, v8CodeBytes));
     if (!last) {
-      const next = watch.next(epoch, measurements, stacks, handles ? handleSeries : null);
+      const next = watch.next(
+        epoch,
+        measurements,
+        stacks,
+        handles ? handleSeries : null,
+        workers ? () => workers!.strongestGrowth(o.threshold, o.warmupMs) : null,
+      );
       if (next) await switchEpoch(next);
     }
   };

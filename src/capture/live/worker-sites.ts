@@ -12,11 +12,19 @@ import type { InspectorSession } from '../inspector/session.js';
 import { WorkerSession } from '../inspector/worker-session.js';
 import { AGENT_FRAMES } from './remote-handles.js';
 import { deoptimizeAll } from './runtime-inlining.js';
+import { type GrowthReading, strongestGrowth } from './light-watch.js';
 
 /** A worker that does not answer a measurement within this long is left out from then on. */
 const MEASURE_TIMEOUT_MS = 15_000;
 /** A worker's holders snapshot (its whole heap, streamed to disk) is given up after this long. */
 const HOLDERS_SNAPSHOT_TIMEOUT_MS = 300_000;
+
+interface WorkerEpoch {
+  /** When its sampler started, on the capture's clock. */
+  from: number;
+  interval: number;
+  measurements: SiteMeasurement[];
+}
 
 interface WorkerTrack {
   session: WorkerSession;
@@ -28,7 +36,12 @@ interface WorkerTrack {
   startedWhileWatched: boolean;
   sampler: SamplingSiteSampler | null;
   gc: TargetGc | null;
-  measurements: SiteMeasurement[];
+  /**
+   * Its measurements by sampler epoch, the current last: a switch of light watching restarts
+   * the sampler at another interval (V8 keeps no samples across a stop), so each epoch starts
+   * from nothing and is judged apart, after its own warm-up, as the main thread's are.
+   */
+  epochs: WorkerEpoch[];
   /** Why it is no longer measured (exited, stopped answering), or null. */
   ended: string | null;
 }
@@ -46,8 +59,10 @@ interface WorkerTrack {
  *
  * Retainer paths: for the workers with a leak, the same window of allocation tracking as the
  * main thread's, then one snapshot of each such worker's heap (`startHolders`, `takeHolders`).
- * Not done in workers: light watching (a worker's sampler stays at the capture's first
- * interval, and the light tripwire reads the main thread only). Their handles are the handle agent's business already: its preload runs
+ * Light watching: a switch restarts each worker's sampler at the main thread's new interval
+ * (`switchEpoch`: what it costs a worker drops with the main thread's, and a site split anew
+ * by V8's inlining coming back cannot look like growth from zero), and a worker's growth trips
+ * the wire back to precise settings as the main thread's does (`strongestGrowth`). Their handles are the handle agent's business already: its preload runs
  * in workers and reports to the main thread's agent.
  */
 export class WorkerSites {
@@ -63,7 +78,8 @@ export class WorkerSites {
   private constructor(
     private readonly session: InspectorSession,
     private readonly stacks: StackTable,
-    private readonly interval: number,
+    /** The sampling interval of the current epoch (new workers start with it). */
+    private interval: number,
     private readonly clock: WorkerClock,
     private readonly writer: CaptureWriter | null,
   ) {}
@@ -103,7 +119,7 @@ export class WorkerSites {
       startedWhileWatched: this.enabled,
       sampler: null,
       gc: null,
-      measurements: [],
+      epochs: [{ from: this.clock.now(), interval: this.interval, measurements: [] }],
       ended: null,
     };
     this.tracks.set(p.sessionId, track);
@@ -126,7 +142,7 @@ export class WorkerSites {
     t.session.end(why);
     t.ended ??= `${why} at ${this.clock.describe(this.clock.now())}`;
     // Too short-lived ever to be judged: counted, not kept (a program may start thousands).
-    if (t.measurements.length < 4) {
+    if (t.epochs.reduce((n, e) => n + e.measurements.length, 0) < 4) {
       this.tracks.delete(sessionId);
       this.shortLived++;
     }
@@ -140,7 +156,7 @@ export class WorkerSites {
         const sites = await bounded(t.sampler.measure({ gc: true }), MEASURE_TIMEOUT_MS);
         const x = this.clock.now();
         const v8CodeBytes = t.gc?.v8CodeBytes ?? undefined;
-        t.measurements.push({ x, sites, v8CodeBytes });
+        t.epochs[t.epochs.length - 1].measurements.push({ x, sites, v8CodeBytes });
         const record: WorkerSitesRecord = { worker: { id: t.id, url: t.url }, ...sitesRecord(x, sites, v8CodeBytes) };
         this.writer?.appendLine(CAPTURE_FILES.workerSites, record);
       } catch (err) {
@@ -169,14 +185,19 @@ export class WorkerSites {
         ? `from its start at ${this.clock.describe(t.attachedAt)} (its sampler starts just after its first line: what it allocates before is not seen)`
         : `from ${this.clock.describe(t.attachedAt)} (it was running already: what it allocated before is not known)`;
       const ended = t.ended ? `; measured until ${t.ended}` : '';
-      const judged = t.measurements.filter((m) => m.x >= t.attachedAt + warmup);
-      if (judged.length < 4) {
+      const judging = judgedEpoch(t, warmup);
+      if (judging === null) {
         tooShort++;
         continue;
       }
-      described.push(`${name}: sampled ${since}, ${judged.length} measurements judged${ended}`);
+      const { epoch, judged } = judging;
+      const stretch =
+        epoch === t.epochs[0]
+          ? ''
+          : ` (the stretch from ${this.clock.describe(epoch.from)}, a sample every ${Math.round(epoch.interval / 1024)} KiB: light watching restarted its sampler then)`;
+      described.push(`${name}: sampled ${since}, ${judged.length} measurements judged${stretch}${ended}`);
       const series = buildSiteSeries(judged, this.stacks, { ignorePrefixes: AGENT_FRAMES });
-      const scored = scoreSites(series.values(), { samplingInterval: this.interval, v8Code: v8CodeSeries(judged) });
+      const scored = scoreSites(series.values(), { samplingInterval: epoch.interval, v8Code: v8CodeSeries(judged) });
       for (const s of scored) {
         if (s.probability < 0.2) continue;
         const leak = toLeak(s, this.stacks, this.clock.unit, AGENT_FRAMES);
@@ -193,6 +214,43 @@ export class WorkerSites {
       );
     notes.push(`worker threads: ${seen} seen, each heap sampled and judged on its own — ${shown.join('; ')}`);
     return { leaks, belowThreshold, notes };
+  }
+
+  /**
+   * Light watching switched (live-capture.ts): each worker's sampler restarts at `interval`,
+   * a new epoch judged after its own warm-up. A worker that does not answer is left out.
+   */
+  async switchEpoch(interval: number): Promise<void> {
+    this.interval = interval;
+    for (const t of this.tracks.values()) {
+      if (t.ended !== null || t.sampler === null) continue;
+      try {
+        await bounded(t.sampler.restart(interval), MEASURE_TIMEOUT_MS);
+        t.epochs.push({ from: this.clock.now(), interval, measurements: [] });
+      } catch (err) {
+        const why = t.session.endedBecause ?? `it stopped answering (${(err as Error).message})`;
+        t.session.end(why);
+        t.ended ??= `${why} at ${this.clock.describe(this.clock.now())}`;
+      }
+    }
+  }
+
+  /**
+   * The likeliest growth in any worker's current epoch past its warm-up (the light tripwire
+   * reads it beside the main thread's), or null when no worker has enough measurements.
+   */
+  strongestGrowth(threshold: number, warmup: number): GrowthReading | null {
+    let best: GrowthReading | null = null;
+    for (const t of this.tracks.values()) {
+      if (t.ended !== null) continue;
+      const epoch = t.epochs[t.epochs.length - 1];
+      const judged = epoch.measurements.filter((m) => m.x >= epoch.from + warmup);
+      // (Workers' sites are judged alone, never joined across inlining: as with inlining off.)
+      const r = strongestGrowth(judged, this.stacks, { interval: epoch.interval, inliningOff: true }, threshold);
+      if (r && (best === null || r.probability > best.probability))
+        best = { probability: r.probability, what: `${r.what} in worker ${t.id}` };
+    }
+    return best;
   }
 
   /**
@@ -283,6 +341,19 @@ export function wallClock(started: number): WorkerClock {
     describe: (x) => `${Math.round(x / 1000)} s`,
     describeSpan: (dx) => `${Math.round(dx / 1000)} s`,
   };
+}
+
+/**
+ * The epoch a worker is judged on, and its measurements past the warm-up: the last one with
+ * at least 4, else the one before it (a capture that ended soon after a switch), else null.
+ */
+function judgedEpoch(t: WorkerTrack, warmup: number): { epoch: WorkerEpoch; judged: SiteMeasurement[] } | null {
+  for (const epoch of t.epochs.slice(-2).reverse()) {
+    // The first epoch begins when we attached; its warm-up runs from then.
+    const judged = epoch.measurements.filter((m) => m.x >= epoch.from + warmup);
+    if (judged.length >= 4) return { epoch, judged };
+  }
+  return null;
 }
 
 /** `p`, or a rejection if it does not settle within `ms` (a worker busy in a loop never answers). */
