@@ -3,7 +3,7 @@ import { basename } from 'node:path';
 import { parse, type Node } from 'acorn';
 import { type Frame, sameFrame } from '../model/frame.js';
 import { scriptPath } from './attribution.js';
-import type { Leak } from './leak-report.js';
+import type { Leak, ObjectShape } from './leak-report.js';
 
 /**
  * From "which function" to "which line".
@@ -17,7 +17,10 @@ import type { Leak } from './leak-report.js';
  * function's own body (not in functions nested in it, which would be frames of their own).
  * One matching line is the call site; several are reported as candidates and the frame keeps
  * its function's line. The innermost frame (the allocation site) allocates by statement
- * (`{}`, `[]`, a string), which has no name to look for: it keeps its function's line.
+ * (`{}`, `[]`, a string), which has no name to look for — unless the holders snapshot showed
+ * what the leaked objects are (`Leak.shape`): then the one object literal with their keys, the
+ * one `new Map`, the one array literal in the function is the statement (`findShapeLine`);
+ * otherwise it keeps its function's line.
  *
  * acorn parses the source: a well-kept, small parser, and only a handful of files (those on
  * the reported leaks' stacks) are ever parsed. TypeScript, or code that does not parse,
@@ -30,8 +33,8 @@ export interface CallSiteFrame extends Frame {
 }
 
 export type CallLineResult =
-  | { kind: 'call'; line: number; column: number; how: 'call' | 'reference' }
-  | { kind: 'ambiguous'; lines: number[]; how: 'call' | 'reference' }
+  | { kind: 'call'; line: number; column: number; how: 'call' | 'reference' | 'shape' }
+  | { kind: 'ambiguous'; lines: number[]; how: 'call' | 'reference' | 'shape' }
   | { kind: 'none'; why: string };
 
 interface ParsedScript {
@@ -207,10 +210,104 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
   return { kind: 'call', line: positions[0].line, column: positions[0].column, how };
 }
 
+/** Methods whose result is a new array made inside V8, not by a literal in the caller's source. */
+const ARRAY_MAKERS = new Set([
+  'map',
+  'filter',
+  'slice',
+  'splice',
+  'concat',
+  'split',
+  'from',
+  'of',
+  'keys',
+  'values',
+  'entries',
+  'flat',
+  'flatMap',
+  'match',
+  'matchAll',
+  'exec',
+  'toSorted',
+  'toReversed',
+  'toSpliced',
+  'with',
+  'fill',
+]);
+
+/** A shape in words: `objects with keys id, label (and perhaps at)`, `Map objects`, `arrays`. */
+export function describeShape(shape: ObjectShape): string {
+  if (shape.className === 'Array') return 'arrays';
+  if (shape.className !== 'Object') return `${shape.className} objects`;
+  const { properties: sure, moreProperties: more } = shape;
+  if (sure.length === 0) return more.length > 0 ? `objects with keys among ${more.join(', ')}` : 'empty objects';
+  return `objects with keys ${sure.join(', ')}${more.length > 0 ? ` (and perhaps ${more.join(', ')})` : ''}`;
+}
+
+/**
+ * Where, in the innermost frame's function, the statement that makes objects of `shape` is:
+ * an object literal whose keys are among the objects' own (all of them, preferred, or some:
+ * more may be added after), `new <Class>` for a constructor's objects, an array literal for
+ * arrays (when no call in the function makes arrays too). Nested functions are skipped.
+ */
+export function findShapeLine(sources: ScriptSources, frame: Frame, shape: ObjectShape): CallLineResult {
+  if (frame.line <= 0) return { kind: 'none', why: 'no position' };
+  const script = sources.get(frame.file);
+  if ('error' in script) return { kind: 'none', why: script.error };
+  const lineStart = script.lineStarts[frame.line - 1];
+  if (lineStart === undefined) return { kind: 'none', why: 'the file on disk is shorter than V8 says: it changed since it was loaded' };
+  const fn = functionAt(script.ast, lineStart + frame.column - 1);
+  if (!fn) return { kind: 'none', why: 'no function starts there in the file on disk (it changed since it was loaded?)' };
+  // The keys in the order they were added: a literal makes its keys first, in its order.
+  const order = [...shape.properties, ...shape.moreProperties];
+  const exact: number[] = [];
+  const partial: number[] = [];
+  const spreadOnly: number[] = [];
+  let arrayMakers = 0;
+  const visit = (node: Node, top: boolean): void => {
+    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
+    if (shape.className === 'Object' && node.type === 'ObjectExpression') {
+      const props = (node as unknown as { properties: { type: string; computed?: boolean; key?: Node }[] }).properties;
+      let open = false; // a spread or a computed key: its keys are not all known
+      const keys: string[] = [];
+      for (const p of props) {
+        if (p.type !== 'Property' || p.computed) open = true;
+        else {
+          const k = p.key as unknown as { type: string; name?: string; value?: unknown };
+          keys.push(k.type === 'Identifier' ? k.name! : String(k.value));
+        }
+      }
+      // The literal's keys must be the first keys of the objects' hidden class, in order: all
+      // those they certainly have (exact), or at least half of them (more added later);
+      // or none named, spread from another object (`{ ...defaults }`).
+      const prefix = keys.every((k, i) => order[i] === k);
+      if (!open && prefix && keys.length >= shape.properties.length && keys.length <= order.length) exact.push(node.start);
+      else if (!open && prefix && keys.length > 0 && keys.length * 2 >= shape.properties.length) partial.push(node.start);
+      else if (open && keys.length === 0) spreadOnly.push(node.start);
+    } else if (node.type === 'NewExpression' && nameOf((node as unknown as { callee: Node }).callee) === shape.className) {
+      exact.push(node.start);
+    } else if (shape.className === 'Array' && node.type === 'ArrayExpression') {
+      exact.push(node.start);
+    } else if (shape.className === 'Array' && node.type === 'CallExpression') {
+      const name = nameOf((node as unknown as { callee: Node }).callee);
+      if (name !== null && ARRAY_MAKERS.has(name)) arrayMakers++;
+    }
+    for (const c of children(node)) visit(c, false);
+  };
+  visit(fn, true);
+  if (arrayMakers > 0) return { kind: 'none', why: `it also calls ${arrayMakers === 1 ? 'a method' : 'methods'} that make arrays` };
+  const offsets = exact.length > 0 ? exact : partial.length > 0 ? partial : spreadOnly;
+  if (offsets.length === 0) return { kind: 'none', why: `no statement in it makes ${describeShape(shape)}` };
+  const positions = offsets.map((o) => positionOf(o, script.lineStarts));
+  const lines = [...new Set(positions.map((p) => p.line))];
+  if (lines.length > 1) return { kind: 'ambiguous', lines, how: 'shape' };
+  return { kind: 'call', line: positions[0].line, column: positions[0].column, how: 'shape' };
+}
+
 /** findCallLine that never throws: a report is never lost to one odd file (a walk too deep for the stack). */
-function safeFindCallLine(sources: ScriptSources, frame: Frame, callee: Frame): CallLineResult {
+function safeFindCallLine(sources: ScriptSources, frame: Frame, callee: Frame | ObjectShape): CallLineResult {
   try {
-    return findCallLine(sources, frame, callee);
+    return 'className' in callee ? findShapeLine(sources, frame, callee) : findCallLine(sources, frame, callee);
   } catch (err) {
     return { kind: 'none', why: `its source could not be searched (${(err as Error).message})` };
   }
@@ -231,7 +328,10 @@ export function resolveCallLines(leaks: Leak[], sources = new ScriptSources()): 
     const indexOf = (frame: Frame | null): number => (frame ? original.findIndex((f) => sameFrame(f, frame)) : -1);
     const siteAt = indexOf(leak.site);
     const userAt = indexOf(leak.userFrame);
-    const results: (CallLineResult | null)[] = original.map((f, i) => (i === 0 ? null : safeFindCallLine(sources, f, original[i - 1])));
+    // The innermost frame allocated by statement: found by the objects' shape, when known.
+    const results: (CallLineResult | null)[] = original.map((f, i) =>
+      i > 0 ? safeFindCallLine(sources, f, original[i - 1]) : leak.shape ? safeFindCallLine(sources, f, leak.shape) : null,
+    );
     leak.stack = original.map((f, i) => {
       const r = results[i];
       if (!r || r.kind !== 'call') return f;
@@ -243,17 +343,25 @@ export function resolveCallLines(leaks: Leak[], sources = new ScriptSources()): 
     // A frame with no script ("(V8 API)": made by native code) has no line to explain.
     const lines = [...new Set([siteAt, userAt])]
       .filter((i) => i >= 0 && original[i].file !== '')
-      .map((i) => lineNote(original, i, results[i]));
+      .map((i) => lineNote(original, i, results[i], leak.shape));
     if (lines.length > 0) leak.evidence += `; lines: V8 records each frame's function, not the line running in it — ${lines.join('; ')}`;
   }
 }
 
 /** How one frame's line was found, for the evidence. */
-function lineNote(stack: Frame[], at: number, r: CallLineResult | null): string {
+function lineNote(stack: Frame[], at: number, r: CallLineResult | null, shape: ObjectShape | undefined): string {
   const f = stack[at];
   const fn = f.functionName || '(anonymous)';
   const file = basename(scriptPath(f.file));
   const starts = `${file}:${f.line}, where ${fn} starts`;
+  if (at === 0 && r && shape) {
+    const what = describeShape(shape);
+    const seen = `${shape.objects} of the ${shape.matched} live objects the holders snapshot attributes to this site are ${what}`;
+    if (r.kind === 'none') return `${starts} (${seen}; which statement made them is not known: ${r.why})`;
+    if (r.kind === 'ambiguous')
+      return `${starts} (${seen}; statements at lines ${r.lines.join(', ')} make such objects; which one ran is not known)`;
+    return `${file}:${r.line} for ${fn}: ${seen}, and that line has the only statement in ${fn} that makes them (found in the source on disk; ${fn} starts at line ${f.line})`;
+  }
   if (at === 0 || !r) return `${starts} (the allocating statement in it is not known)`;
   const callee = stack[at - 1].functionName || '(anonymous)';
   if (r.kind === 'none') return `${starts} (its call to ${callee} was not found: ${r.why})`;

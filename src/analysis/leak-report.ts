@@ -35,8 +35,28 @@ export interface Leak {
   series?: { x: number[]; bytes: number[]; count: number[] };
   /** Retainer paths of a few sample objects, root first, as edge/node descriptions. */
   retainerPaths?: string[][];
+  /**
+   * What most of the leaked objects are, from the holders snapshot: their constructor and,
+   * for plain objects, their property names; `objects` of the `matched` live objects V8's
+   * allocation tracker attributes to the site have that shape.
+   */
+  shape?: ObjectShape;
   /** Leaks in a worker thread's heap (run/attach): the worker, as Node's inspector names it, and its script. */
   worker?: { id: string; url: string };
+}
+
+export interface ObjectShape {
+  /** The constructor's name (`Object` for a literal, `Array`, `Map`, a class). */
+  className: string;
+  /**
+   * Plain objects: the keys they certainly have, in the order they were added; `moreProperties`,
+   * keys after those that they perhaps have (the snapshot shows a key for certain only where its
+   * value is an object, not a small number). Both [] for other objects.
+   */
+  properties: string[];
+  moreProperties: string[];
+  objects: number;
+  matched: number;
 }
 
 export interface LeakReport {

@@ -359,6 +359,7 @@ function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectP
       continue;
     }
     leak.retainerPaths = h.paths.map((p) => p.path);
+    if (h.shape) leak.shape = h.shape;
     if (h.externalBytes > 0 && leak.perIteration) {
       // Sampling sees ArrayBuffer objects, not their contents: add the contents they own.
       const perObject = h.externalBytes / h.matched;

@@ -1,6 +1,7 @@
 import { type AttributionOptions, allocatedByTooling, attribute } from '../analysis/attribution.js';
 import { functionFrame } from '../analysis/call-lines.js';
-import type { Leak } from '../analysis/leak-report.js';
+import type { Leak, ObjectShape } from '../analysis/leak-report.js';
+import type { HeapSnapshot } from '../model/snapshot/heap-snapshot.js';
 import { suspectKey } from '../analysis/leaks/site-series.js';
 import type { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { formatPath } from '../analysis/snapshot/leak-candidates.js';
@@ -23,6 +24,8 @@ export function suspectKeyOf(l: Leak): string {
 export interface SuspectPaths {
   /** Live objects the allocation tracker attributes to the suspect. */
   matched: number;
+  /** The commonest shape among them, when one stands out (see `commonShape`), else null. */
+  shape: ObjectShape | null;
   /** ArrayBuffer contents (outside the V8 heap) owned by those objects. */
   externalBytes: number;
   /**
@@ -106,9 +109,82 @@ export function suspectPaths(
     const paths = [...byShape.values()].sort((x, y) => y.held - x.held).slice(0, maxPaths);
     let externalBytes = 0;
     for (const o of all) externalBytes += ownedExternal.get(o) ?? 0;
-    out.set(key, { matched: all.length, externalBytes, paths });
+    out.set(key, { matched: all.length, shape: commonShape(s, all), externalBytes, paths });
   }
   return out;
+}
+
+/**
+ * The commonest shape among a suspect's objects when it stands out: at least 3 objects and a
+ * fifth of those matched (a leaked record is one object beside its strings and arrays). Plain
+ * objects are grouped by hidden class (V8's Map), whose descriptor array lists their keys in
+ * the order they were added; the snapshot has an edge only for a key whose value is an object,
+ * not for a small integer or an unboxed double, so the keys up to the last one with an edge
+ * are certainly the objects' own and the later ones perhaps (a descriptor array is shared
+ * along a chain of hidden classes). Other objects are grouped by constructor. Strings,
+ * closures, code and V8's internals have no shape the source shows. resolveCallLines looks
+ * for it in the site's function (an object literal with those keys, `new Map`, `[...]`).
+ */
+export function commonShape(s: HeapSnapshot, objects: readonly number[]): ObjectShape | null {
+  const groups = new Map<string, { className: string; map: number; withEdges: Set<string>; objects: number }>();
+  for (const o of objects) {
+    if (s.typeOf(o) !== s.nodeType.object) continue;
+    const className = s.name(o);
+    if (!/^[A-Za-z_$][\w$]*$/.test(className)) continue;
+    let map = -1;
+    const withEdges: string[] = [];
+    if (className === 'Object') {
+      for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1]; e += s.meta.edgeFieldCount) {
+        const type = s.edgeTypeOf(e);
+        if (type === s.edgeType.property) {
+          const name = s.edgeName(e);
+          if (name !== '__proto__') withEdges.push(name);
+        } else if (type === s.edgeType.internal && s.edgeName(e) === 'map') map = s.edgeTarget(e);
+      }
+    }
+    const key = className === 'Object' ? `Object#${map}` : className;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { className, map, withEdges: new Set(), objects: 0 }));
+    g.objects++;
+    for (const n of withEdges) g.withEdges.add(n);
+  }
+  let best: { className: string; map: number; withEdges: Set<string>; objects: number } | null = null;
+  for (const g of groups.values()) if (!best || g.objects > best.objects) best = g;
+  if (!best || best.objects < 3 || best.objects < objects.length / 5) return null;
+  const shape: ObjectShape = {
+    className: best.className,
+    properties: [],
+    moreProperties: [],
+    objects: best.objects,
+    matched: objects.length,
+  };
+  if (best.className !== 'Object') return shape;
+  const ordered = best.map >= 0 ? descriptorKeys(s, best.map) : [];
+  // Keys with an edge but not in the descriptors: a dictionary-mode object (no descriptors).
+  const missing = [...best.withEdges].filter((k) => !ordered.includes(k)).sort();
+  let known = -1;
+  ordered.forEach((k, i) => {
+    if (best.withEdges.has(k)) known = i;
+  });
+  shape.properties = [...ordered.slice(0, known + 1), ...missing];
+  shape.moreProperties = ordered.slice(known + 1);
+  return shape;
+}
+
+/** A hidden class's keys in the order they were added: its descriptor array's string entries. */
+function descriptorKeys(s: HeapSnapshot, map: number): string[] {
+  for (let e = s.firstEdgeIndex[map]; e < s.firstEdgeIndex[map + 1]; e += s.meta.edgeFieldCount) {
+    if (s.edgeTypeOf(e) !== s.edgeType.internal || s.edgeName(e) !== 'descriptors') continue;
+    const d = s.edgeTarget(e);
+    const keys: { at: number; key: string }[] = [];
+    for (let k = s.firstEdgeIndex[d]; k < s.firstEdgeIndex[d + 1]; k += s.meta.edgeFieldCount) {
+      const name = s.edgeName(k);
+      const target = s.edgeTarget(k);
+      if (/^\d+$/.test(name) && s.isString(target)) keys.push({ at: Number(name), key: s.name(target) });
+    }
+    return keys.sort((a, b) => a.at - b.at).map((x) => x.key);
+  }
+  return [];
 }
 
 /**

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { findCallLine, functionFrame, resolveCallLines, ScriptSources } from '../../src/analysis/call-lines.js';
-import type { Leak } from '../../src/analysis/leak-report.js';
+import { findCallLine, findShapeLine, functionFrame, resolveCallLines, ScriptSources } from '../../src/analysis/call-lines.js';
+import type { Leak, ObjectShape } from '../../src/analysis/leak-report.js';
 import type { Frame } from '../../src/model/frame.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'leaktrace-call-lines-'));
@@ -140,4 +140,92 @@ test('a source too deep to parse keeps the function line instead of failing the 
   resolveCallLines([leak]);
   assert.equal(leak.userFrame!.line, 1);
   assert.match(leak.evidence, /did not parse/);
+});
+
+const SHAPES = `'use strict';
+const seen = new Map();
+function remember(id, label) {
+  const scratch = { id, tmp: [id] };
+  if (scratch.tmp.length > 9) return;
+  seen.set(id, {
+    id,
+    label,
+    at: Date.now(),
+  });
+}
+function twoKinds(id) {
+  if (id % 2) return { id, label: 'odd' };
+  const partial = { id };
+  partial.label = 'even';
+  return partial;
+}
+function copies(base) {
+  return { ...base };
+}
+function lists(id) {
+  const pair = [id, id + 1];
+  return pair.map(String);
+}
+function sets() {
+  return new Set();
+}
+`;
+
+/** A plain object's shape: certain keys, then keys it perhaps has. */
+function objects(properties: string[], moreProperties: string[] = []): ObjectShape {
+  return { className: 'Object', properties, moreProperties, objects: 10, matched: 20 };
+}
+
+test('the innermost frame moves to the one statement that makes its objects’ shape', () => {
+  const file = script('shapes.js', SHAPES);
+  const sources = new ScriptSources();
+  const at = (name: string) => frameOf(file, SHAPES, name, `function ${name}(`);
+  // Keys in order, the last ones perhaps: the literal on line 6, not the scratch one on line 4.
+  assert.deepEqual(findShapeLine(sources, at('remember'), objects(['id', 'label'], ['at'])), {
+    kind: 'call',
+    line: 6,
+    column: 16,
+    how: 'shape',
+  });
+  // A literal with keys the objects do not have is not theirs.
+  assert.equal(findShapeLine(sources, at('remember'), objects(['id', 'name'])).kind, 'none');
+  // All the keys, in one literal; or, failing that, the first of them (more added later).
+  assert.deepEqual(findShapeLine(sources, at('twoKinds'), objects(['id', 'label'])), { kind: 'call', line: 13, column: 22, how: 'shape' });
+  assert.deepEqual(findShapeLine(sources, at('twoKinds'), objects(['id'], ['label'])), {
+    kind: 'ambiguous',
+    lines: [13, 14],
+    how: 'shape',
+  });
+  // A copy by spread.
+  assert.equal((findShapeLine(sources, at('copies'), objects(['a', 'b'])) as { line: number }).line, 19);
+  // Arrays: not when a call in the function makes arrays too.
+  assert.deepEqual(findShapeLine(sources, at('lists'), { ...objects([]), className: 'Array' }), {
+    kind: 'none',
+    why: 'it also calls a method that make arrays',
+  });
+  assert.equal((findShapeLine(sources, at('sets'), { ...objects([]), className: 'Set' }) as { line: number }).line, 26);
+});
+
+test('resolveCallLines: a leak with a known shape gets its statement’s line, and the evidence says how', () => {
+  const file = script('shapes2.js', SHAPES);
+  const site = frameOf(file, SHAPES, 'remember', 'function remember(');
+  const leak: Leak = {
+    kind: 'heap',
+    site,
+    userFrame: site,
+    package: null,
+    resource: null,
+    probability: 1,
+    perIteration: null,
+    stack: [site],
+    evidence: 'grew',
+    shape: { ...objects(['id', 'label'], ['at']), objects: 500, matched: 1500 },
+  };
+  resolveCallLines([leak]);
+  assert.equal(leak.userFrame!.line, 6);
+  assert.deepEqual(functionFrame(leak.userFrame!), site);
+  assert.match(
+    leak.evidence,
+    /shapes2\.js:6 for remember: 500 of the 1500 live objects the holders snapshot attributes to this site are objects with keys id, label \(and perhaps at\), and that line has the only statement in remember that makes them/,
+  );
 });

@@ -665,6 +665,7 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
       continue;
     }
     leak.retainerPaths = paths.map((p) => p.path);
+    if (h.shape) leak.shape = h.shape;
     leak.evidence += `; holders: of the ${h.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(paths[0])}`;
   }
 }
