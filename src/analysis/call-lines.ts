@@ -237,6 +237,8 @@ const ARRAY_MAKERS = new Set([
 
 /** A shape in words: `objects with keys id, label (and perhaps at)`, `Map objects`, `arrays`. */
 export function describeShape(shape: ObjectShape): string {
+  if (shape.className === 'Function' && shape.defined)
+    return `closures of ${shape.functionName ? `function ${shape.functionName}` : 'an anonymous function'} defined at line ${shape.defined.line}`;
   if (shape.className === 'Array') return 'arrays';
   if (shape.className !== 'Object') return `${shape.className} objects`;
   const { properties: sure, moreProperties: more } = shape;
@@ -265,7 +267,16 @@ export function findShapeLine(sources: ScriptSources, frame: Frame, shape: Objec
   const spreadOnly: number[] = [];
   let arrayMakers = 0;
   const visit = (node: Node, top: boolean): void => {
-    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
+    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) {
+      // A closure is made where its function's expression is evaluated: in this function's
+      // own body. (V8 places a function at its parameters' `(`: matched by line.)
+      if (shape.className === 'Function' && shape.defined && FUNCTION_TYPES.has(node.type)) {
+        const from = positionOf(node.start, script.lineStarts).line;
+        const to = positionOf((node as unknown as { body: Node }).body.start, script.lineStarts).line;
+        if (shape.defined.line >= from && shape.defined.line <= to) exact.push(node.start);
+      }
+      return;
+    }
     if (shape.className === 'Object' && node.type === 'ObjectExpression') {
       const props = (node as unknown as { properties: { type: string; computed?: boolean; key?: Node }[] }).properties;
       let open = false; // a spread or a computed key: its keys are not all known
@@ -356,7 +367,7 @@ function lineNote(stack: Frame[], at: number, r: CallLineResult | null, shape: O
   const starts = `${file}:${f.line}, where ${fn} starts`;
   if (at === 0 && r && shape) {
     const what = describeShape(shape);
-    const seen = `${shape.objects} of the ${shape.matched} live objects the holders snapshot attributes to this site are ${what}`;
+    const seen = `${shape.objects} of the ${shape.tops} outermost live objects the holders snapshot attributes to this site (those not held inside another of them) are ${what}`;
     if (r.kind === 'none') return `${starts} (${seen}; which statement made them is not known: ${r.why})`;
     if (r.kind === 'ambiguous')
       return `${starts} (${seen}; statements at lines ${r.lines.join(', ')} make such objects; which one ran is not known)`;

@@ -36,9 +36,8 @@ export interface Leak {
   /** Retainer paths of a few sample objects, root first, as edge/node descriptions. */
   retainerPaths?: string[][];
   /**
-   * What most of the leaked objects are, from the holders snapshot: their constructor and,
-   * for plain objects, their property names; `objects` of the `matched` live objects V8's
-   * allocation tracker attributes to the site have that shape.
+   * What the leak is made of, from the holders snapshot: the commonest shape among the site's
+   * outermost live objects — a constructor, a plain object's keys, a closure's function.
    */
   shape?: ObjectShape;
   /** Leaks in a worker thread's heap (run/attach): the worker, as Node's inspector names it, and its script. */
@@ -46,7 +45,7 @@ export interface Leak {
 }
 
 export interface ObjectShape {
-  /** The constructor's name (`Object` for a literal, `Array`, `Map`, a class). */
+  /** The constructor's name (`Object` for a literal, `Array`, `Map`, a class; `Function` for closures). */
   className: string;
   /**
    * Plain objects: the keys they certainly have, in the order they were added; `moreProperties`,
@@ -55,8 +54,12 @@ export interface ObjectShape {
    */
   properties: string[];
   moreProperties: string[];
+  /** Closures: their function's name ('' if anonymous) and where it is defined (1-based). */
+  functionName?: string;
+  defined?: { line: number; column: number };
+  /** How many of the site's outermost live objects (`tops`: not held inside another of its objects) have this shape. */
   objects: number;
-  matched: number;
+  tops: number;
 }
 
 export interface LeakReport {

@@ -24,7 +24,7 @@ export function suspectKeyOf(l: Leak): string {
 export interface SuspectPaths {
   /** Live objects the allocation tracker attributes to the suspect. */
   matched: number;
-  /** The commonest shape among them, when one stands out (see `commonShape`), else null. */
+  /** The commonest shape among the outermost of them, when one stands out (see `commonShape`), else null. */
   shape: ObjectShape | null;
   /** ArrayBuffer contents (outside the V8 heap) owned by those objects. */
   externalBytes: number;
@@ -109,56 +109,68 @@ export function suspectPaths(
     const paths = [...byShape.values()].sort((x, y) => y.held - x.held).slice(0, maxPaths);
     let externalBytes = 0;
     for (const o of all) externalBytes += ownedExternal.get(o) ?? 0;
-    out.set(key, { matched: all.length, shape: commonShape(s, all), externalBytes, paths });
+    out.set(key, { matched: all.length, shape: commonShape(s, list), externalBytes, paths });
   }
   return out;
 }
 
 /**
- * The commonest shape among a suspect's objects when it stands out: at least 3 objects and a
- * fifth of those matched (a leaked record is one object beside its strings and arrays). Plain
- * objects are grouped by hidden class (V8's Map), whose descriptor array lists their keys in
- * the order they were added; the snapshot has an edge only for a key whose value is an object,
- * not for a small integer or an unboxed double, so the keys up to the last one with an edge
- * are certainly the objects' own and the later ones perhaps (a descriptor array is shared
- * along a chain of hidden classes). Other objects are grouped by constructor. Strings,
- * closures, code and V8's internals have no shape the source shows. resolveCallLines looks
- * for it in the site's function (an object literal with those keys, `new Map`, `[...]`).
+ * What a suspect's leak is made of: the commonest shape among its outermost objects (`tops`:
+ * those not held inside another of its objects — a leaked record, not the strings in it; a
+ * listener, not the context it closes over), when it stands for at least 3 of them and 40 %.
+ * Plain objects are grouped by hidden class (V8's Map), whose descriptor array lists their
+ * keys in the order they were added; the snapshot has an edge only for a key whose value is
+ * an object, not for a small integer or an unboxed double, so the keys up to the last one
+ * with an edge are certainly the objects' own and the later ones perhaps (a descriptor array
+ * is shared along a chain of hidden classes). Closures are grouped by where their function is
+ * defined (the snapshot's locations); other objects by constructor. Strings, arrays of V8's
+ * own and code have no shape the source shows. resolveCallLines looks for the shape in the
+ * site's function (call-lines.ts, findShapeLine).
  */
-export function commonShape(s: HeapSnapshot, objects: readonly number[]): ObjectShape | null {
-  const groups = new Map<string, { className: string; map: number; withEdges: Set<string>; objects: number }>();
-  for (const o of objects) {
-    if (s.typeOf(o) !== s.nodeType.object) continue;
-    const className = s.name(o);
-    if (!/^[A-Za-z_$][\w$]*$/.test(className)) continue;
+export function commonShape(s: HeapSnapshot, tops: readonly number[]): ObjectShape | null {
+  type Group = { shape: ObjectShape; map: number; withEdges: Set<string> };
+  const groups = new Map<string, Group>();
+  const blank = (className: string): ObjectShape => ({ className, properties: [], moreProperties: [], objects: 0, tops: tops.length });
+  for (const o of tops) {
+    const type = s.typeOf(o);
+    let key: string;
+    let make: () => Group;
     let map = -1;
     const withEdges: string[] = [];
-    if (className === 'Object') {
-      for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1]; e += s.meta.edgeFieldCount) {
-        const type = s.edgeTypeOf(e);
-        if (type === s.edgeType.property) {
-          const name = s.edgeName(e);
-          if (name !== '__proto__') withEdges.push(name);
-        } else if (type === s.edgeType.internal && s.edgeName(e) === 'map') map = s.edgeTarget(e);
+    if (type === s.nodeType.closure) {
+      const at = s.location(o);
+      if (!at) continue;
+      key = `closure@${at.scriptId}:${at.line}:${at.column}`;
+      make = () => ({
+        shape: { ...blank('Function'), functionName: s.name(o), defined: { line: at.line, column: at.column } },
+        map,
+        withEdges: new Set(),
+      });
+    } else if (type === s.nodeType.object) {
+      const className = s.name(o);
+      if (!/^[A-Za-z_$][\w$]*$/.test(className)) continue;
+      if (className === 'Object') {
+        for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1]; e += s.meta.edgeFieldCount) {
+          const edgeType = s.edgeTypeOf(e);
+          if (edgeType === s.edgeType.property) {
+            const name = s.edgeName(e);
+            if (name !== '__proto__') withEdges.push(name);
+          } else if (edgeType === s.edgeType.internal && s.edgeName(e) === 'map') map = s.edgeTarget(e);
+        }
       }
-    }
-    const key = className === 'Object' ? `Object#${map}` : className;
+      key = className === 'Object' ? `Object#${map}` : className;
+      make = () => ({ shape: blank(className), map, withEdges: new Set() });
+    } else continue;
     let g = groups.get(key);
-    if (!g) groups.set(key, (g = { className, map, withEdges: new Set(), objects: 0 }));
-    g.objects++;
+    if (!g) groups.set(key, (g = make()));
+    g.shape.objects++;
     for (const n of withEdges) g.withEdges.add(n);
   }
-  let best: { className: string; map: number; withEdges: Set<string>; objects: number } | null = null;
-  for (const g of groups.values()) if (!best || g.objects > best.objects) best = g;
-  if (!best || best.objects < 3 || best.objects < objects.length / 5) return null;
-  const shape: ObjectShape = {
-    className: best.className,
-    properties: [],
-    moreProperties: [],
-    objects: best.objects,
-    matched: objects.length,
-  };
-  if (best.className !== 'Object') return shape;
+  let best: Group | null = null;
+  for (const g of groups.values()) if (!best || g.shape.objects > best.shape.objects) best = g;
+  if (!best || best.shape.objects < 3 || best.shape.objects < 0.4 * tops.length) return null;
+  const shape = best.shape;
+  if (shape.className !== 'Object') return shape;
   const ordered = best.map >= 0 ? descriptorKeys(s, best.map) : [];
   // Keys with an edge but not in the descriptors: a dictionary-mode object (no descriptors).
   const missing = [...best.withEdges].filter((k) => !ordered.includes(k)).sort();

@@ -169,11 +169,17 @@ function lists(id) {
 function sets() {
   return new Set();
 }
+function listen(bus) {
+  const state = { n: 0 };
+  bus.on('tick', function onTick() {
+    state.n++;
+  });
+}
 `;
 
 /** A plain object's shape: certain keys, then keys it perhaps has. */
 function objects(properties: string[], moreProperties: string[] = []): ObjectShape {
-  return { className: 'Object', properties, moreProperties, objects: 10, matched: 20 };
+  return { className: 'Object', properties, moreProperties, objects: 10, tops: 20 };
 }
 
 test('the innermost frame moves to the one statement that makes its objects’ shape', () => {
@@ -204,6 +210,10 @@ test('the innermost frame moves to the one statement that makes its objects’ s
     why: 'it also calls a method that make arrays',
   });
   assert.equal((findShapeLine(sources, at('sets'), { ...objects([]), className: 'Set' }) as { line: number }).line, 26);
+  // A closure: the function defined at line 30, made where its expression is, in listen's body.
+  const onTick: ObjectShape = { ...objects([]), className: 'Function', functionName: 'onTick', defined: { line: 30, column: 34 } };
+  assert.equal((findShapeLine(sources, at('listen'), onTick) as { line: number }).line, 30);
+  assert.equal(findShapeLine(sources, at('listen'), { ...onTick, defined: { line: 31, column: 1 } }).kind, 'none');
 });
 
 test('resolveCallLines: a leak with a known shape gets its statement’s line, and the evidence says how', () => {
@@ -219,13 +229,13 @@ test('resolveCallLines: a leak with a known shape gets its statement’s line, a
     perIteration: null,
     stack: [site],
     evidence: 'grew',
-    shape: { ...objects(['id', 'label'], ['at']), objects: 500, matched: 1500 },
+    shape: { ...objects(['id', 'label'], ['at']), objects: 500, tops: 1500 },
   };
   resolveCallLines([leak]);
   assert.equal(leak.userFrame!.line, 6);
   assert.deepEqual(functionFrame(leak.userFrame!), site);
   assert.match(
     leak.evidence,
-    /shapes2\.js:6 for remember: 500 of the 1500 live objects the holders snapshot attributes to this site are objects with keys id, label \(and perhaps at\), and that line has the only statement in remember that makes them/,
+    /shapes2\.js:6 for remember: 500 of the 1500 outermost live objects the holders snapshot attributes to this site \(those not held inside another of them\) are objects with keys id, label \(and perhaps at\), and that line has the only statement in remember that makes them/,
   );
 });
