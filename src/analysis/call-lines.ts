@@ -235,6 +235,9 @@ const ARRAY_MAKERS = new Set([
   'fill',
 ]);
 
+/** Calls that make plain objects inside V8, with keys a literal in the caller may share. */
+const OBJECT_MAKERS = new Set(['parse', 'assign', 'fromEntries', 'structuredClone', 'create', 'groupBy']);
+
 /** A shape in words: `objects with keys id, label (and perhaps at)`, `Map objects`, `arrays`. */
 export function describeShape(shape: ObjectShape): string {
   if (shape.className === 'Function' && shape.defined)
@@ -265,7 +268,7 @@ export function findShapeLine(sources: ScriptSources, frame: Frame, shape: Objec
   const exact: number[] = [];
   const partial: number[] = [];
   const spreadOnly: number[] = [];
-  let arrayMakers = 0;
+  const makers = new Set<string>();
   const visit = (node: Node, top: boolean): void => {
     if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) {
       // A closure is made where its function's expression is evaluated: in this function's
@@ -299,14 +302,20 @@ export function findShapeLine(sources: ScriptSources, frame: Frame, shape: Objec
       exact.push(node.start);
     } else if (shape.className === 'Array' && node.type === 'ArrayExpression') {
       exact.push(node.start);
-    } else if (shape.className === 'Array' && node.type === 'CallExpression') {
+    } else if (node.type === 'CallExpression') {
       const name = nameOf((node as unknown as { callee: Node }).callee);
-      if (name !== null && ARRAY_MAKERS.has(name)) arrayMakers++;
+      if (name !== null && (shape.className === 'Array' ? ARRAY_MAKERS : shape.className === 'Object' ? OBJECT_MAKERS : null)?.has(name))
+        makers.add(name);
     }
     for (const c of children(node)) visit(c, false);
   };
   visit(fn, true);
-  if (arrayMakers > 0) return { kind: 'none', why: `it also calls ${arrayMakers === 1 ? 'a method' : 'methods'} that make arrays` };
+  // Such a call makes objects of the same shape as a literal's, which the shape cannot tell apart.
+  if (makers.size > 0)
+    return {
+      kind: 'none',
+      why: `it also calls ${[...makers].join(', ')}, which make${makers.size === 1 ? 's' : ''} ${describeShape(shape)} too`,
+    };
   const offsets = exact.length > 0 ? exact : partial.length > 0 ? partial : spreadOnly;
   if (offsets.length === 0) return { kind: 'none', why: `no statement in it makes ${describeShape(shape)}` };
   const positions = offsets.map((o) => positionOf(o, script.lineStarts));

@@ -169,6 +169,10 @@ function lists(id) {
 function sets() {
   return new Set();
 }
+function parsed(body) {
+  const fallback = { id: 0, label: '' };
+  return JSON.parse(body) ?? fallback;
+}
 function listen(bus) {
   const state = { n: 0 };
   bus.on('tick', function onTick() {
@@ -207,13 +211,18 @@ test('the innermost frame moves to the one statement that makes its objects’ s
   // Arrays: not when a call in the function makes arrays too.
   assert.deepEqual(findShapeLine(sources, at('lists'), { ...objects([]), className: 'Array' }), {
     kind: 'none',
-    why: 'it also calls a method that make arrays',
+    why: 'it also calls map, which makes arrays too',
   });
   assert.equal((findShapeLine(sources, at('sets'), { ...objects([]), className: 'Set' }) as { line: number }).line, 26);
-  // A closure: the function defined at line 30, made where its expression is, in listen's body.
-  const onTick: ObjectShape = { ...objects([]), className: 'Function', functionName: 'onTick', defined: { line: 30, column: 34 } };
-  assert.equal((findShapeLine(sources, at('listen'), onTick) as { line: number }).line, 30);
-  assert.equal(findShapeLine(sources, at('listen'), { ...onTick, defined: { line: 31, column: 1 } }).kind, 'none');
+  // A call that makes objects too: the literal of the same keys is not claimed.
+  assert.deepEqual(findShapeLine(sources, at('parsed'), objects(['id', 'label'])), {
+    kind: 'none',
+    why: 'it also calls parse, which makes objects with keys id, label too',
+  });
+  // A closure: the function defined at line 34, made where its expression is, in listen's body.
+  const onTick: ObjectShape = { ...objects([]), className: 'Function', functionName: 'onTick', defined: { line: 34, column: 34 } };
+  assert.equal((findShapeLine(sources, at('listen'), onTick) as { line: number }).line, 34);
+  assert.equal(findShapeLine(sources, at('listen'), { ...onTick, defined: { line: 35, column: 1 } }).kind, 'none');
 });
 
 test('resolveCallLines: a leak with a known shape gets its statement’s line, and the evidence says how', () => {
