@@ -158,6 +158,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       const scored = scoreSites(buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] }).values(), {
         samplingInterval: interval,
         v8Code: v8CodeSeries(points),
+        stacks,
       });
       const uncertain = scored.some(
         (s) =>
@@ -198,7 +199,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       extensions++;
     }
     const series = buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] });
-    const scored = scoreSites(series.values(), { samplingInterval: interval, v8Code: v8CodeSeries(points) });
+    const scored = scoreSites(series.values(), { samplingInterval: interval, v8Code: v8CodeSeries(points), stacks });
     const leaks: Leak[] = [];
     const belowThreshold: Leak[] = [];
     const leakKeys = new Map<string, Leak>();

@@ -4,6 +4,7 @@ import type { Leak } from '../leak-report.js';
 import type { StackTable } from '../../model/stack-table.js';
 import { type GrowthEvidence, type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
 import { dominantStack, framesOfStack, type SiteMeasurement, type SiteSeries } from './site-series.js';
+import { type Frame, formatFrame, sameFrame } from '../../model/frame.js';
 
 /** Samples' worth of growth below which a sampled site's growth is quantization noise. */
 export const MIN_SAMPLES_OF_GROWTH = 4;
@@ -34,6 +35,8 @@ export function scoreSites(
      * site must grow by more than V8's code can explain (v8CodeExplains).
      */
     v8Code?: readonly number[] | null;
+    /** The stacks the series refer to: with them, a container is judged with its contents (containersWithContents). */
+    stacks?: StackTable;
   },
 ): ScoredSite[] {
   const out: ScoredSite[] = [];
@@ -122,7 +125,48 @@ export function scoreSites(
       reasons: chosen.reasons,
     });
   }
+  if (options.stacks) containersWithContents(out, options.stacks);
   return out.sort((a, b) => b.probability - a.probability || b.bytes.slope - a.bytes.slope);
+}
+
+/**
+ * A site whose objects do not grow in number while their bytes do is the same few objects
+ * resized: a Map's or Set's hash table, an array's backing store, doubling as what they hold
+ * grows. Its growth is its contents': where the contents are objects of their own, made under
+ * the container's site (a site on whose stack the container's site is a frame), and judged
+ * less likely a leak — a cache of 20,000 keys still filling, its entries' growth slowing — the
+ * container's probability is theirs. (Blind red-team: a Map over 20,000 random keys, 72 % full
+ * after 25,500 runs, was reported in 3 of 3 checks at p 0.66 for its table alone, "+0.00
+ * objects per iteration", while its entries were judged at 0.495.) A container of small
+ * integers or of objects made elsewhere has no such contents site and is judged alone.
+ */
+function containersWithContents(scored: ScoredSite[], stacks: StackTable): void {
+  const framesOf = new Map<ScoredSite, Frame[]>();
+  const frames = (t: ScoredSite): Frame[] => {
+    let f = framesOf.get(t);
+    if (!f) framesOf.set(t, (f = framesOfStack(stacks, dominantStack(t.series))));
+    return f;
+  };
+  for (const s of scored) {
+    const site = s.series.attribution.site;
+    if (site === null || s.judgedOn !== 'bytes') continue;
+    // The same objects, resized: their number does not grow (a fraction of one object, or 5 %).
+    if (s.count.totalGrowth > Math.max(1, 0.05 * s.count.first)) continue;
+    // Contents that visibly grew (a suspect's reading, p ≥ 0.2) yet are judged less likely a
+    // leak: flat or noisy sites cannot account for a container's growth.
+    const contents = scored.filter(
+      (t) => t !== s && t.probability >= 0.2 && t.count.totalGrowth > 0 && frames(t).some((f) => sameFrame(f, site)),
+    );
+    if (contents.length === 0) continue;
+    const likeliest = contents.reduce((a, b) => (b.probability > a.probability ? b : a));
+    if (likeliest.probability >= s.probability) continue;
+    const c = likeliest.series.attribution.site;
+    s.reasons = [
+      ...s.reasons,
+      `but its objects did not grow in number (${formatCount(s.count.first)} → ${formatCount(s.count.last)}, resized from ${formatBytes(s.bytes.first)} to ${formatBytes(s.bytes.last)}): a table or array growing with what it holds, and what it holds here — objects made under it at ${c ? formatFrame(c) : 'another site'}, ${formatCount(likeliest.count.first)} → ${formatCount(likeliest.count.last)} — is judged at p ${likeliest.probability.toFixed(2)}: a container is judged with its contents`,
+    ];
+    s.probability = likeliest.probability;
+  }
 }
 
 /**

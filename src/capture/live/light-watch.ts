@@ -80,7 +80,7 @@ export function strongestGrowth(
   if (judged.length < MIN_POINTS) return null;
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
   const v8Code = v8CodeSeries(judged);
-  let scored = scoreSites(series.values(), { samplingInterval: epoch.interval, runClock: runClock(judged), v8Code });
+  let scored = scoreSites(series.values(), { samplingInterval: epoch.interval, runClock: runClock(judged), v8Code, stacks });
   if (!epoch.inliningOff)
     scored = joinInlinedCallees(scored, series.values(), stacks, { threshold, samplingInterval: epoch.interval, v8Code });
   const top = scored[0];

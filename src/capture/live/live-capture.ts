@@ -598,7 +598,7 @@ function judge(
   // agent allocates when Node calls it back (its record of each handle) is left out.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
   const v8Code = v8CodeSeries(judged);
-  const alone = scoreSites(series.values(), { samplingInterval: interval, runClock: runClock(judged), v8Code });
+  const alone = scoreSites(series.values(), { samplingInterval: interval, runClock: runClock(judged), v8Code, stacks });
   const inliningOff = epoch.inliningOff;
   const scored = inliningOff
     ? alone

@@ -197,7 +197,7 @@ export class WorkerSites {
           : ` (the stretch from ${this.clock.describe(epoch.from)}, a sample every ${Math.round(epoch.interval / 1024)} KiB: light watching restarted its sampler then)`;
       described.push(`${name}: sampled ${since}, ${judged.length} measurements judged${stretch}${ended}`);
       const series = buildSiteSeries(judged, this.stacks, { ignorePrefixes: AGENT_FRAMES });
-      const scored = scoreSites(series.values(), { samplingInterval: epoch.interval, v8Code: v8CodeSeries(judged) });
+      const scored = scoreSites(series.values(), { samplingInterval: epoch.interval, v8Code: v8CodeSeries(judged), stacks: this.stacks });
       for (const s of scored) {
         if (s.probability < 0.2) continue;
         const leak = toLeak(s, this.stacks, this.clock.unit, AGENT_FRAMES);
