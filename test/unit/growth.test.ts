@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { judgeGrowth, measureGrowth } from '../../src/analysis/growth/growth.js';
+import { judgeGrowth, measureGrowth, overdueJump } from '../../src/analysis/growth/growth.js';
 import { runClock, scoreSites } from '../../src/analysis/leaks/score-sites.js';
 import type { SiteSeries } from '../../src/analysis/leaks/site-series.js';
 
@@ -274,4 +274,24 @@ test('exact counts: a memo over many keys whose batches check lengthened is slow
     { minGrowth: 12, byThirds: true },
   );
   assert.ok(leak.probability > 0.95, leak.reasons.join('\n'));
+});
+
+test('overdueJump: a table that stopped doubling is growth that stopped; one that doubles as a leak fills it is not', () => {
+  // Measured (blind red-team): a Set over 20,000 random ids under check, its table in bytes.
+  const x = [0, 625, 1250, 1875, 2500, 3125, 3750, 4375, 5000, 10000, 15000, 20000, 25000, 65000, 105000, 145000, 185000];
+  const stopped = [
+    5360, 20720, 41200, 41200, 82160, 82160, 82160, 82160, 164080, 164080, 327920, 327920, 327920, 655600, 655600, 655600, 655600,
+  ];
+  const e = measureGrowth(x, stopped);
+  assert.deepEqual(overdueJump(e), { gap: 55000, tail: 120000 });
+  const judged = judgeGrowth(e, { minGrowth: 256, byThirds: true });
+  assert.ok(judged.probability < 0.5, String(judged.probability));
+  assert.match(judged.reasons.join('; '), /none came in the last 120,000 runs/);
+  // Only check's exact series are judged so (byThirds).
+  assert.ok(judgeGrowth(e, { minGrowth: 256 }).probability > judged.probability);
+  // A leak's table: one entry per run, doubling at each power of two — never overdue.
+  const leak = x.map((run) => 20 * 2 ** Math.ceil(Math.log2(run + 2000)));
+  assert.equal(overdueJump(measureGrowth(x, leak)), null);
+  // Too short a tail to say (the same table 25,000 runs in).
+  assert.equal(overdueJump(measureGrowth(x.slice(0, 13), stopped.slice(0, 13))), null);
 });
