@@ -33,7 +33,7 @@ export interface CallSiteFrame extends Frame {
 }
 
 export type CallLineResult =
-  | { kind: 'call'; line: number; column: number; how: 'call' | 'reference' | 'shape' }
+  | { kind: 'call'; line: number; column: number; how: 'call' | 'reference' | 'shape' | 'only-call'; text?: string }
   | { kind: 'ambiguous'; lines: number[]; how: 'call' | 'reference' | 'shape' }
   | { kind: 'none'; why: string };
 
@@ -174,6 +174,81 @@ function findCalls(fn: Node, callee: string): { calls: number[]; references: num
   return { calls, references };
 }
 
+/** Globals whose methods and constructors are JavaScript's or Node's own, not the program's. */
+const BUILTIN_ROOTS = new Set([
+  'Math',
+  'JSON',
+  'Object',
+  'Array',
+  'String',
+  'Number',
+  'Boolean',
+  'Date',
+  'RegExp',
+  'Error',
+  'TypeError',
+  'RangeError',
+  'Promise',
+  'Reflect',
+  'Symbol',
+  'BigInt',
+  'Map',
+  'Set',
+  'WeakMap',
+  'WeakSet',
+  'WeakRef',
+  'Buffer',
+  'console',
+  'process',
+  'parseInt',
+  'parseFloat',
+  'isNaN',
+  'isFinite',
+  'encodeURIComponent',
+  'decodeURIComponent',
+  'structuredClone',
+  'require',
+  'setTimeout',
+  'setInterval',
+  'setImmediate',
+  'clearTimeout',
+  'clearInterval',
+  'queueMicrotask',
+  'Intl',
+  'URL',
+]);
+
+/**
+ * The one call (or `new`) in `fn`'s own body to something that is not a built-in — its callee
+ * rooted in a name other than BUILTIN_ROOTS, `this`, or another call's result, not in a
+ * literal (`'x'.repeat()`) — or null when there are none or several. Its offset is placed
+ * as stack traces place calls (the method's name for `a.b()`).
+ */
+function onlyProgramCall(fn: Node): { offset: number; text: string } | null {
+  const found: { offset: number; text: string }[] = [];
+  const visit = (node: Node, top: boolean): void => {
+    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
+    if (node.type === 'CallExpression' || node.type === 'NewExpression') {
+      const callee = (node as unknown as { callee: Node }).callee;
+      const path: string[] = [];
+      let root: Node = callee;
+      while (root.type === 'MemberExpression') {
+        path.unshift(nameOf((root as unknown as { property: Node }).property) ?? '[…]');
+        root = (root as unknown as { object: Node }).object;
+      }
+      const rootName =
+        root.type === 'Identifier' ? (root as unknown as { name: string }).name : root.type === 'ThisExpression' ? 'this' : null;
+      if (rootName !== null && !BUILTIN_ROOTS.has(rootName)) {
+        const at = callee.type === 'MemberExpression' ? (callee as unknown as { property: Node }).property.start : node.start;
+        found.push({ offset: at, text: `${node.type === 'NewExpression' ? 'new ' : ''}${[rootName, ...path].join('.')}(…)` });
+      }
+    }
+    for (const c of children(node)) visit(c, false);
+  };
+  visit(fn, true);
+  return found.length === 1 ? found[0] : null;
+}
+
 function positionOf(offset: number, lineStarts: number[]): { line: number; column: number } {
   let lo = 0;
   let hi = lineStarts.length - 1;
@@ -199,11 +274,20 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
   const { calls, references } = findCalls(fn, name);
   const how = calls.length > 0 ? 'call' : 'reference';
   const offsets = calls.length > 0 ? calls : references;
-  if (offsets.length === 0)
+  if (offsets.length === 0) {
+    // Called under another name (prom-client's `observe` is its `observeWithoutExemplar`,
+    // memoizee's wrapper is whatever variable holds it): where the function makes one call
+    // only to something that is not a JavaScript built-in, that call leads to the callee.
+    const only = onlyProgramCall(fn);
+    if (only) {
+      const at = positionOf(only.offset, script.lineStarts);
+      return { kind: 'call', line: at.line, column: at.column, how: 'only-call', text: only.text };
+    }
     return {
       kind: 'none',
       why: `no call to ${name} in its source (an alias, a call through a variable, or a function V8 inlined in between)`,
     };
+  }
   const positions = offsets.map((o) => positionOf(o, script.lineStarts));
   const lines = [...new Set(positions.map((p) => p.line))];
   if (lines.length > 1) return { kind: 'ambiguous', lines, how };
@@ -385,6 +469,8 @@ function lineNote(stack: Frame[], at: number, r: CallLineResult | null, shape: O
   if (at === 0 || !r) return `${starts} (the allocating statement in it is not known)`;
   const callee = stack[at - 1].functionName || '(anonymous)';
   if (r.kind === 'none') return `${starts} (its call to ${callee} was not found: ${r.why})`;
+  if (r.kind === 'call' && r.how === 'only-call')
+    return `${file}:${r.line} for ${fn}: it has no call to ${callee} by that name, and ${r.text} on that line is its only call to something that is not a JavaScript built-in — taken as the way to ${callee} (an alias or a function value; found in the source on disk; ${fn} starts at line ${f.line})`;
   const verb = r.how === 'call' ? 'calls' : 'mentions';
   if (r.kind === 'ambiguous') return `${starts} (it ${verb} ${callee} at lines ${r.lines.join(', ')}; which one ran is not known)`;
   return `${file}:${r.line} for ${fn}: the only line where it ${verb} ${callee}, the next frame in (found in the source on disk; ${fn} starts at line ${f.line})`;

@@ -248,3 +248,31 @@ test('resolveCallLines: a leak with a known shape gets its statement’s line, a
     /shapes2\.js:6 for remember: 500 of the 1500 outermost live objects the holders snapshot attributes to this site \(those not held inside another of them\) are objects with keys id, label \(and perhaps at\), and that line has the only statement in remember that makes them/,
   );
 });
+
+const ALIASES = `'use strict';
+function op(hist, n) {
+  const route = '/users/' + n + '/profile';
+  const at = Math.random() + JSON.stringify({ n }).length + 'x'.repeat(2).length;
+  hist.observe({ route }, at);
+}
+function two(a, b) {
+  a.first();
+  b.second();
+}
+`;
+
+test('a callee called under another name: the only call that is not a built-in is taken, and said so', () => {
+  const file = script('aliases.js', ALIASES);
+  const sources = new ScriptSources();
+  const callee: Frame = { functionName: 'observeWithoutExemplar', file: '/x/histogram.js', line: 73, column: 25 };
+  // Math.random, JSON.stringify and a string literal's repeat are built-ins: hist.observe is the one.
+  assert.deepEqual(findCallLine(sources, frameOf(file, ALIASES, 'op', 'function op('), callee), {
+    kind: 'call',
+    line: 5,
+    column: 8,
+    how: 'only-call',
+    text: 'hist.observe(…)',
+  });
+  // Two candidates: the function's line stays.
+  assert.equal(findCallLine(sources, frameOf(file, ALIASES, 'two', 'function two('), callee).kind, 'none');
+});
