@@ -109,7 +109,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   const handles = options.handles === false ? null : new HandleSeries();
   const tracer = handles ? await traceHandles() : null;
   let workers: WorkerSites | null = null;
-  const workerNotes: string[] = [];
+  const trackingNotes: string[] = [];
   const measure = async (): Promise<void> => {
     progress({ phase: `measuring after ${done} runs`, done: points.length, total: 0 });
     let m = process.memoryUsage();
@@ -132,7 +132,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     // The operation's worker threads (a pool it posts to), each heap judged on its own (live/worker-sites.ts).
     if (options.workers !== false) {
       const w = await WorkerSites.start(session, { stacks, interval, clock: runsClock(() => done), writer: null });
-      if (typeof w === 'string') workerNotes.push(w);
+      if (typeof w === 'string') trackingNotes.push(w);
       else workers = w;
     }
     // Warm-up, timed to size the measured phase.
@@ -148,13 +148,37 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     const iterations = options.iterations ?? clamp(Math.round(3000 / Math.max(perRun, 0.001)), 80, 5000);
     const batch = Math.max(1, Math.round(iterations / measurementsWanted));
     await measure();
+    // The runs were sized from the warm-up's pace; an operation that gets slower as it runs (its
+    // work grows with what it kept: a blind red-team case fed every listener it had leaked,
+    // and a check ran past 7 minutes at 1.6 GB) must still finish. Past the hard limit, each
+    // remaining measurement follows a single run, and the report says so.
+    const hardLimit = options.iterations === undefined ? 2 * budget : Infinity;
+    let cutAt: number | null = null;
+    let firstBatchMs = 0;
+    let lastRunMs = 0;
     for (let k = 0; k < measurementsWanted; k++) {
-      for (let i = 0; i < batch; i++, done++) await run();
+      const runs = cutAt === null ? batch : 1;
+      const batchStart = performance.now();
+      for (let i = 0; i < runs; i++, done++) {
+        if (cutAt === null && Date.now() - started > hardLimit) {
+          cutAt = done;
+          break;
+        }
+        const t = performance.now();
+        await run();
+        lastRunMs = performance.now() - t;
+      }
+      if (k === 0) firstBatchMs = (performance.now() - batchStart) / Math.max(1, done);
       await measure();
+    }
+    if (cutAt !== null) {
+      trackingNotes.push(
+        `the runs were cut short at the time limit (${Math.round(hardLimit / 1000)} s) after ${cutAt} runs, each measurement after that following one run: the operation got slower as it ran (${firstBatchMs.toFixed(2)} ms a run in the first batch, ${lastRunMs.toFixed(2)} ms in the last) — work that grows with what it keeps is a sign of a leak itself`,
+      );
     }
     // Extend while some suspect is uncertain or slowing down, within the time budget.
     let extensions = 0;
-    while (extensions < 2 && options.iterations === undefined) {
+    while (extensions < 2 && options.iterations === undefined && cutAt === null) {
       const scored = scoreSites(buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] }).values(), {
         samplingInterval: interval,
         v8Code: v8CodeSeries(points),
@@ -220,14 +244,15 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       const w = workers.judge(threshold, 0);
       leaks.push(...w.leaks);
       belowThreshold.push(...w.belowThreshold);
-      workerNotes.push(...w.notes);
+      trackingNotes.push(...w.notes);
       leaks.sort((a, b) => b.probability - a.probability);
     }
     const workerLeaks = leaks.filter((l) => l.worker && (l.kind === 'heap' || l.kind === 'external'));
     if ((leakKeys.size > 0 || workerLeaks.length > 0) && options.retainerPaths !== false) {
       progress({ phase: 'finding what holds the leaked objects', done: 0, total: 0 });
       await sampler.stop();
-      const runs = Math.max(20, Math.min(batch, 500));
+      // (After a cut at the time limit, a few: each run is slow by then.)
+      const runs = cutAt !== null ? 20 : Math.max(20, Math.min(batch, 500));
       // The handle agent keeps each new handle's raw stack until it formats it, and a raw
       // stack holds its frames' receivers: have it format them now, or the freshest leaked
       // objects would appear held by the agent.
@@ -263,7 +288,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       measurements: memory,
       durationMs: Date.now() - started,
       tracking: {
-        note: ['allocation sampling began before the warm-up; objects allocated before it are not counted', ...workerNotes].join('; '),
+        note: ['allocation sampling began before the warm-up; objects allocated before it are not counted', ...trackingNotes].join('; '),
       },
     };
   } finally {

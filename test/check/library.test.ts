@@ -65,3 +65,24 @@ test('assertNoLeaks names the place in the test’s code that leads into several
     },
   );
 });
+
+test('checkLeaks: an operation that gets slower as it keeps more is cut at twice the time budget, still judged, and the report says so', async () => {
+  const kept: { n: number }[] = [];
+  const started = Date.now();
+  const report = await checkLeaks(
+    () => {
+      kept.push({ n: kept.length });
+      // Work that grows with what was kept: 10 µs more per run kept.
+      const until = performance.now() + kept.length * 0.01;
+      while (performance.now() < until);
+    },
+    { timeBudgetMs: 3000 },
+  );
+  // 6 s of runs, the measurements after it, and a short holders batch: not minutes.
+  assert.ok(Date.now() - started < 40_000, `${Date.now() - started} ms`);
+  assert.match(
+    report.tracking.note,
+    /the runs were cut short at the time limit \(6 s\) after \d+ runs, each measurement after that following one run: the operation got slower as it ran \([\d.]+ ms a run in the first batch, [\d.]+ ms in the last\)/,
+  );
+  assert.ok(report.leaks.length > 0, 'what it keeps is still found');
+});
