@@ -62,8 +62,11 @@ interface WorkerTrack {
  * Light watching: a switch restarts each worker's sampler at the main thread's new interval
  * (`switchEpoch`: what it costs a worker drops with the main thread's, and a site split anew
  * by V8's inlining coming back cannot look like growth from zero), and a worker's growth trips
- * the wire back to precise settings as the main thread's does (`strongestGrowth`). Their handles are the handle agent's business already: its preload runs
- * in workers and reports to the main thread's agent.
+ * the wire back to precise settings as the main thread's does (`strongestGrowth`).
+ *
+ * Handles in workers are the handle agent's business, not this module's: under `run` its
+ * preload runs in each worker and reports to the main thread's agent (`attach` installs it in
+ * the main thread only).
  */
 export class WorkerSites {
   private readonly tracks = new Map<string, WorkerTrack>();
