@@ -1,4 +1,5 @@
 import { type LeakGroup, groupByUserCode, placeOf, placesShared } from '../analysis/leak-groups.js';
+import { describeShape } from '../analysis/call-lines.js';
 import type { Leak } from '../analysis/leak-report.js';
 import { packageLabel } from '../analysis/snapshot/stat.js';
 import { formatBytes, formatBytesDelta, formatPercent, sparkline } from '../cli/output/format.js';
@@ -112,6 +113,8 @@ function renderLeak(leak: Leak, n: number, width: number): string[] {
     field('your code', leak.userFrame ? formatFrame(leak.userFrame) : '(no frame outside node_modules and Node)');
     field('package', packageLabel(leak.package));
   }
+  // What the kept objects are, from the holders snapshot (sample-paths.ts, commonShape).
+  if (leak.shape) field('made of', `${describeShape(leak.shape)} — ${leak.shape.objects} of the ${leak.shape.tops} outermost kept objects`);
   if (leak.series) {
     const values = leak.kind === 'handle' ? leak.series.count : leak.series.bytes;
     field(

@@ -54,6 +54,8 @@ test('check --html on a leaky operation: the suspect is named, nothing loads, no
     const firstRow = (await page.textContent('table[data-table="suspect"] tbody tr:first-child')) ?? '';
     assert.match(firstRow, /rememberRequest/);
     assert.match(firstRow, /leaky-op\.cjs:\d+/);
+    // What the kept objects are, from the holders snapshot.
+    assert.match((await page.textContent('#suspect-1 dl.fields')) ?? '', /made of\s*objects with keys /);
     // The user's own frame is highlighted in the full stack.
     assert.match((await page.textContent('#suspect-1 ol.stack li.frame.user')) ?? '', /rememberRequest/);
     // Memory chart, the suspect's series chart and the growth bars are drawn (canvas by uPlot).

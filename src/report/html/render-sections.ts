@@ -71,7 +71,12 @@ export function suspectCard(s: SuspectView, id: string): string {
 <dt>kind</dt><dd>${e(s.kind === 'handle' ? `handle (${s.resource ?? 'unknown type'})` : s.kind)}</dd>
 <dt>package</dt><dd>${e(packageLabel(s.package))}</dd>
 <dt>your code</dt><dd>${frameHtml(s.userFrame, '(no frame outside node_modules and Node)')}</dd>
-<dt>growth</dt><dd>${e(rateText(s))}</dd>
+${
+  s.madeOf
+    ? `<dt>made of</dt><dd>${e(s.madeOf)}</dd>
+`
+    : ''
+}<dt>growth</dt><dd>${e(rateText(s))}</dd>
 </dl>
 ${growth}
 <h4>Evidence</h4>
