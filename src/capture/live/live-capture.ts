@@ -4,6 +4,7 @@ import { resolveCallLines } from '../../analysis/call-lines.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
 import { runClock, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
+import { spreadLeaks } from '../../analysis/leaks/spread-leaks.js';
 import type { Leak, LeakReport } from '../../analysis/leak-report.js';
 import { SnapshotAnalysis } from '../../analysis/snapshot/analysis.js';
 import { CAPTURE_FILES, type SitesRecord } from '../../capture-folder/layout.js';
@@ -603,9 +604,11 @@ function judge(
   const scored = inliningOff
     ? alone
     : joinInlinedCallees(alone, series.values(), stacks, { threshold: o.threshold, samplingInterval: interval, v8Code });
+  // A package's sites under one line of the user's code, each too thin to judge, judged summed.
+  const spread = spreadLeaks(series.values(), scored, { threshold: o.threshold, samplingInterval: interval, v8Code });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];
-  for (const s of scored) {
+  for (const s of [...scored, ...spread].sort((a, b) => b.probability - a.probability)) {
     const leak = toLeak(s, stacks, 'minute', AGENT_FRAMES);
     if (s.probability >= o.threshold) leaks.push(leak);
     else if (s.probability >= 0.2) belowThreshold.push(leak);

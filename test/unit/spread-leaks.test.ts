@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { buildSiteSeries, type SiteMeasurement } from '../../src/analysis/leaks/site-series.js';
+import { scoreSites } from '../../src/analysis/leaks/score-sites.js';
+import { spreadLeaks } from '../../src/analysis/leaks/spread-leaks.js';
+import { StackTable } from '../../src/model/stack-table.js';
+
+const KIB = 1024;
+const INTERVAL = 32 * KIB;
+const render = { functionName: 'render', file: '/app/render.js', line: 9, column: 10 };
+const pkgFrame = (name: string, line: number) => ({
+  functionName: name,
+  file: '/app/node_modules/handlebars/compiler.js',
+  line,
+  column: 1,
+});
+
+/**
+ * Ten measurements 10 s apart: four sites of a package under `render`, each gaining one sample
+ * in turn (a sample every fourth step each: too thin alone), and a steady site of the user's.
+ */
+function measurements(stacks: StackTable, perStep: (site: number, step: number) => number): SiteMeasurement[] {
+  const sites = [0, 1, 2, 3].map((k) => stacks.internOuterFirst([render, pkgFrame(`compile${k}`, 10 + k)]));
+  const own = stacks.internOuterFirst([render]);
+  const totals = [0, 0, 0, 0];
+  return Array.from({ length: 10 }, (_, step) => {
+    sites.forEach((_, k) => (totals[k] += perStep(k, step)));
+    return {
+      x: step * 10_000,
+      sites: new Map([
+        ...sites.map((id, k) => [id, { count: totals[k] * 100, selfBytes: (2 + totals[k]) * INTERVAL, externalBytes: 0 }] as const),
+        [own, { count: 50, selfBytes: 3 * INTERVAL, externalBytes: 0 }],
+      ]),
+    };
+  });
+}
+
+function judge(m: SiteMeasurement[], stacks: StackTable) {
+  const series = buildSiteSeries(m, stacks, {});
+  const scored = scoreSites(series.values(), { samplingInterval: INTERVAL });
+  return { scored, spread: spreadLeaks(series.values(), scored, { threshold: 0.5, samplingInterval: INTERVAL }) };
+}
+
+test("spreadLeaks: a package's sites under one line of the user's code, each too thin alone, are judged summed", () => {
+  const stacks = new StackTable();
+  // One sample a step in all, taken by each site in turn.
+  const { scored, spread } = judge(
+    measurements(stacks, (k, step) => (step > 0 && step % 4 === k ? 1 : 0)),
+    stacks,
+  );
+  assert.ok(
+    scored.every((s) => s.probability < 0.5),
+    JSON.stringify(scored.map((s) => s.probability)),
+  );
+  assert.equal(spread.length, 1);
+  const [sum] = spread;
+  assert.ok(sum.probability >= 0.5, String(sum.probability));
+  assert.equal(sum.series.attribution.userFrame?.functionName, 'render');
+  assert.equal(sum.series.attribution.package, 'handlebars');
+  assert.match(sum.reasons[0], /^spread over 4 allocation sites of handlebars reached from this line of your code/);
+});
+
+test('spreadLeaks: nothing when the sum is flat, or when one of the sites is reported itself', () => {
+  const stacks = new StackTable();
+  assert.deepEqual(
+    judge(
+      measurements(stacks, () => 0),
+      stacks,
+    ).spread,
+    [],
+  );
+  // compile0 alone grows 2 samples a step: reported itself, so the sum is not added.
+  const { scored, spread } = judge(
+    measurements(stacks, (k, step) => (step > 0 && k === 0 ? 2 : 0)),
+    stacks,
+  );
+  assert.ok(scored[0].probability >= 0.5 && /compile0/.test(scored[0].series.key));
+  assert.deepEqual(spread, []);
+});
