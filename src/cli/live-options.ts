@@ -39,7 +39,12 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     description: 'heap snapshot when RSS or heap used grew this much since the last one',
   },
   'snapshot-near-limit': { type: 'boolean', description: "heap snapshot once heap used reaches 90% of V8's heap limit" },
-  'no-end-snapshot': { type: 'boolean', description: 'no heap snapshot when the capture ends' },
+  'no-end-snapshot': { type: 'boolean', description: 'no heap snapshot when the capture ends (run)' },
+  'end-snapshot': {
+    type: 'boolean',
+    description:
+      'attach: a heap snapshot when the capture ends (off by default: making one costs the running program tens of MB of RSS that its allocator keeps after the detach)',
+  },
   holders: {
     type: 'string',
     valueName: 'DURATION',

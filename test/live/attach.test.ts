@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, get } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -51,6 +51,10 @@ async function attachToLeakyServer(node: string): Promise<void> {
     assert.equal(r.code, 1, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
     const report = JSON.parse(r.stdout);
     assert.equal(report.ended, 'duration');
+    // No heap snapshot at the end by default (it would cost the program RSS for good): the
+    // only one is the holders window's.
+    const snapshots = readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.heapsnapshot'));
+    assert.ok(!snapshots.some((f) => /-end\.heapsnapshot$/.test(f)), snapshots.join(', '));
     // attach turns V8's inlining off while attached: the site is the function that allocated,
     // never the request handler it would be inlined into.
     const lines = [lineOf('function rememberRequest')];

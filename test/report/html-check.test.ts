@@ -54,8 +54,12 @@ test('check --html on a leaky operation: the suspect is named, nothing loads, no
     const firstRow = (await page.textContent('table[data-table="suspect"] tbody tr:first-child')) ?? '';
     assert.match(firstRow, /rememberRequest/);
     assert.match(firstRow, /leaky-op\.cjs:\d+/);
-    // What the kept objects are, from the holders snapshot.
-    assert.match((await page.textContent('#suspect-1 dl.fields')) ?? '', /made of\s*objects with keys /);
+    // What the kept objects are, from the holders snapshot, where it showed them (the
+    // allocation tracker may attribute too few of them to tell: then no line).
+    const fields = (await page.textContent('#suspect-1 dl.fields')) ?? '';
+    const first = JSON.parse(leaky.stdout).leaks[0];
+    if (first.shape) assert.match(fields, new RegExp(`made of\\s*${first.shape.className === 'Object' ? 'objects with keys ' : ''}`));
+    else assert.doesNotMatch(fields, /made of/);
     // The user's own frame is highlighted in the full stack.
     assert.match((await page.textContent('#suspect-1 ol.stack li.frame.user')) ?? '', /rememberRequest/);
     // Memory chart, the suspect's series chart and the growth bars are drawn (canvas by uPlot).
