@@ -58,6 +58,11 @@ test("spreadLeaks: a package's sites under one line of the user's code, each too
   assert.equal(sum.series.attribution.userFrame?.functionName, 'render');
   assert.equal(sum.series.attribution.package, 'handlebars');
   assert.match(sum.reasons[0], /^spread over 4 allocation sites of handlebars reached from this line of your code/);
+  // Its stacks are the named site's, so the stack printed with it is that site's.
+  assert.deepEqual(
+    [...sum.series.stacks.keys()].map((id) => stacks.framesOf(id)[0].functionName),
+    [sum.series.attribution.site!.functionName],
+  );
 });
 
 test('spreadLeaks: nothing when the sum is flat, or when one of the sites is reported itself', () => {

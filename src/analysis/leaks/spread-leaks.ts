@@ -42,7 +42,8 @@ export function spreadLeaks(
     if (!judged || judged.probability < options.threshold) continue;
     const top = growthOrder(members)[0];
     const pkg = top.attribution.package;
-    judged.series = { ...sum, key: `${top.key}|spread`, attribution: { ...top.attribution } };
+    // Shown under the top site: its stacks too, so the printed stack is the named site's.
+    judged.series = { ...sum, key: `${top.key}|spread`, attribution: { ...top.attribution }, stacks: top.stacks };
     judged.reasons = [
       `spread over ${members.length} allocation sites of ${pkg} reached from this line of your code, none of them sampled often enough to be judged alone (the one shown grew most); judged together`,
       ...judged.reasons,
