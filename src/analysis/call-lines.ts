@@ -260,17 +260,33 @@ function positionOf(offset: number, lineStarts: number[]): { line: number; colum
   return { line: lo + 1, column: offset - lineStarts[lo] + 1 };
 }
 
-/** Where, in `frame`'s function, it calls `callee` (the next frame in). */
-export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame): CallLineResult {
-  if (frame.line <= 0) return { kind: 'none', why: 'no position' };
-  const name = simpleName(callee.functionName);
-  if (!name) return { kind: 'none', why: `the called function has no name to look for (${callee.functionName || 'anonymous'})` };
+/** The function V8 means by a frame (its script parsed), or why it cannot be found in the file on disk. */
+function frameFunction(sources: ScriptSources, frame: Frame): { script: ParsedScript; fn: Node } | { kind: 'none'; why: string } {
   const script = sources.get(frame.file);
   if ('error' in script) return { kind: 'none', why: script.error };
   const lineStart = script.lineStarts[frame.line - 1];
   if (lineStart === undefined) return { kind: 'none', why: 'the file on disk is shorter than V8 says: it changed since it was loaded' };
   const fn = functionAt(script.ast, lineStart + frame.column - 1);
   if (!fn) return { kind: 'none', why: 'no function starts there in the file on disk (it changed since it was loaded?)' };
+  return { script, fn };
+}
+
+/** The line the offsets point to, or the candidate lines when they are on several. */
+function atOffsets(offsets: readonly number[], script: ParsedScript, how: 'call' | 'reference' | 'shape'): CallLineResult {
+  const positions = offsets.map((o) => positionOf(o, script.lineStarts));
+  const lines = [...new Set(positions.map((p) => p.line))];
+  if (lines.length > 1) return { kind: 'ambiguous', lines, how };
+  return { kind: 'call', line: positions[0].line, column: positions[0].column, how };
+}
+
+/** Where, in `frame`'s function, it calls `callee` (the next frame in). */
+export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame): CallLineResult {
+  if (frame.line <= 0) return { kind: 'none', why: 'no position' };
+  const name = simpleName(callee.functionName);
+  if (!name) return { kind: 'none', why: `the called function has no name to look for (${callee.functionName || 'anonymous'})` };
+  const found = frameFunction(sources, frame);
+  if ('why' in found) return found;
+  const { script, fn } = found;
   const { calls, references } = findCalls(fn, name);
   const how = calls.length > 0 ? 'call' : 'reference';
   const offsets = calls.length > 0 ? calls : references;
@@ -288,10 +304,7 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
       why: `no call to ${name} in its source (an alias, a call through a variable, or a function V8 inlined in between)`,
     };
   }
-  const positions = offsets.map((o) => positionOf(o, script.lineStarts));
-  const lines = [...new Set(positions.map((p) => p.line))];
-  if (lines.length > 1) return { kind: 'ambiguous', lines, how };
-  return { kind: 'call', line: positions[0].line, column: positions[0].column, how };
+  return atOffsets(offsets, script, how);
 }
 
 /** Methods whose result is a new array made inside V8, not by a literal in the caller's source. */
@@ -333,6 +346,11 @@ export function describeShape(shape: ObjectShape): string {
   return `objects with keys ${sure.join(', ')}${more.length > 0 ? ` (and perhaps ${more.join(', ')})` : ''}`;
 }
 
+/** The reports' "made of" line: the shape, and how many of the kept objects have it. */
+export function madeOf(shape: ObjectShape): string {
+  return `${describeShape(shape)} — ${shape.objects} of the ${shape.tops} outermost kept objects`;
+}
+
 /**
  * Where, in the innermost frame's function, the statement that makes objects of `shape` is:
  * an object literal whose keys are among the objects' own (all of them, preferred, or some:
@@ -341,12 +359,9 @@ export function describeShape(shape: ObjectShape): string {
  */
 export function findShapeLine(sources: ScriptSources, frame: Frame, shape: ObjectShape): CallLineResult {
   if (frame.line <= 0) return { kind: 'none', why: 'no position' };
-  const script = sources.get(frame.file);
-  if ('error' in script) return { kind: 'none', why: script.error };
-  const lineStart = script.lineStarts[frame.line - 1];
-  if (lineStart === undefined) return { kind: 'none', why: 'the file on disk is shorter than V8 says: it changed since it was loaded' };
-  const fn = functionAt(script.ast, lineStart + frame.column - 1);
-  if (!fn) return { kind: 'none', why: 'no function starts there in the file on disk (it changed since it was loaded?)' };
+  const found = frameFunction(sources, frame);
+  if ('why' in found) return found;
+  const { script, fn } = found;
   // The keys in the order they were added: a literal makes its keys first, in its order.
   const order = [...shape.properties, ...shape.moreProperties];
   const exact: number[] = [];
@@ -402,10 +417,7 @@ export function findShapeLine(sources: ScriptSources, frame: Frame, shape: Objec
     };
   const offsets = exact.length > 0 ? exact : partial.length > 0 ? partial : spreadOnly;
   if (offsets.length === 0) return { kind: 'none', why: `no statement in it makes ${describeShape(shape)}` };
-  const positions = offsets.map((o) => positionOf(o, script.lineStarts));
-  const lines = [...new Set(positions.map((p) => p.line))];
-  if (lines.length > 1) return { kind: 'ambiguous', lines, how: 'shape' };
-  return { kind: 'call', line: positions[0].line, column: positions[0].column, how: 'shape' };
+  return atOffsets(offsets, script, 'shape');
 }
 
 /** findCallLine that never throws: a report is never lost to one odd file (a walk too deep for the stack). */

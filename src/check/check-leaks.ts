@@ -159,7 +159,8 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     for (let k = 0; k < measurementsWanted; k++) {
       const runs = cutAt === null ? batch : 1;
       const batchStart = performance.now();
-      for (let i = 0; i < runs; i++, done++) {
+      let ran = 0;
+      for (; ran < runs; ran++, done++) {
         if (cutAt === null && Date.now() - started > hardLimit) {
           cutAt = done;
           break;
@@ -168,7 +169,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
         await run();
         lastRunMs = performance.now() - t;
       }
-      if (k === 0) firstBatchMs = (performance.now() - batchStart) / Math.max(1, done);
+      if (k === 0) firstBatchMs = (performance.now() - batchStart) / Math.max(1, ran);
       await measure();
     }
     if (cutAt !== null) {

@@ -43,7 +43,7 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
   'end-snapshot': {
     type: 'boolean',
     description:
-      'attach: a heap snapshot when the capture ends (off by default: making one costs the running program tens of MB of RSS that its allocator keeps after the detach)',
+      'attach: a heap snapshot when the capture ends (off by default: it left a ~60 MB service ~12 MB more RSS after the detach)',
   },
   holders: {
     type: 'string',

@@ -1,5 +1,5 @@
 import { type LeakGroup, groupByUserCode, placeOf, placesShared } from '../analysis/leak-groups.js';
-import { describeShape } from '../analysis/call-lines.js';
+import { madeOf } from '../analysis/call-lines.js';
 import type { Leak } from '../analysis/leak-report.js';
 import { packageLabel } from '../analysis/snapshot/stat.js';
 import { formatBytes, formatBytesDelta, formatPercent, sparkline } from '../cli/output/format.js';
@@ -114,7 +114,7 @@ function renderLeak(leak: Leak, n: number, width: number): string[] {
     field('package', packageLabel(leak.package));
   }
   // What the kept objects are, from the holders snapshot (sample-paths.ts, commonShape).
-  if (leak.shape) field('made of', `${describeShape(leak.shape)} — ${leak.shape.objects} of the ${leak.shape.tops} outermost kept objects`);
+  if (leak.shape) field('made of', madeOf(leak.shape));
   if (leak.series) {
     const values = leak.kind === 'handle' ? leak.series.count : leak.series.bytes;
     field(

@@ -34,12 +34,13 @@ function notesSoFar(out: string): string[] {
 }
 
 /**
- * A program that leaks only once the capture watches lightly (the test waits for the note,
- * then creates the `trigger` file the program watches): its leak must trip the wire, and be judged precisely — at
- * the function that allocates (`remember`), not a caller V8 had inlined it into while light
- * (`handle` or `tick`). `capture` starts `run` or `attach` with these options.
+ * Starts a capture (`capture(out)`) of a program that leaks only once the capture watches
+ * lightly: waits for the note that it went light, then creates the `trigger` file the program
+ * watches. The capture must have gone light, found a leak (exit 1) and gone back to precise
+ * settings; returns its report and capture folder.
  */
-async function leakStartsWhileLight(trigger: string, capture: (out: string) => Promise<CliResult>): Promise<void> {
+// (The report is returned as parsed: the tests read fields of their own.)
+async function triggerWhileLight(trigger: string, capture: (out: string) => Promise<CliResult>) {
   const out = join(tempDir(), 'cap');
   const running = capture(out);
   const deadline = Date.now() + 30_000;
@@ -50,12 +51,22 @@ async function leakStartsWhileLight(trigger: string, capture: (out: string) => P
   assert.ok(wentLight, `the capture never went light in 30 s: ${notesSoFar(out).join(' | ')}`);
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout);
-  const watch = report.watch as Epoch[];
   assert.deepEqual(
-    watch.map((e) => e.mode),
+    (report.watch as Epoch[]).map((e) => e.mode),
     ['precise', 'light', 'precise'],
     report.notes.join('\n'),
   );
+  return { report, out };
+}
+
+/**
+ * The leak starts while light: it must trip the wire, and be judged precisely — at the
+ * function that allocates (`remember`), not a caller V8 had inlined it into while light
+ * (`handle` or `tick`). `capture` starts `run` or `attach` with these options.
+ */
+async function leakStartsWhileLight(trigger: string, capture: (out: string) => Promise<CliResult>): Promise<void> {
+  const { report } = await triggerWhileLight(trigger, capture);
+  const watch = report.watch as Epoch[];
   // Light: 8× coarser and V8's inlining on; precise again: inlining off, every code deoptimized.
   assert.deepEqual(
     watch.map((e) => [e.interval, e.inliningOff]),
@@ -106,28 +117,13 @@ test('attach --light-after: the same in a program already running (inlining swit
 
 test('run --light-after: a worker thread that starts leaking while watched lightly trips the wire, and its leak is judged on the precise stretch after it', async () => {
   const trigger = join(tempDir(), 'leak-now');
-  const out = join(tempDir(), 'cap');
-  const running = runCli(
-    ['run', '--out', out, ...QUICK, ...LIGHT_AFTER, ...CAPTURE, '--', 'node', fixture('live', 'worker-late-leak.cjs')],
-    {
+  const { report } = await triggerWhileLight(trigger, (out) =>
+    runCli(['run', '--out', out, ...QUICK, ...LIGHT_AFTER, ...CAPTURE, '--', 'node', fixture('live', 'worker-late-leak.cjs')], {
       env: { LEAK_WHEN_FILE: trigger, SECONDS_TO_RUN: '90' },
       timeoutMs: 120_000,
-    },
+    }),
   );
-  const deadline = Date.now() + 30_000;
-  while (!notesSoFar(out).some((n) => n.includes('watched lightly')) && Date.now() < deadline) await sleep(200);
-  const wentLight = notesSoFar(out).some((n) => n.includes('watched lightly'));
-  writeFileSync(trigger, '');
-  const r = await running;
-  assert.ok(wentLight, `the capture never went light in 30 s: ${notesSoFar(out).join(' | ')}`);
-  assert.equal(r.code, 1, r.stderr);
-  const report = JSON.parse(r.stdout);
   const watch = report.watch as Epoch[];
-  assert.deepEqual(
-    watch.map((e) => e.mode),
-    ['precise', 'light', 'precise'],
-    report.notes.join('\n'),
-  );
   // The main thread never grows: the worker's growth is what tripped the wire.
   assert.ok(
     report.notes.some((n: string) => /^from \d+ s, back to precise settings .*: .* in worker 1 grew while watched lightly \(p /.test(n)),
@@ -150,22 +146,12 @@ test('run --light-after: a worker thread that starts leaking while watched light
 });
 
 test('run --light-after: handles that start leaking while tracing is paused trip the wire (Node counts them), and are traced to the function again once precise', async () => {
-  const out = join(tempDir(), 'cap');
   const trigger = join(tempDir(), 'leak-now');
-  const running = runCli(['run', '--out', out, ...QUICK, ...LIGHT_AFTER, ...CAPTURE, '--', 'node', LATE_LEAK], {
-    env: { LEAK_WHEN_FILE: trigger, LEAK_KIND: 'timers', SECONDS_TO_RUN: '90' },
-    timeoutMs: 120_000,
-  });
-  const deadline = Date.now() + 30_000;
-  while (!notesSoFar(out).some((n) => n.includes('watched lightly')) && Date.now() < deadline) await sleep(200);
-  writeFileSync(trigger, '');
-  const r = await running;
-  assert.equal(r.code, 1, r.stderr);
-  const report = JSON.parse(r.stdout);
-  assert.deepEqual(
-    (report.watch as Epoch[]).map((e) => e.mode),
-    ['precise', 'light', 'precise'],
-    report.notes.join('\n'),
+  const { report, out } = await triggerWhileLight(trigger, (out) =>
+    runCli(['run', '--out', out, ...QUICK, ...LIGHT_AFTER, ...CAPTURE, '--', 'node', LATE_LEAK], {
+      env: { LEAK_WHEN_FILE: trigger, LEAK_KIND: 'timers', SECONDS_TO_RUN: '90' },
+      timeoutMs: 120_000,
+    }),
   );
   assert.ok(
     report.notes.some((n: string) => /watched lightly \(.*handles counted but not traced\)/.test(n)),

@@ -142,13 +142,23 @@ export class WorkerSites {
   private detached(sessionId: string, why: string): void {
     const t = this.tracks.get(sessionId);
     if (!t) return;
-    t.session.end(why);
-    t.ended ??= `${why} at ${this.clock.describe(this.clock.now())}`;
+    this.end(t, why);
     // Too short-lived ever to be judged: counted, not kept (a program may start thousands).
     if (t.epochs.reduce((n, e) => n + e.measurements.length, 0) < 4) {
       this.tracks.delete(sessionId);
       this.shortLived++;
     }
+  }
+
+  /** A worker measured no more: its session ended, and why said (the first reason stays). */
+  private end(t: WorkerTrack, why: string): void {
+    t.session.end(why);
+    t.ended ??= `${why} at ${this.clock.describe(this.clock.now())}`;
+  }
+
+  /** A worker that failed a command: it exited meanwhile (its session says so) or stopped answering. */
+  private leaveOut(t: WorkerTrack, err: unknown): void {
+    this.end(t, t.session.endedBecause ?? `it stopped answering (${(err as Error).message})`);
   }
 
   /** One measurement of every worker still running (the caller has just measured the main thread). */
@@ -164,9 +174,7 @@ export class WorkerSites {
         this.writer?.appendLine(CAPTURE_FILES.workerSites, record);
       } catch (err) {
         // Exited meanwhile (its session says so), or busy past the timeout: left out from now.
-        const why = t.session.endedBecause ?? `it stopped answering (${(err as Error).message})`;
-        t.session.end(why);
-        t.ended ??= `${why} at ${this.clock.describe(this.clock.now())}`;
+        this.leaveOut(t, err);
       }
     }
   }
@@ -231,9 +239,7 @@ export class WorkerSites {
         await bounded(t.sampler.restart(interval), MEASURE_TIMEOUT_MS);
         t.epochs.push({ from: this.clock.now(), interval, measurements: [] });
       } catch (err) {
-        const why = t.session.endedBecause ?? `it stopped answering (${(err as Error).message})`;
-        t.session.end(why);
-        t.ended ??= `${why} at ${this.clock.describe(this.clock.now())}`;
+        this.leaveOut(t, err);
       }
     }
   }

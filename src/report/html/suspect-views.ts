@@ -1,4 +1,4 @@
-import { describeShape } from '../../analysis/call-lines.js';
+import { madeOf } from '../../analysis/call-lines.js';
 import { isLeaktraceScript, isRuntimeFrame, LEAKTRACE_PACKAGE, packageFromPath } from '../../analysis/attribution.js';
 import type { Leak } from '../../analysis/leak-report.js';
 import type { Frame } from '../../model/frame.js';
@@ -49,7 +49,7 @@ export function suspectView(leak: Leak, rank: number, xKind: 'time' | 'iteration
     site: leak.site ?? null,
     userFrame: leak.userFrame ?? null,
     package: leak.package ?? null,
-    madeOf: leak.shape ? `${describeShape(leak.shape)} — ${leak.shape.objects} of the ${leak.shape.tops} outermost kept objects` : null,
+    madeOf: leak.shape ? madeOf(leak.shape) : null,
     rate,
     evidence: splitEvidence(leak.evidence ?? ''),
     series,
