@@ -133,8 +133,14 @@ export interface SitesRecord {
   /** Milliseconds since tracking began. */
   x: number;
   t: number;
-  /** [stack id, live objects (estimated), live bytes (estimated)] per stack with anything live. */
-  sites: [number, number, number][];
+  /**
+   * [stack id, live objects (estimated), live bytes (estimated)] per stack with anything live;
+   * run/attach add, where there are any, the ordinals of samples of small objects at that stack
+   * that are new since the line before (SampleLedger: the objects followed by turnover.ts).
+   */
+  sites: ([number, number, number] | [number, number, number, number[]])[];
+  /** The ordinals of followed samples live at the line before and gone at this one. */
+  died?: number[];
   /** V8's live compiled code and bytecode with their metadata after the measurement's GC, when read. */
   v8Code?: number;
 }

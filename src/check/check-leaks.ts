@@ -8,7 +8,7 @@ import { HandleSeries } from '../analysis/leaks/handle-series.js';
 import { traceHandles } from '../capture/handles/trace-handles.js';
 import { fileURLToPath } from 'node:url';
 import { buildSiteSeries, type SiteMeasurement } from '../analysis/leaks/site-series.js';
-import { scoreSites, toLeak, v8CodeSeries } from '../analysis/leaks/score-sites.js';
+import { listedBelowThreshold, scoreSites, toLeak, v8CodeSeries } from '../analysis/leaks/score-sites.js';
 import type { Leak, LeakReport } from '../analysis/leak-report.js';
 import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
@@ -233,7 +233,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       if (s.probability >= threshold) {
         leaks.push(leak);
         leakKeys.set(s.series.key, leak);
-      } else if (s.probability >= 0.2) belowThreshold.push(leak);
+      } else if (listedBelowThreshold(s)) belowThreshold.push(leak);
     }
     if (handles) {
       const h = handles.judge(threshold, 'iteration');

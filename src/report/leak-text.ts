@@ -43,7 +43,13 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
   const below = input.belowThreshold ?? [];
   if (below.length > 0) {
     lines.push('', `${below.length} site${below.length > 1 ? 's' : ''} grew without convincing evidence (not counted as leaks):`);
-    for (const l of below.slice(0, 5)) lines.push(`  ${formatPercent(l.probability).padStart(6)}  ${describeSite(l)}`);
+    for (const l of below.slice(0, 5)) {
+      // Cleared by following its objects (turnover.ts): said, as its growth may have been steady.
+      const turnover = l.evidence.includes('it frees what it gains')
+        ? '  — its objects are freed and replaced (followed sample by sample)'
+        : '';
+      lines.push(`  ${formatPercent(l.probability).padStart(6)}  ${describeSite(l)}${turnover}`);
+    }
   }
   for (const note of input.notes ?? []) lines.push('', `note: ${note}`);
   return lines.join('\n');

@@ -132,6 +132,46 @@ test('run: a full cache filled from a timer loop is not reported (the handle age
   assert.match(verdict.text, /Handles open at the end are listed below: open is not leaking/);
 });
 
+test('run: a window of recent requests under rising load grows step after step, yet frees every entry: followed sample by sample, it is no leak, and the report says why', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(
+    [
+      'run',
+      '--out',
+      out,
+      ...FAST,
+      '--duration',
+      '16s',
+      '--no-end-snapshot',
+      '--json',
+      '--',
+      'node',
+      fixture('live', 'growing-load-window.cjs'),
+    ],
+    { timeoutMs: 120_000 },
+  );
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(
+    report.leaks.map((l: { site: unknown; evidence: string }) => [l.site, l.evidence]),
+    [],
+  );
+  assert.equal(r.code, 0, r.stderr);
+  // Its growth was judged — steady — and cleared by following its objects, which is said.
+  const window = report.belowThreshold.find((l: { site: { functionName: string } }) => l.site.functionName === 'record');
+  assert.ok(window, JSON.stringify({ below: report.belowThreshold.map((l: { site: unknown }) => l.site), notes: report.notes }));
+  assert.match(
+    window.evidence,
+    /followed sample by sample, of the \d+ samples of small objects it had gained .*, \d+ (is|are) alive at the end: it frees what it gains/,
+  );
+  // The capture keeps what was followed: new samples per stack, and the ones gone, line by line.
+  const lines = readFileSync(join(out, 'sites.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { sites: unknown[][]; died?: number[] });
+  assert.ok(lines.some((l) => l.sites.some((row) => Array.isArray(row[3]) && row[3].length > 0)));
+  assert.ok(lines.some((l) => (l.died ?? []).length > 0));
+});
+
 test('run: a leak in a worker thread is found at its line in the worker, measured through the worker’s own session', async () => {
   const out = join(tempDir(), 'cap');
   const r = await runCli(

@@ -143,5 +143,6 @@ function sumSeries(named: SiteSeries, a: SiteSeries, b: SiteSeries): SiteSeries 
     selfBytes: add(a.selfBytes, b.selfBytes),
     externalBytes: add(a.externalBytes, b.externalBytes),
     stacks: new Map([...a.stacks, ...b.stacks]),
+    ...(a.samples || b.samples ? { samples: a.x.map((_, i) => [...(a.samples?.[i] ?? []), ...(b.samples?.[i] ?? [])]) } : {}),
   };
 }

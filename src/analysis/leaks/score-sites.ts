@@ -5,6 +5,20 @@ import type { StackTable } from '../../model/stack-table.js';
 import { type GrowthEvidence, type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
 import { dominantStack, framesOfStack, type SiteMeasurement, type SiteSeries } from './site-series.js';
 import { type Frame, formatFrame, sameFrame } from '../../model/frame.js';
+import { EXACT_INTERVAL } from '../../capture/heap/sampling-sampler.js';
+import { followSamples, keptFactor, type Turnover } from './turnover.js';
+
+/** Suspects at or above this probability, under the report's threshold, are listed as below it. */
+export const LISTED_BELOW = 0.2;
+
+/**
+ * Listed under the threshold: a suspect worth a look, or one that looked like a leak until
+ * its samples were followed (turnover.ts) — said, so that a user who sees a site grow knows
+ * why it was cleared.
+ */
+export function listedBelowThreshold(s: ScoredSite): boolean {
+  return s.probability >= LISTED_BELOW || (s.beforeTurnover ?? 0) >= LISTED_BELOW;
+}
 
 /** Samples' worth of growth below which a sampled site's growth is quantization noise. */
 export const MIN_SAMPLES_OF_GROWTH = 4;
@@ -17,6 +31,8 @@ export interface ScoredSite {
   /** Which series carried the judgement. */
   judgedOn: 'count' | 'bytes';
   reasons: string[];
+  /** Where following its samples lowered the probability (turnover.ts): what it was before. */
+  beforeTurnover?: number;
 }
 
 /**
@@ -41,7 +57,7 @@ export function scoreSites(
 ): ScoredSite[] {
   const out: ScoredSite[] = [];
   // An interval this small samples (nearly) every object: counts are exact, not estimates.
-  const exactCounts = options.samplingInterval <= 32;
+  const exactCounts = options.samplingInterval <= EXACT_INTERVAL;
   // With sampling, a site's live bytes move in steps of about one interval (one sampled
   // object stands for an interval's worth of allocation). Growth of one or two samples is
   // what churn looks like (an in-flight request sampled, then another), and a monotone run
@@ -106,6 +122,17 @@ export function scoreSites(
       }
     }
     if (chosen.probability <= 0) continue;
+    // Followed sample by sample: does the site keep what it gained, as a leak does (turnover.ts)?
+    const turnover = exactCounts ? null : followSamples(s, options.samplingInterval);
+    let beforeTurnover: number | undefined;
+    if (turnover) {
+      const kept = keptFactor(turnover);
+      if (kept < 1) beforeTurnover = chosen.probability;
+      chosen = {
+        probability: chosen.probability * kept,
+        reasons: [...chosen.reasons, describeTurnover(turnover, s.x, kept)],
+      };
+    }
     // Said only where it took a sample's worth or more: less is within the sampling's noise.
     if (jit >= options.samplingInterval) {
       chosen = {
@@ -123,10 +150,17 @@ export function scoreSites(
       bytes: bytesEvidence,
       judgedOn: useCount ? 'count' : 'bytes',
       reasons: chosen.reasons,
+      ...(beforeTurnover !== undefined ? { beforeTurnover } : {}),
     });
   }
   if (options.stacks) containersWithContents(out, options.stacks);
   return out.sort((a, b) => b.probability - a.probability || b.bytes.slope - a.bytes.slope);
+}
+
+function describeTurnover(t: Turnover, x: readonly number[], factor: number): string {
+  const what = `followed sample by sample, of the ${t.gained} samples of small objects it had gained at the measurements of the earlier half (the first ${Math.round((x[t.through] - x[0]) / 1000)} s judged, summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} alive at the end`;
+  if (factor >= 1) return `${what}: it keeps what it gains, as a leak does`;
+  return `but ${what}: it frees what it gains and makes more — a cache with expiry, a window of recent items or an LRU at its size turns over this way; a leak keeps what it holds${factor > 0 ? ' (probability scaled down accordingly)' : ''}`;
 }
 
 /**

@@ -47,6 +47,11 @@ export interface SiteSeries {
   externalBytes: number[];
   /** The stacks folded into this suspect, with their growth in count (first to last). */
   stacks: Map<number, number>;
+  /**
+   * Sampling only: at each measurement, the ordinals of the live samples of small objects
+   * made here (SiteCount.samples), so that they can be followed from one to the next.
+   */
+  samples?: number[][];
 }
 
 export function buildSiteSeries(
@@ -95,6 +100,10 @@ export function buildSiteSeries(
       s.count[i] += c.count;
       s.selfBytes[i] += c.selfBytes;
       s.externalBytes[i] += c.externalBytes;
+      if (c.samples) {
+        s.samples ??= measurements.map(() => []);
+        for (const ordinal of c.samples) s.samples[i].push(ordinal);
+      }
       const firstCount = measurements[0].sites.get(stack)?.count ?? 0;
       if (i === n - 1) s.stacks.set(stack, c.count - firstCount);
     }

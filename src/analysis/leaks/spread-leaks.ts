@@ -82,6 +82,10 @@ function sumSeries(members: readonly SiteSeries[]): SiteSeries {
       sum.externalBytes[i] += m.externalBytes[i];
     }
     for (const [stack, growth] of m.stacks) sum.stacks.set(stack, (sum.stacks.get(stack) ?? 0) + growth);
+    if (m.samples) {
+      sum.samples ??= sum.x.map(() => []);
+      for (let i = 0; i < n; i++) for (const ordinal of m.samples[i]) sum.samples[i].push(ordinal);
+    }
   }
   return sum;
 }

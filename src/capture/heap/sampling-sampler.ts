@@ -2,7 +2,7 @@ import type { Frame } from '../../model/frame.js';
 import type { StackTable } from '../../model/stack-table.js';
 import type { InspectorSession } from '../inspector/session.js';
 import { collectGarbage } from './exact-sampler.js';
-import { addTo, type SiteCounts } from './site-counts.js';
+import { addTo, SampleLedger, type SiteCounts } from './site-counts.js';
 
 /**
  * The GCs of a measurement: `collect` before the read; `read`, when given, sends the read
@@ -36,6 +36,8 @@ export class SamplingSiteSampler {
   readonly mode = 'sampling' as const;
   /** The profile read by the last measurement (kept only with `keepLastProfile`). */
   lastProfile: SamplingProfile | null = null;
+  /** The followed samples as written to sites.jsonl; emptied at a restart, as V8's samples are. */
+  readonly ledger = new SampleLedger();
 
   private readonly keepLastProfile: boolean;
   private readonly gc: MeasurementGc;
@@ -99,6 +101,7 @@ export class SamplingSiteSampler {
     await this.session.post('HeapProfiler.stopSampling');
     this.samplingInterval = interval;
     this.lastProfile = null;
+    this.ledger.reset();
     await this.start();
   }
 
@@ -125,14 +128,35 @@ export function countProfileBySite(profile: SamplingProfile, stacks: StackTable,
     for (const c of node.children) work.push([c, stack]);
   }
   const perSample = new Map<number, number>();
+  // Exact counts (every object a sample) are not followed: their series need no help, and the
+  // ordinals would be one number per live object.
+  const follow = interval > EXACT_INTERVAL;
   for (const sample of profile.samples ?? []) {
     const stack = stackOfNode.get(sample.nodeId);
     if (stack === undefined) continue;
     let k = perSample.get(sample.size);
     if (k === undefined) perSample.set(sample.size, (k = objectsPerSample(sample.size, interval)));
     addTo(counts, stack, k, 0, 0);
+    if (follow && isSmallSample(sample.size, interval)) {
+      const c = counts.get(stack)!;
+      (c.samples ??= []).push(sample.ordinal);
+    }
   }
   return counts;
+}
+
+/** At or below this interval the sampler sees (nearly) every object: its counts are exact. */
+export const EXACT_INTERVAL = 32;
+
+/**
+ * A sample of an object under about a quarter of the interval (V8 reports s·k, between I and
+ * I + s for small s; see objectsPerSample). Such objects come many to a sample, each sample
+ * one of them: what a site holds in number. Larger ones — a table's or an array's backing
+ * store, a flat string — are replaced by a bigger copy as what they hold grows, so their
+ * samples die while a leak grows, and are not followed (turnover.ts).
+ */
+export function isSmallSample(reported: number, interval: number): boolean {
+  return reported < 1.25 * interval;
 }
 
 /**

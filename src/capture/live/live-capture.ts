@@ -3,7 +3,7 @@ import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site
 import { resolveCallLines } from '../../analysis/call-lines.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
-import { runClock, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
+import { listedBelowThreshold, runClock, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
 import { spreadLeaks } from '../../analysis/leaks/spread-leaks.js';
 import type { Leak, LeakReport } from '../../analysis/leak-report.js';
 import { SnapshotAnalysis } from '../../analysis/snapshot/analysis.js';
@@ -329,7 +329,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       const id = stacksWritten + 1;
       o.writer.appendLine(CAPTURE_FILES.stacks, { id, frames: stacks.framesOf(id) });
     }
-    o.writer.appendLine(CAPTURE_FILES.sites, sitesRecord(x, sites, v8CodeBytes));
+    o.writer.appendLine(CAPTURE_FILES.sites, sitesRecord(x, sites, v8CodeBytes, sampler.ledger));
     if (!last) {
       const next = watch.next(
         epoch,
@@ -611,7 +611,7 @@ function judge(
   for (const s of [...scored, ...spread].sort((a, b) => b.probability - a.probability)) {
     const leak = toLeak(s, stacks, 'minute', AGENT_FRAMES);
     if (s.probability >= o.threshold) leaks.push(leak);
-    else if (s.probability >= 0.2) belowThreshold.push(leak);
+    else if (listedBelowThreshold(s)) belowThreshold.push(leak);
   }
   if (!inliningOff) annotateInlining(leaks);
   return { ...base, leaks, belowThreshold };

@@ -1,6 +1,6 @@
 import type { Leak } from '../../analysis/leak-report.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
-import { scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
+import { listedBelowThreshold, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
 import { CAPTURE_FILES, type WorkerSitesRecord } from '../../capture-folder/layout.js';
 import type { CaptureWriter } from '../../capture-folder/writer.js';
 import type { StackTable } from '../../model/stack-table.js';
@@ -170,7 +170,7 @@ export class WorkerSites {
         const x = this.clock.now();
         const v8CodeBytes = t.gc?.v8CodeBytes ?? undefined;
         t.epochs[t.epochs.length - 1].measurements.push({ x, sites, v8CodeBytes });
-        const record: WorkerSitesRecord = { worker: { id: t.id, url: t.url }, ...sitesRecord(x, sites, v8CodeBytes) };
+        const record: WorkerSitesRecord = { worker: { id: t.id, url: t.url }, ...sitesRecord(x, sites, v8CodeBytes, t.sampler.ledger) };
         this.writer?.appendLine(CAPTURE_FILES.workerSites, record);
       } catch (err) {
         // Exited meanwhile (its session says so), or busy past the timeout: left out from now.
@@ -210,7 +210,7 @@ export class WorkerSites {
       const series = buildSiteSeries(judged, this.stacks, { ignorePrefixes: AGENT_FRAMES });
       const scored = scoreSites(series.values(), { samplingInterval: epoch.interval, v8Code: v8CodeSeries(judged), stacks: this.stacks });
       for (const s of scored) {
-        if (s.probability < 0.2) continue;
+        if (s.probability < threshold && !listedBelowThreshold(s)) continue;
         const leak = toLeak(s, this.stacks, this.clock.unit, AGENT_FRAMES);
         leak.worker = { id: t.id, url: t.url };
         leak.evidence = `in the heap of worker thread ${t.id} (${t.url}), measured through the worker's own inspector session; ${leak.evidence}`;

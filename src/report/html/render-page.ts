@@ -43,7 +43,7 @@ export function renderHtmlPage(d: ReportData, assets: ReportAssets = loadAssets(
     sections.push({
       id: 'weak',
       title: 'Grew, without convincing evidence',
-      html: `<p class="note">These sites grew, but not steadily enough to be called leaks (a cache filling up, a pool, noise). Open one for its evidence.</p>${suspectsTable(d.belowThreshold, 'weak')}<details><summary>Details of ${d.belowThreshold.length} site(s)</summary>${d.belowThreshold.map((s) => suspectCard(s, 'weak')).join('')}</details>`,
+      html: `<p class="note">These sites grew, but not steadily enough to be called leaks (a cache filling up, a pool, noise), or freed what they gained and made more (followed sample by sample: a cache with expiry, a window of recent items). Open one for its evidence.</p>${suspectsTable(d.belowThreshold, 'weak')}<details><summary>Details of ${d.belowThreshold.length} site(s)</summary>${d.belowThreshold.map((s) => suspectCard(s, 'weak')).join('')}</details>`,
     });
   }
   if (d.breakdowns.length > 0)
