@@ -122,7 +122,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
         v8CodeBytes = code.code_and_metadata_size + code.bytecode_and_metadata_size;
       },
     });
-    if (tracer && handles) handles.add(done, tracer.outstanding().groups);
+    if (tracer && handles) handles.add(done, tracer.outstanding({ withMembers: true }).groups);
     await workers?.measure();
     points.push({ x: done, sites, v8CodeBytes });
     memory.push({ iteration: done, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, rss: m.rss });

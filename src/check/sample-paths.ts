@@ -109,7 +109,13 @@ export function suspectPaths(
     const paths = [...byShape.values()].sort((x, y) => y.held - x.held).slice(0, maxPaths);
     let externalBytes = 0;
     for (const o of all) externalBytes += ownedExternal.get(o) ?? 0;
-    out.set(key, { matched: all.length, shape: commonShape(s, list), externalBytes, paths });
+    // The shape reads the outermost objects of the program's kinds: a Map's table or an array's
+    // backing store made under the same site (it grew during the holders batch) would
+    // otherwise be the only top, with every entry inside it (a CI run of unbounded-map.cjs:
+    // "1 at its end and 1329 through that one", no shape, the function's first line).
+    const shaped = (o: number): boolean => s.typeOf(o) === s.nodeType.object || s.typeOf(o) === s.nodeType.closure;
+    const shapeTops = all.filter((o) => !inSuspect.has(idom[o]) || !shaped(idom[o]));
+    out.set(key, { matched: all.length, shape: commonShape(s, shapeTops), externalBytes, paths });
   }
   return out;
 }

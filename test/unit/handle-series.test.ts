@@ -56,3 +56,33 @@ test('HandleSeries: handles with no stack stay apart from those at a site, and d
     ['Client.connect'],
   );
 });
+
+test('HandleSeries: handles followed by id — a count that grows with the load while each handle closes again is no leak; one that keeps them open is', () => {
+  const timer: Frame = { functionName: 'armTimeout', file: '/app/server.js', line: 40, column: 3 };
+  const judge = (idsAt: (step: number, open: number) => string[]) => {
+    const series = new HandleSeries();
+    for (let step = 0; step < 10; step++) {
+      const open = 5 + 4 * step;
+      series.add(step * 10_000, [{ ...handleGroup(timer, open, { userFrame: timer }), type: 'Timeout', members: idsAt(step, open) }]);
+    }
+    return series.judge(0.5, 'minute');
+  };
+  // Per-request timers under rising load: every measurement sees a fresh set (each fired and closed).
+  const turnover = judge((step, open) => Array.from({ length: open }, (_, k) => `1:0:${step * 1000 + k}`));
+  assert.equal(turnover.leaks.length, 0, turnover.leaks.map((l) => l.evidence).join('\n'));
+  assert.equal(turnover.belowThreshold.length, 1);
+  assert.equal(turnover.belowThreshold[0].probability, 0);
+  assert.match(
+    turnover.belowThreshold[0].evidence,
+    /but followed handle by handle, .* 0 are still open at the end: they are closed and others opened/,
+  );
+  // The same counts, each handle kept open: a leak, and said so.
+  const kept = judge((_step, open) => Array.from({ length: open }, (_, k) => `1:0:${k}`));
+  assert.equal(kept.leaks.length, 1);
+  assert.match(kept.leaks[0].evidence, /followed handle by handle, .* still open at the end: it keeps them open, as a leak does/);
+  // Without the handles listed (a paused tracer), the counts alone are judged.
+  const unlisted = new HandleSeries();
+  for (let step = 0; step < 10; step++)
+    unlisted.add(step * 10_000, [{ ...handleGroup(timer, 5 + 4 * step, { userFrame: timer }), type: 'Timeout' }]);
+  assert.equal(unlisted.judge(0.5, 'minute').leaks.length, 1);
+});

@@ -30,11 +30,21 @@ export interface HandleGroup {
   details: string[];
   oldestCreatedAt: number;
   asyncIds: number[];
+  /**
+   * With `withMembers`: every handle of the group, as process, thread and async id, so that
+   * the leak finder can follow them from one measurement to the next (turnover.ts).
+   */
+  members?: string[];
 }
 
 export type FramesOf = (handle: OutstandingHandle) => readonly Frame[];
 
-export function groupHandles(handles: readonly OutstandingHandle[], framesOf: FramesOf, options?: AttributionOptions): HandleGroup[] {
+export function groupHandles(
+  handles: readonly OutstandingHandle[],
+  framesOf: FramesOf,
+  options?: AttributionOptions,
+  withMembers = false,
+): HandleGroup[] {
   const table = new StackTable();
   const groups = new Map<string, HandleGroup>();
   for (const h of handles) {
@@ -62,6 +72,7 @@ export function groupHandles(handles: readonly OutstandingHandle[], framesOf: Fr
         details: [],
         oldestCreatedAt: h.createdAt,
         asyncIds: [],
+        ...(withMembers ? { members: [] } : {}),
       };
       groups.set(key, g);
     }
@@ -73,6 +84,7 @@ export function groupHandles(handles: readonly OutstandingHandle[], framesOf: Fr
     if (h.detail && g.details.length < 3 && !g.details.includes(h.detail)) g.details.push(h.detail);
     if (h.createdAt < g.oldestCreatedAt) g.oldestCreatedAt = h.createdAt;
     if (g.asyncIds.length < 20) g.asyncIds.push(h.asyncId);
+    g.members?.push(`${h.pid}:${h.threadId}:${h.asyncId}`);
   }
   return [...groups.values()].sort((a, b) => b.keepingAlive - a.keepingAlive || b.count - a.count || a.type.localeCompare(b.type));
 }

@@ -27,12 +27,12 @@ export type StackFrames = (handle: OutstandingHandle, stackId: number) => readon
 export function buildHandleReport(
   handles: readonly OutstandingHandle[],
   frames: StackFrames,
-  options: { all?: boolean; attribution?: AttributionOptions } = {},
+  options: { all?: boolean; attribution?: AttributionOptions; withMembers?: boolean } = {},
 ): HandleReport {
   const { kept, filtered } = options.all
     ? { kept: handles.slice(), filtered: [] }
     : filterNoise(handles, (h, which) => frames(h, which === 'own' ? h.ownStackId : h.stackId));
-  const groups = groupHandles(kept, (h) => frames(h, h.stackId), options.attribution);
+  const groups = groupHandles(kept, (h) => frames(h, h.stackId), options.attribution, options.withMembers);
   return {
     total: handles.length,
     shown: kept.length,

@@ -1,7 +1,8 @@
 import type { HandleGroup } from '../handles/group.js';
 import { formatFrame } from '../../model/frame.js';
 import type { Leak } from '../leak-report.js';
-import { judgeGrowth, measureGrowth } from '../growth/growth.js';
+import { type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
+import { followMembers, keptFactor } from './turnover.js';
 
 /**
  * Handle leaks for the leak finder: the handles open at each measurement (sockets, timers,
@@ -13,19 +14,26 @@ import { judgeGrowth, measureGrowth } from '../growth/growth.js';
 export const MIN_HANDLE_GROWTH = 3;
 
 export class HandleSeries {
-  private readonly groups = new Map<string, { group: HandleGroup; counts: Map<number, number>; keepingAlive: Map<number, number> }>();
+  private readonly groups = new Map<
+    string,
+    { group: HandleGroup; counts: Map<number, number>; keepingAlive: Map<number, number>; members: Map<number, string[]> }
+  >();
   private readonly xs: number[] = [];
+  /** The measurements whose groups listed their handles (HandleGroup.members): a group absent there had none open. */
+  private readonly membersAt = new Set<number>();
 
   /** Records the handles open after `x` iterations (or ms). */
   add(x: number, groups: readonly HandleGroup[]): void {
     this.xs.push(x);
+    if (groups.every((g) => g.members)) this.membersAt.add(x);
     for (const g of groups) {
       const key = seriesKey(g);
       let entry = this.groups.get(key);
-      if (!entry) this.groups.set(key, (entry = { group: g, counts: new Map(), keepingAlive: new Map() }));
+      if (!entry) this.groups.set(key, (entry = { group: g, counts: new Map(), keepingAlive: new Map(), members: new Map() }));
       entry.group = g;
       entry.counts.set(x, (entry.counts.get(x) ?? 0) + g.count);
       entry.keepingAlive.set(x, (entry.keepingAlive.get(x) ?? 0) + g.keepingAlive);
+      if (g.members) entry.members.set(x, [...(entry.members.get(x) ?? []), ...g.members]);
     }
   }
 
@@ -37,9 +45,9 @@ export class HandleSeries {
     const xs = this.xs.filter((x) => x >= fromX);
     if (xs.length < 4) return null;
     let best = { probability: 0, what: 'no handle group' };
-    for (const { group, counts } of this.groups.values()) {
+    for (const { group, counts, members } of this.groups.values()) {
       const y = xs.map((x) => counts.get(x) ?? 0);
-      const j = judgeGrowth(measureGrowth(xs, y), { minGrowth: MIN_HANDLE_GROWTH });
+      const j = followHandles(xs, this.membersAt, members, judgeGrowth(measureGrowth(xs, y), { minGrowth: MIN_HANDLE_GROWTH }));
       if (j.probability > best.probability)
         best = { probability: j.probability, what: `open ${group.type} handles (${y[0]} → ${y[y.length - 1]})` };
     }
@@ -50,11 +58,13 @@ export class HandleSeries {
   judge(threshold: number, unit: 'iteration' | 'minute'): { leaks: Leak[]; belowThreshold: Leak[] } {
     const leaks: Leak[] = [];
     const belowThreshold: Leak[] = [];
-    for (const { group, counts, keepingAlive } of this.groups.values()) {
+    for (const { group, counts, keepingAlive, members } of this.groups.values()) {
       const y = this.xs.map((x) => counts.get(x) ?? 0);
       const e = measureGrowth(this.xs, y);
-      const j = judgeGrowth(e, { minGrowth: MIN_HANDLE_GROWTH });
-      if (j.probability < 0.2) continue;
+      const grown = judgeGrowth(e, { minGrowth: MIN_HANDLE_GROWTH });
+      const j = followHandles(this.xs, this.membersAt, members, grown);
+      // Listed below the threshold when following its handles cleared it (said, as for heap sites).
+      if (j.probability < 0.2 && grown.probability < 0.2) continue;
       const rate = unit === 'minute' ? e.slope * 60_000 : e.slope;
       const perRate = { count: rate, bytes: 0 };
       const leak: Leak = {
@@ -80,6 +90,38 @@ export class HandleSeries {
     leaks.sort((a, b) => b.probability - a.probability);
     return { leaks, belowThreshold };
   }
+}
+
+/**
+ * Follows a group's handles by identity (turnover.ts): a leak keeps its handles open; a timer
+ * per request that fires, or sockets a pool closes and opens again, are replaced — their count
+ * may grow with the load and still nothing is kept. Applied only where the group's handles
+ * were listed at every measurement (not while light watching paused the tracing: then only
+ * Node's count of them is read).
+ */
+function followHandles(
+  xs: readonly number[],
+  membersAt: ReadonlySet<number>,
+  members: Map<number, string[]>,
+  j: LeakJudgement,
+): LeakJudgement {
+  if (j.probability <= 0 || !xs.every((x) => membersAt.has(x))) return j;
+  const t = followMembers(
+    xs,
+    xs.map((x) => members.get(x) ?? []),
+  );
+  if (!t) return j;
+  const factor = keptFactor(t);
+  const what = `followed handle by handle, of the ${t.gained} open handles it had gained at the measurements of the earlier half (summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} still open at the end`;
+  return {
+    probability: j.probability * factor,
+    reasons: [
+      ...j.reasons,
+      factor >= 1
+        ? `${what}: it keeps them open, as a leak does`
+        : `but ${what}: they are closed and others opened — a per-request timer or a pool's turnover; a leak keeps its handles open${factor > 0 ? ' (probability scaled down accordingly)' : ''}`,
+    ],
+  };
 }
 
 /**

@@ -40,31 +40,45 @@ const MIN_GAINED = 3;
  * a sweep, where a turnover's set is at its lowest and its gain looks like nothing.
  */
 export function followSamples(s: SiteSeries, samplingInterval: number): Turnover | null {
-  const samples = s.samples;
-  const n = s.x.length;
-  if (!samples || n < 4) return null;
-  const middle = (s.x[0] + s.x[n - 1]) / 2;
-  const atEnd = new Set(samples[n - 1]);
-  const first = samples[0];
+  if (!s.samples) return null;
+  const t = followMembers(s.x, s.samples);
+  if (!t) return null;
+  // Each small sample stands for about an interval's bytes: they must carry most of the gain.
+  const i = t.mostAt;
+  const bytesGained = s.selfBytes[i] + s.externalBytes[i] - s.selfBytes[0] - s.externalBytes[0];
+  return t.most * samplingInterval < 0.5 * bytesGained ? null : t;
+}
+
+/**
+ * The same for anything with an identity at each measurement: a site's samples (by ordinal),
+ * a handle group's open handles (by async id: a timer per request that fires, sockets a pool
+ * closes and reopens). Null with fewer than 4 measurements or under 3 gained at any one.
+ */
+export function followMembers(
+  x: readonly number[],
+  members: readonly (readonly (number | string)[])[],
+): (Turnover & { most: number; mostAt: number }) | null {
+  const n = x.length;
+  if (n < 4 || members.length !== n) return null;
+  const middle = (x[0] + x[n - 1]) / 2;
+  const atEnd = new Set(members[n - 1]);
+  const first = members[0];
   const keptOfFirst = first.filter((o) => atEnd.has(o)).length;
   let gained = 0;
   let kept = 0;
   let most = 0;
   let mostAt = 0;
   let through = 0;
-  for (let i = 1; i < n - 1 && s.x[i] <= middle; i++) {
+  for (let i = 1; i < n - 1 && x[i] <= middle; i++) {
     through = i;
-    const gain = samples[i].length - first.length;
+    const gain = members[i].length - first.length;
     if (gain <= 0) continue;
     gained += gain;
-    kept += Math.max(0, samples[i].filter((o) => atEnd.has(o)).length - keptOfFirst);
+    kept += Math.max(0, members[i].filter((o) => atEnd.has(o)).length - keptOfFirst);
     if (gain > most) [most, mostAt] = [gain, i];
   }
   if (most < MIN_GAINED) return null;
-  // Each small sample stands for about an interval's bytes: they must carry most of the gain.
-  const bytesGained = s.selfBytes[mostAt] + s.externalBytes[mostAt] - s.selfBytes[0] - s.externalBytes[0];
-  if (most * samplingInterval < 0.5 * bytesGained) return null;
-  return { gained, kept: Math.min(kept, gained), through };
+  return { gained, kept: Math.min(kept, gained), through, most, mostAt };
 }
 
 /**

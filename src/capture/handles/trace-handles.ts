@@ -26,8 +26,11 @@ export interface HandleTracer {
   readonly agent: AgentApi;
   /** When tracking began (ms since the epoch); nothing opened earlier has a stack. */
   readonly startedAt: number;
-  /** Everything open now, grouped by creation stack; noise counted apart unless `all`. */
-  outstanding(options?: { all?: boolean }): HandleReport;
+  /**
+   * Everything open now, grouped by creation stack; noise counted apart unless `all`; with
+   * `withMembers`, each group lists its handles (HandleGroup.members).
+   */
+  outstanding(options?: { all?: boolean; withMembers?: boolean }): HandleReport;
   /** Remembers what is open now. */
   snapshot(label?: string): HandleSnapshotInfo;
   /** What was opened since `snapshot` (default: the latest) and is still open. */
@@ -63,13 +66,13 @@ export async function traceHandles(options: TraceHandlesOptions = {}): Promise<H
     });
   const installedHere = existing === undefined;
   const framesOf = (_h: OutstandingHandle, id: number): Frame[] => agent.stacks([id])[id] ?? [];
-  const report = (handles: OutstandingHandle[], all: boolean | undefined): HandleReport =>
-    buildHandleReport(handles, framesOf, { all, attribution: ATTRIBUTION });
+  const report = (handles: OutstandingHandle[], all: boolean | undefined, withMembers?: boolean): HandleReport =>
+    buildHandleReport(handles, framesOf, { all, attribution: ATTRIBUTION, withMembers });
   await agent.collectWorkers();
   return {
     agent,
     startedAt: agent.startedAt,
-    outstanding: (o) => report(agent.outstanding({ libuv: true }), o?.all),
+    outstanding: (o) => report(agent.outstanding({ libuv: true }), o?.all, o?.withMembers),
     snapshot: (label) => agent.snapshot(label),
     diff(snapshot, o) {
       const id = typeof snapshot === 'number' ? snapshot : snapshot?.id;

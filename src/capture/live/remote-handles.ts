@@ -70,7 +70,7 @@ export class RemoteHandles {
     );
     if (!r) return { groups: [], active: null };
     for (const [id, frames] of Object.entries(r.stacks)) this.frames.set(Number(id), frames as Frame[]);
-    return { groups: groupHandles(r.handles, (h) => this.frames.get(h.stackId) ?? [], ATTRIBUTION), active: r.active };
+    return { groups: groupHandles(r.handles, (h) => this.frames.get(h.stackId) ?? [], ATTRIBUTION, true), active: r.active };
   }
 
   /**
