@@ -149,3 +149,29 @@ test('SampleLedger writes the followed samples as what is new and what is gone s
   assert.deepEqual([...c.born], [[1, [2, 4]]]);
   assert.deepEqual(c.died, []);
 });
+
+test('followed samples: small objects that die into a larger copy (a string flattened, an array re-made) are a leak growing, not a turnover', () => {
+  const stacks = new StackTable();
+  const id = stacks.internOuterFirst([handler]);
+  // Pieces accumulate (one sample each step), then at step 6 are copied into one flat object
+  // and freed; the pieces after it accumulate again. The flat copy holds their bytes.
+  const m: SiteMeasurement[] = Array.from({ length: 10 }, (_, step) => {
+    const pieces = step < 6 ? Array.from({ length: step + 1 }, (_, k) => k + 1) : Array.from({ length: step - 5 }, (_, k) => 100 + k);
+    const flat = step < 6 ? 0 : 7 * INTERVAL;
+    return {
+      x: step * 10_000,
+      sites: new Map([
+        [id, { count: pieces.length * 800, selfBytes: pieces.length * (INTERVAL + 40) + flat, externalBytes: 0, samples: pieces }],
+      ]),
+    };
+  });
+  const series = [...buildSiteSeries(m, stacks, {}).values()][0];
+  assert.equal(followSamples(series, INTERVAL), null);
+  // Without the flat copy, the same pieces freed are a turnover.
+  const freedOnly = m.map((mm) => ({
+    ...mm,
+    sites: new Map([...mm.sites].map(([k, c]) => [k, { ...c, selfBytes: c.samples!.length * (INTERVAL + 40) }])),
+  }));
+  const t = followSamples([...buildSiteSeries(freedOnly, stacks, {}).values()][0], INTERVAL);
+  assert.ok(t && t.kept === 0, JSON.stringify(t));
+});
