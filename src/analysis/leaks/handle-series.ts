@@ -112,7 +112,7 @@ function followHandles(
   );
   if (!t) return j;
   const factor = keptFactor(t);
-  const what = `followed handle by handle, of the ${t.gained} open handles it had gained at the measurements of the earlier half (summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} still open at the end`;
+  const what = `followed handle by handle, of the ${t.gained} open handles it had gained at the ${t.through} measurements of the earlier half (summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} still open at the end`;
   return {
     probability: j.probability * factor,
     reasons: [

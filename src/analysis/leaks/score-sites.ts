@@ -130,7 +130,7 @@ export function scoreSites(
       if (kept < 1) beforeTurnover = chosen.probability;
       chosen = {
         probability: chosen.probability * kept,
-        reasons: [...chosen.reasons, describeTurnover(turnover, s.x, kept)],
+        reasons: [...chosen.reasons, describeTurnover(turnover, kept)],
       };
     }
     // Said only where it took a sample's worth or more: less is within the sampling's noise.
@@ -157,8 +157,8 @@ export function scoreSites(
   return out.sort((a, b) => b.probability - a.probability || b.bytes.slope - a.bytes.slope);
 }
 
-function describeTurnover(t: Turnover, x: readonly number[], factor: number): string {
-  const what = `followed sample by sample, of the ${t.gained} samples of small objects it had gained at the measurements of the earlier half (the first ${Math.round((x[t.through] - x[0]) / 1000)} s judged, summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} alive at the end`;
+function describeTurnover(t: Turnover, factor: number): string {
+  const what = `followed sample by sample, of the ${t.gained} samples of small objects it had gained at the ${t.through} measurements of the earlier half (summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} alive at the end`;
   if (factor >= 1) return `${what}: it keeps what it gains, as a leak does`;
   return `but ${what}: it frees what it gains and makes more — a cache with expiry, a window of recent items or an LRU at its size turns over this way; a leak keeps what it holds${factor > 0 ? ' (probability scaled down accordingly)' : ''}`;
 }
