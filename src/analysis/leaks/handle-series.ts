@@ -2,7 +2,8 @@ import type { HandleGroup } from '../handles/group.js';
 import { formatFrame } from '../../model/frame.js';
 import type { Leak } from '../leak-report.js';
 import { type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
-import { followMembers, keptFactor } from './turnover.js';
+import { HANDLE_WORDS, followMembers, withTurnover } from './turnover.js';
+import { LISTED_BELOW } from './score-sites.js';
 
 /**
  * Handle leaks for the leak finder: the handles open at each measurement (sockets, timers,
@@ -61,10 +62,9 @@ export class HandleSeries {
     for (const { group, counts, keepingAlive, members } of this.groups.values()) {
       const y = this.xs.map((x) => counts.get(x) ?? 0);
       const e = measureGrowth(this.xs, y);
-      const grown = judgeGrowth(e, { minGrowth: MIN_HANDLE_GROWTH });
-      const j = followHandles(this.xs, this.membersAt, members, grown);
+      const j = followHandles(this.xs, this.membersAt, members, judgeGrowth(e, { minGrowth: MIN_HANDLE_GROWTH }));
       // Listed below the threshold when following its handles cleared it (said, as for heap sites).
-      if (j.probability < 0.2 && grown.probability < 0.2) continue;
+      if (j.probability < LISTED_BELOW && (j.before ?? 0) < LISTED_BELOW) continue;
       const rate = unit === 'minute' ? e.slope * 60_000 : e.slope;
       const perRate = { count: rate, bytes: 0 };
       const leak: Leak = {
@@ -104,24 +104,13 @@ function followHandles(
   membersAt: ReadonlySet<number>,
   members: Map<number, string[]>,
   j: LeakJudgement,
-): LeakJudgement {
+): LeakJudgement & { before?: number } {
   if (j.probability <= 0 || !xs.every((x) => membersAt.has(x))) return j;
   const t = followMembers(
     xs,
     xs.map((x) => members.get(x) ?? []),
   );
-  if (!t) return j;
-  const factor = keptFactor(t);
-  const what = `followed handle by handle, of the ${t.gained} open handles it had gained at the ${t.through} measurements of the earlier half (summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} still open at the end`;
-  return {
-    probability: j.probability * factor,
-    reasons: [
-      ...j.reasons,
-      factor >= 1
-        ? `${what}: it keeps them open, as a leak does`
-        : `but ${what}: they are closed and others opened — a per-request timer or a pool's turnover; a leak keeps its handles open${factor > 0 ? ' (probability scaled down accordingly)' : ''}`,
-    ],
-  };
+  return t ? withTurnover(j, t, HANDLE_WORDS) : j;
 }
 
 /**

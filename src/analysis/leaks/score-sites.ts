@@ -6,7 +6,7 @@ import { type GrowthEvidence, type LeakJudgement, judgeGrowth, measureGrowth } f
 import { dominantStack, framesOfStack, type SiteMeasurement, type SiteSeries } from './site-series.js';
 import { type Frame, formatFrame, sameFrame } from '../../model/frame.js';
 import { EXACT_INTERVAL } from '../../capture/heap/sampling-sampler.js';
-import { followSamples, keptFactor, type Turnover } from './turnover.js';
+import { SAMPLE_WORDS, followSamples, withTurnover } from './turnover.js';
 
 /** Suspects at or above this probability, under the report's threshold, are listed as below it. */
 export const LISTED_BELOW = 0.2;
@@ -125,14 +125,7 @@ export function scoreSites(
     // Followed sample by sample: does the site keep what it gained, as a leak does (turnover.ts)?
     const turnover = exactCounts ? null : followSamples(s, options.samplingInterval);
     let beforeTurnover: number | undefined;
-    if (turnover) {
-      const kept = keptFactor(turnover);
-      if (kept < 1) beforeTurnover = chosen.probability;
-      chosen = {
-        probability: chosen.probability * kept,
-        reasons: [...chosen.reasons, describeTurnover(turnover, kept)],
-      };
-    }
+    if (turnover) ({ before: beforeTurnover, ...chosen } = withTurnover(chosen, turnover, SAMPLE_WORDS));
     // Said only where it took a sample's worth or more: less is within the sampling's noise.
     if (jit >= options.samplingInterval) {
       chosen = {
@@ -155,12 +148,6 @@ export function scoreSites(
   }
   if (options.stacks) containersWithContents(out, options.stacks);
   return out.sort((a, b) => b.probability - a.probability || b.bytes.slope - a.bytes.slope);
-}
-
-function describeTurnover(t: Turnover, factor: number): string {
-  const what = `followed sample by sample, of the ${t.gained} samples of small objects it had gained at the ${t.through} measurements of the earlier half (summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} alive at the end`;
-  if (factor >= 1) return `${what}: it keeps what it gains, as a leak does`;
-  return `but ${what}: it frees what it gains and makes more — a cache with expiry, a window of recent items or an LRU at its size turns over this way; a leak keeps what it holds${factor > 0 ? ' (probability scaled down accordingly)' : ''}`;
 }
 
 /**

@@ -1,3 +1,4 @@
+import type { LeakJudgement } from '../growth/growth.js';
 import type { SiteSeries } from './site-series.js';
 
 /**
@@ -106,4 +107,49 @@ export function followMembers(
 export function keptFactor(t: Turnover): number {
   const share = t.kept / t.gained;
   return Math.max(0, Math.min(1, (share - 0.2) / 0.4));
+}
+
+/** How a judgement's reason names what was followed (heap samples, open handles). */
+export interface TurnoverWords {
+  /** "followed sample by sample, of the N {unit} it had gained" */
+  how: string;
+  unit: string;
+  /** "K are {alive} at the end" */
+  alive: string;
+  kept: string;
+  freed: string;
+}
+
+export const SAMPLE_WORDS: TurnoverWords = {
+  how: 'followed sample by sample',
+  unit: 'samples of small objects',
+  alive: 'alive',
+  kept: 'it keeps what it gains, as a leak does',
+  freed:
+    'it frees what it gains and makes more — a cache with expiry, a window of recent items or an LRU at its size turns over this way; a leak keeps what it holds',
+};
+
+export const HANDLE_WORDS: TurnoverWords = {
+  how: 'followed handle by handle',
+  unit: 'open handles',
+  alive: 'still open',
+  kept: 'it keeps them open, as a leak does',
+  freed: "they are closed and others opened — a per-request timer or a pool's turnover; a leak keeps its handles open",
+};
+
+/**
+ * A judgement with its turnover applied: the probability scaled by keptFactor, the reason said
+ * either way, and the probability before where it was lowered (so that a cleared suspect can
+ * still be listed with why).
+ */
+export function withTurnover(j: LeakJudgement, t: Turnover, words: TurnoverWords): LeakJudgement & { before?: number } {
+  const factor = keptFactor(t);
+  const what = `${words.how}, of the ${t.gained} ${words.unit} it had gained at the ${t.through} measurements of the earlier half (summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} ${words.alive} at the end`;
+  const reason =
+    factor >= 1 ? `${what}: ${words.kept}` : `but ${what}: ${words.freed}${factor > 0 ? ' (probability scaled down accordingly)' : ''}`;
+  return {
+    probability: j.probability * factor,
+    reasons: [...j.reasons, reason],
+    ...(factor < 1 ? { before: j.probability } : {}),
+  };
 }
