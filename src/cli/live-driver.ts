@@ -67,6 +67,7 @@ export async function captureLive(
       rules: settings.rules,
       exact: settings.exact,
       holdersMs: settings.holdersMs,
+      maxSnapshotMemory: settings.maxSnapshotMemory,
       threshold: settings.threshold,
       signal: stopController.signal,
       requests,

@@ -45,6 +45,12 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     description:
       'attach: a heap snapshot when the capture ends (off by default: it left a ~60 MB service ~12 MB more RSS after the detach)',
   },
+  'max-snapshot-memory': {
+    type: 'string',
+    valueName: 'SIZE',
+    description:
+      'the most memory a heap snapshot may take in the program (V8 builds it there: up to ~20× the heap used); default: what is free in its cgroup and on the machine. A snapshot estimated above it is not taken, and the notes say so',
+  },
   holders: {
     type: 'string',
     valueName: 'DURATION',
@@ -96,6 +102,8 @@ export interface LiveSettings {
   /** Sample each worker thread's heap too (live/worker-sites.ts). */
   workers: boolean;
   holdersMs: number;
+  /** --max-snapshot-memory, in bytes; null: what is free for the target. */
+  maxSnapshotMemory: number | null;
   html?: string;
   /** `--inlining`: leave V8's inlining on in the program. */
   inlining: boolean;
@@ -136,6 +144,7 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
     handles: v['no-handles'] !== true,
     workers: v['no-workers'] !== true,
     holdersMs: opt('holders') === '0' ? 0 : parseDuration('holders', opt('holders')!),
+    maxSnapshotMemory: opt('max-snapshot-memory') !== undefined ? parseSize('max-snapshot-memory', opt('max-snapshot-memory')!) : null,
     html: opt('html'),
     inlining: v.inlining === true,
     lightAfterMs: ['never', 'off'].includes(opt('light-after')!) ? null : parseDuration('light-after', opt('light-after')!),

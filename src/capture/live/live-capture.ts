@@ -14,6 +14,7 @@ import { loadSnapshot } from '../../model/snapshot/load.js';
 import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
 import { sitesRecord } from '../heap/site-counts.js';
 import { streamSnapshot } from '../heap/snapshot-stream.js';
+import { describeSkippedSnapshot, judgeSnapshotRoom, readRss } from './snapshot-room.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
 import { heldBy, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
@@ -71,6 +72,8 @@ export interface LiveCaptureOptions {
    * this long at the end and take a snapshot, for retainer paths. 0: none.
    */
   holdersMs: number;
+  /** The most memory a heap snapshot may take in the target (bytes); null: what is free there (snapshot-room.ts). */
+  maxSnapshotMemory: number | null;
   threshold: number;
   /** Aborted to stop capturing (Ctrl-C). */
   signal: AbortSignal;
@@ -186,16 +189,37 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       phase,
     });
 
-  let lastSnapshot: string | null = null;
-  const takeSnapshot = async (reason: string, message: string): Promise<void> => {
+  // A snapshot is built whole in the target's memory first (snapshot-room.ts): none is taken
+  // that would not fit there, and what each took is said.
+  const skippedSnapshots = new Map<string, { why: string; count: number }>();
+  const snapshotCosts: { reason: string; before: number; after: number }[] = [];
+  /** Why a heap snapshot (`what`) would not fit in the target now, or null when it fits. */
+  const snapshotWontFit = async (what: string): Promise<string | null> => {
+    const heapUsed = (await probeMemory(session, o.pid).catch(() => null))?.heapUsed ?? series.at(-1)?.heapUsed;
+    if (heapUsed === undefined) return null;
+    const verdict = judgeSnapshotRoom(heapUsed, o.pid, o.maxSnapshotMemory);
+    return verdict.fits ? null : describeSkippedSnapshot(what, heapUsed, verdict);
+  };
+  /** Takes a heap snapshot into the capture folder; its path, or null when it would not fit. */
+  const takeSnapshot = async (reason: string, message: string): Promise<string | null> => {
+    const why = await snapshotWontFit(`heap snapshot (${reason})`);
+    if (why !== null) {
+      o.writer.appendEvent({ t: Date.now(), type: 'snapshot-skipped', message: why, reason });
+      const seen = skippedSnapshots.get(reason);
+      skippedSnapshots.set(reason, { why, count: (seen?.count ?? 0) + 1 });
+      return null;
+    }
     // streamSnapshot writes `<path>.partial` and renames it when whole.
     const slot = o.writer.nextSnapshot(reason);
     o.writer.appendEvent({ t: Date.now(), type: 'rule', message, reason });
     status(`heap snapshot (${reason})`);
+    const rssBefore = o.pid !== null ? readRss(o.pid) : null;
     await streamSnapshot(session, { file: slot.path, onProgress: () => status(`heap snapshot (${reason})`) });
+    const rssAfter = o.pid !== null ? readRss(o.pid) : null;
+    if (rssBefore !== null && rssAfter !== null) snapshotCosts.push({ reason, before: rssBefore, after: rssAfter });
     o.writer.appendEvent({ t: Date.now(), type: 'snapshot', message: `heap snapshot (${reason})`, file: slot.file, reason });
     snapshots++;
-    lastSnapshot = slot.path;
+    return slot.path;
   };
   // The sampler's cost is judged once, at the first measurement after the warm-up.
   let samplingChecked = o.adaptSampling !== true;
@@ -450,10 +474,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   if (!session.isClosed && !targetFinishing) {
     try {
       await withTimeout(measure(true, true), 60_000);
-      if (o.rules.atEnd) {
-        await withTimeout(takeSnapshot('end', 'the capture ended'), 600_000);
-        finalSnapshotFile = lastSnapshot;
-      }
+      if (o.rules.atEnd) finalSnapshotFile = await withTimeout(takeSnapshot('end', 'the capture ended'), 600_000);
     } catch (err) {
       if (!session.isClosed && !(err instanceof CaptureError)) throw err;
       notes.push(`the capture could not finish cleanly: ${(err as Error).message}`);
@@ -516,12 +537,24 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     // suspect, track allocations for a short window in a target that still runs, and take
     // one snapshot (of the main thread, and of each worker with a leak): the suspects'
     // objects made in that window carry their stacks.
+    // Checked before the window: no point tracking for a snapshot that will not be taken.
+    const wontFit = session.isClosed || targetFinishing || !mainWindow ? null : await snapshotWontFit('retainer paths');
     if (session.isClosed || targetFinishing) {
       notes.push('no retainer paths: the target had ended (with --exact, snapshots carry allocation stacks)');
+    } else if (wontFit !== null && !workerWindow) {
+      skippedSnapshots.set('holders', { why: wontFit, count: 1 });
+      for (const l of mainLeaks)
+        if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
     } else {
       try {
         status(`tracking allocations for ${Math.round(o.holdersMs / 1000)} s to find what holds the suspects`);
-        if (mainWindow) {
+        const mainTracked = mainWindow && wontFit === null;
+        if (mainWindow && !mainTracked) {
+          skippedSnapshots.set('holders', { why: wontFit!, count: 1 });
+          for (const l of mainLeaks)
+            if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
+        }
+        if (mainTracked) {
           await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
           // Optimized code allocates past the tracker: deoptimized, the program's allocations
           // go through it until V8 optimizes again (the bundled server: 35, 5 and 5 of its
@@ -529,14 +562,23 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           // user asked to keep the compilers alone (--inlining).
           if (epoch.inliningOff) await deoptimizeAll(session);
         }
-        if (workerWindow) await workers!.startHolders(report.leaks, { deoptimize: epoch.inliningOff });
+        if (workerWindow) {
+          const wontFit = (heapUsed: number): string | null => {
+            const verdict = judgeSnapshotRoom(heapUsed, o.pid, o.maxSnapshotMemory);
+            return verdict.fits ? null : describeSkippedSnapshot("snapshot of the worker's heap", heapUsed, verdict);
+          };
+          await workers!.startHolders(report.leaks, { deoptimize: epoch.inliningOff, wontFit });
+        }
         await sleep(o.holdersMs, wake.signal);
         await handles?.settle();
-        if (mainWindow) {
-          await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them'), 600_000);
+        if (mainTracked) {
+          const file = await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them'), 600_000);
           // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
           await session.post('HeapProfiler.disable').catch(() => undefined);
-          await addHolders(mainLeaks, lastSnapshot!);
+          if (file !== null) await addHolders(mainLeaks, file);
+          else
+            for (const l of mainLeaks)
+              if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
         }
         if (workerWindow) {
           status('heap snapshots of the workers with a leak');
@@ -551,6 +593,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       }
     }
   }
+  notes.push(...describeSnapshotMemory(skippedSnapshots, snapshotCosts));
   if (workers && !session.isClosed && !targetFinishing) await workers.stop();
   if (!session.isClosed && !targetFinishing) await forgetGcFunction(session);
   report.finalSnapshot = finalSnapshotFile;
@@ -694,4 +737,30 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       (_, reject) => (timer = setTimeout(() => reject(new CaptureError(`the target stopped answering (${ms / 1000} s)`)), ms)),
     ),
   ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * What heap snapshots did to the target's memory, for the notes: the ones not taken for want
+ * of room (once per reason), and the RSS the largest one added (V8 builds it in the program's
+ * memory, and the C library keeps much of what it freed: the RSS may stay up after).
+ */
+function describeSnapshotMemory(
+  skipped: ReadonlyMap<string, { why: string; count: number }>,
+  costs: readonly { reason: string; before: number; after: number }[],
+): string[] {
+  const out: string[] = [];
+  for (const { why, count } of skipped.values()) {
+    out.push(count > 1 ? `${why} (${count} times)` : why);
+  }
+  const largest = costs.reduce<(typeof costs)[number] | null>(
+    (a, c) => (a === null || c.after - c.before > a.after - a.before ? c : a),
+    null,
+  );
+  if (largest && largest.after - largest.before >= 1024 * 1024) {
+    out.push(
+      `heap snapshots cost the target memory: the ${largest.reason} snapshot${costs.length > 1 ? ` (the largest of ${costs.length})` : ''} took its RSS from ` +
+        `${formatBytes(largest.before)} to ${formatBytes(largest.after)} (V8 builds a snapshot in the program's memory, and the C library keeps much of what it frees for reuse: the RSS may stay up)`,
+    );
+  }
+  return out;
 }

@@ -268,11 +268,27 @@ export class WorkerSites {
    * stack in the snapshot `takeHolders` takes. `deoptimize` also drops the worker's optimized
    * code (it allocates past the tracker), as the main thread's window does.
    */
-  async startHolders(leaks: readonly Leak[], o: { deoptimize: boolean }): Promise<void> {
+  async startHolders(leaks: readonly Leak[], o: { deoptimize: boolean; wontFit?: (heapUsed: number) => string | null }): Promise<void> {
     const wanted = new Set(leaks.filter((l) => l.worker && (l.kind === 'heap' || l.kind === 'external')).map((l) => l.worker!.id));
     for (const t of this.tracks.values()) {
       if (!wanted.has(t.id) || t.ended !== null) continue;
       try {
+        // A worker's snapshot is built in the same process's memory (snapshot-room.ts).
+        const heap =
+          o.wontFit === undefined
+            ? null
+            : await bounded(
+                t.session.post<{ result: { value?: number } }>('Runtime.evaluate', {
+                  expression: 'process.memoryUsage().heapUsed',
+                  returnByValue: true,
+                }),
+                MEASURE_TIMEOUT_MS,
+              );
+        const why = typeof heap?.result.value === 'number' ? o.wontFit!(heap.result.value) : null;
+        if (why !== null) {
+          this.holdersFailed.set(t.id, why);
+          continue;
+        }
         await bounded(t.session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true }), MEASURE_TIMEOUT_MS);
         if (o.deoptimize) await bounded(deoptimizeAll(t.session), MEASURE_TIMEOUT_MS);
         this.holdersTracking.add(t);
