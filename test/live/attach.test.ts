@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { listeningPorts } from '../../src/capture/proc/listening-ports.js';
 import { LiveProcess } from '../helpers/live-process.js';
+import { MemoryCgroup } from '../helpers/memory-cgroup.js';
 import { nodeBinary } from '../helpers/node-versions.js';
 import { CLI, fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
@@ -105,6 +106,48 @@ async function attachToLeakyServer(node: string): Promise<void> {
 
 test('attach: finds the heap and handle leaks of a running server, says it started late, and detaches leaving it serving', async () => {
   await attachToLeakyServer(process.execPath);
+});
+
+test('attach to a program under a memory limit: no heap snapshot that would not fit under it, said, and the program lives on', async (t) => {
+  const group = MemoryCgroup.create('leaktrace-test');
+  if (typeof group === 'string') return t.skip(group);
+  const server = new LiveProcess(process.execPath, [SERVER], { env: { SERVER_MODE: 'leak', SERVER_SECONDS: '0' } });
+  try {
+    const port = Number((await server.waitFor(/port=(\d+)/))[1]);
+    const pid = server.child.pid!;
+    group.add(pid);
+    // 64 MiB more than it holds now: room to run and leak for the test, not for a snapshot
+    // (V8 builds one in the program's memory: at least 32 MiB + 20× a heap of several MiB).
+    group.limit(group.usage() + 64 * 1024 * 1024);
+    const out = join(tempDir(), 'cap');
+    const r = await runCli(['attach', String(pid), '--out', out, ...FAST, '--snapshot-every', '5s', '--json'], { timeoutMs: 120_000 });
+    assert.equal(r.code, 1, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
+    const report = JSON.parse(r.stdout);
+    const leak = report.leaks.find(
+      (l: { kind: string; site?: { functionName: string } }) => l.kind === 'heap' && l.site?.functionName === 'rememberRequest',
+    );
+    assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+    assert.match(leak.evidence, /holders: not shown — the snapshot would not fit in the target's memory/);
+    const notes = report.notes.join('\n');
+    assert.match(
+      notes,
+      /no retainer paths: a heap snapshot of the target's .+ heap could need ~.+ of its memory .+ its cgroup \(limit [^)]+\) has .+ free/,
+    );
+    assert.match(notes, /no heap snapshot \(interval\): .+\(\d+ times\)/);
+    assert.deepEqual(
+      readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.heapsnapshot')),
+      [],
+      'no snapshot was taken',
+    );
+    const events = readFileSync(join(out, 'events.jsonl'), 'utf8');
+    assert.match(events, /"type":"snapshot-skipped"/);
+    assert.equal(server.child.exitCode, null, 'the target is still running');
+    assert.equal(await status(port), 200);
+  } finally {
+    server.kill();
+    await server.done;
+    group.remove();
+  }
 });
 
 for (const major of [22, 24]) {
