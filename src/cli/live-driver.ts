@@ -68,6 +68,8 @@ export async function captureLive(
       exact: settings.exact,
       holdersMs: settings.holdersMs,
       maxSnapshotMemory: settings.maxSnapshotMemory,
+      // run's preload writes a snapshot as the program exits (run-live.ts): it is told the room.
+      exitSnapshot: target.kind === 'run' && settings.rules.atEnd,
       threshold: settings.threshold,
       signal: stopController.signal,
       requests,

@@ -10,7 +10,8 @@ import {
 import type { InspectorSession } from '../capture/inspector/session.js';
 import { installWatchdog, removeWatchdog } from '../capture/live/target-watchdog.js';
 import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { describeSkippedSnapshot, type MemoryRoom } from '../capture/live/snapshot-room.js';
 import { AGENT_ENV, AGENT_PATH } from '../capture/agent/install.js';
 import { join } from 'node:path';
 import { addHolders } from '../capture/live/live-capture.js';
@@ -89,6 +90,12 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
   if (result.ended === 'target-lost') {
     result.ended = 'target-exited';
     result.report.notes = result.report.notes.filter((n) => !n.startsWith('the target went away'));
+  }
+  const skippedExit = exitSnapshot ? readSkippedExitSnapshot(`${exitSnapshot}.skipped`) : null;
+  if (skippedExit) {
+    writer.appendEvent({ t: Date.now(), type: 'snapshot-skipped', message: skippedExit, reason: 'exit' });
+    result.report.notes.push(skippedExit);
+    writer.writeJson(CAPTURE_FILES.leaks, result.report);
   }
   if (exitSnapshot && existsSync(exitSnapshot)) {
     writer.appendEvent({
@@ -189,4 +196,23 @@ function inliningSetter(pid: number): (session: InspectorSession, off: boolean) 
     if (!defaults) throw new Error("the program binary's inlining defaults could not be read (its --v8-options)");
     return setInliningInTarget(session, off, defaults);
   };
+}
+
+/**
+ * The preload's record of an at-exit snapshot it did not write for want of room
+ * (preload.cts), in words; the record is removed. Null when there is none.
+ */
+function readSkippedExitSnapshot(file: string): string | null {
+  let record: { heapUsed: number; estimate: number; room: MemoryRoom };
+  try {
+    record = JSON.parse(readFileSync(file, 'utf8')) as typeof record;
+    rmSync(file, { force: true });
+  } catch {
+    return null;
+  }
+  return describeSkippedSnapshot('heap snapshot at the exit', record.heapUsed, {
+    fits: false,
+    estimate: record.estimate,
+    room: record.room,
+  });
 }

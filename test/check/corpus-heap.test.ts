@@ -165,7 +165,15 @@ test('a leak in a worker thread the operation posts to is found in that worker, 
   // through its `parsed` array.
   assert.ok(leak.retainerPaths && leak.retainerPaths.length > 0, leak.evidence);
   const [path] = leak.retainerPaths;
-  assert.ok(path.some((hop) => /\.listener → \(closure\)/.test(hop)) && /→ Object @\d+$/.test(path.at(-1)!), JSON.stringify(path));
+  // It ends at a parsed job, or at its `user` string when V8's allocation tracker left that
+  // job's object without a stack (it may, sample-paths.ts; seen once in CI): the string is
+  // then the outermost object of the site on that path.
+  const end = /→ Object @\d+$/.test(path.at(-1)!)
+    ? 1
+    : /^\.user → \(string\)/.test(path.at(-1)!) && /→ Object @\d+$/.test(path.at(-2)!)
+      ? 2
+      : 0;
+  assert.ok(path.some((hop) => /\.listener → \(closure\)/.test(hop)) && end > 0, JSON.stringify(path));
   assert.match(
     leak.evidence,
     /holders: of \d+ live objects that V8's allocation tracker attributes to this site after a final batch of \d+ runs/,

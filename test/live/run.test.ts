@@ -303,6 +303,49 @@ test('run: rules take snapshots on interval, with progress kept in events.jsonl'
   assert.ok(events.some((e) => e.type === 'rule' && e.reason === 'interval'));
 });
 
+test('run --max-snapshot-memory: no snapshot estimated above it, by a rule or by the program at its exit; each said, none written', async () => {
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(
+    [
+      'run',
+      '--out',
+      out,
+      ...FAST,
+      '--snapshot-every',
+      '2s',
+      '--max-snapshot-memory',
+      '1M',
+      '--json',
+      '--',
+      'node',
+      fixture('live', 'server.cjs'),
+    ],
+    { env: { SERVER_MODE: 'cache', SERVER_SECONDS: '6' }, timeoutMs: 120_000 },
+  );
+  assert.ok(r.code === 0 || r.code === 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.ended, 'target-exited');
+  assert.equal(report.program.exitCode, 0);
+  assert.deepEqual(
+    readdirSync(join(out, 'snapshots')).filter((f) => f.includes('.heapsnapshot')),
+    [],
+  );
+  const notes = report.notes.join('\n');
+  assert.match(
+    notes,
+    /no heap snapshot \(interval\): a heap snapshot of the target's .+ heap could need ~.+ more than --max-snapshot-memory allows \(1\.00 MiB\)/,
+  );
+  // The program itself checked the room leaktrace told it before writing its at-exit snapshot.
+  assert.match(notes, /no heap snapshot at the exit: .+ more than --max-snapshot-memory allows \(1\.00 MiB\)/);
+  const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(events.some((e) => e.type === 'snapshot-skipped' && e.reason === 'exit'));
+  assert.ok(events.some((e) => e.type === 'snapshot-skipped' && e.reason === 'interval'));
+  assert.ok(!existsSync(join(out, 'snapshots', 'exit.heapsnapshot.skipped')), 'the record the program left is read and removed');
+});
+
 test('run: usage errors', async () => {
   for (const [args, message] of [
     [['run', '--', 'python3', 'x.py'], /is not node/],

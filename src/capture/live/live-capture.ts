@@ -14,7 +14,7 @@ import { loadSnapshot } from '../../model/snapshot/load.js';
 import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
 import { sitesRecord } from '../heap/site-counts.js';
 import { streamSnapshot } from '../heap/snapshot-stream.js';
-import { describeSkippedSnapshot, judgeSnapshotRoom, readRss } from './snapshot-room.js';
+import { describeSkippedSnapshot, exitSnapshotRoom, judgeSnapshotRoom, readRss } from './snapshot-room.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
 import { heldBy, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
@@ -74,6 +74,8 @@ export interface LiveCaptureOptions {
   holdersMs: number;
   /** The most memory a heap snapshot may take in the target (bytes); null: what is free there (snapshot-room.ts). */
   maxSnapshotMemory: number | null;
+  /** The program writes a snapshot as it exits (run's preload): it is told the room for one. */
+  exitSnapshot?: boolean;
   threshold: number;
   /** Aborted to stop capturing (Ctrl-C). */
   signal: AbortSignal;
@@ -427,7 +429,9 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           period = repaced;
           nextMeasure = lastMeasureStart + repaced;
         }
-        const sample = await probeMemory(session, o.pid);
+        // The program checks the room itself before its at-exit snapshot (preload.cts).
+        const room = o.exitSnapshot ? exitSnapshotRoom(o.pid, o.maxSnapshotMemory) : null;
+        const sample = await probeMemory(session, o.pid, room);
         if (!sample) continue; // no answer: the loop's checks above will see why
         series.push(sample);
         const { heapLimit: _limit, ...point } = sample;

@@ -1,10 +1,21 @@
 import { readdirSync } from 'node:fs';
 import type { MemorySample } from '../../capture-folder/layout.js';
 import type { InspectorSession } from '../inspector/session.js';
+import type { MemoryRoom } from './snapshot-room.js';
 import { WATCHDOG_KEY } from './target-watchdog.js';
 
-/** Evaluated in the target: its own view of its memory, as one JSON string. */
-const PROBE = `(() => {
+/**
+ * Where the program's at-exit snapshot (preload.cts) finds how much memory a snapshot may take
+ * in it, as last told by leaktrace (snapshot-room.ts): the program checks it itself at exit.
+ */
+export const SNAPSHOT_ROOM_KEY = 'leaktrace.snapshotRoom';
+
+/**
+ * Evaluated in the target: its own view of its memory, as one JSON string; with `room`, it also
+ * leaves the room for a snapshot where the at-exit snapshot looks.
+ */
+const probe = (room: MemoryRoom | null): string => `(() => {
+  ${room === null ? '' : `globalThis[Symbol.for('${SNAPSHOT_ROOM_KEY}')] = ${JSON.stringify(room)};`}
   const watch = globalThis[Symbol.for('${WATCHDOG_KEY}')];
   if (watch) watch.seen = Date.now(); // leaktrace is still here (target-watchdog.ts)
   const m = process.memoryUsage();
@@ -25,13 +36,17 @@ export interface ProbeResult extends MemorySample {
  * its active resources (handles, requests, timers), and its open descriptors from /proc.
  * No GC is forced here: the series shows memory as the program lives it.
  */
-export async function probeMemory(session: InspectorSession, pid: number | null): Promise<ProbeResult | null> {
+export async function probeMemory(
+  session: InspectorSession,
+  pid: number | null,
+  snapshotRoom: MemoryRoom | null = null,
+): Promise<ProbeResult | null> {
   // A target whose main context is gone (it is exiting, waiting for us to detach) never
   // answers Runtime.evaluate: give up after a while instead of waiting forever.
   let timer: NodeJS.Timeout | undefined;
   const reply = await Promise.race([
     session.post<{ result: { value?: string }; exceptionDetails?: { text: string } }>('Runtime.evaluate', {
-      expression: PROBE,
+      expression: probe(snapshotRoom),
       includeCommandLineAPI: true,
       returnByValue: true,
       silent: true,

@@ -151,3 +151,13 @@ export function describeSkippedSnapshot(what: string, heapUsed: number, verdict:
     (room.where === '--max-snapshot-memory' ? '' : '; --max-snapshot-memory SIZE sets the limit instead')
   );
 }
+
+/**
+ * The room to tell a program that will write its own snapshot as it exits (preload.cts, which
+ * compares it with the same estimate): the user's cap, or what is free for it; null when
+ * nothing is known (it then writes its snapshot).
+ */
+export function exitSnapshotRoom(pid: number | null, cap: number | null, roots: SystemRoots = SYSTEM): MemoryRoom | null {
+  if (cap !== null) return { bytes: cap, where: '--max-snapshot-memory' };
+  return pid === null ? null : readMemoryRoom(pid, roots);
+}
