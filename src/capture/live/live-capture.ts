@@ -543,21 +543,20 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     // objects made in that window carry their stacks.
     // Checked before the window: no point tracking for a snapshot that will not be taken.
     const wontFit = session.isClosed || targetFinishing || !mainWindow ? null : await snapshotWontFit('retainer paths');
-    if (session.isClosed || targetFinishing) {
-      notes.push('no retainer paths: the target had ended (with --exact, snapshots carry allocation stacks)');
-    } else if (wontFit !== null && !workerWindow) {
-      skippedSnapshots.set('holders', { why: wontFit, count: 1 });
+    const holdersWontFit = (): void => {
       for (const l of mainLeaks)
         if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
-    } else {
+    };
+    if (wontFit !== null) {
+      skippedSnapshots.set('holders', { why: wontFit, count: 1 });
+      holdersWontFit();
+    }
+    const mainTracked = mainWindow && wontFit === null;
+    if (session.isClosed || targetFinishing) {
+      notes.push('no retainer paths: the target had ended (with --exact, snapshots carry allocation stacks)');
+    } else if (mainTracked || workerWindow) {
       try {
         status(`tracking allocations for ${Math.round(o.holdersMs / 1000)} s to find what holds the suspects`);
-        const mainTracked = mainWindow && wontFit === null;
-        if (mainWindow && !mainTracked) {
-          skippedSnapshots.set('holders', { why: wontFit!, count: 1 });
-          for (const l of mainLeaks)
-            if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
-        }
         if (mainTracked) {
           await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
           // Optimized code allocates past the tracker: deoptimized, the program's allocations
@@ -580,9 +579,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
           await session.post('HeapProfiler.disable').catch(() => undefined);
           if (file !== null) await addHolders(mainLeaks, file);
-          else
-            for (const l of mainLeaks)
-              if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
+          else holdersWontFit(); // the heap grew in the window: takeSnapshot said why
         }
         if (workerWindow) {
           status('heap snapshots of the workers with a leak');
