@@ -3,6 +3,8 @@ import { listObjects } from '../analysis/snapshot/list.js';
 import { type AttachTarget, attachToInspector, attachToPid, detachFrom } from '../capture/live/attach.js';
 import { hexDump, type LiveObject, readLiveObject } from '../capture/live/live-object.js';
 import { streamSnapshot } from '../capture/heap/snapshot-stream.js';
+import { describeSkippedSnapshot, judgeSnapshotRoom } from '../capture/live/snapshot-room.js';
+import { CaptureError } from '../errors.js';
 import type { CommandContext } from './command.js';
 import { formatBytes } from './output/format.js';
 
@@ -16,6 +18,8 @@ export interface LiveShowRequest {
   limit: number;
   maxBytes: number;
   maxProperties: number;
+  /** --max-snapshot-memory (bytes), or null: what is free for the process (snapshot-room.ts). */
+  maxSnapshotMemory: number | null;
 }
 
 /**
@@ -26,13 +30,26 @@ export interface LiveShowRequest {
  */
 export async function liveShow(ctx: CommandContext, req: LiveShowRequest): Promise<number> {
   const attached =
-    'pid' in req.target ? { ...(await attachToPid(req.target.pid)), pid: req.target.pid } : await attachToInspector(req.target);
+    'pid' in req.target
+      ? { ...(await attachToPid(req.target.pid)), pid: req.target.pid, local: true }
+      : await attachToInspector(req.target);
   const pid = attached.pid;
   const objects: LiveObject[] = [];
   let picked: { matched: number; className: string } | null = null;
   try {
     let ids = req.ids;
     if (req.constructorName !== undefined) {
+      // Not one that would not fit in the program's memory (snapshot-room.ts): a tool that
+      // reads a production process must not get it killed.
+      const heap = await attached.session.post<{ result: { value?: unknown } }>('Runtime.evaluate', {
+        expression: 'process.memoryUsage().heapUsed',
+        returnByValue: true,
+      });
+      if (typeof heap.result.value === 'number') {
+        const verdict = judgeSnapshotRoom(heap.result.value, attached.local ? pid : null, req.maxSnapshotMemory);
+        if (!verdict.fits)
+          throw new CaptureError(describeSkippedSnapshot(`snapshot for --constructor ${req.constructorName}`, heap.result.value, verdict));
+      }
       // A snapshot taken in this session, so its ids are valid for the reads that follow.
       const bar = ctx.out.progress(`heap snapshot of process ${pid}`);
       try {

@@ -64,6 +64,18 @@ test('show --pid: properties and the bytes of a Buffer, read live by the ids of 
     assert.equal(holder.child.exitCode, null);
     assert.deepEqual(listeningPorts(pid), [], 'the inspector opened for show is closed again');
 
+    // A snapshot that would not fit under the memory allowed: refused in one line, exit 2, the
+    // target left running with its inspector closed.
+    const capped = await runCli(['show', '--pid', String(pid), '--constructor', 'SessionToken', '--max-snapshot-memory', '1M']);
+    assert.equal(capped.code, 2, capped.stderr);
+    assert.match(
+      capped.stderr,
+      /no snapshot for --constructor SessionToken: a heap snapshot of the target's .+ heap could need ~.+ more than --max-snapshot-memory allows/,
+    );
+    assert.equal(capped.stderr.trim().split('\n').length, 1, capped.stderr);
+    assert.equal(holder.child.exitCode, null);
+    assert.deepEqual(listeningPorts(pid), [], 'the inspector opened for show is closed again');
+
     for (const args of [
       ['show', '--pid', String(pid)],
       ['show', '--pid', 'abc', '@1'],

@@ -1,6 +1,6 @@
 import { UsageError } from '../../errors.js';
 import { addConstructorOption, type CommandContext, type CommandSpec, constructorOption } from '../command.js';
-import { parseCount } from '../parse-values.js';
+import { parseCount, parseSize } from '../parse-values.js';
 
 /** `@123` or `123` → 123. */
 export function parseObjectId(text: string): number {
@@ -29,6 +29,12 @@ export const showCommand: CommandSpec = {
     },
     limit: { type: 'string', valueName: 'N', description: 'with --constructor: how many objects', default: '3' },
     bytes: { type: 'string', valueName: 'N', description: 'with --pid: bytes of binary data to dump', default: '256' },
+    'max-snapshot-memory': {
+      type: 'string',
+      valueName: 'SIZE',
+      description:
+        'with --constructor: the most memory the heap snapshot may take in the process (V8 builds it there); default: what is free in its cgroup and on the machine',
+    },
     process: { type: 'string', valueName: 'PID[-N]', description: 'native capture: which process (default: the one leaktrace started)' },
   },
   positionals: { min: 0, max: 20 },
@@ -69,6 +75,8 @@ async function showLive(ctx: CommandContext): Promise<number> {
     limit: parseCount('limit', String(ctx.values.limit), 1),
     maxBytes: parseCount('bytes', String(ctx.values.bytes), 0),
     maxProperties: parseCount('edges', String(ctx.values.edges), 1),
+    maxSnapshotMemory:
+      ctx.values['max-snapshot-memory'] !== undefined ? parseSize('max-snapshot-memory', String(ctx.values['max-snapshot-memory'])) : null,
   });
 }
 
