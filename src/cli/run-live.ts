@@ -212,6 +212,7 @@ function readSkippedExitSnapshot(file: string): string | null {
   }
   return describeSkippedSnapshot('heap snapshot at the exit', record.heapUsed, {
     fits: false,
+    mightFit: false,
     estimate: record.estimate,
     room: record.room,
   });

@@ -91,7 +91,7 @@ test('a snapshot that would not fit is refused, with the estimate, the limit and
   });
   try {
     // A 200 MiB heap: ~3.9 GiB estimated, 324 MiB free under the limit.
-    const big = judgeSnapshotRoom(200 * MiB, PID, null, sys.roots);
+    const big = judgeSnapshotRoom(200 * MiB, PID, null, { roots: sys.roots });
     assert.equal(big.fits, false);
     assert.equal(big.estimate, estimateSnapshotCost(200 * MiB));
     assert.ok(big.estimate > 200 * MiB * 10, 'the estimate allows for the generator being many times the heap');
@@ -100,17 +100,48 @@ test('a snapshot that would not fit is refused, with the estimate, the limit and
     assert.match(words, /its cgroup \(limit 1\.00 GiB\) has 324(\.0)? MiB free/);
     assert.match(words, /--max-snapshot-memory SIZE/);
     // A 5 MiB heap fits.
-    assert.equal(judgeSnapshotRoom(5 * MiB, PID, null, sys.roots).fits, true);
+    assert.equal(judgeSnapshotRoom(5 * MiB, PID, null, { roots: sys.roots }).fits, true);
     // The user's cap replaces what is free: higher takes it, lower refuses it.
-    assert.equal(judgeSnapshotRoom(200 * MiB, PID, 8 * 1024 * MiB, sys.roots).fits, true);
-    const capped = judgeSnapshotRoom(5 * MiB, PID, 50 * MiB, sys.roots);
+    assert.equal(judgeSnapshotRoom(200 * MiB, PID, 8 * 1024 * MiB, { roots: sys.roots }).fits, true);
+    const capped = judgeSnapshotRoom(5 * MiB, PID, 50 * MiB, { roots: sys.roots });
     assert.equal(capped.fits, false);
     assert.match(
       describeSkippedSnapshot('heap snapshot (end)', 5 * MiB, capped),
       /more than --max-snapshot-memory allows \(50(\.0)? MiB\)/,
     );
     // A target on another machine, no cap: nothing to go by.
-    assert.equal(judgeSnapshotRoom(200 * MiB, null, null, sys.roots).fits, true);
+    assert.equal(judgeSnapshotRoom(200 * MiB, null, null, { roots: sys.roots }).fits, true);
+  } finally {
+    sys.done();
+  }
+});
+
+test("between the worst and the least ratio measured, the count of the heap's objects decides", () => {
+  const sys = fakeSystem({
+    'proc/meminfo': 'MemAvailable:   20000000 kB\n',
+    [`proc/${PID}/cgroup`]: '0::/ctr\n',
+    'cgroup/ctr/memory.max': `${512 * MiB}\n`,
+    'cgroup/ctr/memory.current': `${212 * MiB}\n`,
+  });
+  try {
+    // 300 MiB free. A 20 MiB heap: 432 MiB by its size (no), 132 MiB at the least ratio (maybe).
+    const bySize = judgeSnapshotRoom(20 * MiB, PID, null, { roots: sys.roots });
+    assert.equal(bySize.fits, false);
+    assert.equal(bySize.mightFit, true);
+    // 150,000 objects (a heap of large ones, as a service's code and strings): ~146 MiB, fits.
+    const counted = judgeSnapshotRoom(20 * MiB, PID, null, { roots: sys.roots, objects: 150_000 });
+    assert.equal(counted.fits, true);
+    assert.equal(counted.estimate, estimateSnapshotCost(20 * MiB, 150_000));
+    // 600,000 small objects in the same 20 MiB: ~586 MiB, does not; said with the count.
+    const many = judgeSnapshotRoom(20 * MiB, PID, null, { roots: sys.roots, objects: 600_000 });
+    assert.equal(many.fits, false);
+    assert.equal(many.mightFit, false, 'counted already: nothing more to learn');
+    assert.match(
+      describeSkippedSnapshot('retainer paths', 20 * MiB, many),
+      /20\.0 MiB heap \(600000 objects\) could need ~586 MiB .+ per object/,
+    );
+    // A 100 MiB heap: even the least ratio (532 MiB) does not fit: no count is worth taking.
+    assert.equal(judgeSnapshotRoom(100 * MiB, PID, null, { roots: sys.roots }).mightFit, false);
   } finally {
     sys.done();
   }

@@ -14,7 +14,8 @@ import { loadSnapshot } from '../../model/snapshot/load.js';
 import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
 import { sitesRecord } from '../heap/site-counts.js';
 import { streamSnapshot } from '../heap/snapshot-stream.js';
-import { describeSkippedSnapshot, exitSnapshotRoom, judgeSnapshotRoom, readRss } from './snapshot-room.js';
+import { describeSkippedSnapshot, exitSnapshotRoom, judgeSnapshotRoom, readRss, type SnapshotRoomVerdict } from './snapshot-room.js';
+import { HeapObjectCounter } from '../heap/object-count.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
 import { heldBy, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
@@ -195,16 +196,20 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   // that would not fit there, and what each took is said.
   const skippedSnapshots = new Map<string, { why: string; count: number }>();
   const snapshotCosts: { reason: string; before: number; after: number }[] = [];
-  /** Why a heap snapshot (`what`) would not fit in the target now, or null when it fits. */
-  const snapshotWontFit = async (what: string): Promise<string | null> => {
+  /** Whether a heap snapshot would fit in the target now (by its heap's size, or its `objects`); null if unknown. */
+  const snapshotRoom = async (objects?: number): Promise<{ verdict: SnapshotRoomVerdict; heapUsed: number } | null> => {
     const heapUsed = (await probeMemory(session, o.pid).catch(() => null))?.heapUsed ?? series.at(-1)?.heapUsed;
     if (heapUsed === undefined) return null;
-    const verdict = judgeSnapshotRoom(heapUsed, o.pid, o.maxSnapshotMemory);
-    return verdict.fits ? null : describeSkippedSnapshot(what, heapUsed, verdict);
+    return { verdict: judgeSnapshotRoom(heapUsed, o.pid, o.maxSnapshotMemory, { objects }), heapUsed };
+  };
+  /** Why a heap snapshot (`what`) would not fit in the target now, or null when it fits. */
+  const snapshotWontFit = async (what: string, objects?: number): Promise<string | null> => {
+    const room = await snapshotRoom(objects);
+    return room === null || room.verdict.fits ? null : describeSkippedSnapshot(what, room.heapUsed, room.verdict);
   };
   /** Takes a heap snapshot into the capture folder; its path, or null when it would not fit. */
-  const takeSnapshot = async (reason: string, message: string): Promise<string | null> => {
-    const why = await snapshotWontFit(`heap snapshot (${reason})`);
+  const takeSnapshot = async (reason: string, message: string, objects?: number): Promise<string | null> => {
+    const why = await snapshotWontFit(`heap snapshot (${reason})`, objects);
     if (why !== null) {
       o.writer.appendEvent({ t: Date.now(), type: 'snapshot-skipped', message: why, reason });
       const seen = skippedSnapshots.get(reason);
@@ -541,17 +546,19 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     // suspect, track allocations for a short window in a target that still runs, and take
     // one snapshot (of the main thread, and of each worker with a leak): the suspects'
     // objects made in that window carry their stacks.
-    // Checked before the window: no point tracking for a snapshot that will not be taken.
-    const wontFit = session.isClosed || targetFinishing || !mainWindow ? null : await snapshotWontFit('retainer paths');
-    const holdersWontFit = (): void => {
+    // Checked before the window: no point tracking for a snapshot that will not be taken. By
+    // the heap's size, it may not fit at the worst ratio measured yet fit at the least: then
+    // the objects are counted, from the tracker the window starts anyway (snapshot-room.ts).
+    const before = session.isClosed || targetFinishing || !mainWindow ? null : await snapshotRoom();
+    const holdersWontFit = (why: string): void => {
+      skippedSnapshots.set('holders', { why, count: 1 });
       for (const l of mainLeaks)
         if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
     };
-    if (wontFit !== null) {
-      skippedSnapshots.set('holders', { why: wontFit, count: 1 });
-      holdersWontFit();
-    }
-    const mainTracked = mainWindow && wontFit === null;
+    if (before && !before.verdict.fits && !before.verdict.mightFit)
+      holdersWontFit(describeSkippedSnapshot('retainer paths', before.heapUsed, before.verdict));
+    let mainTracked = mainWindow && !skippedSnapshots.has('holders');
+    const counter = mainTracked && before?.verdict.mightFit === true ? new HeapObjectCounter(session) : null;
     if (session.isClosed || targetFinishing) {
       notes.push('no retainer paths: the target had ended (with --exact, snapshots carry allocation stacks)');
     } else if (mainTracked || workerWindow) {
@@ -559,6 +566,17 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         status(`tracking allocations for ${Math.round(o.holdersMs / 1000)} s to find what holds the suspects`);
         if (mainTracked) {
           await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+          const objects = counter ? await counter.first(2000) : null;
+          const counted = counter ? await snapshotRoom(objects ?? undefined) : null;
+          if (counted && (objects === null || !counted.verdict.fits)) {
+            // Not to be taken after all: the tracker off again (its id map freed with it).
+            await session.post('HeapProfiler.disable').catch(() => undefined);
+            counter!.stop();
+            mainTracked = false;
+            holdersWontFit(describeSkippedSnapshot('retainer paths', counted.heapUsed, counted.verdict));
+          }
+        }
+        if (mainTracked) {
           // Optimized code allocates past the tracker: deoptimized, the program's allocations
           // go through it until V8 optimizes again (the bundled server: 35, 5 and 5 of its
           // leak's objects attributed in three runs; 139, 47 and 55 with this). Not when the
@@ -575,11 +593,16 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         await sleep(o.holdersMs, wake.signal);
         await handles?.settle();
         if (mainTracked) {
-          const file = await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them'), 600_000);
+          const objects = counter?.count ?? undefined;
+          counter?.stop();
+          const file = await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them', objects), 600_000);
           // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
           await session.post('HeapProfiler.disable').catch(() => undefined);
           if (file !== null) await addHolders(mainLeaks, file);
-          else holdersWontFit(); // the heap grew in the window: takeSnapshot said why
+          // The heap grew in the window: takeSnapshot said why.
+          else
+            for (const l of mainLeaks)
+              if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
         }
         if (workerWindow) {
           status('heap snapshots of the workers with a leak');
@@ -591,6 +614,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         }
       } catch (err) {
         notes.push(`no retainer paths: ${(err as Error).message}`);
+      } finally {
+        counter?.stop();
       }
     }
   }
