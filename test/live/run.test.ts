@@ -355,6 +355,46 @@ test('run --max-snapshot-memory: no snapshot estimated above it, by a rule or by
   assert.ok(!existsSync(join(out, 'snapshots', 'exit.heapsnapshot.skipped')), 'the record the program left is read and removed');
 });
 
+test("run: a holders snapshot that does not fit by the heap's size but does by its count of objects is taken", async () => {
+  const out = join(tempDir(), 'cap');
+  // The leaking server's heap: ~6–16 MiB (160 MiB or more at 20× its size, over the cap), ~100k
+  // objects (~100 MiB at 1 KiB each, under it).
+  const r = await runCli(
+    [
+      'run',
+      '--out',
+      out,
+      ...FAST,
+      '--duration',
+      '16s',
+      '--sampling-interval',
+      '4k',
+      '--no-end-snapshot',
+      '--max-snapshot-memory',
+      '130M',
+      '--json',
+      '--',
+      'node',
+      fixture('live', 'server.cjs'),
+    ],
+    { env: { SERVER_MODE: 'leak', SERVER_SECONDS: '0' }, timeoutMs: 120_000 },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  const counted = events.find((e) => e.type === 'snapshot-room');
+  assert.ok(counted, JSON.stringify({ events, notes: report.notes }));
+  assert.ok(counted.objects > 10_000 && counted.estimate <= 130 * 1024 * 1024, JSON.stringify(counted));
+  assert.ok(events.some((e) => e.type === 'snapshot' && e.reason === 'holders'));
+  const leak = report.leaks.find((l: { site?: { functionName: string } }) => l.site?.functionName === 'rememberRequest');
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+  assert.doesNotMatch(leak.evidence, /would not fit/);
+  assert.match(leak.evidence, /holders: /);
+});
+
 test('run: usage errors', async () => {
   for (const [args, message] of [
     [['run', '--', 'python3', 'x.py'], /is not node/],

@@ -568,6 +568,15 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
           const objects = counter ? await counter.first(2000) : null;
           const counted = counter ? await snapshotRoom(objects ?? undefined) : null;
+          if (counted && objects !== null && counted.verdict.fits)
+            o.writer.appendEvent({
+              t: Date.now(),
+              type: 'snapshot-room',
+              message: `the heap's ${objects} objects counted: a snapshot estimated at ~${formatBytes(counted.verdict.estimate)} fits (by its size alone it did not)`,
+              reason: 'holders',
+              objects,
+              estimate: counted.verdict.estimate,
+            });
           if (counted && (objects === null || !counted.verdict.fits)) {
             // Not to be taken after all: the tracker off again (its id map freed with it).
             await session.post('HeapProfiler.disable').catch(() => undefined);
