@@ -11,7 +11,7 @@ import type { InspectorSession } from '../capture/inspector/session.js';
 import { installWatchdog, removeWatchdog } from '../capture/live/target-watchdog.js';
 import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { describeSkippedSnapshot, type MemoryRoom } from '../capture/live/snapshot-room.js';
+import { describeSkippedSnapshot, estimateSnapshotCost, type MemoryRoom } from '../capture/live/snapshot-room.js';
 import { AGENT_ENV, AGENT_PATH } from '../capture/agent/install.js';
 import { join } from 'node:path';
 import { addHolders } from '../capture/live/live-capture.js';
@@ -203,17 +203,18 @@ function inliningSetter(pid: number): (session: InspectorSession, off: boolean) 
  * (preload.cts), in words; the record is removed. Null when there is none.
  */
 function readSkippedExitSnapshot(file: string): string | null {
-  let record: { heapUsed: number; estimate: number; room: MemoryRoom };
+  let record: { heapUsed: number; room: MemoryRoom };
   try {
     record = JSON.parse(readFileSync(file, 'utf8')) as typeof record;
     rmSync(file, { force: true });
   } catch {
     return null;
   }
+  const estimate = estimateSnapshotCost(record.heapUsed);
   return describeSkippedSnapshot('heap snapshot at the exit', record.heapUsed, {
     fits: false,
     mightFit: false,
-    estimate: record.estimate,
+    estimate,
     room: record.room,
   });
 }

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
+import { CaptureReader } from '../../src/capture-folder/reader.js';
 import { fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
@@ -309,10 +310,7 @@ test('run: rules take snapshots on interval, with progress kept in events.jsonl'
     snaps.some((f) => /-end\.heapsnapshot$/.test(f)),
     snaps.join(),
   );
-  const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const events = CaptureReader.open(out).events();
   assert.ok(events.some((e) => e.type === 'rule' && e.reason === 'interval'));
 });
 
@@ -350,10 +348,7 @@ test('run --max-snapshot-memory: no snapshot estimated above it, by a rule or by
   );
   // The program itself checked the room leaktrace told it before writing its at-exit snapshot.
   assert.match(notes, /no heap snapshot at the exit: .+ more than --max-snapshot-memory allows \(1\.00 MiB\)/);
-  const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
+  const events = CaptureReader.open(out).events();
   assert.ok(events.some((e) => e.type === 'snapshot-skipped' && e.reason === 'exit'));
   assert.ok(events.some((e) => e.type === 'snapshot-skipped' && e.reason === 'interval'));
   assert.ok(!existsSync(join(out, 'snapshots', 'exit.heapsnapshot.skipped')), 'the record the program left is read and removed');
@@ -385,11 +380,8 @@ test("run: a holders snapshot that does not fit by the heap's size but does by i
   );
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout);
-  const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l));
-  const counted = events.find((e) => e.type === 'snapshot-room');
+  const events = CaptureReader.open(out).events();
+  const counted = events.find((e) => e.type === 'snapshot-room') as { objects: number; estimate: number } | undefined;
   assert.ok(counted, JSON.stringify({ events, notes: report.notes }));
   assert.ok(counted.objects > 10_000 && counted.estimate <= 130 * 1024 * 1024, JSON.stringify(counted));
   assert.ok(events.some((e) => e.type === 'snapshot' && e.reason === 'holders'));

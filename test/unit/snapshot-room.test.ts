@@ -7,8 +7,10 @@ import {
   describeSkippedSnapshot,
   estimateSnapshotCost,
   judgeSnapshotRoom,
+  largestHeapThatFits,
   readMemoryRoom,
   readRss,
+  snapshotRoomFor,
   type SystemRoots,
 } from '../../src/capture/live/snapshot-room.js';
 
@@ -142,6 +144,28 @@ test("between the worst and the least ratio measured, the count of the heap's ob
     );
     // A 100 MiB heap: even the least ratio (532 MiB) does not fit: no count is worth taking.
     assert.equal(judgeSnapshotRoom(100 * MiB, PID, null, { roots: sys.roots }).mightFit, false);
+  } finally {
+    sys.done();
+  }
+});
+
+test('the program told the largest heap that fits checks by the same estimate (its at-exit snapshot)', () => {
+  const sys = fakeSystem({
+    'proc/meminfo': 'MemAvailable:   20000000 kB\n',
+    [`proc/${PID}/cgroup`]: '0::/ctr\n',
+    'cgroup/ctr/memory.max': `${512 * MiB}\n`,
+    'cgroup/ctr/memory.current': `${212 * MiB}\n`,
+  });
+  try {
+    const room = snapshotRoomFor(PID, null, sys.roots)!;
+    assert.equal(room.bytes, 300 * MiB);
+    const largest = largestHeapThatFits(room);
+    assert.ok(estimateSnapshotCost(largest) <= room.bytes && estimateSnapshotCost(largest + 20) > room.bytes, String(largest));
+    assert.equal(judgeSnapshotRoom(largest, PID, null, { roots: sys.roots }).fits, true);
+    assert.equal(judgeSnapshotRoom(largest + 1024, PID, null, { roots: sys.roots }).fits, false);
+    assert.deepEqual(snapshotRoomFor(PID, 64 * MiB, sys.roots), { bytes: 64 * MiB, where: '--max-snapshot-memory' });
+    assert.equal(snapshotRoomFor(null, null, sys.roots), null);
+    assert.equal(largestHeapThatFits({ bytes: 10 * MiB, where: 'the machine' }), 0, 'less room than the base: no heap fits');
   } finally {
     sys.done();
   }

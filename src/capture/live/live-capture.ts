@@ -14,12 +14,19 @@ import { loadSnapshot } from '../../model/snapshot/load.js';
 import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
 import { sitesRecord } from '../heap/site-counts.js';
 import { streamSnapshot } from '../heap/snapshot-stream.js';
-import { describeSkippedSnapshot, exitSnapshotRoom, judgeSnapshotRoom, readRss, type SnapshotRoomVerdict } from './snapshot-room.js';
+import {
+  describeSkippedSnapshot,
+  judgeSnapshotRoom,
+  largestHeapThatFits,
+  readRss,
+  snapshotRoomFor,
+  type SnapshotRoomVerdict,
+} from './snapshot-room.js';
 import { HeapObjectCounter } from '../heap/object-count.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
 import { heldBy, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
-import { probeMemory, type ProbeResult } from './memory-probe.js';
+import { type ExitSnapshotLimit, probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { WorkerSites, wallClock } from './worker-sites.js';
@@ -196,16 +203,39 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   // that would not fit there, and what each took is said.
   const skippedSnapshots = new Map<string, { why: string; count: number }>();
   const snapshotCosts: { reason: string; before: number; after: number }[] = [];
+  /** The target's heap used now (the last series point if it does not answer). */
+  const heapUsedNow = async (): Promise<number | undefined> =>
+    (await probeMemory(session, o.pid).catch(() => null))?.heapUsed ?? series.at(-1)?.heapUsed;
   /** Whether a heap snapshot would fit in the target now (by its heap's size, or its `objects`); null if unknown. */
   const snapshotRoom = async (objects?: number): Promise<{ verdict: SnapshotRoomVerdict; heapUsed: number } | null> => {
-    const heapUsed = (await probeMemory(session, o.pid).catch(() => null))?.heapUsed ?? series.at(-1)?.heapUsed;
+    const heapUsed = await heapUsedNow();
     if (heapUsed === undefined) return null;
     return { verdict: judgeSnapshotRoom(heapUsed, o.pid, o.maxSnapshotMemory, { objects }), heapUsed };
   };
+  /** Why a snapshot (`what`) of a heap of `heapUsed` bytes would not fit in the process, or null when it fits. */
+  const wontFit = (what: string, heapUsed: number, objects?: number): string | null => {
+    const verdict = judgeSnapshotRoom(heapUsed, o.pid, o.maxSnapshotMemory, { objects });
+    return verdict.fits ? null : describeSkippedSnapshot(what, heapUsed, verdict);
+  };
   /** Why a heap snapshot (`what`) would not fit in the target now, or null when it fits. */
   const snapshotWontFit = async (what: string, objects?: number): Promise<string | null> => {
-    const room = await snapshotRoom(objects);
-    return room === null || room.verdict.fits ? null : describeSkippedSnapshot(what, room.heapUsed, room.verdict);
+    const heapUsed = await heapUsedNow();
+    return heapUsed === undefined ? null : wontFit(what, heapUsed, objects);
+  };
+  // The program checks the room itself before its at-exit snapshot (preload.cts): told the
+  // largest heap that fits, again only when that moved by a MiB or more.
+  let exitLimitSent: ExitSnapshotLimit | null = null;
+  const exitSnapshotLimitToSend = (): ExitSnapshotLimit | null => {
+    const room = snapshotRoomFor(o.pid, o.maxSnapshotMemory);
+    if (room === null) return null;
+    const limit = { largestHeap: largestHeapThatFits(room), room };
+    const moved =
+      exitLimitSent === null ||
+      Math.abs(limit.largestHeap - exitLimitSent.largestHeap) >= 1024 * 1024 ||
+      room.where !== exitLimitSent.room.where;
+    if (!moved) return null;
+    exitLimitSent = limit;
+    return limit;
   };
   /** Takes a heap snapshot into the capture folder; its path, or null when it would not fit. */
   const takeSnapshot = async (reason: string, message: string, objects?: number): Promise<string | null> => {
@@ -434,9 +464,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           period = repaced;
           nextMeasure = lastMeasureStart + repaced;
         }
-        // The program checks the room itself before its at-exit snapshot (preload.cts).
-        const room = o.exitSnapshot ? exitSnapshotRoom(o.pid, o.maxSnapshotMemory) : null;
-        const sample = await probeMemory(session, o.pid, room);
+        const sample = await probeMemory(session, o.pid, o.exitSnapshot ? exitSnapshotLimitToSend() : null);
         if (!sample) continue; // no answer: the loop's checks above will see why
         series.push(sample);
         const { heapLimit: _limit, ...point } = sample;
@@ -550,10 +578,14 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     // the heap's size, it may not fit at the worst ratio measured yet fit at the least: then
     // the objects are counted, from the tracker the window starts anyway (snapshot-room.ts).
     const before = session.isClosed || targetFinishing || !mainWindow ? null : await snapshotRoom();
-    const holdersWontFit = (why: string): void => {
-      skippedSnapshots.set('holders', { why, count: 1 });
+    const holdersNotShown = (): void => {
       for (const l of mainLeaks)
         if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
+    };
+    const holdersWontFit = (why: string): void => {
+      o.writer.appendEvent({ t: Date.now(), type: 'snapshot-skipped', message: why, reason: 'holders' });
+      skippedSnapshots.set('holders', { why, count: 1 });
+      holdersNotShown();
     };
     if (before && !before.verdict.fits && !before.verdict.mightFit)
       holdersWontFit(describeSkippedSnapshot('retainer paths', before.heapUsed, before.verdict));
@@ -592,13 +624,11 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           // user asked to keep the compilers alone (--inlining).
           if (epoch.inliningOff) await deoptimizeAll(session);
         }
-        if (workerWindow) {
-          const wontFit = (heapUsed: number): string | null => {
-            const verdict = judgeSnapshotRoom(heapUsed, o.pid, o.maxSnapshotMemory);
-            return verdict.fits ? null : describeSkippedSnapshot("snapshot of the worker's heap", heapUsed, verdict);
-          };
-          await workers!.startHolders(report.leaks, { deoptimize: epoch.inliningOff, wontFit });
-        }
+        if (workerWindow)
+          await workers!.startHolders(report.leaks, {
+            deoptimize: epoch.inliningOff,
+            wontFit: (heapUsed) => wontFit("snapshot of the worker's heap", heapUsed),
+          });
         await sleep(o.holdersMs, wake.signal);
         await handles?.settle();
         if (mainTracked) {
@@ -608,10 +638,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
           await session.post('HeapProfiler.disable').catch(() => undefined);
           if (file !== null) await addHolders(mainLeaks, file);
-          // The heap grew in the window: takeSnapshot said why.
-          else
-            for (const l of mainLeaks)
-              if (heapLeak(l)) l.evidence += `; holders: not shown — the snapshot would not fit in the target's memory (notes)`;
+          else holdersNotShown(); // the heap grew in the window: takeSnapshot said why
         }
         if (workerWindow) {
           status('heap snapshots of the workers with a leak');

@@ -5,17 +5,24 @@ import type { MemoryRoom } from './snapshot-room.js';
 import { WATCHDOG_KEY } from './target-watchdog.js';
 
 /**
- * Where the program's at-exit snapshot (preload.cts) finds how much memory a snapshot may take
- * in it, as last told by leaktrace (snapshot-room.ts): the program checks it itself at exit.
+ * Where the program's at-exit snapshot (preload.cts) finds the largest heap whose snapshot
+ * fits in it, as last told by leaktrace (snapshot-room.ts): the program checks it itself.
  */
 export const SNAPSHOT_ROOM_KEY = 'leaktrace.snapshotRoom';
 
+/** What the program is told for its at-exit snapshot: `largestHeap` bytes of heap used, given `room`. */
+export interface ExitSnapshotLimit {
+  largestHeap: number;
+  room: MemoryRoom;
+}
+
 /**
- * Evaluated in the target: its own view of its memory, as one JSON string; with `room`, it also
- * leaves the room for a snapshot where the at-exit snapshot looks.
+ * Evaluated in the target: its own view of its memory, as one JSON string; with `limit`, it
+ * also leaves that where the at-exit snapshot looks (sent only when it changed: each new
+ * source is compiled again in the target).
  */
-const probe = (room: MemoryRoom | null): string => `(() => {
-  ${room === null ? '' : `globalThis[Symbol.for('${SNAPSHOT_ROOM_KEY}')] = ${JSON.stringify(room)};`}
+const probe = (limit: ExitSnapshotLimit | null): string => `(() => {
+  ${limit === null ? '' : `globalThis[Symbol.for('${SNAPSHOT_ROOM_KEY}')] = ${JSON.stringify(limit)};`}
   const watch = globalThis[Symbol.for('${WATCHDOG_KEY}')];
   if (watch) watch.seen = Date.now(); // leaktrace is still here (target-watchdog.ts)
   const m = process.memoryUsage();
@@ -39,14 +46,14 @@ export interface ProbeResult extends MemorySample {
 export async function probeMemory(
   session: InspectorSession,
   pid: number | null,
-  snapshotRoom: MemoryRoom | null = null,
+  exitSnapshotLimit: ExitSnapshotLimit | null = null,
 ): Promise<ProbeResult | null> {
   // A target whose main context is gone (it is exiting, waiting for us to detach) never
   // answers Runtime.evaluate: give up after a while instead of waiting forever.
   let timer: NodeJS.Timeout | undefined;
   const reply = await Promise.race([
     session.post<{ result: { value?: string }; exceptionDetails?: { text: string } }>('Runtime.evaluate', {
-      expression: probe(snapshotRoom),
+      expression: probe(exitSnapshotLimit),
       includeCommandLineAPI: true,
       returnByValue: true,
       silent: true,

@@ -37,15 +37,16 @@
       } catch {}
       if (exitSnapshot) {
         try {
-          // No snapshot that would not fit in the memory left to the program (leaktrace tells
-          // it the room at each memory probe; the estimate is snapshot-room.ts's, repeated
-          // here as the preload imports nothing of ours): V8 builds the snapshot in the
-          // program's memory, and past a container's limit the program would be killed.
-          const room = (globalThis as Record<symbol, { bytes?: unknown } | undefined>)[Symbol.for('leaktrace.snapshotRoom')];
+          // No snapshot that would not fit in the memory left to the program: V8 builds the
+          // snapshot in the program's memory, and past a container's limit the program would
+          // be killed. leaktrace's memory probe leaves the largest heap that fits (memory-probe.ts,
+          // snapshot-room.ts): a bigger heap leaves a record for run-live.ts instead.
+          const limit = (globalThis as Record<symbol, { largestHeap?: unknown; room?: unknown } | undefined>)[
+            Symbol.for('leaktrace.snapshotRoom')
+          ];
           const heapUsed = process.memoryUsage().heapUsed;
-          const estimate = 32 * 1024 * 1024 + 20 * heapUsed;
-          if (typeof room?.bytes === 'number' && estimate > room.bytes) {
-            fs.writeFileSync(`${exitSnapshot}.skipped`, JSON.stringify({ heapUsed, estimate, room }));
+          if (typeof limit?.largestHeap === 'number' && heapUsed > limit.largestHeap) {
+            fs.writeFileSync(`${exitSnapshot}.skipped`, JSON.stringify({ heapUsed, room: limit.room }));
           } else {
             const v8 = require('node:v8') as typeof import('node:v8');
             v8.writeHeapSnapshot(`${exitSnapshot}.partial`, { exposeNumericValues: true } as never);

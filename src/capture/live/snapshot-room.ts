@@ -136,10 +136,8 @@ export interface SnapshotRoomVerdict {
 }
 
 /**
- * Whether a snapshot of a heap of `heapUsed` bytes fits: under the user's cap when one is
- * given (the user knows better: swap, a limit about to be raised, an estimate too cautious for
- * this heap), else in what is free for the target when it runs on this machine (`pid` not
- * null). A target elsewhere, with no cap: nothing to go by, the snapshot is taken.
+ * Whether a snapshot of a heap of `heapUsed` bytes fits in the room for it (snapshotRoomFor).
+ * A target elsewhere, with no cap: nothing to go by, the snapshot is taken.
  */
 export function judgeSnapshotRoom(
   heapUsed: number,
@@ -148,8 +146,7 @@ export function judgeSnapshotRoom(
   options: { objects?: number; roots?: SystemRoots } = {},
 ): SnapshotRoomVerdict {
   const estimate = estimateSnapshotCost(heapUsed, options.objects);
-  const room =
-    cap !== null ? { bytes: cap, where: '--max-snapshot-memory' } : pid !== null ? readMemoryRoom(pid, options.roots ?? SYSTEM) : null;
+  const room = snapshotRoomFor(pid, cap, options.roots);
   const fits = room === null || estimate <= room.bytes;
   const mightFit =
     !fits && options.objects === undefined && SNAPSHOT_COST_BASE + SNAPSHOT_LEAST_COST_PER_HEAP_BYTE * heapUsed <= room!.bytes;
@@ -175,11 +172,20 @@ export function describeSkippedSnapshot(what: string, heapUsed: number, verdict:
 }
 
 /**
- * The room to tell a program that will write its own snapshot as it exits (preload.cts, which
- * compares it with the same estimate): the user's cap, or what is free for it; null when
- * nothing is known (it then writes its snapshot).
+ * The room a snapshot of `pid` may take: the user's cap when given (the user knows better:
+ * swap, a limit about to be raised, an estimate too cautious for this heap), else what is free
+ * for it when it runs on this machine; null when nothing is known.
  */
-export function exitSnapshotRoom(pid: number | null, cap: number | null, roots: SystemRoots = SYSTEM): MemoryRoom | null {
+export function snapshotRoomFor(pid: number | null, cap: number | null, roots: SystemRoots = SYSTEM): MemoryRoom | null {
   if (cap !== null) return { bytes: cap, where: '--max-snapshot-memory' };
   return pid === null ? null : readMemoryRoom(pid, roots);
+}
+
+/**
+ * The largest heap whose snapshot fits in `room` by its size (the inverse of
+ * estimateSnapshotCost), for the program that checks it itself before its at-exit snapshot
+ * (preload.cts), so that the estimate is written once, here.
+ */
+export function largestHeapThatFits(room: MemoryRoom): number {
+  return Math.max(0, Math.floor((room.bytes - SNAPSHOT_COST_BASE) / SNAPSHOT_COST_PER_HEAP_BYTE));
 }
