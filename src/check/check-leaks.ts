@@ -14,7 +14,7 @@ import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
 import { loadSnapshot } from '../model/snapshot/load.js';
 import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
-import { type SuspectPaths, heldBy, suspectKeyOf, suspectPaths } from './sample-paths.js';
+import { type SuspectPaths, heldBy, noHoldersReason, suspectKeyOf, suspectPaths } from './sample-paths.js';
 import { InProcessSession } from '../capture/inspector/in-process-session.js';
 import type { Progress } from '../cli/output/progress.js';
 import { formatBytes } from '../cli/output/format.js';
@@ -382,7 +382,7 @@ function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectP
   for (const [key, leak] of leaks) {
     const h = holders.get(key);
     if (!h || h.paths.length === 0) {
-      leak.evidence += `; holders: V8's allocation tracker attributed no live object to this site in a final batch of ${runs} runs, so no retainer path is shown`;
+      leak.evidence += `; holders: not shown — ${noHoldersReason(h)} in a final batch of ${runs} runs`;
       continue;
     }
     leak.retainerPaths = h.paths.map((p) => p.path);

@@ -34,6 +34,25 @@ export interface SuspectPaths {
    * list's first tracked entry holds all the later ones).
    */
   paths: { path: string[]; objects: number; held: number }[];
+  /**
+   * Of the outermost objects looked at (at most 2,000, newest first), those left out of
+   * `paths`: reached only through leaktrace's handle agent, or by no path the search follows.
+   */
+  unshown: { viaAgent: number; noPath: number };
+}
+
+/**
+ * Why a suspect has no holder path, in words, from what the tracker attributed: nothing at
+ * all, or objects whose every path was left out (the two read the same otherwise, and call
+ * for different remedies).
+ */
+export function noHoldersReason(h: SuspectPaths | undefined): string {
+  if (!h || h.matched === 0) return `V8's allocation tracker attributed no live object to this site`;
+  const why = [
+    h.unshown.viaAgent > 0 ? `${h.unshown.viaAgent} reached only through leaktrace's own handle agent` : '',
+    h.unshown.noPath > 0 ? `${h.unshown.noPath} by no retainer path from a root` : '',
+  ].filter(Boolean);
+  return `V8's allocation tracker attributed ${h.matched} live object${h.matched === 1 ? '' : 's'} to this site, but none is held by a path of the program's own${why.length > 0 ? ` (${why.join(', ')})` : ''}`;
 }
 
 /**
@@ -92,6 +111,7 @@ export function suspectPaths(
     const list = all.filter((o) => !inSuspect.has(idom[o]));
     const within = membersUnderTops(all, inSuspect, idom);
     const byShape = new Map<string, { path: string[]; objects: number; held: number }>();
+    const unshown = { viaAgent: 0, noPath: 0 };
     // Newest first, and at most a few thousand paths computed per suspect.
     list.sort((x, y) => s.id(y) - s.id(x));
     for (const o of list.slice(0, 2000)) {
@@ -99,7 +119,14 @@ export function suspectPaths(
       // Reached only through leaktrace's handle agent (the path search takes it last:
       // shortest-paths.ts): without the agent it would be garbage — the agent's, not the
       // program's (a record's boxed timestamp was shown as holding an undici leak's object).
-      if (shape === null || shape.includes('→ HandleAgent')) continue;
+      if (shape === null) {
+        unshown.noPath++;
+        continue;
+      }
+      if (shape.includes('→ HandleAgent')) {
+        unshown.viaAgent++;
+        continue;
+      }
       const entry = byShape.get(shape);
       if (entry) {
         entry.objects++;
@@ -115,7 +142,7 @@ export function suspectPaths(
     // "1 at its end and 1329 through that one", no shape, the function's first line).
     const shaped = (o: number): boolean => s.typeOf(o) === s.nodeType.object || s.typeOf(o) === s.nodeType.closure;
     const shapeTops = all.filter((o) => !inSuspect.has(idom[o]) || !shaped(idom[o]));
-    out.set(key, { matched: all.length, shape: commonShape(s, shapeTops), externalBytes, paths });
+    out.set(key, { matched: all.length, shape: commonShape(s, shapeTops), externalBytes, paths, unshown });
   }
   return out;
 }

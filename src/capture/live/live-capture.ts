@@ -24,7 +24,7 @@ import {
 } from './snapshot-room.js';
 import { HeapObjectCounter } from '../heap/object-count.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
-import { heldBy, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
+import { heldBy, noHoldersReason, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
 import { type ExitSnapshotLimit, probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
@@ -761,7 +761,9 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
       leak.evidence +=
         leak.site?.file === ''
           ? `; holders: not shown — objects made with no JavaScript on the stack carry no allocation stack in a snapshot either (the leaks found beside this one often name what keeps them)`
-          : `; holders: not shown — V8's allocation tracker attributed none of this site's live objects in the snapshot (${remedy})`;
+          : !h || h.matched === 0
+            ? `; holders: not shown — V8's allocation tracker attributed none of this site's live objects in the snapshot (${remedy})`
+            : `; holders: not shown — ${noHoldersReason(h)} in the snapshot`;
       continue;
     }
     // An object whose only path runs through compiled code is a constant embedded in code,
