@@ -46,10 +46,10 @@ export interface GrowthEvidence {
    */
   halves: { before: number; after: number; afterShare: number };
   /**
-   * The stretch after the last step that rose, to the end: its share of the x range, and how
-   * much y had grown before it (first to the last rise).
+   * The stretch after the last step that rose, to the end: its share of the x range, how
+   * much y had grown before it (first to the last rise), its number of steps and its extent in x.
    */
-  flatTail: { share: number; grownBefore: number };
+  flatTail: { share: number; grownBefore: number; steps: number; length: number };
   /**
    * The longest stretch between two steps that rose with no rise in it, as a share of the x
    * range (from the measurement the first rise reached to the one before the next rise).
@@ -112,7 +112,9 @@ export function measureGrowth(x: readonly number[], y: readonly number[]): Growt
   let lastRise = 0;
   for (let i = 1; i < n; i++) if (y[i] > y[i - 1]) lastRise = i;
   const flatTail =
-    n >= 2 && span > 0 ? { share: (x[n - 1] - x[lastRise]) / span, grownBefore: y[lastRise] - y[0] } : { share: 0, grownBefore: 0 };
+    n >= 2 && span > 0
+      ? { share: (x[n - 1] - x[lastRise]) / span, grownBefore: y[lastRise] - y[0], steps: n - 1 - lastRise, length: x[n - 1] - x[lastRise] }
+      : { share: 0, grownBefore: 0, steps: 0, length: 0 };
   let interiorGap = 0;
   let riseAt = -1;
   for (let i = 1; i < n; i++) {
@@ -180,7 +182,16 @@ export interface LeakJudgement {
 export function judgeGrowth(
   e: GrowthEvidence,
   /** `byThirds`: exact counts measured in batches of uneven size (`check`): see below. */
-  options: { minGrowth: number; quantum?: number; byThirds?: boolean },
+  options: {
+    minGrowth: number;
+    quantum?: number;
+    byThirds?: boolean;
+    /**
+     * Sampled series: the least flat end, in x's units, taken as growth that stopped (see
+     * FLAT_END_SHORTEST_MS). Without it a flat end only withholds the "within noise" excuse.
+     */
+    flatEndMinX?: number;
+  },
 ): LeakJudgement {
   const reasons: string[] = [];
   if (e.points < 4) return { probability: 0, reasons: ['fewer than 4 measurements: no judgement possible'] };
@@ -218,7 +229,9 @@ export function judgeGrowth(
   // (1 − share)^N. Seen in CI on the bounded-cache server: the client loop's 4 samples in the
   // first 3 of 9 steps, then 6 flat, (1/3)^4 = 0.012 — but the middle cut fell inside the
   // rise ((1/2)^4 = 0.06), the flat half passed as noise, p 0.53, a leak.
-  const stalled = stalledAfterMiddle(e.halves, options.quantum) || stalledAtTheEnd(e.flatTail, options.quantum);
+  const stalled = stalledAfterMiddle(e.halves, options.quantum) || flatEndP(e.flatTail, options.quantum, 1 / 3, 1, 0) < FLAT_END_P;
+  const endP = options.flatEndMinX === undefined ? 1 : flatEndP(e.flatTail, options.quantum, FLAT_END_MIN_SHARE, 2, options.flatEndMinX);
+  const stoppedAtEnd = endP < FLAT_END_P;
   let withinNoise: { expected: number; seen: number } | null = null;
   if (options.quantum && options.quantum > 0 && e.persistence < 0.8 && !halvesFell && !stalled) {
     const expected = (e.slope * e.lateSpan) / options.quantum;
@@ -261,7 +274,22 @@ export function judgeGrowth(
   // check's exact series, grown in jumps (a table doubling as it fills, a pool topping up):
   // the next jump is overdue (overdueJump) — the growth stopped.
   const overdue = options.byThirds ? overdueJump(e) : null;
-  const probability = trend * persistence * steadiness * linearity * monotony * deceleration * (gapped ? 0.5 : 1) * (overdue ? 0.5 : 1);
+  // Growth that stopped before the end: a flat end after many samples' worth of growth, which
+  // the later half's rate misses when the middle cut falls inside the rise (blind red-team: a
+  // page cache over a 5,000-item catalogue, full at ~130 s of a 185 s capture, 36 samples in
+  // the first 75 % of the time and none in the last 25 % over two measurements, P 3e-5; its
+  // later half still "grew at 91 % of the overall rate": p 0.85, a leak). The principle: growth
+  // is a leak only when it keeps going. A steady leak is so unlucky 1 time in 50.
+  const probability =
+    trend *
+    persistence *
+    steadiness *
+    linearity *
+    monotony *
+    deceleration *
+    (gapped ? 0.5 : 1) *
+    (overdue ? 0.5 : 1) *
+    (stoppedAtEnd ? 0.5 : 1);
   reasons.push(`grew in ${e.stepsUp} of ${e.steps} steps`);
   if (e.fall > 0.05 * e.rise) reasons.push(`fell by ${pct(e.fall / e.rise)} of what it rose (a leak's live set rarely shrinks)`);
   reasons.push(`Mann–Kendall trend p = ${formatP(e.trendP)}`);
@@ -287,6 +315,10 @@ export function judgeGrowth(
   if (gapped)
     reasons.push(
       `but it grew in bursts: nothing in ${pct(e.interiorGap)} of the time between two of them, which a steady rate of ${Math.round(e.totalGrowth / options.quantum!)} samples' worth leaves with probability ${formatP(gapP!)} — more like a cache's turnover or occasional large objects than a steady leak; a longer capture tells them apart`,
+    );
+  if (stoppedAtEnd)
+    reasons.push(
+      `but nothing was added at its last ${e.flatTail.steps} measurements (the last ${pct(e.flatTail.share)} of the time judged), after ${Math.round(e.flatTail.grownBefore / options.quantum!)} samples' worth of growth: a steady rate leaves so long an end without a sample with probability ${formatP(endP)} — growth that stopped, as a cache or pool that reached its size does (or a load that stopped); a longer capture tells them apart`,
     );
   if (overdue)
     reasons.push(
@@ -351,11 +383,36 @@ function stalledAfterMiddle(h: GrowthEvidence['halves'], quantum: number | undef
   return Math.round(h.after / quantum) <= 0 && before > 0 && Math.pow(1 - h.afterShare, before) < 0.05;
 }
 
-/** The end of the capture flat for a third of it or more, where a steady rate would have added a sample (P < 2 %). */
-function stalledAtTheEnd(tail: GrowthEvidence['flatTail'], quantum: number | undefined): boolean {
-  if (!quantum || quantum <= 0 || tail.share < 1 / 3) return false;
+/** Below this, a flat end is unlikely for a steady rate: the growth stopped (flatEndP). */
+const FLAT_END_P = 0.02;
+/**
+ * A flat end shorter than this share of the time, or than two steps, is not taken as growth
+ * that stopped: one step without a sample is what a slow leak often shows.
+ */
+const FLAT_END_MIN_SHARE = 0.2;
+/**
+ * Nor one shorter than this, in a live capture (ms): the statistic below is exact only for a
+ * steady rate, and a real load pauses for seconds — a leaking server under attach, three
+ * samples a second, then none over its last two 1 s measurements (P 0.0006 as if steady).
+ */
+export const FLAT_END_SHORTEST_MS = 15_000;
+
+/**
+ * How likely a steady rate of the samples before it leaves the end of the capture as long
+ * without a sample: all N fall before it with probability (1 − share)^N (conservative, as the
+ * last sample came somewhere within its step). 1 (no evidence) without sampling, or for an end
+ * shorter than `minShare` of the time, `minSteps` steps or `minLength` in x.
+ */
+function flatEndP(
+  tail: GrowthEvidence['flatTail'],
+  quantum: number | undefined,
+  minShare: number,
+  minSteps: number,
+  minLength: number,
+): number {
+  if (!quantum || quantum <= 0 || tail.steps < minSteps || tail.share < minShare || tail.length < minLength) return 1;
   const samples = Math.round(tail.grownBefore / quantum);
-  return samples > 0 && Math.pow(1 - tail.share, samples) < 0.02;
+  return samples > 0 ? Math.pow(1 - tail.share, samples) : 1;
 }
 
 /**

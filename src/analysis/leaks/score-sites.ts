@@ -2,7 +2,7 @@ import { formatBytes, formatCount } from '../../cli/output/format.js';
 import { scriptPath } from '../attribution.js';
 import type { Leak } from '../leak-report.js';
 import type { StackTable } from '../../model/stack-table.js';
-import { type GrowthEvidence, type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
+import { FLAT_END_SHORTEST_MS, type GrowthEvidence, type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
 import { dominantStack, framesOfStack, type SiteMeasurement, type SiteSeries } from './site-series.js';
 import { type Frame, formatFrame, sameFrame } from '../../model/frame.js';
 import { EXACT_INTERVAL } from '../../capture/heap/sampling-sampler.js';
@@ -93,11 +93,13 @@ export function scoreSites(
         minGrowth: minCount,
         quantum: exactCounts || bytesPerObject === 0 ? undefined : options.samplingInterval / bytesPerObject,
         byThirds: exactCounts,
+        flatEndMinX: FLAT_END_SHORTEST_MS,
       });
       const byBytes = judgeGrowth(byteSeries, {
         minGrowth: minBytes,
         quantum: exactCounts ? undefined : options.samplingInterval,
         byThirds: exactCounts,
+        flatEndMinX: FLAT_END_SHORTEST_MS,
       });
       const useCount = byCount.probability >= byBytes.probability;
       return { chosen: useCount ? byCount : byBytes, useCount };
