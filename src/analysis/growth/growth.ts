@@ -229,9 +229,10 @@ export function judgeGrowth(
   // (1 − share)^N. Seen in CI on the bounded-cache server: the client loop's 4 samples in the
   // first 3 of 9 steps, then 6 flat, (1/3)^4 = 0.012 — but the middle cut fell inside the
   // rise ((1/2)^4 = 0.06), the flat half passed as noise, p 0.53, a leak.
-  const stalled = stalledAfterMiddle(e.halves, options.quantum) || flatEndP(e.flatTail, options.quantum, 1 / 3, 1, 0) < FLAT_END_P;
   const endP = options.flatEndMinX === undefined ? 1 : flatEndP(e.flatTail, options.quantum, FLAT_END_MIN_SHARE, 2, options.flatEndMinX);
   const stoppedAtEnd = endP < FLAT_END_P;
+  const stalled =
+    stoppedAtEnd || stalledAfterMiddle(e.halves, options.quantum) || flatEndP(e.flatTail, options.quantum, 1 / 3, 1, 0) < FLAT_END_P;
   let withinNoise: { expected: number; seen: number } | null = null;
   if (options.quantum && options.quantum > 0 && e.persistence < 0.8 && !halvesFell && !stalled) {
     const expected = (e.slope * e.lateSpan) / options.quantum;
