@@ -271,6 +271,44 @@ function frameFunction(sources: ScriptSources, frame: Frame): { script: ParsedSc
   return { script, fn };
 }
 
+/** Calls whose object arguments (or their values) are property descriptors. */
+const DESCRIPTOR_TAKERS = new Set(['defineProperty', 'defineProperties', 'create', '__defineGetter__', '__defineSetter__']);
+
+/**
+ * 'get' or 'set' when `callee` is the accessor of a property descriptor — the value of a `get`
+ * or `set` key in an object literal handed to Object.defineProperty, defineProperties or
+ * create (directly, or as the value of one of its keys) — else null; null too when its source
+ * cannot be read.
+ */
+function descriptorAccessor(sources: ScriptSources, callee: Frame): 'get' | 'set' | null {
+  const name = callee.functionName.trim();
+  if (name !== 'get' && name !== 'set') return null;
+  const found = frameFunction(sources, callee);
+  if ('why' in found) return null;
+  // The ancestors of the callee's function node, innermost last.
+  const chain: Node[] = [];
+  const search = (node: Node): boolean => {
+    if (node === found.fn) return true;
+    if (node.start > found.fn.start || node.end < found.fn.end) return false;
+    chain.push(node);
+    for (const c of children(node)) if (search(c)) return true;
+    chain.pop();
+    return false;
+  };
+  if (!search(found.script.ast)) return null;
+  const property = chain.at(-1) as unknown as { type: string; key?: Node; computed?: boolean } | undefined;
+  if (property?.type !== 'Property' || property.computed || nameOf(property.key) !== name) return null;
+  // The descriptor object, then either the call or a defineProperties/create map holding it.
+  for (let i = chain.length - 2; i >= Math.max(0, chain.length - 5); i--) {
+    const node = chain[i] as unknown as { type: string; callee?: Node };
+    if (node.type === 'CallExpression' || node.type === 'NewExpression') {
+      return DESCRIPTOR_TAKERS.has(nameOf(node.callee) ?? '') ? name : null;
+    }
+    if (node.type !== 'ObjectExpression' && node.type !== 'Property') return null;
+  }
+  return null;
+}
+
 /** The line the offsets point to, or the candidate lines when they are on several. */
 function atOffsets(offsets: readonly number[], script: ParsedScript, how: 'call' | 'reference' | 'shape'): CallLineResult {
   const positions = offsets.map((o) => positionOf(o, script.lineStarts));
@@ -284,6 +322,15 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
   if (frame.line <= 0) return { kind: 'none', why: 'no position' };
   const name = simpleName(callee.functionName);
   if (!name) return { kind: 'none', why: `the called function has no name to look for (${callee.functionName || 'anonymous'})` };
+  // A property descriptor's `get() {}` is named `get`, and runs when its property is read: a
+  // call named `get` in the caller is someone else's (blind red-team: zod's lazy getters,
+  // defined with Object.defineProperty, matched to the caller's `cache.get(key)` on a Map).
+  const accessor = descriptorAccessor(sources, callee);
+  if (accessor)
+    return {
+      kind: 'none',
+      why: `the called function is the ${accessor} of a property descriptor (${callee.file.split('/').pop()}:${callee.line}): it runs when a property is ${accessor === 'get' ? 'read' : 'written'}, not through a call under its name`,
+    };
   const found = frameFunction(sources, frame);
   if ('why' in found) return found;
   const { script, fn } = found;

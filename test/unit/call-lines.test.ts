@@ -276,3 +276,42 @@ test('a callee called under another name: the only call that is not a built-in i
   // Two candidates: the function's line stays.
   assert.equal(findCallLine(sources, frameOf(file, ALIASES, 'two', 'function two('), callee).kind, 'none');
 });
+
+test('a property descriptor’s get or set is reached by reading or writing a property: a caller’s call named get is not it', () => {
+  const LIB = `'use strict';
+function defineBound(proto, key, fn) {
+  Object.defineProperty(proto, key, {
+    configurable: true,
+    get() { return fn.bind(this); },
+    set(value) { this['_' + key] = value; },
+  });
+}
+Object.defineProperties(exports, { lazy: { get: function () { return {}; } } });
+class Store {
+  get(key) { return this.map.get(key); }
+}
+`;
+  const CALLER = `'use strict';
+function schemaFor(cache, key, store) {
+  let s = cache.get(key);
+  if (!s) s = build(key).int;
+  return store.get(key);
+}
+`;
+  const lib = script('lib.js', LIB);
+  const caller = script('caller.js', CALLER);
+  const sources = new ScriptSources();
+  const frame = frameOf(caller, CALLER, 'schemaFor', 'function schemaFor(');
+  const getter = frameOf(lib, LIB, 'get', 'get() {');
+  const r = findCallLine(sources, frame, getter);
+  assert.equal(r.kind, 'none');
+  assert.match((r as { why: string }).why, /the get of a property descriptor \(lib\.js:5\): it runs when a property is read/);
+  const setter = frameOf(lib, LIB, 'set', 'set(value)');
+  assert.match((findCallLine(sources, frame, setter) as { why: string }).why, /the set of a property descriptor .* written/);
+  // In Object.defineProperties' map too.
+  const lazy = frameOf(lib, LIB, 'get', 'function () { return {}; }');
+  assert.equal(findCallLine(sources, frame, lazy).kind, 'none');
+  // A class's method named get is called by name: both calls named get are candidates.
+  const method = frameOf(lib, LIB, 'get', 'get(key)');
+  assert.deepEqual(findCallLine(sources, frame, method), { kind: 'ambiguous', lines: [3, 5], how: 'call' });
+});
