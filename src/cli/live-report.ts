@@ -1,14 +1,21 @@
 import type { LiveCaptureResult } from '../capture/live/live-capture.js';
+import { CaptureError } from '../errors.js';
 import type { CommandContext } from './command.js';
 import { formatDuration } from './output/format.js';
 
-/** Prints the end of a live capture (JSON or the terminal report) and writes --html. */
+/**
+ * Prints the end of a live capture (JSON or the terminal report) and writes --html. Exit 1
+ * when it found a leak, 0 when it judged and found none; a capture too short to judge (and
+ * with no leak found otherwise) is not "all well": after the report, a one-line error and
+ * exit 2, so that a CI job cannot take it for a clean verdict. `notJudgedIsError: false` for a
+ * caller that raises its own error.
+ */
 export async function reportLive(
   ctx: CommandContext,
   what: string,
   dir: string,
   result: LiveCaptureResult,
-  extra: { notes?: string[]; json?: Record<string, unknown>; html?: string },
+  extra: { notes?: string[]; json?: Record<string, unknown>; html?: string; notJudgedIsError?: boolean },
 ): Promise<number> {
   const r = result.report;
   if (extra.html) {
@@ -37,5 +44,7 @@ export async function reportLive(
     );
     ctx.out.print(`\ncapture folder: ${dir}${extra.html ? `\nHTML report: ${extra.html}` : ''}`);
   }
-  return r.leaks.length > 0 ? 1 : 0;
+  if (r.leaks.length > 0) return 1;
+  if (r.notJudged && extra.notJudgedIsError !== false) throw new CaptureError(`not judged: ${r.notJudged}; what was captured is in ${dir}`);
+  return 0;
 }

@@ -168,7 +168,7 @@ export async function attachWithLeaktrace(ctx: CommandContext, target: AttachTar
   writer.finish();
   const title = `leaktrace attach ${'pid' in target ? pid : 'url' in target ? target.url : `${target.inspector.host}:${target.inspector.port}`}`;
   if (result.ended === 'target-lost' || result.ended === 'target-exited') {
-    await reportLive(ctx, title, dir, result, { html: settings.html });
+    await reportLive(ctx, title, dir, result, { html: settings.html, notJudgedIsError: false });
     throw new CaptureError(`${name} exited during the capture; what was captured is in ${dir}`);
   }
   return reportLive(ctx, title, dir, result, {

@@ -53,3 +53,15 @@ export function runProcess(
     child.stdin.end(options.input ?? '');
   });
 }
+
+/**
+ * For tests of a live capture that are not about its verdict: the exit code agrees with the
+ * JSON report on stdout — 1 with leaks, 0 without, and 2 (with a one-line "not judged" error)
+ * when the capture was too short to judge.
+ */
+export function assertVerdictExit(r: { code: number | null; stdout: string; stderr: string }): void {
+  const report = JSON.parse(r.stdout) as { leaks: unknown[]; notJudged?: string };
+  const expected = report.leaks.length > 0 ? 1 : report.notJudged ? 2 : 0;
+  if (r.code !== expected) throw new Error(`exit ${r.code}, expected ${expected} from the report: ${r.stderr}`);
+  if (expected === 2 && !/not judged: only \d+ measurements? after/.test(r.stderr)) throw new Error(`no "not judged" line: ${r.stderr}`);
+}

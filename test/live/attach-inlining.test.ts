@@ -9,7 +9,7 @@ import { inliningDefaults, knownInliningDefaults, turnInliningOffInTarget } from
 import { installWatchdog } from '../../src/capture/live/target-watchdog.js';
 import { LiveProcess } from '../helpers/live-process.js';
 import { nodeBinary } from '../helpers/node-versions.js';
-import { fixture, runCli } from '../helpers/run-cli.js';
+import { assertVerdictExit, fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
 const PROBE = fixture('live', 'inlining-probe.cjs');
@@ -93,10 +93,12 @@ test('attach --inlining leaves the compilers alone; attach without it restores t
   await withProbe(process.execPath, async (pid, port) => {
     const quick = ['--duration', '3s', '--warmup', '1s', '--measure-every', '1s', '--no-end-snapshot', '--json'];
     const kept = await runCli(['attach', String(pid), '--out', join(tempDir(), 'kept'), '--inlining', ...quick], { timeoutMs: 60_000 });
-    assert.equal(kept.code, 0, kept.stderr);
+    assertVerdictExit(kept);
+    assert.deepEqual(JSON.parse(kept.stdout).leaks, []);
     assert.ok(JSON.parse(kept.stdout).notes.some((n: string) => /inline as usual \(--inlining\)/.test(n)));
     const off = await runCli(['attach', String(pid), '--out', join(tempDir(), 'off'), ...quick], { timeoutMs: 60_000 });
-    assert.equal(off.code, 0, off.stderr);
+    assertVerdictExit(off);
+    assert.deepEqual(JSON.parse(off.stdout).leaks, []);
     const notes: string[] = JSON.parse(off.stdout).notes;
     assert.ok(
       notes.some((n) => /inlining was turned off in the program at the attach/.test(n)),

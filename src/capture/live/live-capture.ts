@@ -143,6 +143,8 @@ export interface LiveCaptureResult {
     notes: string[];
     /** The at-end snapshot (not the program's own at-exit one), when taken. */
     finalSnapshot?: string | null;
+    /** Why the sites could not be judged (too few measurements after the warm-up), when so. */
+    notJudged?: string;
   };
   /** Why the capture ended. */
   ended: 'stopped' | 'duration' | 'target-exited' | 'target-lost';
@@ -694,10 +696,9 @@ function judge(
     notes,
   };
   if (judged.length < 4) {
-    notes.push(
-      `only ${judged.length} measurement${judged.length === 1 ? '' : 's'} after the ${Math.round(o.warmupMs / 1000)} s warm-up${epoch.fromMs > 0 ? ` that followed the switch at ${Math.round(epoch.fromMs / 1000)} s` : ''}: at least 4 are needed to judge growth (capture longer, or measure more often)`,
-    );
-    return { ...base, leaks: [], belowThreshold: [] };
+    const why = `only ${judged.length} measurement${judged.length === 1 ? '' : 's'} after the ${Math.round(o.warmupMs / 1000)} s warm-up${epoch.fromMs > 0 ? ` that followed the switch at ${Math.round(epoch.fromMs / 1000)} s` : ''}: at least 4 are needed to judge growth (capture longer, or measure more often)`;
+    notes.push(why);
+    return { ...base, leaks: [], belowThreshold: [], notJudged: why };
   }
   notes.push(detectionLimitNote(interval, judged[judged.length - 1].x - judged[0].x));
   // The handle agent's frames are tooling: skipped when the program called them, and what the
