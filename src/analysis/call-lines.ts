@@ -272,7 +272,7 @@ function frameFunction(sources: ScriptSources, frame: Frame): { script: ParsedSc
 }
 
 /** Calls whose object arguments (or their values) are property descriptors. */
-const DESCRIPTOR_TAKERS = new Set(['defineProperty', 'defineProperties', 'create', '__defineGetter__', '__defineSetter__']);
+const DESCRIPTOR_TAKERS = new Set(['defineProperty', 'defineProperties', 'create']);
 
 /**
  * 'get' or 'set' when `callee` is the accessor of a property descriptor — the value of a `get`

@@ -38,6 +38,7 @@ export async function reportLive(
             { label: 'external', values: result.series.map((s) => s.external) },
           ],
           notes: [...r.notes, ...(extra.notes ?? [])],
+          notJudged: r.notJudged,
         },
         ctx.out.width,
       ),

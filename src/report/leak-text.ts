@@ -17,6 +17,8 @@ export interface LeakTextInput {
   memory?: { label: string; values: number[] }[];
   /** Sentences about what could not be seen (tracking began late, capture cut short). */
   notes?: string[];
+  /** Why nothing could be judged (a live capture too short), when so: not a clean verdict. */
+  notJudged?: string;
 }
 
 export function renderLeakReport(input: LeakTextInput, width = 120): string {
@@ -30,7 +32,7 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
     );
   }
   if (input.memory?.length) lines.push('');
-  if (input.leaks.length === 0 && input.notes?.some((n) => n.includes('needed to judge growth'))) {
+  if (input.leaks.length === 0 && input.notJudged) {
     // Too short to judge is not a clean bill of health.
     lines.push('Not judged: too few measurements after the warm-up (see the note below).');
   } else if (input.leaks.length === 0) {

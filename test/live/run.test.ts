@@ -161,7 +161,7 @@ test('run: a window of recent requests under rising load grows step after step, 
     { timeoutMs: 120_000 },
   );
   const report = JSON.parse(r.stdout);
-  // Nothing of the program's own code. (One fresh-clone CI run of six reported objects made
+  // Nothing of the program's own code. (One fresh-clone CI run of six, at 32 KiB, reported objects made
   // with no JavaScript on the stack, "(EXTERNAL)": 0 → 154 KiB in three jumps of large objects,
   // not followed, as the load rose. What they are was not traced — most likely the window's
   // hash table, grown with the load, sampled outside the program's frames. Growth that follows
@@ -291,6 +291,26 @@ test('run: a server that leaks pollers: the handle leak found with its creation 
   // The agent was preloaded: tracking from the start, and its records in the capture folder.
   assert.equal(JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')).tracking.fromProcessStart, true);
   assert.ok(existsSync(join(out, 'handles.jsonl')));
+});
+
+test('run: a capture too short to judge is not a clean verdict — its report, then one line and exit 2, the capture kept', async () => {
+  const out = join(tempDir(), 'cap');
+  // Ended before the default 10 s warm-up: nothing could be judged.
+  const r = await runCli(
+    ['run', '--out', out, '--duration', '3s', '--no-end-snapshot', '--json', '--', 'node', fixture('live', 'server.cjs')],
+    {
+      env: { SERVER_MODE: 'cache', SERVER_SECONDS: '0' },
+      timeoutMs: 60_000,
+    },
+  );
+  assert.equal(r.code, 2, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.deepEqual(report.leaks, []);
+  assert.match(report.notJudged, /^only 0 measurements after the 10 s warm-up: at least 4 are needed/);
+  const errors = r.stderr.split('\n').filter((l) => /not judged/.test(l));
+  assert.equal(errors.length, 1, r.stderr);
+  assert.match(errors[0], new RegExp(`^leaktrace run: not judged: only 0 measurements .*; what was captured is in ${out}$`));
+  assert.ok(existsSync(join(out, 'series.jsonl')), 'the capture folder is kept');
 });
 
 test('run: rules take snapshots on interval, with progress kept in events.jsonl', async () => {

@@ -290,6 +290,7 @@ Object.defineProperties(exports, { lazy: { get: function () { return {}; } } });
 class Store {
   get(key) { return this.map.get(key); }
 }
+const view = Object.create(Store.prototype, { size: { get: () => 0, set(v) { this.n = v; } } });
 `;
   const CALLER = `'use strict';
 function schemaFor(cache, key, store) {
@@ -311,6 +312,9 @@ function schemaFor(cache, key, store) {
   // In Object.defineProperties' map too.
   const lazy = frameOf(lib, LIB, 'get', 'function () { return {}; }');
   assert.equal(findCallLine(sources, frame, lazy).kind, 'none');
+  // And in Object.create's.
+  const created = frameOf(lib, LIB, 'set', 'set(v)');
+  assert.match((findCallLine(sources, frame, created) as { why: string }).why, /the set of a property descriptor \(lib\.js:13\)/);
   // A class's method named get is called by name: both calls named get are candidates.
   const method = frameOf(lib, LIB, 'get', 'get(key)');
   assert.deepEqual(findCallLine(sources, frame, method), { kind: 'ambiguous', lines: [3, 5], how: 'call' });

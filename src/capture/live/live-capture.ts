@@ -762,9 +762,7 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
       leak.evidence +=
         leak.site?.file === ''
           ? `; holders: not shown — objects made with no JavaScript on the stack carry no allocation stack in a snapshot either (the leaks found beside this one often name what keeps them)`
-          : !h || h.matched === 0
-            ? `; holders: not shown — V8's allocation tracker attributed none of this site's live objects in the snapshot (${remedy})`
-            : `; holders: not shown — ${noHoldersReason(h)} in the snapshot`;
+          : `; holders: not shown — ${noHoldersReason(h)} in the snapshot${!h || h.matched === 0 ? ` (${remedy})` : ''}`;
       continue;
     }
     // An object whose only path runs through compiled code is a constant embedded in code,
