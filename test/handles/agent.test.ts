@@ -236,3 +236,10 @@ test('a keep-alive socket reused for many requests is one open socket, not one p
   // Two client sockets and the server's two accepted ends; before the fix, ~300 per side.
   assert.ok(sockets.length >= 2 && sockets.length <= 4, `${sockets.length} TCPWRAP handles outstanding`);
 });
+
+test("workers' agents follow the main thread's: paused, resumed and stopped with it", async () => {
+  // Light watching pauses the main thread's agent (run/attach), and a detach or leaktrace's
+  // watchdog stops it: the workers' agents must not go on tracing with no one to report to.
+  const { json } = await runWithAgent(fixture('handles', 'worker-follows.js'));
+  assert.deepEqual(json as unknown, { start: 'tracing', paused: 'paused', resumed: 'tracing', pausedAgain: 'paused', stopped: 'gone' });
+});

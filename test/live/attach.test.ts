@@ -20,8 +20,11 @@ import { tempDir } from '../helpers/write-snapshot.js';
 const FAST = ['--duration', '16s', '--measure-every', '1s', '--warmup', '3s', '--series-every', '500ms', '--sampling-interval', '4k'];
 const SERVER = fixture('live', 'server.cjs');
 /** 1-based line of the first line of the server fixture that contains `text`. */
-const lineOf = (text: string): number =>
-  readFileSync(SERVER, 'utf8')
+const lineOf = (text: string): number => lineIn(SERVER, text);
+
+/** 1-based line of the first line of `file` that contains `text`. */
+const lineIn = (file: string, text: string): number =>
+  readFileSync(file, 'utf8')
     .split('\n')
     .findIndex((l) => l.includes(text)) + 1;
 
@@ -151,6 +154,35 @@ test('attach to a program under a memory limit: no heap snapshot that would not 
     server.kill();
     await server.done;
     group.remove();
+  }
+});
+
+test('attach: a handle leak in a worker thread is found through the agent given to the worker, which the detach takes out again', async () => {
+  const file = fixture('live', 'worker-handle-leak.cjs');
+  const target = new LiveProcess(process.execPath, [file]);
+  try {
+    await target.waitFor(/started/);
+    const out = join(tempDir(), 'cap');
+    const r = await runCli(['attach', String(target.child.pid), '--out', out, ...FAST, '--no-end-snapshot', '--json'], {
+      timeoutMs: 120_000,
+    });
+    assert.equal(r.code, 1, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
+    const report = JSON.parse(r.stdout);
+    const leak = report.leaks.find((l: { kind: string; resource: string | null }) => l.kind === 'handle' && l.resource === 'Timeout');
+    assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+    assert.equal(leak.site.functionName, 'startPoller');
+    assert.equal(leak.site.line, lineIn(file, 'pollers.push'));
+    assert.match(leak.evidence, /^open Timeout handles created here \(in worker thread 1\)/);
+    assert.ok(
+      report.notes.some((n: string) => /^handle tracking in worker threads began when leaktrace reached each worker \(1 given/.test(n)),
+      report.notes.join('\n'),
+    );
+    await target.waitFor(/worker agent gone/);
+    assert.match(target.stdout, /worker agent present[\s\S]*worker agent gone/);
+    assert.equal(target.child.exitCode, null, 'the target runs on');
+  } finally {
+    target.kill();
+    await target.done;
   }
 });
 

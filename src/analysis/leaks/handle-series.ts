@@ -78,7 +78,7 @@ export class HandleSeries {
         perMinute: unit === 'minute' ? perRate : null,
         stack: group.stack,
         evidence: [
-          `open ${group.type} handles created here, at each of ${e.points} measurements: ${y.join(' → ')}`,
+          `open ${group.type} handles created here${inWorkers(group.threads)}, at each of ${e.points} measurements: ${y.join(' → ')}`,
           ...j.reasons,
           `${keepingAlive.get(this.xs[this.xs.length - 1]) ?? 0} of them keep the event loop alive`,
           `attribution: ${group.evidence}`,
@@ -90,6 +90,14 @@ export class HandleSeries {
     leaks.sort((a, b) => b.probability - a.probability);
     return { leaks, belowThreshold };
   }
+}
+
+/** Where the group's handles were opened when not (only) in the main thread (thread id 0). */
+function inWorkers(threads: readonly number[]): string {
+  const workers = threads.filter((t) => t !== 0);
+  if (workers.length === 0) return '';
+  const which = `worker thread${workers.length > 1 ? 's' : ''} ${workers.join(', ')}`;
+  return workers.length === threads.length ? ` (in ${which})` : ` (in the main thread and ${which})`;
 }
 
 /**

@@ -411,9 +411,17 @@ interface WorkerReport {
   handles: OutstandingHandle[];
 }
 
+/**
+ * Between the agents of one process's threads (a BroadcastChannel): workers report their
+ * handles to the main thread's agent ('report', on each flush and when asked: 'collect';
+ * 'bye' at exit), and follow it: 'pause'/'resume' (light watching) and 'stop' (an agent
+ * that no one collects from has no reason to trace).
+ */
 interface WorkerMessage {
-  kind: 'report' | 'collect' | 'bye';
+  kind: 'report' | 'collect' | 'bye' | 'pause' | 'resume' | 'stop';
   threadId: number;
+  /** In a report: whether that worker's tracing is paused. */
+  paused?: boolean;
   t?: number;
   handles?: OutstandingHandle[];
   stacks?: Record<number, AgentFrame[]>;
@@ -689,6 +697,7 @@ class HandleAgent implements AgentApi {
     this.hook.disable();
     this.pausedAt = Date.now();
     this.appendLine({ kind: 'pause', t: this.pausedAt });
+    this.tellWorkers('pause');
     return true;
   }
 
@@ -699,6 +708,7 @@ class HandleAgent implements AgentApi {
     if (!this.options.promises) this.promiseHooks = dropOwnPromiseHooks(othersHadPromiseHooks);
     this.appendLine({ kind: 'resume', t: Date.now(), since: this.pausedAt });
     this.pausedAt = null;
+    this.tellWorkers('resume');
     return true;
   }
 
@@ -710,6 +720,7 @@ class HandleAgent implements AgentApi {
     this.stopped = true;
     this.hook.disable();
     clearInterval(this.timer);
+    this.tellWorkers('stop');
     for (const restore of this.restoreFs.splice(0)) restore();
     try {
       nodeModule.syncBuiltinESMExports();
@@ -1187,10 +1198,25 @@ class HandleAgent implements AgentApi {
     if (message === null || typeof message !== 'object' || message.threadId === this.threadId) return;
     if (workerThreads.isMainThread) {
       if (message.kind === 'bye') this.workerReports.delete(message.threadId);
-      else if (message.kind === 'report') this.acceptReport(message);
-    } else if (message.kind === 'collect') {
-      this.postReport();
-    }
+      else if (message.kind === 'report') {
+        this.acceptReport(message);
+        // A worker that started (or was given its agent) while we were paused, or missed a
+        // message: told again what the main thread does.
+        if (typeof message.paused === 'boolean' && message.paused !== (this.pausedAt !== null))
+          this.tellWorkers(this.pausedAt !== null ? 'pause' : 'resume');
+      }
+    } else if (message.kind === 'collect') this.postReport();
+    else if (message.kind === 'pause') this.pause();
+    else if (message.kind === 'resume') this.resume();
+    else if (message.kind === 'stop') this.stop();
+  }
+
+  /** The main thread's agent passes pause, resume and stop on to the workers' agents. */
+  private tellWorkers(kind: 'pause' | 'resume' | 'stop'): void {
+    if (!workerThreads.isMainThread || this.channel === null) return;
+    try {
+      this.withOwn(() => this.channel!.postMessage({ kind, threadId: this.threadId } satisfies WorkerMessage));
+    } catch {}
   }
 
   /** A worker's report, its stack ids re-interned into this agent's id space. */
@@ -1220,7 +1246,14 @@ class HandleAgent implements AgentApi {
       ids.add(h.stackId);
       ids.add(h.ownStackId);
     }
-    const message: WorkerMessage = { kind: 'report', threadId: this.threadId, t: Date.now(), handles, stacks: this.stacks([...ids]) };
+    const message: WorkerMessage = {
+      kind: 'report',
+      threadId: this.threadId,
+      t: Date.now(),
+      handles,
+      stacks: this.stacks([...ids]),
+      paused: this.pausedAt !== null,
+    };
     this.channel.postMessage(message);
   }
 

@@ -428,7 +428,13 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (o.exact) await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
     await sampler.start();
     if (o.workers !== false) {
-      const w = await WorkerSites.start(session, { stacks, interval: o.samplingInterval, clock: wallClock(started), writer: o.writer });
+      const w = await WorkerSites.start(session, {
+        stacks,
+        interval: o.samplingInterval,
+        clock: wallClock(started),
+        writer: o.writer,
+        handleAgent: handles && o.handles ? { captureDir: o.handles.captureDir, fds: true } : null,
+      });
       if (typeof w === 'string') notes.push(w);
       else workers = w;
     }

@@ -118,6 +118,32 @@ export class RemoteHandles {
   }
 }
 
+/**
+ * Gives a worker thread the handle agent, through the worker's own inspector session, unless
+ * it has one (under `run` the preload is in every worker). Its agent reports to the main
+ * thread's and follows it: paused, resumed and stopped with it (agent.cts, 'tellWorkers'), so
+ * if leaktrace dies, the watchdog's stop of the main thread's agent takes the workers' out too.
+ * True when installed by us; throws with why it could not be.
+ */
+export async function installWorkerAgent(session: InspectorSession, options: AgentOptions): Promise<boolean> {
+  const present = await evaluateInTarget<boolean>(session, `!!globalThis[Symbol.for('leaktrace.agent')]`);
+  if (present) return false;
+  // compileScript needs the Runtime domain; off again after, so that the worker's console
+  // calls are not all sent to us for the rest of the capture.
+  await session.post('Runtime.enable');
+  try {
+    await runAsScript<AgentInfo>(session, remoteInstallExpression({ control: false, ...options }), REMOTE_AGENT_FILE);
+  } finally {
+    await session.post('Runtime.disable').catch(() => undefined);
+  }
+  return true;
+}
+
+/** Takes out the agent `installWorkerAgent` put into a worker (it may be stopped already). */
+export async function stopWorkerAgent(session: InspectorSession): Promise<void> {
+  await evaluateInTarget(session, `globalThis[Symbol.for('leaktrace.agent')]?.stop()`);
+}
+
 type ScriptResult<T> = { result: { value?: T }; exceptionDetails?: { exception?: { description?: string }; text: string } };
 
 /**

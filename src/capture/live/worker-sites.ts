@@ -10,7 +10,8 @@ import { sitesRecord } from '../heap/site-counts.js';
 import { forgetGcFunction, incrementalFullGc, type TargetGc } from '../heap/target-gc.js';
 import type { InspectorSession } from '../inspector/session.js';
 import { WorkerSession } from '../inspector/worker-session.js';
-import { AGENT_FRAMES } from './remote-handles.js';
+import type { AgentOptions } from '../agent/agent-types.js';
+import { AGENT_FRAMES, installWorkerAgent, stopWorkerAgent } from './remote-handles.js';
 import { deoptimizeAll } from './runtime-inlining.js';
 import { type GrowthReading, strongestGrowth } from './light-watch.js';
 
@@ -44,6 +45,8 @@ interface WorkerTrack {
   epochs: WorkerEpoch[];
   /** Why it is no longer measured (exited, stopped answering), or null. */
   ended: string | null;
+  /** We gave it the handle agent (`attach`; under `run` the preload did). */
+  agentOurs: boolean;
 }
 
 /**
@@ -64,9 +67,10 @@ interface WorkerTrack {
  * by V8's inlining coming back cannot look like growth from zero), and a worker's growth trips
  * the wire back to precise settings as the main thread's does (`strongestGrowth`).
  *
- * Handles in workers are the handle agent's business, not this module's: under `run` its
- * preload runs in each worker and reports to the main thread's agent (`attach` installs it in
- * the main thread only).
+ * Handles in workers are the handle agent's business: under `run` its preload runs in each
+ * worker; under `attach` this module gives each worker it reaches the agent through the
+ * worker's session (`handleAgent`). Either way a worker's agent reports to the main thread's,
+ * which the leak finder reads.
  */
 export class WorkerSites {
   private readonly tracks = new Map<string, WorkerTrack>();
@@ -77,6 +81,9 @@ export class WorkerSites {
   /** Workers whose allocations are tracked for the holders window, and those that could not be. */
   private readonly holdersTracking = new Set<WorkerTrack>();
   private readonly holdersFailed = new Map<string, string>();
+  /** Workers given the handle agent by us, and why others could not be (worker id → reason). */
+  private agentsGiven = 0;
+  private readonly agentFailed = new Map<string, string>();
 
   private constructor(
     private readonly session: InspectorSession,
@@ -85,14 +92,16 @@ export class WorkerSites {
     private interval: number,
     private readonly clock: WorkerClock,
     private readonly writer: CaptureWriter | null,
+    /** The handle agent's options when each worker is to get one (if it has none), or null. */
+    private readonly handleAgent: AgentOptions | null,
   ) {}
 
   /** Attaches to the program's workers; a string says why workers cannot be sampled. */
   static async start(
     session: InspectorSession,
-    o: { stacks: StackTable; interval: number; clock: WorkerClock; writer: CaptureWriter | null },
+    o: { stacks: StackTable; interval: number; clock: WorkerClock; writer: CaptureWriter | null; handleAgent?: AgentOptions | null },
   ): Promise<WorkerSites | string> {
-    const w = new WorkerSites(session, o.stacks, o.interval, o.clock, o.writer);
+    const w = new WorkerSites(session, o.stacks, o.interval, o.clock, o.writer, o.handleAgent ?? null);
     session.on('NodeWorker.attachedToWorker', (p) => void w.attached(p as AttachedToWorker));
     session.on('NodeWorker.receivedMessageFromWorker', (p) => {
       const { sessionId, message } = p as { sessionId: string; message: string };
@@ -124,6 +133,7 @@ export class WorkerSites {
       gc: null,
       epochs: [{ from: this.clock.now(), interval: this.interval, measurements: [] }],
       ended: null,
+      agentOurs: false,
     };
     this.tracks.set(p.sessionId, track);
     try {
@@ -134,6 +144,14 @@ export class WorkerSites {
       track.sampler = sampler;
     } catch (err) {
       track.ended = `its sampler could not start (${(err as Error).message})`;
+    }
+    if (this.handleAgent !== null && track.ended === null) {
+      try {
+        track.agentOurs = await bounded(installWorkerAgent(session, this.handleAgent), MEASURE_TIMEOUT_MS);
+        if (track.agentOurs) this.agentsGiven++;
+      } catch (err) {
+        if (session.endedBecause === null) this.agentFailed.set(track.id, (err as Error).message);
+      }
     }
     // (A worker that waits for a debugger waits for someone else's — the user's `--inspect-brk`
     // tooling: never released by us.)
@@ -224,6 +242,12 @@ export class WorkerSites {
         `${tooShort} with fewer than 4 measurements after their own warm-up (${this.clock.describeSpan(warmup)}), too short-lived to judge`,
       );
     notes.push(`worker threads: ${seen} seen, each heap sampled and judged on its own — ${shown.join('; ')}`);
+    if (this.agentsGiven > 0)
+      notes.push(
+        `handle tracking in worker threads began when leaktrace reached each worker (${this.agentsGiven} given the handle agent through its inspector session): handles a worker opened before have no creation stack and are not judged`,
+      );
+    for (const [id, why] of [...this.agentFailed].slice(0, 3)) notes.push(`the handles of worker ${id} are not traced: ${why}`);
+    if (this.agentFailed.size > 3) notes.push(`the handles of ${this.agentFailed.size - 3} more workers are not traced either`);
     return { leaks, belowThreshold, notes };
   }
 
@@ -337,6 +361,9 @@ export class WorkerSites {
     for (const t of this.tracks.values()) {
       if (t.session.endedBecause !== null) continue;
       await briefly(t.sampler?.stop());
+      // Stopped with the main thread's agent already (agent.cts passes 'stop' on); said again
+      // here in case the channel message was lost.
+      if (t.agentOurs) await briefly(stopWorkerAgent(t.session));
       await briefly(forgetGcFunction(t.session));
       await briefly(t.session.close());
       t.session.end('detached');
