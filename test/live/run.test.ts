@@ -293,6 +293,20 @@ test('run: a server that leaks pollers: the handle leak found with its creation 
   assert.ok(existsSync(join(out, 'handles.jsonl')));
 });
 
+test('run: a program that makes and drops vm contexts is captured for its whole duration (a context collected is not the program exiting)', async () => {
+  const out = join(tempDir(), 'cap');
+  const file = fixture('live', 'vm-contexts.cjs');
+  const r = await runCli(['run', '--out', out, ...FAST, '--duration', '12s', '--no-end-snapshot', '--json', '--', 'node', file], {
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.code, 1, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.ended, 'duration');
+  assert.ok(report.durationMs >= 11_000, String(report.durationMs));
+  const leak = report.leaks.find((l: { site: { functionName: string } | null }) => l.site?.functionName === 'remember');
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+});
+
 test('run: a capture too short to judge is not a clean verdict — its report, then one line and exit 2, the capture kept', async () => {
   const out = join(tempDir(), 'cap');
   // Ended before the default 10 s warm-up: nothing could be judged.

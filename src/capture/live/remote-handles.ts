@@ -128,14 +128,7 @@ export class RemoteHandles {
 export async function installWorkerAgent(session: InspectorSession, options: AgentOptions): Promise<boolean> {
   const present = await evaluateInTarget<boolean>(session, `!!globalThis[Symbol.for('leaktrace.agent')]`);
   if (present) return false;
-  // compileScript needs the Runtime domain; off again after, so that the worker's console
-  // calls are not all sent to us for the rest of the capture.
-  await session.post('Runtime.enable');
-  try {
-    await runAsScript<AgentInfo>(session, remoteInstallExpression({ control: false, ...options }), REMOTE_AGENT_FILE);
-  } finally {
-    await session.post('Runtime.disable').catch(() => undefined);
-  }
+  await runAsScript<AgentInfo>(session, remoteInstallExpression({ control: false, ...options }), REMOTE_AGENT_FILE);
   return true;
 }
 
@@ -155,21 +148,28 @@ type ScriptResult<T> = { result: { value?: T }; exceptionDetails?: { exception?:
  * `compileScript` gives the script its name, so the agent's frames are known as tooling.
  */
 async function runAsScript<T>(session: InspectorSession, expression: string, name: string): Promise<T> {
-  const compiled = await session.post<{ scriptId?: string; exceptionDetails?: { text: string } }>('Runtime.compileScript', {
-    expression,
-    sourceURL: name,
-    persistScript: true,
-  });
-  if (!compiled.scriptId)
-    throw new Error(`the handle agent did not compile in the target: ${compiled.exceptionDetails?.text ?? 'no script'}`);
-  return valueOf(
-    await session.post<ScriptResult<T>>('Runtime.runScript', {
-      scriptId: compiled.scriptId,
-      includeCommandLineAPI: true,
-      returnByValue: true,
-      silent: true,
-    }),
-  );
+  // compileScript needs the Runtime domain, off again after: while it is on, V8 sends us every
+  // console call of the program (see live-capture.ts, watchForExit).
+  await session.post('Runtime.enable');
+  try {
+    const compiled = await session.post<{ scriptId?: string; exceptionDetails?: { text: string } }>('Runtime.compileScript', {
+      expression,
+      sourceURL: name,
+      persistScript: true,
+    });
+    if (!compiled.scriptId)
+      throw new Error(`the handle agent did not compile in the target: ${compiled.exceptionDetails?.text ?? 'no script'}`);
+    return valueOf(
+      await session.post<ScriptResult<T>>('Runtime.runScript', {
+        scriptId: compiled.scriptId,
+        includeCommandLineAPI: true,
+        returnByValue: true,
+        silent: true,
+      }),
+    );
+  } finally {
+    await session.post('Runtime.disable').catch(() => undefined);
+  }
 }
 
 function valueOf<T>(r: ScriptResult<T>): T {
