@@ -15,6 +15,7 @@ import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
 import { loadSnapshot } from '../model/snapshot/load.js';
 import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { type SuspectPaths, heldBy, noHoldersReason, suspectKeyOf, suspectPaths } from './sample-paths.js';
+import { discardConsoleMessages } from '../capture/inspector/console-messages.js';
 import { InProcessSession } from '../capture/inspector/in-process-session.js';
 import type { Progress } from '../cli/output/progress.js';
 import { formatBytes } from '../cli/output/format.js';
@@ -112,6 +113,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
   const trackingNotes: string[] = [];
   const measure = async (): Promise<void> => {
     progress({ phase: `measuring after ${done} runs`, done: points.length, total: 0 });
+    await discardConsoleMessages(session);
     let m = process.memoryUsage();
     let v8CodeBytes: number | undefined;
     const sites = await sampler.measure({

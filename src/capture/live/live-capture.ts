@@ -23,6 +23,7 @@ import {
   type SnapshotRoomVerdict,
 } from './snapshot-room.js';
 import { HeapObjectCounter } from '../heap/object-count.js';
+import { discardConsoleMessages } from '../inspector/console-messages.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
 import { heldBy, noHoldersReason, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
@@ -365,6 +366,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     status('measuring (full GC + sampling profile)');
     const checkRate = !samplingChecked && !last && Date.now() - started >= o.warmupMs;
     if (checkRate) await placeSampleMarker(session, sampler.interval);
+    await discardConsoleMessages(session);
     // The handle agent drops its records of handles closed since its last sweep and turns raw
     // stacks into text (a raw stack holds its frames' receivers). What it changes has not been
     // measured: it was removed once and restored after a CI failure of the bounded-cache

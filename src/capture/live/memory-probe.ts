@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import type { MemorySample } from '../../capture-folder/layout.js';
+import { discardConsoleMessages } from '../inspector/console-messages.js';
 import type { InspectorSession } from '../inspector/session.js';
 import type { MemoryRoom } from './snapshot-room.js';
 import { WATCHDOG_KEY } from './target-watchdog.js';
@@ -50,6 +51,7 @@ export async function probeMemory(
 ): Promise<ProbeResult | null> {
   // A target whose main context is gone (it is exiting, waiting for us to detach) never
   // answers Runtime.evaluate: give up after a while instead of waiting forever.
+  void discardConsoleMessages(session);
   let timer: NodeJS.Timeout | undefined;
   const reply = await Promise.race([
     session.post<{ result: { value?: string }; exceptionDetails?: { text: string } }>('Runtime.evaluate', {

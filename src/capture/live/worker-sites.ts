@@ -8,6 +8,7 @@ import { SamplingSiteSampler } from '../heap/sampling-sampler.js';
 import { streamSnapshot } from '../heap/snapshot-stream.js';
 import { sitesRecord } from '../heap/site-counts.js';
 import { forgetGcFunction, incrementalFullGc, type TargetGc } from '../heap/target-gc.js';
+import { discardConsoleMessages } from '../inspector/console-messages.js';
 import type { InspectorSession } from '../inspector/session.js';
 import { WorkerSession } from '../inspector/worker-session.js';
 import type { AgentOptions } from '../agent/agent-types.js';
@@ -184,6 +185,7 @@ export class WorkerSites {
     for (const t of this.tracks.values()) {
       if (t.ended !== null || t.sampler === null) continue;
       try {
+        await bounded(discardConsoleMessages(t.session), MEASURE_TIMEOUT_MS);
         const sites = await bounded(t.sampler.measure({ gc: true }), MEASURE_TIMEOUT_MS);
         const x = this.clock.now();
         const v8CodeBytes = t.gc?.v8CodeBytes ?? undefined;
