@@ -257,6 +257,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     o.writer.appendEvent({ t: Date.now(), type: 'rule', message, reason });
     status(`heap snapshot (${reason})`);
     const rssBefore = o.pid !== null ? readRss(o.pid) : null;
+    await discardConsoleMessages(session); // the program's objects, not ones our session kept alive
     await streamSnapshot(session, { file: slot.path, onProgress: () => status(`heap snapshot (${reason})`) });
     const rssAfter = o.pid !== null ? readRss(o.pid) : null;
     if (rssBefore !== null && rssAfter !== null) snapshotCosts.push({ reason, before: rssBefore, after: rssAfter });
