@@ -49,9 +49,10 @@ export async function probeMemory(
   pid: number | null,
   exitSnapshotLimit: ExitSnapshotLimit | null = null,
 ): Promise<ProbeResult | null> {
+  // The heap as the program has it, not with the console messages V8 keeps for our session.
+  void discardConsoleMessages(session);
   // A target whose main context is gone (it is exiting, waiting for us to detach) never
   // answers Runtime.evaluate: give up after a while instead of waiting forever.
-  void discardConsoleMessages(session);
   let timer: NodeJS.Timeout | undefined;
   const reply = await Promise.race([
     session.post<{ result: { value?: string }; exceptionDetails?: { text: string } }>('Runtime.evaluate', {
