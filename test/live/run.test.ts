@@ -296,7 +296,7 @@ test('run: a server that leaks pollers: the handle leak found with its creation 
 test('run: a program that makes and drops vm contexts is captured for its whole duration (a context collected is not the program exiting)', async () => {
   const out = join(tempDir(), 'cap');
   const file = fixture('live', 'vm-contexts.cjs');
-  const r = await runCli(['run', '--out', out, ...FAST, '--duration', '12s', '--no-end-snapshot', '--json', '--', 'node', file], {
+  const r = await runCli(['run', '--out', out, ...FAST, '--duration', '12s', '--json', '--', 'node', file], {
     timeoutMs: 120_000,
   });
   assert.equal(r.code, 1, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
@@ -305,25 +305,25 @@ test('run: a program that makes and drops vm contexts is captured for its whole 
   assert.ok(report.durationMs >= 11_000, String(report.durationMs));
   const leak = report.leaks.find((l: { site: { functionName: string } | null }) => l.site?.functionName === 'remember');
   assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+  // A heap leak: the holders snapshot, taken seconds after the end, is the end snapshot too
+  // (one whole snapshot of a leaking heap, not two).
+  assert.deepEqual(
+    readdirSync(join(out, 'snapshots')).filter((f) => f.endsWith('.heapsnapshot')),
+    ['001-holders.heapsnapshot'],
+  );
+  assert.equal(report.finalSnapshot, join(out, 'snapshots', '001-holders.heapsnapshot'));
+  assert.ok(
+    report.notes.some((n: string) => /^the end snapshot is the holders snapshot \(001-holders\.heapsnapshot\)/.test(n)),
+    report.notes.join('\n'),
+  );
 });
 
 test('run: a program that console.logs an object per request is not reported (V8 keeps console messages for our session: discarded)', async () => {
+  const out = join(tempDir(), 'cap');
   // 20 logs a second for 15 s: fewer than the 1,000 messages V8 keeps, so that before the
   // discard the logging line grew at every measurement (p 0.99 in a 90 s capture at 5 a second).
   const r = await runCli(
-    [
-      'run',
-      '--out',
-      join(tempDir(), 'cap'),
-      ...FAST,
-      '--duration',
-      '15s',
-      '--no-end-snapshot',
-      '--json',
-      '--',
-      'node',
-      fixture('live', 'console-logger.cjs'),
-    ],
+    ['run', '--out', out, ...FAST, '--duration', '15s', '--json', '--', 'node', fixture('live', 'console-logger.cjs')],
     { timeoutMs: 120_000 },
   );
   const report = JSON.parse(r.stdout);
@@ -335,6 +335,9 @@ test('run: a program that console.logs an object per request is not reported (V8
     [],
   );
   assert.equal(r.code, 0, r.stderr);
+  // No leak, so no holders snapshot: the end snapshot is its own.
+  assert.equal(report.finalSnapshot, join(out, 'snapshots', '001-end.heapsnapshot'));
+  assert.ok(existsSync(report.finalSnapshot));
 });
 
 test('run: a capture too short to judge is not a clean verdict — its report, then one line and exit 2, the capture kept', async () => {
