@@ -29,7 +29,7 @@ export async function reportLive(
     ctx.out.print(
       renderLeakReport(
         {
-          headline: `${what}: ${formatDuration(r.durationMs)} captured, ${r.measurements} measurements after full GCs (sampling heap profiler, every ${r.samplingInterval} bytes), warm-up ${formatDuration(r.warmupMs)}`,
+          headline: `${what}: ${capturedText(r.capturedMs, r.durationMs)}, ${r.measurements} measurements after full GCs (sampling heap profiler, every ${r.samplingInterval} bytes), warm-up ${formatDuration(r.warmupMs)}`,
           leaks: r.leaks,
           belowThreshold: r.belowThreshold,
           memory: [
@@ -48,4 +48,13 @@ export async function reportLive(
   if (r.leaks.length > 0) return 1;
   if (r.notJudged && extra.notJudgedIsError !== false) throw new CaptureError(`not judged: ${r.notJudged}; what was captured is in ${dir}`);
   return 0;
+}
+
+/** "2m0s captured", and what the end took after it when that is more than a few seconds (snapshots of a large heap). */
+function capturedText(capturedMs: number | undefined, durationMs: number): string {
+  if (capturedMs === undefined) return `${formatDuration(durationMs)} captured`;
+  const after = durationMs - capturedMs;
+  return after < 5000
+    ? `${formatDuration(capturedMs)} captured`
+    : `${formatDuration(capturedMs)} captured (then ${formatDuration(after)} for the last measurement, snapshots and analysis)`;
 }

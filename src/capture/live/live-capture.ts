@@ -135,7 +135,10 @@ export interface LiveCaptureResult {
   report: LeakReport & {
     measurements: number;
     warmupMs: number;
+    /** From the start to the end of the report: the capture, then its last measurement, snapshots and analysis. */
     durationMs: number;
+    /** From the start to the end of the capture itself (the duration, a Ctrl-C, the target's exit). */
+    capturedMs?: number;
     samplingInterval: number;
     /** The capture's stretches of precise and light watching (light-watch.ts), in order. */
     watch: WatchEpoch[];
@@ -522,6 +525,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   // a snapshot. A target that is exiting waits for us to detach but runs no more tasks (a
   // forced GC would hang, measured) and its objects are already being torn down, so it gets
   // neither: its at-exit snapshot is written by the program itself (see preload.cts).
+  const capturedMs = Date.now() - started;
   let finalSnapshotFile: string | null = null;
   /** Runs a step of the end in a target that may go away meanwhile: said, not thrown. */
   const atTheEnd = async (step: () => Promise<void>): Promise<void> => {
@@ -699,6 +703,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   if (!session.isClosed && !targetFinishing) await forgetGcFunction(session);
   report.finalSnapshot = finalSnapshotFile;
   report.durationMs = Date.now() - started;
+  report.capturedMs = capturedMs;
   // Last, as it moves user frames off the positions the retainer paths were matched by.
   resolveCallLines([...report.leaks, ...report.belowThreshold]);
   report.byUserCode = groupByUserCode(report.leaks);
