@@ -96,6 +96,8 @@ export interface Attribution {
   package: PackageName;
   /** Plain words saying how the three were found. */
   evidence: string;
+  /** Made with no JavaScript on the stack at all (runtimeAttribution): "(EXTERNAL)", "(V8 API)". */
+  noJavaScript?: boolean;
 }
 
 /** Attributes a stack given innermost frame first. */
@@ -170,6 +172,7 @@ export function runtimeAttribution(frames: readonly Frame[]): Attribution | null
     site,
     userFrame: null,
     package: NODE_INTERNALS,
+    noJavaScript: true,
     evidence: `made by native code with no JavaScript on the stack (V8 records "${site.functionName}"): objects Node's or V8's C++ made on its own — most often data received or parsed for the program (a socket's or stream's chunks, HTTP header strings), but the stack does not say which — and something keeps them; which code keeps them is not recorded`,
   };
 }

@@ -305,3 +305,28 @@ test('overdueJump: a table that stopped doubling is growth that stopped; one tha
   // Too short a tail to say (the same table 25,000 runs in).
   assert.equal(overdueJump(measureGrowth(x.slice(0, 13), stopped.slice(0, 13))), null);
 });
+
+test('sampled sites: objects made with no JavaScript on the stack need 8 samples of growth beyond the JIT’s, not 4 (blind red-team: "(EXTERNAL)" in a clean lru-cache program)', async () => {
+  const { runtimeAttribution } = await import('../../src/analysis/attribution.js');
+  const K = 1024;
+  const external = (samples: number[]): SiteSeries => ({
+    ...site(
+      samples.map((s) => s * 32 * K),
+      samples.map((s) => s * 43),
+    ),
+    x: samples.map((_, i) => 10_000 + i * 21_000),
+    attribution: runtimeAttribution([{ functionName: '(EXTERNAL)', file: '', line: 0, column: 0 }])!,
+  });
+  // The red-team's series: 0 → 155 KiB in one step, then +1 and +1 sample, kept (p 0.58 before).
+  const burst = external([0, 4.85, 4.85, 4.85, 5.9, 5.9, 5.9, 7.3, 7.3]);
+  assert.deepEqual(
+    scoreSites([burst], { samplingInterval: 32 * K }).map((s) => s.probability),
+    [],
+  );
+  // The same numbers at a JavaScript site are judged as before.
+  const [js] = scoreSites([{ ...burst, attribution: site([0], [0]).attribution }], { samplingInterval: 32 * K });
+  assert.ok(js && js.probability > 0.5, JSON.stringify(js?.reasons));
+  // A native leak that keeps what Node receives earns its samples steadily: still a leak.
+  const [kept] = scoreSites([external([0, 2, 4, 5, 7, 9, 10, 12, 14])], { samplingInterval: 32 * K });
+  assert.ok(kept && kept.probability > 0.8, JSON.stringify(kept?.reasons));
+});
