@@ -256,8 +256,11 @@ export class MeasurePacer {
     // Paced only from the first measurement whose cost was seen.
     if (costed === 0)
       return `measured every ${base} at first, every ${Math.round(lastPeriodMs / 1000)} s by the end (the target's CPU time could not be read, so the period grew with the capture's age; --measure-every fixes it)`;
+    // Capped at some point: a measurement came sooner than the budget allowed at the cost then
+    // seen, though over the whole capture the share may have stayed within it.
+    const atTimes = share !== null && share <= budget * 100 ? 'at times ' : '';
     const why = this.capped
-      ? `more often than a budget of ${budget * 100} % of the target's CPU allows, so as to have enough points to judge (at least every quarter of the capture's age until ${MIN_JUDGED_POINTS} measurements, or ${MIN_JUDGED_POINTS} after the warm-up of a capture with --duration)`
+      ? `${atTimes}more often than a budget of ${budget * 100} % of the target's CPU allows, so as to have enough points to judge (at least every quarter of the capture's age until ${MIN_JUDGED_POINTS} measurements, or ${MIN_JUDGED_POINTS} after the warm-up of a capture with --duration)`
       : `paced so that measurements take at most ${budget * 100} % of the target's CPU${this.lightBudgetUsed ? ` (${Math.round(budget * LIGHT_BUDGET_SCALE * 1000) / 10} % while watched lightly)` : ''}`;
     return `measured every ${Math.round(lastPeriodMs / 1000)} s by the end, ${why}: each makes two full GCs and reads the profile${cost}; --measure-budget or --measure-every change it`;
   }
