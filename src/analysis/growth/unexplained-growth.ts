@@ -41,7 +41,7 @@ export function unexplainedGrowth(points: readonly MemorySample[], threshold: nu
     ...judged.reasons,
     `${formatBytes(perMinute)} per minute; the main thread's V8 heap (committed) and external memory grew ${formatBytes(explained)} of the ${formatBytes(grew)}: ` +
       `${formatBytes(unexplained)} is memory this capture does not sample by allocation site — a worker thread's heap (each worker has its own, ` +
-      `not seen by the main thread's session), native allocations by an addon or by Node itself (leaktrace native traces malloc and descriptors by stack), ` +
+      `not seen by the main thread's session), native allocations by an addon or by Node itself (leaktrace native traces malloc and descriptors by stack, in a program it starts), ` +
       `or mapped files; which of them is not known from here`,
   ].join('; ');
   return {
