@@ -26,6 +26,7 @@ import {
 import { HeapObjectCounter } from '../heap/object-count.js';
 import { discardConsoleMessages } from '../inspector/console-messages.js';
 import { formatFrame } from '../../model/frame.js';
+import { measureGrowth } from '../../analysis/growth/growth.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
 import { heldBy, noHoldersReason, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
@@ -705,6 +706,15 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       );
     } else await takeEndSnapshot(); // no holders snapshot after all (it would not fit, or failed)
   }
+  // Buffers and typed arrays keep their bytes outside the heap, where the sampler does not
+  // count them: a leak of small views can hold far more than its wrappers (blind red-team: 8-byte
+  // slices of Buffer.allocUnsafe each pinning its 8 KiB pool slab, reported at +13.7 MiB/min while
+  // ArrayBuffer memory grew ~345 MiB/min). Said where the holders show the leak is made of them.
+  const buffers = arrayBufferGrowth(series.filter((p) => p.t - started >= o.warmupMs));
+  if (buffers)
+    for (const l of mainLeaks)
+      if (heapLeak(l) && l.shape && BUFFER_CLASSES.test(l.shape.className))
+        l.evidence += `; the program's ArrayBuffer memory (outside the JavaScript heap, not in the bytes above) grew ${formatBytes(buffers.grew)} over the ${Math.round(buffers.spanMs / 1000)} s after the warm-up, ${formatBytes(buffers.perMinute)} per minute: what these ${l.shape.className} objects keep alive is counted there — a small view keeps its whole backing store (a Buffer.allocUnsafe slice, its 8 KiB pool slab)`;
   notes.push(...describeSnapshotMemory(skippedSnapshots, snapshotCosts));
   if (workers && !session.isClosed && !targetFinishing) await workers.stop();
   if (!session.isClosed && !targetFinishing) await forgetGcFunction(session);
@@ -877,6 +887,24 @@ function describeSnapshotMemory(
     );
   }
   return out;
+}
+
+/** Objects whose bytes live in an ArrayBuffer's backing store, outside the JavaScript heap. */
+const BUFFER_CLASSES =
+  /^(Buffer|FastBuffer|ArrayBuffer|SharedArrayBuffer|DataView|(Ui|I)nt(8|16|32)Array|Uint8ClampedArray|Float(32|64)Array|Big(Ui|I)nt64Array)$/;
+
+/** The ArrayBuffer memory's growth over the series (fitted), when it grew by 8 MiB or more. */
+function arrayBufferGrowth(points: readonly ProbeResult[]): { grew: number; perMinute: number; spanMs: number } | null {
+  const usable = points.filter((p) => typeof p.arrayBuffers === 'number');
+  if (usable.length < 4) return null;
+  const t0 = usable[0].t;
+  const g = measureGrowth(
+    usable.map((p) => p.t - t0),
+    usable.map((p) => p.arrayBuffers as number),
+  );
+  const spanMs = usable[usable.length - 1].t - t0;
+  const grew = g.slope * spanMs;
+  return grew >= 8 * 1024 * 1024 ? { grew, perMinute: g.slope * 60_000, spanMs } : null;
 }
 
 /** Handle types whose native side holds memory of its own, with what it is. */
