@@ -340,6 +340,64 @@ test('run: a program that console.logs an object per request is not reported (V8
   assert.ok(existsSync(report.finalSnapshot));
 });
 
+test('run: a leak of small Buffer views says how much ArrayBuffer memory grew alongside (the slabs they pin, which the sampler does not count)', async () => {
+  const r = await runCli(
+    [
+      'run',
+      '--out',
+      join(tempDir(), 'cap'),
+      ...FAST,
+      '--duration',
+      '15s',
+      '--no-end-snapshot',
+      '--json',
+      '--',
+      'node',
+      fixture('live', 'buffer-slices.cjs'),
+    ],
+    { timeoutMs: 120_000 },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const leak = report.leaks.find((l: { site: { functionName: string } | null }) => l.site?.functionName === 'readPacket');
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+  assert.match(
+    leak.evidence,
+    /the program's ArrayBuffer memory \(outside the JavaScript heap, not in the bytes above\) grew [\d.]+ MiB over/,
+  );
+});
+
+test('run: growth no site explains names the ZLIB handle leak beside it as likely much of it, and gets no holders', async () => {
+  const r = await runCli(
+    [
+      'run',
+      '--out',
+      join(tempDir(), 'cap'),
+      ...FAST,
+      '--duration',
+      '20s',
+      '--no-end-snapshot',
+      '--json',
+      '--',
+      'node',
+      fixture('live', 'zlib-streams.cjs'),
+    ],
+    { timeoutMs: 120_000 },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const zlibLeak = report.leaks.find((l: { kind: string; resource: string | null }) => l.kind === 'handle' && l.resource === 'ZLIB');
+  assert.ok(zlibLeak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+  assert.equal(zlibLeak.site.functionName, 'onConnection');
+  const unattributed = report.leaks.find((l: { kind: string }) => l.kind === 'native');
+  assert.ok(unattributed, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+  assert.match(
+    unattributed.evidence,
+    /the ZLIB handle leak at onConnection \(.*zlib-streams\.cjs:\d+:\d+\) found beside it keeps memory of its own outside the JavaScript heap/,
+  );
+  assert.doesNotMatch(unattributed.evidence, /holders:/);
+});
+
 test('run: a capture too short to judge is not a clean verdict — its report, then one line and exit 2, the capture kept', async () => {
   const out = join(tempDir(), 'cap');
   // Ended before the default 10 s warm-up: nothing could be judged.
