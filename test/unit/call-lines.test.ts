@@ -179,6 +179,10 @@ function listen(bus) {
     state.n++;
   });
 }
+function startHeartbeat(conn) {
+  const beat = { conn };
+  conn.timer = setInterval(() => beat, 1000);
+}
 `;
 
 /** A plain object's shape: certain keys, then keys it perhaps has. */
@@ -318,4 +322,16 @@ function schemaFor(cache, key, store) {
   // A class's method named get is called by name: both calls named get are candidates.
   const method = frameOf(lib, LIB, 'get', 'get(key)');
   assert.deepEqual(findCallLine(sources, frame, method), { kind: 'ambiguous', lines: [3, 5], how: 'call' });
+});
+
+test("Node's objects made by a factory call are placed at that call: a Timeout at setInterval", () => {
+  const file = script('shapes.js', SHAPES);
+  const sources = new ScriptSources();
+  const frame = frameOf(file, SHAPES, 'startHeartbeat', 'function startHeartbeat(');
+  const timeouts: ObjectShape = { className: 'Timeout', properties: [], moreProperties: [], objects: 10, tops: 20 };
+  const found = findShapeLine(sources, frame, timeouts) as { kind: string; line: number };
+  assert.equal(found.kind, 'call');
+  assert.equal(found.line, SHAPES.split('\n').findIndex((l) => l.includes('setInterval(')) + 1);
+  // A class with no factory known: still only `new`.
+  assert.equal(findShapeLine(sources, frame, { ...timeouts, className: 'Gzip' }).kind, 'none');
 });
