@@ -837,6 +837,11 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
     leak.retainerPaths = paths.map((p) => p.path);
     if (h.shape) leak.shape = h.shape;
     leak.evidence += `; holders: of the ${h.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(paths[0])}`;
+    // Few objects made in the window: they may be ones in use at the time (a request in
+    // flight), not those the leak keeps (blind red-team: 4 objects of a leak of http.Agents,
+    // the path shown an open socket's listeners, not the array that kept 3,561 Agents).
+    if (h.matched < FEW_HOLDERS)
+      leak.evidence += ` — only ${h.matched} of its objects were made in the tracking window: the path may be that of objects in use at the time rather than of those the leak keeps (--holders longer, or --exact, sees more)`;
   }
 }
 
@@ -888,6 +893,9 @@ function describeSnapshotMemory(
   }
   return out;
 }
+
+/** Fewer objects than this attributed in the holders window: the path is said to be a weak witness. */
+const FEW_HOLDERS = 10;
 
 /** Objects whose bytes live in an ArrayBuffer's backing store, outside the JavaScript heap. */
 const BUFFER_CLASSES =
