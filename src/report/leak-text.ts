@@ -108,7 +108,9 @@ function renderLeak(leak: Leak, n: number, width: number): string[] {
       ? `${formatBytesDelta(rate.bytes)} of RSS ${per}`
       : leak.kind === 'handle'
         ? `+${rate.count.toFixed(rate.count < 10 ? 2 : 0)} open ${per}`
-        : `${formatBytesDelta(rate.bytes)} and +${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects ${per}`
+        : Math.abs(rate.count) < 0.005
+          ? `${formatBytesDelta(rate.bytes)} ${per}, in no more objects (the same ones, resized)`
+          : `${formatBytesDelta(rate.bytes)} and +${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects ${per}`
     : '';
   const out = [`#${n}  ${what}   probability ${formatPercent(leak.probability)}   ${rateText}`];
   const field = (name: string, value: string): void => {
