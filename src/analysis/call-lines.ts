@@ -33,7 +33,7 @@ export interface CallSiteFrame extends Frame {
 }
 
 export type CallLineResult =
-  | { kind: 'call'; line: number; column: number; how: 'call' | 'reference' | 'shape' | 'only-call'; text?: string }
+  | { kind: 'call'; line: number; column: number; how: 'call' | 'reference' | 'shape' | 'only-call' | 'only-statement'; text?: string }
   | { kind: 'ambiguous'; lines: number[]; how: 'call' | 'reference' | 'shape' }
   | { kind: 'none'; why: string };
 
@@ -497,6 +497,29 @@ export function findShapeLine(sources: ScriptSources, frame: Frame, shape: Objec
 }
 
 /** findCallLine that never throws: a report is never lost to one odd file (a walk too deep for the stack). */
+/**
+ * The innermost frame's function when it has one statement only — an expression, a return or
+ * a declaration, not a block, branch or loop that holds others: whatever it allocates, that
+ * statement does (blind red-team: `logLine(s) { debugLog += s }` left at its first line).
+ */
+export function findOnlyStatement(sources: ScriptSources, frame: Frame): CallLineResult {
+  if (frame.line <= 0) return { kind: 'none', why: 'no position' };
+  const found = frameFunction(sources, frame);
+  if ('why' in found) return found;
+  const body = (found.fn as unknown as { body?: Node & { body?: Node[] } }).body;
+  if (!body || typeof body.type !== 'string') return { kind: 'none', why: 'not a function body' };
+  const statements = body.type === 'BlockStatement' ? (body.body ?? []) : [body];
+  if (statements.length !== 1) return { kind: 'none', why: `${statements.length} statements` };
+  const only = statements[0];
+  if (!SIMPLE_STATEMENTS.has(only.type) && body.type === 'BlockStatement')
+    return { kind: 'none', why: `its one statement is ${only.type}` };
+  const at = positionOf(only.start, found.script.lineStarts);
+  return { kind: 'call', line: at.line, column: at.column, how: 'only-statement' };
+}
+
+/** Statements that hold no others (an arrow function's expression body counts as one). */
+const SIMPLE_STATEMENTS = new Set(['ExpressionStatement', 'ReturnStatement', 'VariableDeclaration', 'ThrowStatement']);
+
 function safeFindCallLine(sources: ScriptSources, frame: Frame, callee: Frame | ObjectShape): CallLineResult {
   try {
     return 'className' in callee ? findShapeLine(sources, frame, callee) : findCallLine(sources, frame, callee);
@@ -522,7 +545,7 @@ export function resolveCallLines(leaks: Leak[], sources = new ScriptSources()): 
     const userAt = indexOf(leak.userFrame);
     // The innermost frame allocated by statement: found by the objects' shape, when known.
     const results: (CallLineResult | null)[] = original.map((f, i) =>
-      i > 0 ? safeFindCallLine(sources, f, original[i - 1]) : leak.shape ? safeFindCallLine(sources, f, leak.shape) : null,
+      i > 0 ? safeFindCallLine(sources, f, original[i - 1]) : innermostLine(sources, f, leak.shape),
     );
     leak.stack = original.map((f, i) => {
       const r = results[i];
@@ -546,6 +569,8 @@ function lineNote(stack: Frame[], at: number, r: CallLineResult | null, shape: O
   const fn = f.functionName || '(anonymous)';
   const file = basename(scriptPath(f.file));
   const starts = `${file}:${f.line}, where ${fn} starts`;
+  if (r?.kind === 'call' && r.how === 'only-statement')
+    return `${file}:${r.line} for ${fn}: its only statement, so whatever ${fn} allocates, that statement does (found in the source on disk; ${fn} starts at line ${f.line})`;
   if (at === 0 && r && shape) {
     const what = describeShape(shape);
     const seen = `${shape.objects} of the ${shape.tops} outermost live objects the holders snapshot attributes to this site (those not held inside another of them) are ${what}`;
@@ -562,6 +587,22 @@ function lineNote(stack: Frame[], at: number, r: CallLineResult | null, shape: O
   const verb = r.how === 'call' ? 'calls' : 'mentions';
   if (r.kind === 'ambiguous') return `${starts} (it ${verb} ${callee} at lines ${r.lines.join(', ')}; which one ran is not known)`;
   return `${file}:${r.line} for ${fn}: the only line where it ${verb} ${callee}, the next frame in (found in the source on disk; ${fn} starts at line ${f.line})`;
+}
+
+/**
+ * The innermost frame's line: the statement that makes the objects' shape, when known; else
+ * its function's only statement, when it has one.
+ */
+function innermostLine(sources: ScriptSources, f: Frame, shape: ObjectShape | undefined): CallLineResult | null {
+  const byShape = shape ? safeFindCallLine(sources, f, shape) : null;
+  if (byShape && byShape.kind !== 'none') return byShape;
+  let only: CallLineResult;
+  try {
+    only = findOnlyStatement(sources, f);
+  } catch {
+    return byShape;
+  }
+  return only.kind === 'call' ? only : byShape;
 }
 
 /** A frame as V8 reported it: its function's start, undoing resolveCallLines. */

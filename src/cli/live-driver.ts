@@ -17,6 +17,8 @@ export interface LiveTarget {
   trackingNote: string;
   /** Whether the program runs with V8's inlining off, and the report's note on it. */
   inlining: { off: boolean; note: string; set?: (off: boolean) => Promise<boolean> };
+  /** Resolves when the program says it is exiting (run's preload), before the inspector closes. */
+  exiting?: Promise<void>;
 }
 
 /**
@@ -79,6 +81,7 @@ export async function captureLive(
       lightAfterMs: settings.lightAfterMs,
       handles: settings.handles ? { captureDir: dir } : false,
       workers: settings.workers,
+      targetExiting: target.exiting,
     });
     return { result, dir, writer };
   } catch (err) {

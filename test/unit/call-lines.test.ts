@@ -183,6 +183,15 @@ function startHeartbeat(conn) {
   const beat = { conn };
   conn.timer = setInterval(() => beat, 1000);
 }
+let debugLog = '';
+function logLine(s) {
+  debugLog += s + '\\n';
+}
+function guarded(s) {
+  if (s) {
+    debugLog += s;
+  }
+}
 `;
 
 /** A plain object's shape: certain keys, then keys it perhaps has. */
@@ -334,4 +343,16 @@ test("Node's objects made by a factory call are placed at that call: a Timeout a
   assert.equal(found.line, SHAPES.split('\n').findIndex((l) => l.includes('setInterval(')) + 1);
   // A class with no factory known: still only `new`.
   assert.equal(findShapeLine(sources, frame, { ...timeouts, className: 'Gzip' }).kind, 'none');
+});
+
+test('a function with one statement only: whatever it allocates, that statement does; not one whose statement holds others', async () => {
+  const { findOnlyStatement } = await import('../../src/analysis/call-lines.js');
+  const file = script('shapes.js', SHAPES);
+  const sources = new ScriptSources();
+  const lineOf = (text: string): number => SHAPES.split('\n').findIndex((l) => l.includes(text)) + 1;
+  const only = findOnlyStatement(sources, frameOf(file, SHAPES, 'logLine', 'function logLine(')) as { kind: string; line: number };
+  assert.equal(only.kind, 'call');
+  assert.equal(only.line, lineOf("debugLog += s + '"));
+  assert.equal(findOnlyStatement(sources, frameOf(file, SHAPES, 'guarded', 'function guarded(')).kind, 'none');
+  assert.equal(findOnlyStatement(sources, frameOf(file, SHAPES, 'startHeartbeat', 'function startHeartbeat(')).kind, 'none');
 });

@@ -12,6 +12,8 @@ export interface LaunchedTarget {
   inspectorUrl: string;
   /** Resolves with how the program ended. */
   exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Resolves when the preload says the program is exiting (its 'exit' event), or never. */
+  exiting: Promise<void>;
 }
 
 /**
@@ -66,10 +68,18 @@ export async function launchNode(
     child.once('error', (err) => reject(new CaptureError(`cannot start ${exe}: ${err.message}`))),
   );
   const pipe = child.stdio[3] as NodeJS.ReadableStream;
+  // The preload's pipe: the inspector's URL first; then "exiting" as the program exits.
+  let exitingSaid: () => void = () => {};
+  const exiting = new Promise<void>((resolve) => (exitingSaid = resolve));
   const url = await Promise.race([
     new Promise<string | null>((resolve) => {
       const lines = createInterface({ input: pipe });
-      lines.once('line', (line) => resolve(line.trim()));
+      lines.once('line', (line) => {
+        resolve(line.trim());
+        lines.on('line', (next) => {
+          if (next.trim() === 'exiting') exitingSaid();
+        });
+      });
       lines.once('close', () => resolve(null));
     }),
     spawnError,
@@ -79,5 +89,5 @@ export async function launchNode(
     child.kill('SIGKILL');
     throw new CaptureError(`${command.join(' ')}: the program ended or failed before its inspector opened`);
   }
-  return { child, pid: child.pid!, inspectorUrl: url, exited };
+  return { child, pid: child.pid!, inspectorUrl: url, exited, exiting };
 }

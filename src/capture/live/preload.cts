@@ -15,9 +15,11 @@
     const inspector = require('node:inspector') as typeof import('node:inspector');
     const fs = require('node:fs') as typeof import('node:fs');
     if (!inspector.url()) inspector.open(0, '127.0.0.1', false);
+    // The pipe stays open: as the program exits it says so (below), before the inspector
+    // closes — Node's own signal to leaktrace (NodeRuntime.waitingForDisconnect) comes after
+    // the close, and so never reaches it.
     const fd = Number(fdText);
     fs.writeSync(fd, `${inspector.url()}\n`);
-    fs.closeSync(fd);
     // Hold the program until leaktrace has connected and started tracking (it then sends
     // Runtime.runIfWaitingForDebugger), so that "tracking began before the first line" is
     // true. If leaktrace never connects, Node's own rule applies: it waits.
@@ -29,6 +31,10 @@
     const exitSnapshot = process.env.LEAKTRACE_EXIT_SNAPSHOT;
     delete process.env.LEAKTRACE_EXIT_SNAPSHOT;
     process.on('exit', () => {
+      try {
+        fs.writeSync(fd, 'exiting\n');
+        fs.closeSync(fd);
+      } catch {}
       // The handle agent (preloaded before us, so its own exit records are written by now)
       // is unhooked first: a heap snapshot taken at exit with its async hooks still active
       // and an inspector session attached crashed the program (SIGSEGV) one time in three.
