@@ -68,3 +68,13 @@ export interface LeakReport {
   leaks: Leak[];
   [key: string]: unknown;
 }
+
+/**
+ * Most likely first; between equally likely leaks, the one growing faster (bytes, then count,
+ * per run or per minute) — not the order they were judged in (the README's example showed
+ * Node's "(V8 API)" data first and the program's own audit line second, both at p 0.995).
+ */
+export function mostLikelyFirst(a: Leak, b: Leak): number {
+  const rate = (l: Leak): { bytes: number; count: number } => l.perIteration ?? l.perMinute ?? { bytes: 0, count: 0 };
+  return b.probability - a.probability || rate(b).bytes - rate(a).bytes || rate(b).count - rate(a).count;
+}

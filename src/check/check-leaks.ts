@@ -9,7 +9,7 @@ import { traceHandles } from '../capture/handles/trace-handles.js';
 import { fileURLToPath } from 'node:url';
 import { buildSiteSeries, type SiteMeasurement } from '../analysis/leaks/site-series.js';
 import { listedBelowThreshold, scoreSites, toLeak, v8CodeSeries } from '../analysis/leaks/score-sites.js';
-import type { Leak, LeakReport } from '../analysis/leak-report.js';
+import { type Leak, type LeakReport, mostLikelyFirst } from '../analysis/leak-report.js';
 import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
 import { loadSnapshot } from '../model/snapshot/load.js';
@@ -241,14 +241,14 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       const h = handles.judge(threshold, 'iteration');
       leaks.push(...h.leaks);
       belowThreshold.push(...h.belowThreshold);
-      leaks.sort((a, b) => b.probability - a.probability);
+      leaks.sort(mostLikelyFirst);
     }
     if (workers) {
       const w = workers.judge(threshold, 0);
       leaks.push(...w.leaks);
       belowThreshold.push(...w.belowThreshold);
       trackingNotes.push(...w.notes);
-      leaks.sort((a, b) => b.probability - a.probability);
+      leaks.sort(mostLikelyFirst);
     }
     const workerLeaks = leaks.filter((l) => l.worker && (l.kind === 'heap' || l.kind === 'external'));
     if ((leakKeys.size > 0 || workerLeaks.length > 0) && options.retainerPaths !== false) {

@@ -1,6 +1,6 @@
 import type { HandleGroup } from '../handles/group.js';
 import { formatFrame } from '../../model/frame.js';
-import type { Leak } from '../leak-report.js';
+import { type Leak, mostLikelyFirst } from '../leak-report.js';
 import { type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
 import { HANDLE_WORDS, followMembers, withTurnover } from './turnover.js';
 import { LISTED_BELOW } from './score-sites.js';
@@ -87,7 +87,7 @@ export class HandleSeries {
       };
       (j.probability >= threshold ? leaks : belowThreshold).push(leak);
     }
-    leaks.sort((a, b) => b.probability - a.probability);
+    leaks.sort(mostLikelyFirst);
     return { leaks, belowThreshold };
   }
 }

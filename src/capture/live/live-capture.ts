@@ -6,7 +6,7 @@ import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
 import { listedBelowThreshold, runClock, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
 import { spreadLeaks } from '../../analysis/leaks/spread-leaks.js';
-import type { Leak, LeakReport } from '../../analysis/leak-report.js';
+import { type Leak, type LeakReport, mostLikelyFirst } from '../../analysis/leak-report.js';
 import { SnapshotAnalysis } from '../../analysis/snapshot/analysis.js';
 import { CAPTURE_FILES, type SitesRecord } from '../../capture-folder/layout.js';
 import type { CaptureWriter } from '../../capture-folder/writer.js';
@@ -585,13 +585,13 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     report.leaks.push(...judged.leaks);
     report.belowThreshold.push(...judged.belowThreshold);
     notes.push(...judged.notes);
-    report.leaks.sort((a, b) => b.probability - a.probability);
+    report.leaks.sort(mostLikelyFirst);
   }
   if (handles) {
     const judged = handleSeries.judge(o.threshold, 'minute');
     report.leaks.push(...judged.leaks);
     report.belowThreshold.push(...judged.belowThreshold);
-    report.leaks.sort((a, b) => b.probability - a.probability);
+    report.leaks.sort(mostLikelyFirst);
     if (!session.isClosed && !targetFinishing) await handles.stop().catch(() => undefined);
   }
   // Growth of the process that no sampled site or handle explains (a worker's heap, native
@@ -609,7 +609,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (native.length > 0)
       unexplained.evidence += `; the ${native.map((l) => `${l.resource} handle leak at ${l.site ? formatFrame(l.site) : 'an unknown site'}`).join(' and the ')} found beside it keep${native.length > 1 ? '' : 's'} memory of ${native.length > 1 ? 'their' : 'its'} own outside the JavaScript heap (${native.map((l) => NATIVE_BACKED.get(l.resource!)).join('; ')}): likely much of this growth`;
     report.leaks.push(unexplained);
-    report.leaks.sort((a, b) => b.probability - a.probability);
+    report.leaks.sort(mostLikelyFirst);
   }
   const heapLeak = (l: Leak): boolean => l.kind === 'heap' || l.kind === 'external';
   const mainLeaks = report.leaks.filter((l) => !l.worker);
