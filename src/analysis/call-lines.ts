@@ -380,7 +380,7 @@ const ARRAY_MAKERS = new Set([
 ]);
 
 /**
- * Node's objects that programs make through a factory function, by the class name a heap
+ * Node's objects that programs make through a factory function other than `create<Class>`, by the class name a heap
  * snapshot gives them (blind red-team: a leak of intervals and one of gzip streams placed at
  * their function's first line, "no statement in it makes Timeout objects", while the handle
  * leak of the same objects was at the setInterval line).
@@ -388,23 +388,15 @@ const ARRAY_MAKERS = new Set([
 const NODE_FACTORIES = new Map<string, Set<string>>([
   ['Timeout', new Set(['setTimeout', 'setInterval'])],
   ['Immediate', new Set(['setImmediate'])],
-  ['Gzip', new Set(['createGzip'])],
-  ['Gunzip', new Set(['createGunzip'])],
-  ['Deflate', new Set(['createDeflate'])],
-  ['Inflate', new Set(['createInflate'])],
-  ['DeflateRaw', new Set(['createDeflateRaw'])],
-  ['InflateRaw', new Set(['createInflateRaw'])],
-  ['Unzip', new Set(['createUnzip'])],
-  ['BrotliCompress', new Set(['createBrotliCompress'])],
-  ['BrotliDecompress', new Set(['createBrotliDecompress'])],
   ['Socket', new Set(['connect', 'createConnection'])],
-  ['Server', new Set(['createServer'])],
   ['FSWatcher', new Set(['watch'])],
-  ['ReadStream', new Set(['createReadStream'])],
-  ['WriteStream', new Set(['createWriteStream'])],
-  ['Interface', new Set(['createInterface'])],
   ['ChildProcess', new Set(['spawn', 'fork', 'exec', 'execFile'])],
 ]);
+
+/** Whether `name` is a factory of Node's for objects of `className` (also `create<Class>`: createGzip, createServer…). */
+function isNodeFactory(name: string, className: string): boolean {
+  return name === `create${className}` || NODE_FACTORIES.get(className)?.has(name) === true;
+}
 
 /** Calls that make plain objects inside V8, with keys a literal in the caller may share. */
 const OBJECT_MAKERS = new Set(['parse', 'assign', 'fromEntries', 'structuredClone', 'create', 'groupBy']);
@@ -480,7 +472,7 @@ export function findShapeLine(sources: ScriptSources, frame: Frame, shape: Objec
       if (name !== null && (shape.className === 'Array' ? ARRAY_MAKERS : shape.className === 'Object' ? OBJECT_MAKERS : null)?.has(name))
         makers.add(name);
       // Node's objects made by a factory call rather than `new` (a Timeout by setInterval).
-      else if (name !== null && NODE_FACTORIES.get(shape.className)?.has(name)) exact.push(node.start);
+      else if (name !== null && isNodeFactory(name, shape.className)) exact.push(node.start);
     }
     for (const c of children(node)) visit(c, false);
   };
@@ -496,7 +488,6 @@ export function findShapeLine(sources: ScriptSources, frame: Frame, shape: Objec
   return atOffsets(offsets, script, 'shape');
 }
 
-/** findCallLine that never throws: a report is never lost to one odd file (a walk too deep for the stack). */
 /**
  * The innermost frame's function when it has one statement only — an expression, a return or
  * a declaration, not a block, branch or loop that holds others: whatever it allocates, that
@@ -520,6 +511,7 @@ export function findOnlyStatement(sources: ScriptSources, frame: Frame): CallLin
 /** Statements that hold no others (an arrow function's expression body counts as one). */
 const SIMPLE_STATEMENTS = new Set(['ExpressionStatement', 'ReturnStatement', 'VariableDeclaration', 'ThrowStatement']);
 
+/** findCallLine that never throws: a report is never lost to one odd file (a walk too deep for the stack). */
 function safeFindCallLine(sources: ScriptSources, frame: Frame, callee: Frame | ObjectShape): CallLineResult {
   try {
     return 'className' in callee ? findShapeLine(sources, frame, callee) : findCallLine(sources, frame, callee);

@@ -183,6 +183,10 @@ function startHeartbeat(conn) {
   const beat = { conn };
   conn.timer = setInterval(() => beat, 1000);
 }
+function compressor(zlib) {
+  const options = { level: 6 };
+  return zlib.createGzip(options);
+}
 let debugLog = '';
 function logLine(s) {
   debugLog += s + '\\n';
@@ -343,6 +347,12 @@ test("Node's objects made by a factory call are placed at that call: a Timeout a
   assert.equal(found.line, SHAPES.split('\n').findIndex((l) => l.includes('setInterval(')) + 1);
   // A class with no factory known: still only `new`.
   assert.equal(findShapeLine(sources, frame, { ...timeouts, className: 'Gzip' }).kind, 'none');
+  // create<Class>: a Gzip by zlib.createGzip.
+  const zipper = frameOf(file, SHAPES, 'compressor', 'function compressor(');
+  assert.equal(
+    (findShapeLine(sources, zipper, { ...timeouts, className: 'Gzip' }) as { line: number }).line,
+    SHAPES.split('\n').findIndex((l) => l.includes('zlib.createGzip(')) + 1,
+  );
 });
 
 test('a function with one statement only: whatever it allocates, that statement does; not one whose statement holds others', async () => {
