@@ -87,6 +87,13 @@ function ignored(frame: Frame, options: AttributionOptions | undefined): boolean
   return prefixes.some((p) => path.startsWith(p));
 }
 
+/** A script of the user's own code: not Node's, not under node_modules, not leaktrace's or other tooling's. */
+export function isUserScript(file: string, options?: AttributionOptions): boolean {
+  const frame = { functionName: '', file, line: 0, column: 0 };
+  if (isRuntimeFrame(frame) || ignored(frame, options) || isLeaktraceScript(file)) return false;
+  return (options?.packageOf ?? packageFromPath)(file) === null;
+}
+
 export interface Attribution {
   /** The first frame (innermost first) that is not runtime or tooling code; null if none. */
   site: Frame | null;

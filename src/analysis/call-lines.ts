@@ -37,7 +37,7 @@ export type CallLineResult =
   | { kind: 'ambiguous'; lines: number[]; how: 'call' | 'reference' | 'shape' }
   | { kind: 'none'; why: string };
 
-interface ParsedScript {
+export interface ParsedScript {
   ast: Node;
   lineStarts: number[];
 }
@@ -86,9 +86,9 @@ function load(file: string): ParsedScript | { error: string } {
   return { error: 'source did not parse as JavaScript' };
 }
 
-const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
+export const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
 
-function children(node: Node): Node[] {
+export function children(node: Node): Node[] {
   const out: Node[] = [];
   for (const [key, value] of Object.entries(node)) {
     if (key === 'loc' || key === 'range') continue;
@@ -249,7 +249,7 @@ function onlyProgramCall(fn: Node): { offset: number; text: string } | null {
   return found.length === 1 ? found[0] : null;
 }
 
-function positionOf(offset: number, lineStarts: number[]): { line: number; column: number } {
+export function positionOf(offset: number, lineStarts: number[]): { line: number; column: number } {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {

@@ -1,6 +1,6 @@
 import type { Frame } from '../model/frame.js';
 import type { CallSiteFrame } from './call-lines.js';
-import type { Leak } from './leak-report.js';
+import type { KeptIn, Leak } from './leak-report.js';
 
 /**
  * Leaks grouped by the place in the user's code they are reached from.
@@ -22,10 +22,16 @@ import type { Leak } from './leak-report.js';
  * frame of the user's code form one group with `userFrame: null`. Leaks with no site and no
  * stack at all — growth nothing sampled explains (`unexplained-growth.ts`) — are reached from
  * nowhere known and are left out.
+ *
+ * A leak with no frame of the user's code on its stacks may still be kept by a variable of it
+ * (`Leak.keptIn`, from its holders path: a package's objects made in its own event handlers,
+ * kept in the program's array): such leaks are grouped by that variable, a place to fix too.
  */
 export interface LeakGroup {
   /** A frame of the place, one at a line in `lines`; null: no user code on the stacks. */
   userFrame: Frame | null;
+  /** With no user frame: the variable of the user's code that keeps the group's leaks, if known. */
+  keptIn: KeptIn | null;
   /**
    * The place's lines: the calls its frames were found at (a function's first line is left
    * out when a line inside it is known). Empty for the group with no user frame.
@@ -53,7 +59,10 @@ export function groupByUserCode(leaks: readonly Leak[]): LeakGroup[] {
   const byKey = new Map<string, number>();
   counted.forEach(({ leak }, i) => {
     const f = leak.userFrame as CallSiteFrame | null;
-    const keys = f ? [f.line, f.functionStart?.line].filter((l) => l !== undefined).map((l) => `${f.file}\0${l}`) : [''];
+    const kept = leak.keptIn;
+    const keys = f
+      ? [f.line, f.functionStart?.line].filter((l) => l !== undefined).map((l) => `${f.file}\0${l}`)
+      : [kept ? `kept\0${kept.file}\0${kept.variable}` : ''];
     for (const key of keys) {
       const other = byKey.get(key);
       if (other === undefined) byKey.set(key, i);
@@ -70,6 +79,7 @@ export function groupByUserCode(leaks: readonly Leak[]): LeakGroup[] {
         members: [],
         group: {
           userFrame: null,
+          keptIn: c.leak.userFrame ? null : (c.leak.keptIn ?? null),
           lines: [],
           leaks: [],
           packages: [],
@@ -100,8 +110,9 @@ export function groupByUserCode(leaks: readonly Leak[]): LeakGroup[] {
     group.userFrame = frames.find((f) => group.lines.includes(f.line)) ?? frames[0];
   }
   // Leaks arrive most likely first, so groups are in the order of their most likely leak;
-  // the group of leaks with none of the user's code on their stacks goes last.
-  return [...groups.values()].map((g) => g.group).sort((a, b) => (a.userFrame === null ? 1 : 0) - (b.userFrame === null ? 1 : 0));
+  // the group of leaks with no place known in the user's code goes last.
+  const unplaced = (g: LeakGroup): number => (g.userFrame === null && g.keptIn === null ? 1 : 0);
+  return [...groups.values()].map((g) => g.group).sort((a, b) => unplaced(a) - unplaced(b));
 }
 
 /**
@@ -109,12 +120,18 @@ export function groupByUserCode(leaks: readonly Leak[]): LeakGroup[] {
  * into two leaks or more. The reports show the places only then.
  */
 export function placesShared(groups: readonly LeakGroup[]): boolean {
-  return groups.some((g) => g.userFrame !== null && g.leaks.length >= 2);
+  return groups.some((g) => (g.userFrame !== null || g.keptIn !== null) && g.leaks.length >= 2);
 }
 
 /** A group's place as the report shows it: `loggerFor (/app/log.js:6)`, `f (/app/a.js:6, 9)`. */
 export function placeOf(g: LeakGroup): string {
   const f = g.userFrame;
+  if (!f && g.keptIn) return `kept in ${keptInPlace(g.keptIn)} (no frame of your code on their stacks)`;
   if (!f) return '(no frame of your code on their stacks)';
   return `${f.functionName || '(anonymous)'} (${f.file}${g.lines.length > 0 && g.lines[0] > 0 ? `:${g.lines.join(', ')}` : ''})`;
+}
+
+/** A kept-in variable as the reports show it: `clients (/app/server.js:3)`. */
+export function keptInPlace(k: KeptIn): string {
+  return `${k.variable} (${k.file}${k.line !== null ? `:${k.line}` : ''})`;
 }

@@ -40,8 +40,21 @@ export interface Leak {
    * outermost live objects — a constructor, a plain object's keys, a closure's function.
    */
   shape?: ObjectShape;
+  /**
+   * The last variable of the user's own code on the first holders path (kept-in.ts): what
+   * keeps the leak, in the user's code, even where no frame of it is on the allocation stacks.
+   */
+  keptIn?: KeptIn;
   /** Leaks in a worker thread's heap (run/attach): the worker, as Node's inspector names it, and its script. */
   worker?: { id: string; url: string };
+}
+
+/** A variable of the user's code, and where it is declared (1-based; null when not found in the source). */
+export interface KeptIn {
+  variable: string;
+  file: string;
+  line: number | null;
+  column: number | null;
 }
 
 export interface ObjectShape {

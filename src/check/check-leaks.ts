@@ -22,7 +22,8 @@ import { formatBytes } from '../cli/output/format.js';
 import { linearFit } from '../analysis/growth/statistics.js';
 import { OperationError } from '../errors.js';
 import { StackTable } from '../model/stack-table.js';
-import { resolveCallLines } from '../analysis/call-lines.js';
+import { ScriptSources, resolveCallLines } from '../analysis/call-lines.js';
+import { keptInFromPath } from '../analysis/kept-in.js';
 
 export interface CheckLeaksOptions {
   /** Measured runs of the operation (after warm-up). Default: sized to take ~3 s, 80..5,000. */
@@ -381,6 +382,7 @@ async function findHolders(
  * ArrayBuffer growth per run, is said beside it when known.
  */
 function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectPaths>, runs: number, processRate: number | null): void {
+  const sources = new ScriptSources();
   for (const [key, leak] of leaks) {
     const h = holders.get(key);
     if (!h || h.paths.length === 0) {
@@ -399,6 +401,11 @@ function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectP
       leak.evidence += `; its ${h.matched} live objects in the final snapshot own ${formatBytes(h.externalBytes)} of ArrayBuffer memory outside the V8 heap (${formatBytes(perObject)} per object), about ${formatBytes(external)} per iteration${whole}`;
     }
     leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${heldBy(h.paths[0])}`;
+    if (h.paths[0].variable) {
+      const kept = keptInFromPath(h.paths[0].variable, sources);
+      leak.keptIn = kept.keptIn;
+      leak.evidence += `; ${kept.evidence}`;
+    }
   }
 }
 

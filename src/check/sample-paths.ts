@@ -1,4 +1,4 @@
-import { type AttributionOptions, allocatedByTooling, attribute } from '../analysis/attribution.js';
+import { type AttributionOptions, allocatedByTooling, attribute, isUserScript } from '../analysis/attribution.js';
 import { functionFrame } from '../analysis/call-lines.js';
 import type { Leak, ObjectShape } from '../analysis/leak-report.js';
 import type { HeapSnapshot } from '../model/snapshot/heap-snapshot.js';
@@ -6,6 +6,7 @@ import { suspectKey } from '../analysis/leaks/site-series.js';
 import type { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { formatPath } from '../analysis/snapshot/leak-candidates.js';
 import { UNREACHABLE } from '../analysis/snapshot/shortest-paths.js';
+import { type PathVariable, userVariableOnPath } from '../analysis/snapshot/holder-variable.js';
 
 /**
  * A reported leak's key among a snapshot's suspects (`suspectPaths`): its site and user frame
@@ -31,9 +32,10 @@ export interface SuspectPaths {
   /**
    * Distinct holder paths, root first, those holding most of the suspect's objects first:
    * `objects` at the path's end, `held` those and the suspect's objects inside them (a linked
-   * list's first tracked entry holds all the later ones).
+   * list's first tracked entry holds all the later ones). `variable`: the last variable of the
+   * user's own code on the path (holder-variable.ts), null if it runs through none.
    */
-  paths: { path: string[]; objects: number; held: number }[];
+  paths: { path: string[]; objects: number; held: number; variable: PathVariable | null }[];
   /**
    * Of the outermost objects looked at (at most 2,000, newest first), those left out of
    * `paths`: reached only through leaktrace's handle agent, or by no path the search follows.
@@ -110,7 +112,7 @@ export function suspectPaths(
     const inSuspect = new Set(all);
     const list = all.filter((o) => !inSuspect.has(idom[o]));
     const within = membersUnderTops(all, inSuspect, idom);
-    const byShape = new Map<string, { path: string[]; objects: number; held: number }>();
+    const byShape = new Map<string, { example: number; objects: number; held: number }>();
     const unshown = { viaAgent: 0, noPath: 0 };
     // Newest first, and at most a few thousand paths computed per suspect.
     list.sort((x, y) => s.id(y) - s.id(x));
@@ -131,9 +133,17 @@ export function suspectPaths(
       if (entry) {
         entry.objects++;
         entry.held += within.get(o) ?? 1;
-      } else byShape.set(shape, { path: formatPath(a, o), objects: 1, held: within.get(o) ?? 1 });
+      } else byShape.set(shape, { example: o, objects: 1, held: within.get(o) ?? 1 });
     }
-    const paths = [...byShape.values()].sort((x, y) => y.held - x.held).slice(0, maxPaths);
+    const paths = [...byShape.values()]
+      .sort((x, y) => y.held - x.held)
+      .slice(0, maxPaths)
+      .map(({ example, objects, held }) => ({
+        path: formatPath(a, example),
+        objects,
+        held,
+        variable: userVariableOnPath(a, example, (file) => isUserScript(file, options)),
+      }));
     let externalBytes = 0;
     for (const o of all) externalBytes += ownedExternal.get(o) ?? 0;
     // The shape reads the outermost objects of the program's kinds: a Map's table or an array's

@@ -1,4 +1,4 @@
-import { type LeakGroup, groupByUserCode, placeOf, placesShared } from '../analysis/leak-groups.js';
+import { type LeakGroup, groupByUserCode, keptInPlace, placeOf, placesShared } from '../analysis/leak-groups.js';
 import { madeOf } from '../analysis/call-lines.js';
 import type { Leak } from '../analysis/leak-report.js';
 import { packageLabel } from '../analysis/snapshot/stat.js';
@@ -77,7 +77,7 @@ export function renderPlaces(leaks: readonly Leak[]): string[] {
     const names = g.packages.map(packageLabel);
     return names.length > 4 ? `${names.slice(0, 4).join(', ')} (+${names.length - 4} more)` : names.join(', ');
   };
-  const places = groups.filter((g) => g.userFrame).length;
+  const places = groups.filter((g) => g.userFrame || g.keptIn).length;
   const lines = ['', `reached from ${places} place${places === 1 ? '' : 's'} in your code:`];
   for (const g of groups) lines.push(`  ${placeOf(g)}`, `      ${numbers(g)}; ${growth(g)}; ${packages(g)}`);
   return lines;
@@ -120,8 +120,15 @@ function renderLeak(leak: Leak, n: number, width: number): string[] {
     field('site', "not known: memory outside the main thread's sampled heap (see the evidence)");
   } else {
     field('site', leak.site ? formatFrame(leak.site) : '(no frame outside Node internals)');
-    field('your code', leak.userFrame ? formatFrame(leak.userFrame) : '(no frame outside node_modules and Node)');
+    field(
+      'your code',
+      leak.userFrame
+        ? formatFrame(leak.userFrame)
+        : `(no frame outside node_modules and Node on its stacks${leak.keptIn ? '; kept in a variable of yours, below' : ''})`,
+    );
     field('package', packageLabel(leak.package));
+    // The variable of the user's code its first holders path runs through (kept-in.ts).
+    if (leak.keptIn) field('kept in', keptInPlace(leak.keptIn));
   }
   // What the kept objects are, from the holders snapshot (sample-paths.ts, commonShape).
   if (leak.shape) field('made of', madeOf(leak.shape));

@@ -189,3 +189,35 @@ test('a leak in a worker thread the operation posts to is found in that worker, 
   // Nothing is blamed on the main thread's side of the job (its promise and message are freed).
   assert.ok(!report.leaks.some((l) => l.worker === undefined && l.kind === 'heap' && l.site?.functionName === 'submit'));
 });
+
+test('a package’s objects made in its own callback, kept by the user’s variable: no user frame, so the report names the variable and its line', async () => {
+  const { code, report } = await check('leaks/package-events.cjs');
+  assert.equal(code, 1);
+  const inPackage = report.leaks.filter((l) => l.package === 'tiny-pubsub');
+  assert.ok(inPackage.length > 0, JSON.stringify(report.leaks.map((l) => l.site)));
+  for (const leak of inPackage) {
+    assert.equal(leak.userFrame, null, JSON.stringify(leak.stack));
+    // `const open = []` is line 6 of package-events.cjs; the holders path runs through it.
+    assert.deepEqual(
+      leak.keptIn && { ...leak.keptIn, file: leak.keptIn.file.split('/').pop() },
+      { variable: 'open', file: 'package-events.cjs', line: 6, column: 7 },
+      leak.evidence,
+    );
+    assert.ok(
+      leak.retainerPaths?.[0]?.some((hop) => hop.startsWith('(context) open → Array')),
+      JSON.stringify(leak.retainerPaths),
+    );
+    assert.match(
+      leak.evidence,
+      /kept in: the holders path shown first runs through open, a variable of your code declared at package-events\.cjs:6 \(found in the source on disk/,
+    );
+  }
+  // They are one place in the user's code: the variable.
+  const group = report.byUserCode.find((g) => g.keptIn?.variable === 'open');
+  assert.ok(group, JSON.stringify(report.byUserCode));
+  assert.equal(group.userFrame, null);
+  assert.deepEqual(
+    group.leaks.map((i) => report.leaks[i].package),
+    inPackage.map(() => 'tiny-pubsub'),
+  );
+});

@@ -4,10 +4,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { CaptureReader } from '../../src/capture-folder/reader.js';
-import { assertVerdictExit, fixture, runCli } from '../helpers/run-cli.js';
+import { assertVerdictExit, type CliResult, fixture, runCli } from '../helpers/run-cli.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
 const FAST = ['--measure-every', '1s', '--warmup', '3s', '--series-every', '500ms'];
+
+/** `leaktrace run --json` on a fixture in test/fixtures/live, on the FAST schedule for `duration`. */
+function runFixture(name: string, o: { duration: string; out?: string; flags?: string[]; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
+  const out = o.out ?? join(tempDir(), 'cap');
+  const args = ['run', '--out', out, ...FAST, '--duration', o.duration, ...(o.flags ?? []), '--json'];
+  return runCli([...args, '--', 'node', fixture('live', name)], { env: o.env, timeoutMs: 120_000 });
+}
 
 test('run: finds the leak in a self-driving server and keeps a complete capture folder', async () => {
   const out = join(tempDir(), 'cap');
@@ -276,9 +283,11 @@ test('run --no-workers: a leak the sampled heap cannot see (a worker thread’s)
 test('run: a server that leaks pollers: the handle leak found with its creation line, the agent records kept', async () => {
   const out = join(tempDir(), 'cap');
   const server = fixture('live', 'server.cjs');
-  const r = await runCli(['run', '--out', out, ...FAST, '--duration', '10s', '--no-end-snapshot', '--json', '--', 'node', server], {
+  const r = await runFixture('server.cjs', {
+    out,
+    duration: '10s',
+    flags: ['--no-end-snapshot'],
     env: { SERVER_MODE: 'timers', SERVER_SECONDS: '0' },
-    timeoutMs: 120_000,
   });
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout);
@@ -298,10 +307,7 @@ test('run: a server that leaks pollers: the handle leak found with its creation 
 
 test('run: a program that makes and drops vm contexts is captured for its whole duration (a context collected is not the program exiting)', async () => {
   const out = join(tempDir(), 'cap');
-  const file = fixture('live', 'vm-contexts.cjs');
-  const r = await runCli(['run', '--out', out, ...FAST, '--duration', '12s', '--json', '--', 'node', file], {
-    timeoutMs: 120_000,
-  });
+  const r = await runFixture('vm-contexts.cjs', { out, duration: '12s' });
   assert.equal(r.code, 1, `${r.stderr}\n${r.stdout.slice(0, 2000)}`);
   const report = JSON.parse(r.stdout);
   assert.equal(report.ended, 'duration');
@@ -325,10 +331,7 @@ test('run: a program that console.logs an object per request is not reported (V8
   const out = join(tempDir(), 'cap');
   // 20 logs a second for 15 s: fewer than the 1,000 messages V8 keeps, so that before the
   // discard the logging line grew at every measurement (p 0.99 in a 90 s capture at 5 a second).
-  const r = await runCli(
-    ['run', '--out', out, ...FAST, '--duration', '15s', '--json', '--', 'node', fixture('live', 'console-logger.cjs')],
-    { timeoutMs: 120_000 },
-  );
+  const r = await runFixture('console-logger.cjs', { out, duration: '15s' });
   const report = JSON.parse(r.stdout);
   assert.deepEqual(
     report.leaks.map(
@@ -344,22 +347,7 @@ test('run: a program that console.logs an object per request is not reported (V8
 });
 
 test('run: a leak of small Buffer views says how much ArrayBuffer memory grew alongside (the slabs they pin, which the sampler does not count)', async () => {
-  const r = await runCli(
-    [
-      'run',
-      '--out',
-      join(tempDir(), 'cap'),
-      ...FAST,
-      '--duration',
-      '15s',
-      '--no-end-snapshot',
-      '--json',
-      '--',
-      'node',
-      fixture('live', 'buffer-slices.cjs'),
-    ],
-    { timeoutMs: 120_000 },
-  );
+  const r = await runFixture('buffer-slices.cjs', { duration: '15s', flags: ['--no-end-snapshot'] });
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout);
   const leak = report.leaks.find((l: { site: { functionName: string } | null }) => l.site?.functionName === 'readPacket');
@@ -371,22 +359,7 @@ test('run: a leak of small Buffer views says how much ArrayBuffer memory grew al
 });
 
 test('run: growth no site explains names the ZLIB handle leak beside it as likely much of it, and gets no holders', async () => {
-  const r = await runCli(
-    [
-      'run',
-      '--out',
-      join(tempDir(), 'cap'),
-      ...FAST,
-      '--duration',
-      '20s',
-      '--no-end-snapshot',
-      '--json',
-      '--',
-      'node',
-      fixture('live', 'zlib-streams.cjs'),
-    ],
-    { timeoutMs: 120_000 },
-  );
+  const r = await runFixture('zlib-streams.cjs', { duration: '20s', flags: ['--no-end-snapshot'] });
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout);
   const zlibLeak = report.leaks.find((l: { kind: string; resource: string | null }) => l.kind === 'handle' && l.resource === 'ZLIB');

@@ -88,3 +88,31 @@ test('the terminal report lists the places in the user’s code only when one le
   );
   assert.match(text, / {2}a \(\/app\/a\.js:2\)\n {6}1 leak \(#8\);/);
 });
+
+test('leaks with no frame of the user’s code, kept in a variable of it, are grouped by that variable, a place of their own', () => {
+  const kept = { variable: 'clients', file: '/app/server.js', line: 3, column: 7 };
+  const leaks = [
+    leak({ userFrame: null, package: 'ws', keptIn: kept, probability: 0.99 }),
+    leak({ userFrame: null, package: 'ws', site: frame('setCloseTimer', '/app/node_modules/ws/lib/websocket.js', 9), keptIn: kept }),
+    leak({ userFrame: frame('onConnection', '/app/server.js', 5), package: null, keptIn: kept }),
+    leak({ userFrame: null, package: 'pg' }),
+  ];
+  const groups = groupByUserCode(leaks);
+  assert.deepEqual(
+    groups.map((g) => [g.userFrame?.line ?? null, g.keptIn?.variable ?? null, g.leaks]),
+    [
+      [null, 'clients', [0, 1]],
+      [5, null, [2]],
+      [null, null, [3]],
+    ],
+  );
+  const text = renderLeakReport({ headline: 'h', leaks });
+  assert.match(
+    text,
+    /reached from 2 places in your code:\n {2}kept in clients \(\/app\/server\.js:3\) \(no frame of your code on their stacks\)\n {6}2 leaks \(#1 #2\)/,
+  );
+  assert.match(
+    text,
+    /your code {2}\(no frame outside node_modules and Node on its stacks; kept in a variable of yours, below\)\n {4}package {4}ws\n {4}kept in {4}clients \(\/app\/server\.js:3\)/,
+  );
+});

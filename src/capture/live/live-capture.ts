@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
-import { resolveCallLines } from '../../analysis/call-lines.js';
+import { ScriptSources, resolveCallLines } from '../../analysis/call-lines.js';
+import { keptInFromPath } from '../../analysis/kept-in.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
 import { listedBelowThreshold, runClock, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
@@ -823,6 +824,7 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
   // (blind red-team: an unattributed leak was given 37 objects and a path "attributed to this site").
   const keys = new Map(leaks.filter((l) => l.kind !== 'native').map((l) => [suspectKeyOf(l), l]));
   const holders = suspectPaths(analysis, new Set(keys.keys()), {});
+  const sources = new ScriptSources();
   for (const [key, leak] of keys) {
     const h = holders.get(key);
     // (--exact tracks the main thread's allocations from the start; a worker's only in the window.)
@@ -847,6 +849,11 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
     leak.retainerPaths = paths.map((p) => p.path);
     if (h.shape) leak.shape = h.shape;
     leak.evidence += `; holders: of the ${h.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(paths[0])}`;
+    if (paths[0].variable) {
+      const kept = keptInFromPath(paths[0].variable, sources);
+      leak.keptIn = kept.keptIn;
+      leak.evidence += `; ${kept.evidence}`;
+    }
     // Few objects made in the window: they may be ones in use at the time (a request in
     // flight), not those the leak keeps (blind red-team: 4 objects of a leak of http.Agents,
     // the path shown an open socket's listeners, not the array that kept 3,561 Agents).

@@ -51,7 +51,7 @@ export function suspectsTable(suspects: readonly SuspectView[], id: string): str
 <td>${e(s.kind === 'handle' ? (s.resource ?? 'handle') : s.kind)}</td>
 <td class="site">${frameHtml(s.site, noSiteLabel(s))}</td>
 <td>${e(packageLabel(s.package))}</td>
-<td class="site">${frameHtml(s.userFrame, '(none outside node_modules)')}</td>
+<td class="site">${s.userFrame || !s.keptIn ? frameHtml(s.userFrame, '(none outside node_modules)') : `kept in ${e(s.keptIn)}`}</td>
 <td class="num">${e(rateText(s))}</td></tr>`,
   );
   return `<table class="suspects" data-table="${id}"><thead><tr><th>#</th><th>probability</th><th>kind</th><th>site</th><th>package</th><th>your code</th><th>growth</th></tr></thead><tbody>${rows.join('')}</tbody></table>`;
@@ -70,13 +70,18 @@ export function suspectCard(s: SuspectView, id: string): string {
 <dl class="fields">
 <dt>kind</dt><dd>${e(s.kind === 'handle' ? `handle (${s.resource ?? 'unknown type'})` : s.kind)}</dd>
 <dt>package</dt><dd>${e(packageLabel(s.package))}</dd>
-<dt>your code</dt><dd>${frameHtml(s.userFrame, '(no frame outside node_modules and Node)')}</dd>
+<dt>your code</dt><dd>${frameHtml(s.userFrame, '(no frame outside node_modules and Node on its stacks)')}</dd>
 ${
-  s.madeOf
-    ? `<dt>made of</dt><dd>${e(s.madeOf)}</dd>
+  s.keptIn
+    ? `<dt>kept in</dt><dd>${e(s.keptIn)}</dd>
 `
     : ''
-}<dt>growth</dt><dd>${e(rateText(s))}</dd>
+}${
+    s.madeOf
+      ? `<dt>made of</dt><dd>${e(s.madeOf)}</dd>
+`
+      : ''
+  }<dt>growth</dt><dd>${e(rateText(s))}</dd>
 </dl>
 ${growth}
 <h4>Evidence</h4>

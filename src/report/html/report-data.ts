@@ -79,6 +79,8 @@ export interface SuspectView {
   site: Frame | null;
   userFrame: Frame | null;
   package: string | null;
+  /** The variable of the user's code that keeps it (Leak.keptIn, as `clients (/app/a.js:3)`), when known. */
+  keptIn: string | null;
   /** What the kept objects are (Leak.shape, in words), when the holders snapshot showed it. */
   madeOf: string | null;
   rate: { unit: 'iteration' | 'minute'; bytes: number; count: number } | null;

@@ -1,4 +1,5 @@
 import { madeOf } from '../../analysis/call-lines.js';
+import { keptInPlace } from '../../analysis/leak-groups.js';
 import { isLeaktraceScript, isRuntimeFrame, LEAKTRACE_PACKAGE, packageFromPath } from '../../analysis/attribution.js';
 import type { Leak } from '../../analysis/leak-report.js';
 import type { Frame } from '../../model/frame.js';
@@ -49,6 +50,7 @@ export function suspectView(leak: Leak, rank: number, xKind: 'time' | 'iteration
     site: leak.site ?? null,
     userFrame: leak.userFrame ?? null,
     package: leak.package ?? null,
+    keptIn: leak.keptIn ? keptInPlace(leak.keptIn) : null,
     madeOf: leak.shape ? madeOf(leak.shape) : null,
     rate,
     evidence: splitEvidence(leak.evidence ?? ''),

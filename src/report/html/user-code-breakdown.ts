@@ -18,8 +18,16 @@ export function userCodeBreakdown(groups: readonly LeakGroup[]): Breakdown | nul
     columns: { key: 'your code', count: 'leaks' },
     rows: topRows(
       groups.map((g) => ({
-        label: g.userFrame ? g.userFrame.functionName || '(anonymous)' : '(no frame of your code)',
-        detail: g.userFrame ? `${g.userFrame.file}:${g.lines.join(', ')}` : undefined,
+        label: g.userFrame
+          ? g.userFrame.functionName || '(anonymous)'
+          : g.keptIn
+            ? `kept in ${g.keptIn.variable}`
+            : '(no frame of your code)',
+        detail: g.userFrame
+          ? `${g.userFrame.file}:${g.lines.join(', ')}`
+          : g.keptIn
+            ? `${g.keptIn.file}${g.keptIn.line !== null ? `:${g.keptIn.line}` : ''}`
+            : undefined,
         bytes: g.bytes,
         count: g.leaks.length,
       })),

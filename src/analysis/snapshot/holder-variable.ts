@@ -1,0 +1,93 @@
+import type { HeapSnapshot } from '../../model/snapshot/heap-snapshot.js';
+import type { SnapshotAnalysis } from './analysis.js';
+import { retainerPath } from './shortest-paths.js';
+
+/**
+ * A variable a retainer path runs through: the hop `(context) clients` is a variable that
+ * closures share, in the scope of some function (or module) of some script.
+ */
+export interface PathVariable {
+  name: string;
+  /** The script the scope belongs to, as V8 names it (a path, or a file: URL for ES modules). */
+  file: string;
+  /** Where a function that closes over the scope is defined (1-based): inside that scope. */
+  closureAt: { line: number; column: number } | null;
+}
+
+/** A name a program can declare: the snapshot also has context slots such as `this` or `.foo`. */
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/** How many contexts and closures are looked at to find a context's script (nested blocks). */
+const OWNER_SEARCH_LIMIT = 500;
+
+/**
+ * The last variable of the program's own code on the path that holds object `o` (the one
+ * nearest the object: `(context) app → … → (context) cache → Map` names `cache`), or null.
+ *
+ * V8's snapshot does not say which function or script a context (a scope's variables) belongs
+ * to, but every closure made in that scope points to it (internal edge `context`), its
+ * SharedFunctionInfo to its Script (`shared`, `script`), and the Script node is named by the
+ * script's URL. A scope with no closure of its own is reached through the block or function
+ * scopes nested in it (their `previous` edge points to it).
+ */
+export function userVariableOnPath(a: SnapshotAnalysis, o: number, isUserScript: (file: string) => boolean): PathVariable | null {
+  const s = a.snapshot;
+  const steps = retainerPath(a.paths, o);
+  for (let i = steps.length - 1; i >= 1; i--) {
+    const e = steps[i].edgeIndex;
+    if (s.edgeTypeOf(e) !== s.edgeType.context || s.edgeNameIsIndex(e)) continue;
+    const name = s.edgeName(e);
+    if (!IDENTIFIER.test(name)) continue;
+    const owner = contextOwner(s, steps[i - 1].ordinal);
+    if (owner && isUserScript(owner.file)) return { name, file: owner.file, closureAt: owner.closureAt };
+  }
+  return null;
+}
+
+/** The script of a context, from a closure made in it or in a scope nested in it; null if none is found. */
+export function contextOwner(s: HeapSnapshot, context: number): { file: string; closureAt: PathVariable['closureAt'] } | null {
+  const retainers = s.retainers;
+  const queue = [context];
+  const seen = new Set(queue);
+  for (let q = 0; q < queue.length && seen.size < OWNER_SEARCH_LIMIT; q++) {
+    const ctx = queue[q];
+    for (let p = retainers.first[ctx]; p < retainers.first[ctx + 1]; p++) {
+      const holder = retainers.nodes[p];
+      const edge = retainers.edges[p];
+      if (s.edgeTypeOf(edge) !== s.edgeType.internal || s.edgeNameIsIndex(edge)) continue;
+      const via = s.edgeName(edge);
+      if (via === 'context' && s.typeOf(holder) === s.nodeType.closure) {
+        const file = scriptOfClosure(s, holder);
+        if (file) {
+          const at = s.location(holder);
+          return { file, closureAt: at ? { line: at.line, column: at.column } : null };
+        }
+      } else if (via === 'previous' && !seen.has(holder)) {
+        seen.add(holder);
+        queue.push(holder);
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * A closure's script name: closure → `shared` → the script (a node named by the script's URL).
+ * V8 names the second edge `script` (Node 22, 24) or `script_or_debug_info` (Node 20), whose
+ * target is a DebugInfo (`system / DebugInfo`) while a debugger has one for the function.
+ */
+function scriptOfClosure(s: HeapSnapshot, closure: number): string | null {
+  const shared = internalTarget(s, closure, ['shared']);
+  const script = shared < 0 ? -1 : internalTarget(s, shared, ['script', 'script_or_debug_info']);
+  if (script < 0) return null;
+  const name = s.name(script);
+  return name === '' || name.startsWith('system / ') ? null : name;
+}
+
+function internalTarget(s: HeapSnapshot, o: number, names: readonly string[]): number {
+  const step = s.meta.edgeFieldCount;
+  for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1]; e += step) {
+    if (s.edgeTypeOf(e) === s.edgeType.internal && !s.edgeNameIsIndex(e) && names.includes(s.edgeName(e))) return s.edgeTarget(e);
+  }
+  return -1;
+}
