@@ -14,7 +14,7 @@ import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
 import { loadSnapshot } from '../model/snapshot/load.js';
 import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
-import { type SuspectPaths, heldBy, noHoldersReason, suspectKeyOf, suspectPaths } from './sample-paths.js';
+import { FEW_ATTRIBUTED, type SuspectPaths, heldBy, heldByKind, noHoldersReason, suspectKeyOf, suspectPaths } from './sample-paths.js';
 import { discardConsoleMessages } from '../capture/inspector/console-messages.js';
 import { InProcessSession } from '../capture/inspector/in-process-session.js';
 import type { Progress } from '../cli/output/progress.js';
@@ -262,6 +262,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       // objects would appear held by the agent.
       const found = await findHolders(session, run, runs, {
         keys: new Set(leakKeys.keys()),
+        siteNames: new Map([...leakKeys].map(([key, l]) => [key, l.site?.functionName ?? ''])),
         beforeSnapshot: () => void tracer?.agent.outstanding(),
         workers: workerLeaks.length > 0 ? workers : null,
         workerLeaks,
@@ -338,7 +339,14 @@ async function findHolders(
   session: InProcessSession,
   run: () => Promise<void>,
   runs: number,
-  o: { keys: Set<string>; beforeSnapshot: () => void; workers: WorkerSites | null; workerLeaks: readonly Leak[] },
+  o: {
+    keys: Set<string>;
+    /** Each key's site function name (suspectPaths: the class it constructs speaks for it when few objects are attributed). */
+    siteNames: ReadonlyMap<string, string>;
+    beforeSnapshot: () => void;
+    workers: WorkerSites | null;
+    workerLeaks: readonly Leak[];
+  },
 ): Promise<{
   main: Map<string, SuspectPaths>;
   workers: { worker: string; paths: Map<string, SuspectPaths> | null; why: string | null }[];
@@ -360,12 +368,17 @@ async function findHolders(
       // (core dump; 2 of ~9 CI runs of library.test.js, 1 of 6 here). A worker's snapshot is
       // streamed: its heap is not the one our JavaScript allocates in.
       const file = writeHeapSnapshot(join(dir, 'holders.heapsnapshot'));
-      main = suspectPaths(new SnapshotAnalysis(await loadSnapshot(file)), o.keys, { ignorePrefixes: [LEAKTRACE_ROOT] });
+      main = suspectPaths(new SnapshotAnalysis(await loadSnapshot(file)), o.keys, {
+        ignorePrefixes: [LEAKTRACE_ROOT],
+        siteNames: o.siteNames,
+      });
     }
     const workers: { worker: string; paths: Map<string, SuspectPaths> | null; why: string | null }[] = [];
     for (const w of (await o.workers?.takeHolders((id) => join(dir, `worker-${id}.heapsnapshot`))) ?? []) {
-      const keys = new Set(o.workerLeaks.filter((l) => l.worker!.id === w.worker).map(suspectKeyOf));
-      const paths = w.file === null ? null : suspectPaths(new SnapshotAnalysis(await loadSnapshot(w.file)), keys, {});
+      const inWorker = o.workerLeaks.filter((l) => l.worker!.id === w.worker);
+      const keys = new Set(inWorker.map(suspectKeyOf));
+      const siteNames = new Map(inWorker.map((l) => [suspectKeyOf(l), l.site?.functionName ?? '']));
+      const paths = w.file === null ? null : suspectPaths(new SnapshotAnalysis(await loadSnapshot(w.file)), keys, { siteNames });
       workers.push({ worker: w.worker, paths, why: w.why });
     }
     return { main, workers };
@@ -385,6 +398,19 @@ function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectP
   const sources = new ScriptSources();
   for (const [key, leak] of leaks) {
     const h = holders.get(key);
+    // Few objects attributed: every object of the suspect's kind votes instead (sample-paths.ts).
+    if (h?.byKind && h.byKind.paths.length > 0 && h.matched < FEW_ATTRIBUTED) {
+      leak.retainerPaths = h.byKind.paths.map((p) => p.path);
+      if (h.shape) leak.shape = h.shape;
+      leak.evidence += `; holders: in a final batch of ${runs} runs, ${heldByKind(h.matched, h.byKind)}`;
+      const first = h.byKind.paths[0].variable;
+      if (first) {
+        const kept = keptInFromPath(first, sources);
+        leak.keptIn = kept.keptIn;
+        leak.evidence += `; ${kept.evidence}`;
+      }
+      continue;
+    }
     if (!h || h.paths.length === 0) {
       leak.evidence += `; holders: not shown — ${noHoldersReason(h)} in a final batch of ${runs} runs`;
       continue;

@@ -22,6 +22,13 @@ export function suspectKeyOf(l: Leak): string {
   });
 }
 
+export interface HolderPath {
+  path: string[];
+  objects: number;
+  held: number;
+  variable: PathVariable | null;
+}
+
 export interface SuspectPaths {
   /** Live objects the allocation tracker attributes to the suspect. */
   matched: number;
@@ -35,13 +42,33 @@ export interface SuspectPaths {
    * list's first tracked entry holds all the later ones). `variable`: the last variable of the
    * user's own code on the path (holder-variable.ts), null if it runs through none.
    */
-  paths: { path: string[]; objects: number; held: number; variable: PathVariable | null }[];
+  paths: HolderPath[];
   /**
    * Of the outermost objects looked at (at most 2,000, newest first), those left out of
    * `paths`: reached only through leaktrace's handle agent, or by no path the search follows.
    */
   unshown: { viaAgent: number; noPath: number };
+  /**
+   * Where the tracker attributed fewer than FEW_ATTRIBUTED objects: the paths of every object
+   * of the suspect's kind in the snapshot (`kindOfSuspect`), newest 2,000 first, or null when
+   * no kind stands out.
+   */
+  byKind: KindPaths | null;
 }
+
+/** Holder paths voted by every object of one kind, whatever made it. */
+export interface KindPaths {
+  /** In words: `Receiver objects`, `objects with keys url, method`, `closures of onData (line 12)`. */
+  kind: string;
+  /** Why this kind: the site's function is its constructor, or the attributed objects are mostly of it. */
+  why: 'constructor' | 'attributed';
+  /** How many reachable objects of the kind the snapshot holds. */
+  objects: number;
+  paths: HolderPath[];
+}
+
+/** Fewer objects than this attributed by the tracker: the suspect's kind votes instead (byKind). */
+export const FEW_ATTRIBUTED = 10;
 
 /**
  * Why a suspect has no holder path, in words, from what the tracker attributed: nothing at
@@ -68,7 +95,10 @@ export function noHoldersReason(h: SuspectPaths | undefined): string {
 export function suspectPaths(
   a: SnapshotAnalysis,
   keys: ReadonlySet<string>,
-  options: AttributionOptions,
+  options: AttributionOptions & {
+    /** Each key's site function name: where it constructs a class, that class is the suspect's kind. */
+    siteNames?: ReadonlyMap<string, string>;
+  },
   maxPaths = 3,
 ): Map<string, SuspectPaths> {
   const s = a.snapshot;
@@ -106,44 +136,44 @@ export function suspectPaths(
   }
   const idom = a.dominators.idom;
   const shapeOf = pathShapes(a);
+  const vote = (list: number[], within: ReadonlyMap<number, number> | null) =>
+    votePaths(a, shapeOf, list, within, maxPaths, (file) => isUserScript(file, options));
+  // Suspects with few objects attributed, and the kind that speaks for them instead.
+  const kinds = new Map<string, SuspectKind[]>();
+  for (const key of keys) {
+    const all = members.get(key) ?? [];
+    if (all.length >= FEW_ATTRIBUTED) continue;
+    const inSuspect = new Set(all);
+    const candidates = kindsOfSuspect(
+      s,
+      options.siteNames?.get(key),
+      all.filter((o) => !inSuspect.has(idom[o])),
+    );
+    if (candidates.length > 0) kinds.set(key, candidates);
+  }
+  const ofKind = objectsOfKinds(a, new Set([...kinds.values()].flat().map((k) => k.key)));
+  for (const key of keys) {
+    const k = kinds.get(key);
+    if (members.has(key) || !k) continue;
+    // Nothing attributed at all: the kind alone.
+    out.set(key, { matched: 0, shape: null, externalBytes: 0, paths: [], unshown: { viaAgent: 0, noPath: 0 }, byKind: kindPaths(k) });
+  }
+  /** The first candidate kind the snapshot has objects of (a capitalized function need not construct anything). */
+  function kindPaths(candidates: readonly SuspectKind[]): KindPaths | null {
+    for (const k of candidates) {
+      const list = ofKind.get(k.key) ?? [];
+      if (list.length > 0) return { kind: k.kind, why: k.why, objects: list.length, paths: vote(list, null).paths };
+    }
+    return null;
+  }
   for (const [key, all] of members) {
     // Only the tops of leaked structures: an object held inside another object of the same
     // suspect (a leaked record's string field) would only repeat its holder's path.
     const inSuspect = new Set(all);
     const list = all.filter((o) => !inSuspect.has(idom[o]));
     const within = membersUnderTops(all, inSuspect, idom);
-    const byShape = new Map<string, { example: number; objects: number; held: number }>();
-    const unshown = { viaAgent: 0, noPath: 0 };
-    // Newest first, and at most a few thousand paths computed per suspect.
-    list.sort((x, y) => s.id(y) - s.id(x));
-    for (const o of list.slice(0, 2000)) {
-      const shape = shapeOf(o);
-      // Reached only through leaktrace's handle agent (the path search takes it last:
-      // shortest-paths.ts): without the agent it would be garbage — the agent's, not the
-      // program's (a record's boxed timestamp was shown as holding an undici leak's object).
-      if (shape === null) {
-        unshown.noPath++;
-        continue;
-      }
-      if (shape.includes('→ HandleAgent')) {
-        unshown.viaAgent++;
-        continue;
-      }
-      const entry = byShape.get(shape);
-      if (entry) {
-        entry.objects++;
-        entry.held += within.get(o) ?? 1;
-      } else byShape.set(shape, { example: o, objects: 1, held: within.get(o) ?? 1 });
-    }
-    const paths = [...byShape.values()]
-      .sort((x, y) => y.held - x.held)
-      .slice(0, maxPaths)
-      .map(({ example, objects, held }) => ({
-        path: formatPath(a, example),
-        objects,
-        held,
-        variable: userVariableOnPath(a, example, (file) => isUserScript(file, options)),
-      }));
+    const { paths, unshown } = vote(list, within);
+    const k = kinds.get(key);
     let externalBytes = 0;
     for (const o of all) externalBytes += ownedExternal.get(o) ?? 0;
     // The shape reads the outermost objects of the program's kinds: a Map's table or an array's
@@ -152,7 +182,149 @@ export function suspectPaths(
     // "1 at its end and 1329 through that one", no shape, the function's first line).
     const shaped = (o: number): boolean => s.typeOf(o) === s.nodeType.object || s.typeOf(o) === s.nodeType.closure;
     const shapeTops = all.filter((o) => !inSuspect.has(idom[o]) || !shaped(idom[o]));
-    out.set(key, { matched: all.length, shape: commonShape(s, shapeTops), externalBytes, paths, unshown });
+    out.set(key, { matched: all.length, shape: commonShape(s, shapeTops), externalBytes, paths, unshown, byKind: k ? kindPaths(k) : null });
+  }
+  return out;
+}
+
+/**
+ * Objects grouped by the shape of their retainer path, most held first: at most the newest
+ * 2,000 looked at. `within`: how many of a suspect's objects each one holds (itself included).
+ */
+function votePaths(
+  a: SnapshotAnalysis,
+  shapeOf: (o: number) => string | null,
+  list: number[],
+  within: ReadonlyMap<number, number> | null,
+  maxPaths: number,
+  isUser: (file: string) => boolean,
+): { paths: HolderPath[]; unshown: SuspectPaths['unshown'] } {
+  const s = a.snapshot;
+  const byShape = new Map<string, { example: number; objects: number; held: number }>();
+  const unshown = { viaAgent: 0, noPath: 0 };
+  // Newest first, and at most a few thousand paths computed per suspect.
+  const newest = [...list].sort((x, y) => s.id(y) - s.id(x)).slice(0, 2000);
+  for (const o of newest) {
+    const shape = shapeOf(o);
+    // Reached only through leaktrace's handle agent (the path search takes it last:
+    // shortest-paths.ts): without the agent it would be garbage — the agent's, not the
+    // program's (a record's boxed timestamp was shown as holding an undici leak's object).
+    if (shape === null) {
+      unshown.noPath++;
+      continue;
+    }
+    if (shape.includes('→ HandleAgent')) {
+      unshown.viaAgent++;
+      continue;
+    }
+    const held = within?.get(o) ?? 1;
+    const entry = byShape.get(shape);
+    if (entry) {
+      entry.objects++;
+      entry.held += held;
+    } else byShape.set(shape, { example: o, objects: 1, held });
+  }
+  const paths = [...byShape.values()]
+    .sort((x, y) => y.held - x.held)
+    .slice(0, maxPaths)
+    .map(({ example, objects, held }) => ({
+      path: formatPath(a, example),
+      objects,
+      held,
+      variable: userVariableOnPath(a, example, isUser),
+    }));
+  return { paths, unshown };
+}
+
+/**
+ * The kind of object a suspect with few attributed objects is made of, to let every object of
+ * that kind in the snapshot vote on what holds it. V8's allocation tracker slows a busy program
+ * many times over (a ws server made ~30 connections in a 3 s window instead of ~1,000) and
+ * misses objects, so a real leak may have only a handful attributed, or none (blind red-team:
+ * 4 of an http.Agent leak's 3,561 Agents, the path shown an open socket's; a ws leak's
+ * Receiver site, 0 of 16,240 Receivers). The kind: the class the site's function constructs
+ * (V8 names an instance by its constructor), else the commonest kind among the attributed
+ * objects when it is at least 3 of them and most of them.
+ */
+function kindsOfSuspect(s: HeapSnapshot, siteName: string | undefined, tops: readonly number[]): SuspectKind[] {
+  const out: SuspectKind[] = [];
+  const name = siteName?.replace(/^new /, '');
+  if (name && /^[A-Z][\w$]*$/.test(name) && name !== 'Object' && name !== 'Array')
+    out.push({ key: name, kind: `${name} objects`, why: 'constructor' });
+  const attributed = attributedKind(s, tops);
+  if (attributed) out.push(attributed);
+  return out;
+}
+
+interface SuspectKind {
+  /** kindKeyOf's key. */
+  key: string;
+  kind: string;
+  why: KindPaths['why'];
+}
+
+/** The commonest kind among a suspect's attributed objects, when it is at least 3 of them and most of them. */
+function attributedKind(s: HeapSnapshot, tops: readonly number[]): SuspectKind | null {
+  const counts = new Map<string, { n: number; example: number }>();
+  for (const o of tops) {
+    const key = kindKeyOf(s, o);
+    if (key === null) continue;
+    const c = counts.get(key);
+    if (c) c.n++;
+    else counts.set(key, { n: 1, example: o });
+  }
+  let best: [string, { n: number; example: number }] | null = null;
+  for (const entry of counts) if (!best || entry[1].n > best[1].n) best = entry;
+  if (!best || best[1].n < 3 || best[1].n <= tops.length / 2) return null;
+  return { key: best[0], kind: kindInWords(s, best[1].example), why: 'attributed' };
+}
+
+/** An object's kind: a class instance by its constructor, a plain object by hidden class, a closure by its function's place. */
+function kindKeyOf(s: HeapSnapshot, o: number): string | null {
+  const type = s.typeOf(o);
+  if (type === s.nodeType.closure) {
+    const at = s.location(o);
+    return at ? `closure@${at.scriptId}:${at.line}:${at.column}` : null;
+  }
+  if (type !== s.nodeType.object) return null;
+  const name = s.name(o);
+  if (!/^[A-Za-z_$][\w$]*$/.test(name) || name === 'Array') return null;
+  if (name !== 'Object') return name;
+  for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1]; e += s.meta.edgeFieldCount)
+    if (s.edgeTypeOf(e) === s.edgeType.internal && s.edgeName(e) === 'map') return `Object#${s.edgeTarget(e)}`;
+  return null;
+}
+
+function kindInWords(s: HeapSnapshot, o: number): string {
+  if (s.typeOf(o) === s.nodeType.closure) return `closures of ${s.name(o) || '(anonymous)'}`;
+  const name = s.name(o);
+  if (name !== 'Object') return `${name} objects`;
+  const keys: string[] = [];
+  for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1] && keys.length < 4; e += s.meta.edgeFieldCount)
+    if (s.edgeTypeOf(e) === s.edgeType.property && s.edgeName(e) !== '__proto__') keys.push(s.edgeName(e));
+  return keys.length > 0 ? `objects with keys ${keys.join(', ')}` : 'plain objects of one hidden class';
+}
+
+/** Every reachable object of each of `keys` (kindKeyOf), in one pass over the snapshot. */
+function objectsOfKinds(a: SnapshotAnalysis, keys: ReadonlySet<string>): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  if (keys.size === 0) return out;
+  const s = a.snapshot;
+  const reachable = a.dominators.reachable;
+  const plain = [...keys].some((k) => k.startsWith('Object#'));
+  const closures = [...keys].some((k) => k.startsWith('closure@'));
+  for (let o = 1; o < s.nodeCount; o++) {
+    if (!reachable[o]) continue;
+    const t = s.typeOf(o);
+    // The cheap tests first: a class name among the keys, or a plain object or closure sought at all.
+    if (t === s.nodeType.closure ? !closures : t !== s.nodeType.object) continue;
+    const name = s.name(o);
+    if (t === s.nodeType.object && (name === 'Object' ? !plain : !keys.has(name))) continue;
+    const key = kindKeyOf(s, o);
+    if (key === null || !keys.has(key)) continue;
+    let list = out.get(key);
+    if (!list) out.set(key, (list = []));
+    list.push(o);
   }
   return out;
 }
@@ -331,6 +503,21 @@ export function heldBy(first: { path: readonly string[]; objects: number; held: 
       ? `${first.objects} at its end and ${first.held - first.objects} through ${first.objects === 1 ? 'that one' : 'those'}; `
       : '';
   return `${first.held} ${first.held === 1 ? 'is' : 'are'} held by the path shown first (${through}or by the same path through another key or index)${hint ? `; ${hint}` : ''}`;
+}
+
+/**
+ * The evidence's words for holders voted by a suspect's kind (SuspectPaths.byKind): how few the
+ * tracker attributed, why this kind, and how many of its objects the first path holds.
+ */
+export function heldByKind(matched: number, k: KindPaths): string {
+  const why =
+    k.why === 'constructor'
+      ? `the site's function constructs them (V8 names an object by its constructor; any made elsewhere vote too)`
+      : `most of the ${matched} attributed are such objects (any made elsewhere vote too)`;
+  const first = k.paths[0];
+  const of = k.objects > 2000 ? 'of the newest 2,000' : `of the ${k.objects.toLocaleString('en-US')}`;
+  const hint = cacheLikeHolder(first.path);
+  return `V8's allocation tracker attributed only ${matched} live object${matched === 1 ? '' : 's'} to this site (it slows the program and misses objects), so the snapshot's ${k.objects.toLocaleString('en-US')} ${k.kind} speak for it — ${why}: ${of}, ${first.objects.toLocaleString('en-US')} are held by the path shown first (or by the same path through another key or index)${hint ? `; ${hint}` : ''}`;
 }
 
 /**

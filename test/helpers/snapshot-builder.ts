@@ -16,6 +16,16 @@ export interface BuiltNode {
   id?: number;
   selfSize?: number;
   edges?: BuiltEdge[];
+  /** With `options.traces`: the index of its allocation stack there. */
+  trace?: number;
+  /** A closure's place (1-based, as the parser gives it back): the snapshot's `locations`. */
+  location?: { scriptId: number; line: number; column: number };
+}
+
+/** Allocation stacks for `trace_tree`: functions, and stacks as function indexes, innermost first. */
+export interface BuiltTraces {
+  functions: { name: string; script: string; line: number; column: number }[];
+  stacks: number[][];
 }
 
 const NODE_TYPES = [
@@ -38,7 +48,7 @@ const NODE_TYPES = [
 const EDGE_TYPES = ['context', 'element', 'property', 'internal', 'hidden', 'shortcut', 'weak'];
 
 /** Node 0 is the root. Edges point at node ordinals. */
-export function buildSnapshot(nodes: BuiltNode[], extraStrings: string[] = []): string {
+export function buildSnapshot(nodes: BuiltNode[], extraStrings: string[] = [], options: { traces?: BuiltTraces } = {}): string {
   const strings: string[] = [''];
   const stringIndex = new Map<string, number>([['', 0]]);
   const str = (s: string): number => {
@@ -51,6 +61,33 @@ export function buildSnapshot(nodes: BuiltNode[], extraStrings: string[] = []): 
     return i;
   };
   for (const s of extraStrings) str(s);
+  // The trace tree: V8's "(root)" (id 1, function 0), then each stack as its own chain of nodes.
+  const traces = options.traces;
+  const leafIds: number[] = [];
+  const functionInfos: number[] = [];
+  let traceTree = '';
+  if (traces) {
+    const functions = [{ name: '(root)', script: '', line: 0, column: 0 }, ...traces.functions];
+    functions.forEach((f, k) => functionInfos.push(k, str(f.name), str(f.script), k, f.line, f.column));
+    let nextId = 2;
+    const chains = traces.stacks.map((frames) => {
+      let inner = '';
+      let leaf = 0;
+      // Outermost first in the tree: the innermost frame is the deepest node.
+      for (const [depth, fn] of [...frames].entries()) {
+        const id = nextId++;
+        if (depth === 0) leaf = id;
+        inner = `${id},${fn + 1},1,16,[${inner}]`;
+      }
+      leafIds.push(leaf);
+      return inner;
+    });
+    traceTree = `1,0,0,0,[${chains.join(',')}]`;
+  }
+  const locations: number[] = [];
+  nodes.forEach((n, o) => {
+    if (n.location) locations.push(o * 7, n.location.scriptId, n.location.line - 1, n.location.column - 1);
+  });
   const nodeFields = ['type', 'name', 'id', 'self_size', 'edge_count', 'trace_node_id', 'detachedness'];
   const nodeNumbers: number[] = [];
   const edgeNumbers: number[] = [];
@@ -62,7 +99,7 @@ export function buildSnapshot(nodes: BuiltNode[], extraStrings: string[] = []): 
       n.id ?? 2 * o + 1,
       n.selfSize ?? 10,
       edges.length,
-      0,
+      n.trace !== undefined ? leafIds[n.trace] : 0,
       0,
     );
     edges.forEach((e, k) => {
@@ -87,10 +124,10 @@ export function buildSnapshot(nodes: BuiltNode[], extraStrings: string[] = []): 
     return out.join('\n,');
   };
   return (
-    `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${nodes.length},"edge_count":${edgeNumbers.length / 3},"trace_function_count":0},\n` +
+    `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${nodes.length},"edge_count":${edgeNumbers.length / 3},"trace_function_count":${functionInfos.length / 6}},\n` +
     `"nodes":[${rows(nodeNumbers, nodeFields.length)}],\n` +
     `"edges":[${rows(edgeNumbers, 3)}],\n` +
-    `"trace_function_infos":[],\n"trace_tree":[],\n"samples":[],\n"locations":[],\n` +
+    `"trace_function_infos":[${functionInfos.join(',')}],\n"trace_tree":[${traceTree}],\n"samples":[],\n"locations":[${locations.join(',')}],\n` +
     `"strings":[${strings.map((s) => JSON.stringify(s)).join(',\n')}]}`
   );
 }

@@ -3,7 +3,14 @@ import { test } from 'node:test';
 import { noHoldersReason, type SuspectPaths } from '../../src/check/sample-paths.js';
 
 const none = { viaAgent: 0, noPath: 0 };
-const suspect = (matched: number, unshown = none): SuspectPaths => ({ matched, shape: null, externalBytes: 0, paths: [], unshown });
+const suspect = (matched: number, unshown = none): SuspectPaths => ({
+  matched,
+  shape: null,
+  externalBytes: 0,
+  paths: [],
+  unshown,
+  byKind: null,
+});
 
 test('noHoldersReason: nothing attributed and attributed-but-every-path-left-out read differently, with the counts', () => {
   assert.equal(noHoldersReason(undefined), "V8's allocation tracker attributed no live object to this site");

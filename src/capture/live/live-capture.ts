@@ -29,7 +29,15 @@ import { discardConsoleMessages } from '../inspector/console-messages.js';
 import { formatFrame } from '../../model/frame.js';
 import { measureGrowth } from '../../analysis/growth/growth.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
-import { heldBy, noHoldersReason, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
+import {
+  FEW_ATTRIBUTED,
+  type HolderPath,
+  heldBy,
+  heldByKind,
+  noHoldersReason,
+  suspectKeyOf,
+  suspectPaths,
+} from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
 import { type ExitSnapshotLimit, probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
@@ -823,10 +831,32 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
   // Growth of the process that no site explains has no allocation stack to match objects by
   // (blind red-team: an unattributed leak was given 37 objects and a path "attributed to this site").
   const keys = new Map(leaks.filter((l) => l.kind !== 'native').map((l) => [suspectKeyOf(l), l]));
-  const holders = suspectPaths(analysis, new Set(keys.keys()), {});
+  const siteNames = new Map([...keys].map(([key, l]) => [key, l.site?.functionName ?? '']));
+  const holders = suspectPaths(analysis, new Set(keys.keys()), { siteNames });
   const sources = new ScriptSources();
+  // An object whose only path runs through compiled code is a constant embedded in code, not
+  // what the program keeps. Seen when optimized code allocated the leak's objects past V8's
+  // tracker and only such strays were attributed: their paths would be a guess.
+  const programs = (paths: readonly HolderPath[]): HolderPath[] =>
+    paths.filter((p) => !p.path.some((hop) => hop.includes('(compiled code)')));
+  const keptIn = (leak: Leak, first: HolderPath): void => {
+    if (!first.variable) return;
+    const kept = keptInFromPath(first.variable, sources);
+    leak.keptIn = kept.keptIn;
+    leak.evidence += `; ${kept.evidence}`;
+  };
   for (const [key, leak] of keys) {
     const h = holders.get(key);
+    // Few objects attributed (the tracker slows the program and misses objects): every object
+    // of the suspect's kind in the snapshot votes instead, and the evidence says so.
+    const byKind = h?.byKind ? { ...h.byKind, paths: programs(h.byKind.paths) } : null;
+    if (h && byKind && byKind.paths.length > 0 && h.matched < FEW_ATTRIBUTED) {
+      leak.retainerPaths = byKind.paths.map((p) => p.path);
+      if (h.shape) leak.shape = h.shape;
+      leak.evidence += `; holders: ${heldByKind(h.matched, byKind)}`;
+      keptIn(leak, byKind.paths[0]);
+      continue;
+    }
     // (--exact tracks the main thread's allocations from the start; a worker's only in the window.)
     const remedy = leak.worker
       ? 'optimized code allocates past the tracker; run the program with node --max-opt=1'
@@ -838,10 +868,7 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
           : `; holders: not shown — ${noHoldersReason(h)} in the snapshot${!h || h.matched === 0 ? ` (${remedy})` : ''}`;
       continue;
     }
-    // An object whose only path runs through compiled code is a constant embedded in code,
-    // not what the program keeps. Seen when optimized code allocated the leak's objects past
-    // V8's tracker and only such strays were attributed: their paths would be a guess.
-    const paths = h.paths.filter((p) => !p.path.some((hop) => hop.includes('(compiled code)')));
+    const paths = programs(h.paths);
     if (paths.length === 0) {
       leak.evidence += `; holders: not shown — the ${h.matched} objects V8's allocation tracker attributes to this site are held only by compiled code (${remedy})`;
       continue;
@@ -849,15 +876,12 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
     leak.retainerPaths = paths.map((p) => p.path);
     if (h.shape) leak.shape = h.shape;
     leak.evidence += `; holders: of the ${h.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(paths[0])}`;
-    if (paths[0].variable) {
-      const kept = keptInFromPath(paths[0].variable, sources);
-      leak.keptIn = kept.keptIn;
-      leak.evidence += `; ${kept.evidence}`;
-    }
-    // Few objects made in the window: they may be ones in use at the time (a request in
-    // flight), not those the leak keeps (blind red-team: 4 objects of a leak of http.Agents,
-    // the path shown an open socket's listeners, not the array that kept 3,561 Agents).
-    if (h.matched < FEW_HOLDERS)
+    keptIn(leak, paths[0]);
+    // Few objects made in the window and no kind to vote for them: they may be ones in use at
+    // the time (a request in flight), not those the leak keeps (blind red-team: 4 objects of a
+    // leak of http.Agents, the path shown an open socket's listeners, not the array that kept
+    // 3,561 Agents).
+    if (h.matched < FEW_ATTRIBUTED)
       leak.evidence += ` — only ${h.matched} of its objects were made in the tracking window: the path may be that of objects in use at the time rather than of those the leak keeps (--holders longer, or --exact, sees more)`;
   }
 }
@@ -910,9 +934,6 @@ function describeSnapshotMemory(
   }
   return out;
 }
-
-/** Fewer objects than this attributed in the holders window: the path is said to be a weak witness. */
-const FEW_HOLDERS = 10;
 
 /** Objects whose bytes live in an ArrayBuffer's backing store, outside the JavaScript heap. */
 const BUFFER_CLASSES =
