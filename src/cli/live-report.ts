@@ -39,6 +39,7 @@ export async function reportLive(
           ],
           notes: [...r.notes, ...(extra.notes ?? [])],
           notJudged: r.notJudged,
+          judged: r.judged,
         },
         ctx.out.width,
       ),

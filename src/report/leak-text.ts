@@ -2,7 +2,7 @@ import { type LeakGroup, groupByUserCode, keptInPlace, placeOf, placesShared } f
 import { madeOf } from '../analysis/call-lines.js';
 import type { Leak } from '../analysis/leak-report.js';
 import { packageLabel } from '../analysis/snapshot/stat.js';
-import { formatBytes, formatBytesDelta, formatPercent, sparkline } from '../cli/output/format.js';
+import { formatBytes, formatBytesDelta, formatDuration, formatPercent, sparkline } from '../cli/output/format.js';
 import { type Frame, formatFrame } from '../model/frame.js';
 
 /** The terminal view of leak suspects, shared by `check`, `run` and `attach`. */
@@ -19,6 +19,8 @@ export interface LeakTextInput {
   notes?: string[];
   /** Why nothing could be judged (a live capture too short), when so: not a clean verdict. */
   notJudged?: string;
+  /** A live capture's judged stretch: a clean verdict says how long it was and what it could miss. */
+  judged?: { fromMs: number; toMs: number; measurements: number; unseenBelowBytesPerSecond: number };
 }
 
 export function renderLeakReport(input: LeakTextInput, width = 120): string {
@@ -35,6 +37,13 @@ export function renderLeakReport(input: LeakTextInput, width = 120): string {
   if (input.leaks.length === 0 && input.notJudged) {
     // Too short to judge is not a clean bill of health.
     lines.push('Not judged: too few measurements after the warm-up (see the note below).');
+  } else if (input.leaks.length === 0 && input.judged) {
+    // A clean verdict is only as good as the stretch it rests on: 5 s judged reads otherwise
+    // the same as 3 minutes (blind red-team: a 15 s run, exit 0, "No leak found").
+    const j = input.judged;
+    lines.push(
+      `No leak found in the ${formatDuration(j.toMs - j.fromMs)} judged (${j.measurements} measurements after the warm-up): no allocation site or handle kept growing; a steady leak under ~${formatBytes(j.unseenBelowBytesPerSecond)}/s could go unseen in that time — a longer capture sees smaller ones.`,
+    );
   } else if (input.leaks.length === 0) {
     lines.push('No leak found: no allocation site or handle kept growing across the measurements.');
   } else {

@@ -341,6 +341,10 @@ test('run: a program that console.logs an object per request is not reported (V8
     [],
   );
   assert.equal(r.code, 0, r.stderr);
+  // What the clean verdict rests on, for a machine to check: the stretch judged and what it could miss.
+  assert.ok(report.judged.measurements >= 4 && report.judged.measurements <= report.measurements, JSON.stringify(report.judged));
+  assert.ok(report.judged.toMs - report.judged.fromMs >= 8_000, JSON.stringify(report.judged));
+  assert.ok(report.judged.unseenBelowBytesPerSecond > 0);
   // No leak, so no holders snapshot: the end snapshot is its own.
   assert.equal(report.finalSnapshot, join(out, 'snapshots', '001-end.heapsnapshot'));
   assert.ok(existsSync(report.finalSnapshot));

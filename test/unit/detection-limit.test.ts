@@ -1,10 +1,25 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { detectionLimitNote } from '../../src/capture/live/live-capture.js';
+import { renderLeakReport } from '../../src/report/leak-text.js';
 
 test('detectionLimitNote: the smallest steady leak a capture could see, from its interval and judged time', () => {
   // 8 samples of 32 KiB over 40 s: 6.4 KiB/s.
   assert.match(detectionLimitNote(32 * 1024, 40_000), /over the 40 s judged, a steady leak under ~6\.40 KiB\/s \(384 KiB\/min\)/);
   // Ten times longer, four times coarser: 2.5 times smaller.
   assert.match(detectionLimitNote(128 * 1024, 400_000), /under ~2\.56 KiB\/s/);
+});
+
+test('a clean verdict of a live capture says how long the stretch judged was and what it could miss', () => {
+  const text = renderLeakReport({
+    headline: 'h',
+    leaks: [],
+    judged: { fromMs: 10_000, toMs: 15_200, measurements: 4, unseenBelowBytesPerSecond: 51_200 },
+  });
+  assert.match(
+    text,
+    /^No leak found in the 5\.2s judged \(4 measurements after the warm-up\): no allocation site or handle kept growing; a steady leak under ~50\.0 KiB\/s could go unseen in that time — a longer capture sees smaller ones\.$/m,
+  );
+  // check's verdict (no judged stretch) is as before.
+  assert.match(renderLeakReport({ headline: 'h', leaks: [] }), /^No leak found: no allocation site or handle kept growing/m);
 });

@@ -166,6 +166,12 @@ export interface LiveCaptureResult {
     finalSnapshot?: string | null;
     /** Why the sites could not be judged (too few measurements after the warm-up), when so. */
     notJudged?: string;
+    /**
+     * What the verdict rests on: the stretch judged (ms since the start), its measurements, and
+     * the steady leak rate (bytes per second) under which a site earns too few samples in it to
+     * be seen (detectionLimitNote). Absent when not judged.
+     */
+    judged?: { fromMs: number; toMs: number; measurements: number; unseenBelowBytesPerSecond: number };
   };
   /** Why the capture ended. */
   ended: 'stopped' | 'duration' | 'target-exited' | 'target-lost';
@@ -778,7 +784,14 @@ function judge(
     notes.push(why);
     return { ...base, leaks: [], belowThreshold: [], notJudged: why };
   }
-  notes.push(detectionLimitNote(interval, judged[judged.length - 1].x - judged[0].x));
+  const judgedMs = judged[judged.length - 1].x - judged[0].x;
+  notes.push(detectionLimitNote(interval, judgedMs));
+  const judgedSummary = {
+    fromMs: judged[0].x,
+    toMs: judged[judged.length - 1].x,
+    measurements: judged.length,
+    unseenBelowBytesPerSecond: unseenBelow(interval, judgedMs),
+  };
   // The handle agent's frames are tooling: skipped when the program called them, and what the
   // agent allocates when Node calls it back (its record of each handle) is left out.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
@@ -798,7 +811,7 @@ function judge(
     else if (listedBelowThreshold(s)) belowThreshold.push(leak);
   }
   if (!inliningOff) annotateInlining(leaks);
-  return { ...base, leaks, belowThreshold };
+  return { ...base, leaks, belowThreshold, judged: judgedSummary };
 }
 
 /**
@@ -808,12 +821,17 @@ function judge(
  */
 const SAMPLES_TO_SEE = 8;
 
+/** The steady leak rate (bytes per second) under which a site earns fewer than SAMPLES_TO_SEE samples in `judgedMs`. */
+function unseenBelow(interval: number, judgedMs: number): number {
+  return (SAMPLES_TO_SEE * interval) / Math.max(1, judgedMs / 1000);
+}
+
 /**
  * What the capture could not have seen, said rather than implied: a leak's samples arrive at
  * (its bytes per second) ÷ interval, so below a rate it earns too few in the judged window.
  */
 export function detectionLimitNote(interval: number, judgedMs: number): string {
-  const perSecond = (SAMPLES_TO_SEE * interval) / Math.max(1, judgedMs / 1000);
+  const perSecond = unseenBelow(interval, judgedMs);
   return (
     `sensitivity: with a sample every ${formatBytes(interval)} over the ${Math.round(judgedMs / 1000)} s judged, a steady leak under ` +
     `~${formatBytes(perSecond)}/s (${formatBytes(perSecond * 60)}/min) earns fewer than ${SAMPLES_TO_SEE} samples and may go unseen; ` +
