@@ -14,7 +14,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PIN, autocannon, cli, pinLoadGenerator, server, startServer, treeCpu } from './http-load.js';
+import { PIN, autocannon, cli, ownCpu, pinLoadGenerator, server, startServer, treeCpu } from './http-load.js';
 
 pinLoadGenerator();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 24);
@@ -91,13 +91,17 @@ if (!switches(live[1]).some((s) => s.includes('watched lightly'))) throw new Err
 for (const v of live) await autocannon({ url: v.url, connections: CONNECTIONS, duration: 5, overallRate: RATE });
 
 const perRequest = new Map(live.map((v) => [v.name, []]));
+// leaktrace's own process (the variant's root; the server is its child): its share of the cost.
+const ownPerRequest = new Map(live.map((v) => [v.name, []]));
 for (let round = 0; round < ROUNDS; round++) {
   // Rotated, so that no variant always follows the same one.
   for (let k = 0; k < live.length; k++) {
     const v = live[(round + k) % live.length];
     const before = treeCpu(v.child.pid);
+    const ownBefore = ownCpu(v.child.pid);
     const r = await autocannon({ url: v.url, connections: CONNECTIONS, duration: WINDOW_S, overallRate: RATE });
     perRequest.get(v.name).push(((treeCpu(v.child.pid) - before) / r.requests.total) * 1e6);
+    ownPerRequest.get(v.name).push(((ownCpu(v.child.pid) - ownBefore) / r.requests.total) * 1e6);
   }
 }
 const watched = live.map((v) => [v.name, switches(v)]);
@@ -120,5 +124,8 @@ for (const v of live) {
       : `  ${((median(xs.map((x, i) => x / plain[i])) - 1) * 100).toFixed(1)} % vs plain (mean ${(((mean(xs) - mean(plain)) / mean(plain)) * 100).toFixed(1)} %)`;
   console.log(`  ${v.name.padEnd(26)} ${median(xs).toFixed(1).padStart(6)} | ${mean(xs).toFixed(1).padStart(6)}${ratio}`);
 }
+console.log("Of which leaktrace's own process (not the server), µs per request: mean");
+for (const v of live)
+  if (v.name !== 'plain') console.log(`  ${v.name.padEnd(26)} ${mean(ownPerRequest.get(v.name)).toFixed(2).padStart(6)}`);
 console.log('Switches (light-watch.ts)');
 for (const [name, s] of watched) if (name !== 'plain') console.log(`  ${name.padEnd(26)} ${s.join('; ') || 'none'}`);
