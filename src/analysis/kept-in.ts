@@ -17,6 +17,7 @@ export function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptI
   const d = findDeclaration(sources, v.file, v.name, v.closureAt);
   const keptIn: KeptIn = {
     variable: v.name,
+    expression: v.expression,
     file,
     line: d.kind === 'found' ? d.line : null,
     column: d.kind === 'found' ? d.column : null,
@@ -25,5 +26,9 @@ export function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptI
     d.kind === 'found'
       ? `declared at ${basename(file)}:${d.line} (found in the source on disk, in the scope of the functions that share it)`
       : `in ${basename(file)} (where it is declared is not known: ${d.why})`;
-  return { keptIn, evidence: `kept in: the holders path shown first runs through ${v.name}, a variable of your code ${where}` };
+  const through =
+    v.expression === v.name
+      ? `${v.name}, a variable of your code ${where}`
+      : `${v.expression}: ${v.name} is a variable of your code ${where}`;
+  return { keptIn, evidence: `kept in: the holders path shown first runs through ${through}` };
 }

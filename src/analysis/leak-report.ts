@@ -52,6 +52,8 @@ export interface Leak {
 /** A variable of the user's code, and where it is declared (1-based; null when not found in the source). */
 export interface KeptIn {
   variable: string;
+  /** The variable and the properties the holders path follows from it: `registry.items`. */
+  expression: string;
   file: string;
   line: number | null;
   column: number | null;

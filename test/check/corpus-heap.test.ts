@@ -200,7 +200,7 @@ test('a package’s objects made in its own callback, kept by the user’s varia
     // `const open = []` is line 6 of package-events.cjs; the holders path runs through it.
     assert.deepEqual(
       leak.keptIn && { ...leak.keptIn, file: leak.keptIn.file.split('/').pop() },
-      { variable: 'open', file: 'package-events.cjs', line: 6, column: 7 },
+      { variable: 'open', expression: 'open', file: 'package-events.cjs', line: 6, column: 7 },
       leak.evidence,
     );
     assert.ok(

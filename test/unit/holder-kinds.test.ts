@@ -108,7 +108,12 @@ test('few objects attributed: every object of the class the site constructs vote
     k.paths[0].path.some((hop) => hop.startsWith('(context) clients → ')),
     k.paths[0].path.join(' '),
   );
-  assert.deepEqual(k.paths[0].variable, { name: 'clients', file: '/app/server.js', closureAt: { line: 5, column: 43 } });
+  assert.deepEqual(k.paths[0].variable, {
+    name: 'clients',
+    expression: 'clients',
+    file: '/app/server.js',
+    closureAt: { line: 5, column: 43 },
+  });
   assert.match(
     heldByKind(h.matched, k),
     /^V8's allocation tracker attributed only 2 live objects to this site \(it slows the program and misses objects\), so the snapshot's 33 Receiver objects speak for it — the site's function constructs them .*: of the 33, 30 are held by the path shown first/,
@@ -135,4 +140,52 @@ test('nothing attributed at all: the class the site constructs still speaks for 
   assert.equal(h.get('nothing-attributed')?.byKind?.objects, 33);
   const none = suspectPaths(a, new Set(['nothing']), { siteNames: new Map([['nothing', 'setCloseTimer']]) });
   assert.equal(none.get('nothing'), undefined);
+});
+
+test('the variable is named with the properties the path then follows, as the program writes them — not a dictionary’s keys', async () => {
+  const nodes: BuiltNode[] = [];
+  const add = (n: BuiltNode): number => nodes.push(n) - 1;
+  const root = add({ type: 'synthetic', name: '', edges: [] });
+  const script = add({ type: 'code', name: 'file:///app/reg.mjs' });
+  const shared = add({ type: 'code', name: 'register', edges: [{ type: 'internal', name: 'script', to: script }] });
+  const context = add({ type: 'object', name: 'system / Context', edges: [] });
+  const closure = add({
+    type: 'closure',
+    name: 'register',
+    edges: [
+      { type: 'internal', name: 'context', to: context },
+      { type: 'internal', name: 'shared', to: shared },
+    ],
+  });
+  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
+  const registry = add({ type: 'object', name: 'Registry', edges: [] });
+  const items = add({ type: 'array', name: '', edges: [] });
+  const cache = add({ type: 'object', name: 'Object', edges: [] });
+  nodes[context].edges!.push({ type: 'context', name: 'registry', to: registry }, { type: 'context', name: 'cache', to: cache });
+  nodes[registry].edges!.push({ type: 'property', name: 'items', to: items });
+  const item = add({ type: 'object', name: 'Item' });
+  nodes[items].edges!.push({ type: 'element', name: 0, to: item });
+  const entries: number[] = [];
+  for (let i = 0; i < 70; i++) {
+    const entry = add({ type: 'object', name: 'Entry' });
+    entries.push(entry);
+    nodes[cache].edges!.push({ type: 'property', name: `k${i}`, to: entry });
+  }
+  const file = join(tempDir(), 'reg.heapsnapshot');
+  writeFileSync(file, buildSnapshot(nodes));
+  const a = new SnapshotAnalysis(await loadSnapshot(file));
+  const { userVariableOnPath } = await import('../../src/analysis/snapshot/holder-variable.js');
+  const isUser = (f: string): boolean => !f.includes('node_modules');
+  assert.deepEqual(userVariableOnPath(a, item, isUser), {
+    name: 'registry',
+    expression: 'registry.items',
+    file: 'file:///app/reg.mjs',
+    closureAt: null,
+  });
+  assert.equal(userVariableOnPath(a, entries[5], isUser)?.expression, 'cache');
+  // A script of a package is not the user's: no variable.
+  assert.equal(
+    userVariableOnPath(a, item, (f) => f.includes('node_modules')),
+    null,
+  );
 });

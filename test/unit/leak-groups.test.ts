@@ -90,7 +90,7 @@ test('the terminal report lists the places in the user’s code only when one le
 });
 
 test('leaks with no frame of the user’s code, kept in a variable of it, are grouped by that variable, a place of their own', () => {
-  const kept = { variable: 'clients', file: '/app/server.js', line: 3, column: 7 };
+  const kept = { variable: 'clients', expression: 'clients', file: '/app/server.js', line: 3, column: 7 };
   const leaks = [
     leak({ userFrame: null, package: 'ws', keptIn: kept, probability: 0.99 }),
     leak({ userFrame: null, package: 'ws', site: frame('setCloseTimer', '/app/node_modules/ws/lib/websocket.js', 9), keptIn: kept }),

@@ -8,6 +8,11 @@ import { retainerPath } from './shortest-paths.js';
  */
 export interface PathVariable {
   name: string;
+  /**
+   * The variable and the named properties the path then follows, as the program would write
+   * them: `registry.items` (at most MAX_PROPERTIES, none of a dictionary's keys).
+   */
+  expression: string;
   /** The script the scope belongs to, as V8 names it (a path, or a file: URL for ES modules). */
   file: string;
   /** Where a function that closes over the scope is defined (1-based): inside that scope. */
@@ -39,10 +44,27 @@ export function userVariableOnPath(a: SnapshotAnalysis, o: number, isUserScript:
     const name = s.edgeName(e);
     if (!IDENTIFIER.test(name)) continue;
     const owner = contextOwner(s, steps[i - 1].ordinal);
-    if (owner && isUserScript(owner.file)) return { name, file: owner.file, closureAt: owner.closureAt };
+    if (!owner || !isUserScript(owner.file)) continue;
+    const properties: string[] = [];
+    for (let k = i + 1; k < steps.length && properties.length < MAX_PROPERTIES; k++) {
+      const edge = steps[k].edgeIndex;
+      if (s.edgeTypeOf(edge) !== s.edgeType.property) break;
+      const property = s.edgeName(edge);
+      // A dictionary's keys are the program's data, not names in its source; a repeated name is
+      // a linked list (`.next.next…`).
+      if (!IDENTIFIER.test(property) || property === '__proto__' || properties.includes(property)) break;
+      if (s.edgeCountOf(steps[k - 1].ordinal) >= DICTIONARY_EDGES) break;
+      properties.push(property);
+    }
+    return { name, expression: [name, ...properties].join('.'), file: owner.file, closureAt: owner.closureAt };
   }
   return null;
 }
+
+/** At most this many property names follow the variable in `expression`. */
+const MAX_PROPERTIES = 3;
+/** A holder with this many edges is a dictionary (sample-paths.ts): its property names are keys. */
+const DICTIONARY_EDGES = 64;
 
 /** The script of a context, from a closure made in it or in a scope nested in it; null if none is found. */
 export function contextOwner(s: HeapSnapshot, context: number): { file: string; closureAt: PathVariable['closureAt'] } | null {
