@@ -14,7 +14,17 @@ import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
 import { loadSnapshot } from '../model/snapshot/load.js';
 import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
-import { FEW_ATTRIBUTED, type SuspectPaths, heldBy, heldByKind, noHoldersReason, suspectKeyOf, suspectPaths } from './sample-paths.js';
+import {
+  FEW_ATTRIBUTED,
+  type SuspectPaths,
+  heldBy,
+  heldByKind,
+  heldByKindFirst,
+  kindDisagrees,
+  noHoldersReason,
+  suspectKeyOf,
+  suspectPaths,
+} from './sample-paths.js';
 import { discardConsoleMessages } from '../capture/inspector/console-messages.js';
 import { InProcessSession } from '../capture/inspector/in-process-session.js';
 import type { Progress } from '../cli/output/progress.js';
@@ -426,9 +436,15 @@ function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectP
       const whole = processRate === null ? '' : ` (the process's ArrayBuffer memory grew ${formatBytes(processRate)} per iteration)`;
       leak.evidence += `; its ${h.matched} live objects in the final snapshot own ${formatBytes(h.externalBytes)} of ArrayBuffer memory outside the V8 heap (${formatBytes(perObject)} per object), about ${formatBytes(external)} per iteration${whole}`;
     }
-    leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${heldBy(h.paths[0])}`;
-    if (h.paths[0].variable) {
-      const kept = keptInFromPath(h.paths[0].variable, sources);
+    // The kind across all ages held another way than the final batch's objects: shown first.
+    const first = kindDisagrees(h) ? h.byKind!.paths[0] : h.paths[0];
+    if (first !== h.paths[0]) {
+      leak.retainerPaths = [first.path, ...h.paths.slice(0, 2).map((p) => p.path)];
+      leak.evidence += `; holders: in a final batch of ${runs} runs, ${heldByKindFirst(h)}`;
+    } else
+      leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${heldBy(h.paths[0])}`;
+    if (first.variable) {
+      const kept = keptInFromPath(first.variable, sources);
       leak.keptIn = kept.keptIn;
       leak.evidence += `; ${kept.evidence}`;
     }

@@ -34,6 +34,8 @@ import {
   type HolderPath,
   heldBy,
   heldByKind,
+  heldByKindFirst,
+  kindDisagrees,
   noHoldersReason,
   suspectKeyOf,
   suspectPaths,
@@ -891,8 +893,16 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
       leak.evidence += `; holders: not shown — the ${h.matched} objects V8's allocation tracker attributes to this site are held only by compiled code (${remedy})`;
       continue;
     }
-    leak.retainerPaths = paths.map((p) => p.path);
     if (h.shape) leak.shape = h.shape;
+    // The kind across all ages held another way than the window's newest objects: shown first.
+    const older = kindDisagrees({ ...h, paths }) ? programs(h.byKind!.paths)[0] : undefined;
+    if (older) {
+      leak.retainerPaths = [older.path, ...paths.slice(0, 2).map((p) => p.path)];
+      leak.evidence += `; holders: ${heldByKindFirst({ ...h, paths })}`;
+      keptIn(leak, older);
+      continue;
+    }
+    leak.retainerPaths = paths.map((p) => p.path);
     leak.evidence += `; holders: of the ${h.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(paths[0])}`;
     keptIn(leak, paths[0]);
     // Few objects made in the window and no kind to vote for them: they may be ones in use at
