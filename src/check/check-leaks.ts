@@ -21,6 +21,7 @@ import {
   heldByKind,
   heldByKindFirst,
   kindDisagrees,
+  kindFits,
   noHoldersReason,
   suspectKeyOf,
   suspectPaths,
@@ -407,7 +408,9 @@ async function findHolders(
 function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectPaths>, runs: number, processRate: number | null): void {
   const sources = new ScriptSources();
   for (const [key, leak] of leaks) {
-    const h = holders.get(key);
+    const found = holders.get(key);
+    // A kind more numerous than the site's live objects is mostly others' (kindFits).
+    const h = found?.byKind && !kindFits(found.byKind, leak.series?.count.at(-1)) ? { ...found, byKind: null } : found;
     // Few objects attributed: every object of the suspect's kind votes instead (sample-paths.ts).
     if (h?.byKind && h.byKind.paths.length > 0 && h.matched < FEW_ATTRIBUTED) {
       leak.retainerPaths = h.byKind.paths.map((p) => p.path);

@@ -80,6 +80,16 @@ export const FEW_ATTRIBUTED = 10;
 const MAX_VOTERS = 2000;
 
 /**
+ * Whether a kind can be the suspect's: it has no more objects than the site has live (its last
+ * count, with room for a sampled estimate's noise). Objects of one hidden class can be made at
+ * many places (JSON.parse gives every object with the same keys one class): a kind far more
+ * numerous than the site's objects is mostly others', and its vote would be theirs.
+ */
+export function kindFits(k: KindPaths, siteLiveCount: number | undefined): boolean {
+  return siteLiveCount === undefined || k.objects <= 1.5 * siteLiveCount + 100;
+}
+
+/**
  * Whether the suspect's kind, across all ages, is mostly held another way than the objects the
  * tracker attributed — those made in its window, the newest, some still in use (blind
  * red-team: an http.Agent kept per call "for stats", its newest Agents shown held by their

@@ -60,6 +60,10 @@ test('check --html on a leaky operation: the suspect is named, nothing loads, no
     const first = JSON.parse(leaky.stdout).leaks[0];
     if (first.shape) assert.match(fields, new RegExp(`made of\\s*${first.shape.className === 'Object' ? 'objects with keys ' : ''}`));
     else assert.doesNotMatch(fields, /made of/);
+    // The module-level Map that keeps them, a variable of the user's code on the holders path
+    // (its file's folder name is markup: shown as text).
+    assert.equal(first.keptIn?.variable, 'remembered', first.evidence);
+    assert.ok(fields.includes(`kept in${first.keptIn.expression} (${first.keptIn.file}:4)`), fields);
     // The user's own frame is highlighted in the full stack.
     assert.match((await page.textContent('#suspect-1 ol.stack li.frame.user')) ?? '', /rememberRequest/);
     // Memory chart, the suspect's series chart and the growth bars are drawn (canvas by uPlot).

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { attribute } from '../../src/analysis/attribution.js';
 import { suspectKey } from '../../src/analysis/leaks/site-series.js';
 import { SnapshotAnalysis } from '../../src/analysis/snapshot/analysis.js';
-import { FEW_ATTRIBUTED, heldByKind, heldByKindFirst, kindDisagrees, suspectPaths } from '../../src/check/sample-paths.js';
+import { FEW_ATTRIBUTED, heldByKind, heldByKindFirst, kindDisagrees, kindFits, suspectPaths } from '../../src/check/sample-paths.js';
 import { loadSnapshot } from '../../src/model/snapshot/load.js';
 import { type BuiltNode, buildSnapshot } from '../helpers/snapshot-builder.js';
 import { tempDir } from '../helpers/write-snapshot.js';
@@ -242,4 +242,13 @@ test('the kind across all ages, held another way than the newest objects the tra
   const b = await analysed();
   const receivers = keyOf(b, 'Receiver');
   assert.equal(kindDisagrees(suspectPaths(b, new Set([receivers]), {}).get(receivers)!), false);
+});
+
+test('a kind far more numerous than the site’s live objects is mostly others’ (one hidden class for every JSON.parse result with those keys): it does not speak for the site', () => {
+  const kind = (objects: number) => ({ kind: 'objects with keys id, name', why: 'attributed' as const, objects, attributed: 5, paths: [] });
+  assert.equal(kindFits(kind(700), 500), true);
+  assert.equal(kindFits(kind(100_000), 10_000), false);
+  // A sampled estimate is noisy and small counts more so: some room.
+  assert.equal(kindFits(kind(140), 30), true);
+  assert.equal(kindFits(kind(100_000), undefined), true);
 });

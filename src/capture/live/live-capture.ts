@@ -36,6 +36,7 @@ import {
   heldByKind,
   heldByKindFirst,
   kindDisagrees,
+  kindFits,
   noHoldersReason,
   suspectKeyOf,
   suspectPaths,
@@ -869,7 +870,8 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
     const h = holders.get(key);
     // Few objects attributed (the tracker slows the program and misses objects): every object
     // of the suspect's kind in the snapshot votes instead, and the evidence says so.
-    const byKind = h?.byKind ? { ...h.byKind, paths: programs(h.byKind.paths) } : null;
+    const liveCount = leak.series?.count.at(-1);
+    const byKind = h?.byKind && kindFits(h.byKind, liveCount) ? { ...h.byKind, paths: programs(h.byKind.paths) } : null;
     if (h && byKind && byKind.paths.length > 0 && h.matched < FEW_ATTRIBUTED) {
       leak.retainerPaths = byKind.paths.map((p) => p.path);
       if (h.shape) leak.shape = h.shape;
@@ -895,10 +897,10 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
     }
     if (h.shape) leak.shape = h.shape;
     // The kind across all ages held another way than the window's newest objects: shown first.
-    const older = kindDisagrees({ ...h, paths }) ? programs(h.byKind!.paths)[0] : undefined;
+    const older = kindDisagrees({ ...h, paths, byKind }) ? byKind!.paths[0] : undefined;
     if (older) {
       leak.retainerPaths = [older.path, ...paths.slice(0, 2).map((p) => p.path)];
-      leak.evidence += `; holders: ${heldByKindFirst({ ...h, paths })}`;
+      leak.evidence += `; holders: ${heldByKindFirst({ ...h, paths, byKind })}`;
       keptIn(leak, older);
       continue;
     }
