@@ -125,7 +125,8 @@ export function noHoldersReason(h: SuspectPaths | undefined): string {
  * code may carry no stack, and an address reused after a GC may carry a stale one), so the
  * answer is a vote: the objects it attributes to the suspect are grouped by the shape of
  * their retainer path, and each shape is reported with how many objects share it. A stray
- * misattributed object cannot outvote the leak's own objects.
+ * misattributed object cannot outvote the leak's own objects. Beside them, every object of the
+ * suspect's kind votes too (`byKind`): the tracker's objects are few and the newest.
  */
 export function suspectPaths(
   a: SnapshotAnalysis,
