@@ -602,3 +602,51 @@ export function functionFrame(f: Frame): Frame {
   const start = (f as CallSiteFrame).functionStart;
   return start ? { functionName: f.functionName, file: f.file, line: start.line, column: start.column } : f;
 }
+
+/**
+ * The keys of the object literals a frame's function makes in its own body (not in nested
+ * functions), when they are all one fixed list, in order: what its objects look like, read in
+ * the source (holders by kind, sample-paths.ts). Null where it has no such literal, literals
+ * with different keys, or a spread or computed key (keys not known), or the source cannot be
+ * read. `{ url, headers: { ...h } }` gives [url, headers]: the spread literal inside is another
+ * object, left out.
+ */
+export function objectLiteralKeys(sources: ScriptSources, frame: Frame): string[] | null {
+  if (frame.line <= 0) return null;
+  let found;
+  try {
+    found = frameFunction(sources, frame);
+  } catch {
+    return null;
+  }
+  if ('why' in found) return null;
+  let keys: string[] | null = null;
+  let differ = false;
+  const visit = (node: Node, top: boolean): void => {
+    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
+    if (node.type === 'ObjectExpression') {
+      const props = (node as unknown as { properties: { type: string; computed?: boolean; key?: Node }[] }).properties;
+      const own: string[] = [];
+      let open = false;
+      for (const p of props) {
+        if (p.type !== 'Property' || p.computed) open = true;
+        else {
+          const k = p.key as unknown as { type: string; name?: string; value?: unknown };
+          own.push(k.type === 'Identifier' ? k.name! : String(k.value));
+        }
+      }
+      if (!open && own.length > 0) {
+        if (keys === null) keys = own;
+        else if (keys.join('\0') !== own.join('\0')) differ = true;
+      }
+    }
+    for (const c of children(node)) visit(c, false);
+  };
+  visit(found.fn, true);
+  return differ ? null : keys;
+}
+
+/** The entries of a map of literal keys that have some (objectLiteralKeys gives null for none). */
+export function literalsOnly<K>(m: ReadonlyMap<K, readonly string[] | null>): Map<K, readonly string[]> {
+  return new Map([...m].filter((e): e is [K, readonly string[]] => e[1] !== null));
+}

@@ -33,7 +33,7 @@ import { formatBytes } from '../cli/output/format.js';
 import { linearFit } from '../analysis/growth/statistics.js';
 import { OperationError } from '../errors.js';
 import { StackTable } from '../model/stack-table.js';
-import { ScriptSources, resolveCallLines } from '../analysis/call-lines.js';
+import { ScriptSources, literalsOnly, objectLiteralKeys, resolveCallLines } from '../analysis/call-lines.js';
 import { keptInFromPath } from '../analysis/kept-in.js';
 
 export interface CheckLeaksOptions {
@@ -274,6 +274,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       const found = await findHolders(session, run, runs, {
         keys: new Set(leakKeys.keys()),
         siteNames: new Map([...leakKeys].map(([key, l]) => [key, l.site?.functionName ?? ''])),
+        siteLiterals: literalsOf(leakKeys),
         beforeSnapshot: () => void tracer?.agent.outstanding(),
         workers: workerLeaks.length > 0 ? workers : null,
         workerLeaks,
@@ -354,6 +355,8 @@ async function findHolders(
     keys: Set<string>;
     /** Each key's site function name (suspectPaths: the class it constructs speaks for it when few objects are attributed). */
     siteNames: ReadonlyMap<string, string>;
+    /** Each key's site function's object literal keys, from its source (suspectPaths). */
+    siteLiterals: ReadonlyMap<string, readonly string[]>;
     beforeSnapshot: () => void;
     workers: WorkerSites | null;
     workerLeaks: readonly Leak[];
@@ -382,6 +385,7 @@ async function findHolders(
       main = suspectPaths(new SnapshotAnalysis(await loadSnapshot(file)), o.keys, {
         ignorePrefixes: [LEAKTRACE_ROOT],
         siteNames: o.siteNames,
+        siteLiterals: o.siteLiterals,
       });
     }
     const workers: { worker: string; paths: Map<string, SuspectPaths> | null; why: string | null }[] = [];
@@ -389,7 +393,9 @@ async function findHolders(
       const inWorker = o.workerLeaks.filter((l) => l.worker!.id === w.worker);
       const keys = new Set(inWorker.map(suspectKeyOf));
       const siteNames = new Map(inWorker.map((l) => [suspectKeyOf(l), l.site?.functionName ?? '']));
-      const paths = w.file === null ? null : suspectPaths(new SnapshotAnalysis(await loadSnapshot(w.file)), keys, { siteNames });
+      const siteLiterals = literalsOf(new Map(inWorker.map((l) => [suspectKeyOf(l), l])));
+      const paths =
+        w.file === null ? null : suspectPaths(new SnapshotAnalysis(await loadSnapshot(w.file)), keys, { siteNames, siteLiterals });
       workers.push({ worker: w.worker, paths, why: w.why });
     }
     return { main, workers };
@@ -452,6 +458,12 @@ function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectP
       leak.evidence += `; ${kept.evidence}`;
     }
   }
+}
+
+/** Each leak's site function's object literal keys, read in its source, where it has one fixed list (objectLiteralKeys). */
+function literalsOf(leaks: ReadonlyMap<string, Leak>): Map<string, readonly string[]> {
+  const sources = new ScriptSources();
+  return literalsOnly(new Map([...leaks].flatMap(([key, l]) => (l.site ? [[key, objectLiteralKeys(sources, l.site)] as const] : []))));
 }
 
 function slopeOf(x: number[], y: number[]): number {

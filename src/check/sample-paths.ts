@@ -65,7 +65,7 @@ export interface KindPaths {
   /** In words: `Receiver objects`, `objects with keys url, method`, `closures of onData (line 12)`. */
   kind: string;
   /** Why this kind: the site's function is its constructor, or the attributed objects are mostly of it. */
-  why: 'constructor' | 'attributed';
+  why: 'constructor' | 'attributed' | 'literal';
   /** How many reachable objects of the kind the snapshot holds. */
   objects: number;
   /** How many of the suspect's attributed outermost objects are of the kind. */
@@ -134,6 +134,8 @@ export function suspectPaths(
   options: AttributionOptions & {
     /** Each key's site function name: where it constructs a class, that class is the suspect's kind. */
     siteNames?: ReadonlyMap<string, string>;
+    /** Each key's site function's object literal keys, from its source (call-lines.ts, objectLiteralKeys). */
+    siteLiterals?: ReadonlyMap<string, readonly string[]>;
   },
   maxPaths = 3,
 ): Map<string, SuspectPaths> {
@@ -183,10 +185,13 @@ export function suspectPaths(
       s,
       options.siteNames?.get(key),
       all.filter((o) => !inSuspect.has(idom[o])),
+      options.siteLiterals?.get(key),
     );
     if (candidates.length > 0) kinds.set(key, candidates);
   }
-  const ofKind = objectsOfKinds(a, new Set([...kinds.values()].flat().map((k) => k.key)));
+  const kindKeys = new Set([...kinds.values()].flat().map((k) => k.key));
+  const kindsOfObject = kindMatcher(s, kindKeys);
+  const ofKind = objectsOfKinds(a, kindKeys, kindsOfObject);
   for (const key of keys) {
     const k = kinds.get(key);
     if (members.has(key) || !k) continue;
@@ -198,7 +203,7 @@ export function suspectPaths(
     for (const k of candidates) {
       const list = ofKind.get(k.key) ?? [];
       if (list.length === 0) continue;
-      const attributed = tops.filter((o) => kindKeyOf(s, o) === k.key).length;
+      const attributed = tops.filter((o) => kindsOfObject(o).includes(k.key)).length;
       return { kind: k.kind, why: k.why, objects: list.length, attributed, paths: vote(list, null, 'spread').paths };
     }
     return null;
@@ -299,14 +304,48 @@ function votePaths(
  * (V8 names an instance by its constructor), else the commonest kind among the attributed
  * objects when it is at least 3 of them and most of them.
  */
-function kindsOfSuspect(s: HeapSnapshot, siteName: string | undefined, tops: readonly number[]): SuspectKind[] {
+function kindsOfSuspect(
+  s: HeapSnapshot,
+  siteName: string | undefined,
+  tops: readonly number[],
+  literal: readonly string[] | undefined,
+): SuspectKind[] {
   const out: SuspectKind[] = [];
   const name = siteName?.replace(/^new /, '');
   if (name && /^[A-Z][\w$]*$/.test(name) && name !== 'Object' && name !== 'Array')
     out.push({ key: name, kind: `${name} objects`, why: 'constructor' });
   const attributed = attributedKind(s, tops);
   if (attributed) out.push(attributed);
+  // What the site's source makes: its one object literal's keys (the tracker may have seen none
+  // of its objects — the README example's audit log, attributed nothing in its window).
+  if (literal && literal.length > 0)
+    out.push({ key: `${LITERAL}${literal.join(',')}`, kind: `objects with keys ${literal.join(', ')}`, why: 'literal' });
   return out;
+}
+
+/** The kind key prefix of plain objects whose keys start with a literal's (`keys:url,headers,at`). */
+const LITERAL = 'keys:';
+
+/**
+ * An object's kinds among `keys`: its kindKeyOf, and for a plain object each literal kind its
+ * hidden class's keys start with (hidden classes' keys read once each).
+ */
+function kindMatcher(s: HeapSnapshot, keys: ReadonlySet<string>): (o: number) => string[] {
+  const literals = [...keys].filter((k) => k.startsWith(LITERAL)).map((k) => ({ key: k, names: k.slice(LITERAL.length).split(',') }));
+  const byMap = new Map<number, string[]>();
+  return (o) => {
+    const own = kindKeyOf(s, o);
+    const out = own !== null && keys.has(own) ? [own] : [];
+    if (literals.length === 0 || own === null || !own.startsWith('Object#')) return out;
+    const map = Number(own.slice('Object#'.length));
+    let matched = byMap.get(map);
+    if (!matched) {
+      const names = descriptorKeys(s, map);
+      matched = literals.filter((l) => l.names.every((n, i) => names[i] === n)).map((l) => l.key);
+      byMap.set(map, matched);
+    }
+    return matched.length > 0 ? [...out, ...matched] : out;
+  };
 }
 
 interface SuspectKind {
@@ -363,12 +402,12 @@ function kindInWords(s: HeapSnapshot, o: number): string {
 }
 
 /** Every reachable object of each of `keys` (kindKeyOf), in one pass over the snapshot. */
-function objectsOfKinds(a: SnapshotAnalysis, keys: ReadonlySet<string>): Map<string, number[]> {
+function objectsOfKinds(a: SnapshotAnalysis, keys: ReadonlySet<string>, kindsOf: (o: number) => string[]): Map<string, number[]> {
   const out = new Map<string, number[]>();
   if (keys.size === 0) return out;
   const s = a.snapshot;
   const reachable = a.dominators.reachable;
-  const plain = [...keys].some((k) => k.startsWith('Object#'));
+  const plain = [...keys].some((k) => k.startsWith('Object#') || k.startsWith(LITERAL));
   const closures = [...keys].some((k) => k.startsWith('closure@'));
   for (let o = 1; o < s.nodeCount; o++) {
     if (!reachable[o]) continue;
@@ -377,11 +416,11 @@ function objectsOfKinds(a: SnapshotAnalysis, keys: ReadonlySet<string>): Map<str
     if (t === s.nodeType.closure ? !closures : t !== s.nodeType.object) continue;
     const name = s.name(o);
     if (t === s.nodeType.object && (name === 'Object' ? !plain : !keys.has(name))) continue;
-    const key = kindKeyOf(s, o);
-    if (key === null || !keys.has(key)) continue;
-    let list = out.get(key);
-    if (!list) out.set(key, (list = []));
-    list.push(o);
+    for (const key of kindsOf(o)) {
+      let list = out.get(key);
+      if (!list) out.set(key, (list = []));
+      list.push(o);
+    }
   }
   return out;
 }
@@ -571,7 +610,8 @@ export function heldByKind(matched: number, k: KindPaths): string {
   const first = k.paths[0];
   const of = kindLooked(k);
   const hint = cacheLikeHolder(first.path);
-  return `V8's allocation tracker attributed only ${matched} live object${matched === 1 ? '' : 's'} to this site (it slows the program and misses objects), so the snapshot's ${k.objects.toLocaleString('en-US')} ${k.kind} speak for it — ${why}: ${of}, ${first.objects.toLocaleString('en-US')} are held by the path shown first (or by the same path through another key or index)${hint ? `; ${hint}` : ''}`;
+  const attributed = matched === 0 ? 'no live object' : `only ${matched} live object${matched === 1 ? '' : 's'}`;
+  return `V8's allocation tracker attributed ${attributed} to this site (it slows the program and misses objects), so the snapshot's ${k.objects.toLocaleString('en-US')} ${k.kind} speak for it — ${why}: ${of}, ${first.objects.toLocaleString('en-US')} are held by the path shown first (or by the same path through another key or index)${hint ? `; ${hint}` : ''}`;
 }
 
 /**
@@ -586,9 +626,11 @@ export function heldByKindFirst(h: SuspectPaths): string {
 
 /** Why a kind speaks for a suspect, in words. */
 function kindWhy(matched: number, k: KindPaths): string {
-  return k.why === 'constructor'
-    ? `the site's function constructs them (V8 names an object by its constructor; any made elsewhere vote too)`
-    : `most of the ${matched} attributed are such objects (any made elsewhere vote too)`;
+  if (k.why === 'constructor')
+    return `the site's function constructs them (V8 names an object by its constructor; any made elsewhere vote too)`;
+  if (k.why === 'literal')
+    return `the site's function makes its objects with a literal of those keys (found in the source on disk; any made elsewhere with the same keys vote too)`;
+  return `most of the ${matched} attributed are such objects (any made elsewhere vote too)`;
 }
 
 /** Which of a kind's objects voted, in words. */

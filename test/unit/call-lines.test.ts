@@ -366,3 +366,35 @@ test('a function with one statement only: whatever it allocates, that statement 
   assert.equal(findOnlyStatement(sources, frameOf(file, SHAPES, 'guarded', 'function guarded(')).kind, 'none');
   assert.equal(findOnlyStatement(sources, frameOf(file, SHAPES, 'startHeartbeat', 'function startHeartbeat(')).kind, 'none');
 });
+
+test('objectLiteralKeys: the one key list of the literals a function makes in its own body', async () => {
+  const { objectLiteralKeys } = await import('../../src/analysis/call-lines.js');
+  const dir = mkdtempSync(join(tmpdir(), 'lt-literals-'));
+  const file = join(dir, 'app.js');
+  writeFileSync(
+    file,
+    [
+      'function audit(req) {',
+      '  log.push({ url: req.url, headers: { ...req.headers }, at: Date.now() });',
+      '  later(() => ({ other: 1 }));',
+      '}',
+      'function two(a) {',
+      '  return a ? { x: 1 } : { y: 2 };',
+      '}',
+      'function same(a) {',
+      "  return a ? { x: 1, 'y': 2 } : { x: 3, y: 4 };",
+      '}',
+      'function none(a) {',
+      '  return [a];',
+      '}',
+    ].join('\n'),
+  );
+  const sources = new ScriptSources();
+  const at = (line: number, column: number) => ({ functionName: 'f', file, line, column });
+  // The spread literal inside is another object; the arrow's literal is its own function's.
+  assert.deepEqual(objectLiteralKeys(sources, at(1, 15)), ['url', 'headers', 'at']);
+  assert.equal(objectLiteralKeys(sources, at(5, 13)), null);
+  assert.deepEqual(objectLiteralKeys(sources, at(8, 14)), ['x', 'y']);
+  assert.equal(objectLiteralKeys(sources, at(11, 14)), null);
+  assert.equal(objectLiteralKeys(sources, { functionName: 'f', file: '/nonexistent.js', line: 1, column: 1 }), null);
+});

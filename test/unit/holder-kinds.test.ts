@@ -252,3 +252,55 @@ test('a kind far more numerous than the site’s live objects is mostly others�
   assert.equal(kindFits(kind(140), 30), true);
   assert.equal(kindFits(kind(100_000), undefined), true);
 });
+
+test('nothing attributed and no class: the object literal the site’s function makes, read in its source, gives the kind by its hidden class’s keys', async () => {
+  const nodes: BuiltNode[] = [];
+  const add = (n: BuiltNode): number => nodes.push(n) - 1;
+  const root = add({ type: 'synthetic', name: '', edges: [] });
+  const script = add({ type: 'code', name: '/app/server.js' });
+  const shared = add({ type: 'code', name: 'audit', edges: [{ type: 'internal', name: 'script', to: script }] });
+  const context = add({ type: 'object', name: 'system / Context', edges: [] });
+  const closure = add({
+    type: 'closure',
+    name: 'audit',
+    edges: [
+      { type: 'internal', name: 'context', to: context },
+      { type: 'internal', name: 'shared', to: shared },
+    ],
+  });
+  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
+  const auditLog = add({ type: 'array', name: '', edges: [] });
+  nodes[context].edges!.push({ type: 'context', name: 'auditLog', to: auditLog });
+  // Hidden classes: the literal's (url, headers, at, then `extra` added later) and another's.
+  const descriptors = (keys: string[]): number =>
+    add({
+      type: 'array',
+      name: '',
+      edges: keys.map((k, i) => ({ type: 'internal' as const, name: String(i), to: add({ type: 'string', name: k }) })),
+    });
+  const mapOf = (keys: string[]): number =>
+    add({ type: 'hidden', name: 'system / Map', edges: [{ type: 'internal', name: 'descriptors', to: descriptors(keys) }] });
+  const literal = mapOf(['url', 'headers', 'at', 'extra']);
+  const other = mapOf(['url', 'method']);
+  for (let i = 0; i < 25; i++) {
+    const o = add({ type: 'object', name: 'Object', edges: [{ type: 'internal', name: 'map', to: i < 20 ? literal : other }] });
+    nodes[auditLog].edges!.push({ type: 'element', name: i, to: o });
+  }
+  const file = join(tempDir(), 'audit.heapsnapshot');
+  writeFileSync(
+    file,
+    buildSnapshot(nodes, [], { traces: { functions: [{ name: 'x', script: '/app/x.js', line: 1, column: 1 }], stacks: [[0]] } }),
+  );
+  const a = new SnapshotAnalysis(await loadSnapshot(file));
+  const h = suspectPaths(a, new Set(['audit']), {
+    siteNames: new Map([['audit', 'audit']]),
+    siteLiterals: new Map([['audit', ['url', 'headers', 'at']]]),
+  }).get('audit')!;
+  assert.equal(h.matched, 0);
+  assert.deepEqual([h.byKind?.kind, h.byKind?.why, h.byKind?.objects], ['objects with keys url, headers, at', 'literal', 20]);
+  assert.equal(h.byKind!.paths[0].variable?.name, 'auditLog');
+  assert.match(
+    heldByKind(0, h.byKind!),
+    /^V8's allocation tracker attributed no live object to this site .* the site's function makes its objects with a literal of those keys \(found in the source on disk/,
+  );
+});

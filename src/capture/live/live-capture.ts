@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
-import { ScriptSources, resolveCallLines } from '../../analysis/call-lines.js';
+import { ScriptSources, literalsOnly, objectLiteralKeys, resolveCallLines } from '../../analysis/call-lines.js';
 import { keptInFromPath } from '../../analysis/kept-in.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
@@ -852,9 +852,10 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
   // Growth of the process that no site explains has no allocation stack to match objects by
   // (blind red-team: an unattributed leak was given 37 objects and a path "attributed to this site").
   const keys = new Map(leaks.filter((l) => l.kind !== 'native').map((l) => [suspectKeyOf(l), l]));
-  const siteNames = new Map([...keys].map(([key, l]) => [key, l.site?.functionName ?? '']));
-  const holders = suspectPaths(analysis, new Set(keys.keys()), { siteNames });
   const sources = new ScriptSources();
+  const siteNames = new Map([...keys].map(([key, l]) => [key, l.site?.functionName ?? '']));
+  const siteLiterals = new Map([...keys].flatMap(([key, l]) => (l.site ? [[key, objectLiteralKeys(sources, l.site)] as const] : [])));
+  const holders = suspectPaths(analysis, new Set(keys.keys()), { siteNames, siteLiterals: literalsOnly(siteLiterals) });
   // An object whose only path runs through compiled code is a constant embedded in code, not
   // what the program keeps. Seen when optimized code allocated the leak's objects past V8's
   // tracker and only such strays were attributed: their paths would be a guess.
