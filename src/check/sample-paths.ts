@@ -102,7 +102,11 @@ export function kindDisagrees(h: SuspectPaths): boolean {
   if (!k || k.paths.length === 0 || h.paths.length === 0 || h.matched < FEW_ATTRIBUTED) return false;
   if (k.objects < 2 * k.attributed) return false;
   const looked = Math.min(k.objects, MAX_VOTERS);
-  return k.paths[0].shape !== h.paths[0].shape && k.paths[0].objects > looked / 2;
+  if (k.paths[0].objects <= looked / 2) return false;
+  // One path through the other is one structure: the kind's objects inside the attributed
+  // ones (a listener's closure keeps its `state` object), or around them.
+  const [kind, window] = [k.paths[0].shape, h.paths[0].shape];
+  return !kind.startsWith(window) && !window.startsWith(kind);
 }
 
 /**

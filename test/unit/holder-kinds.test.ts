@@ -304,3 +304,58 @@ test('nothing attributed and no class: the object literal the site’s function 
     /^V8's allocation tracker attributed no live object to this site .* the site's function makes its objects with a literal of those keys \(found in the source on disk/,
   );
 });
+
+test('a scope made once per call (a function’s locals kept by the closures it registers) is not where the leak is kept: the module’s variable before it is', async () => {
+  const nodes: BuiltNode[] = [];
+  const add = (n: BuiltNode): number => nodes.push(n) - 1;
+  const root = add({ type: 'synthetic', name: '', edges: [] });
+  const script = add({ type: 'code', name: '/app/jobs.js' });
+  const shared = add({ type: 'code', name: 'run', edges: [{ type: 'internal', name: 'script', to: script }] });
+  const moduleInfo = add({ type: 'code', name: 'system / ScopeInfo' });
+  const callInfo = add({ type: 'code', name: 'system / ScopeInfo' });
+  const moduleContext = add({
+    type: 'object',
+    name: 'system / Context',
+    edges: [{ type: 'internal', name: 'scope_info', to: moduleInfo }],
+  });
+  const exported = add({
+    type: 'closure',
+    name: 'run',
+    edges: [
+      { type: 'internal', name: 'context', to: moduleContext },
+      { type: 'internal', name: 'shared', to: shared },
+    ],
+  });
+  nodes[root].edges!.push({ type: 'element', name: 1, to: exported });
+  const listeners = add({ type: 'array', name: '', edges: [] });
+  nodes[moduleContext].edges!.push({ type: 'context', name: 'listeners', to: listeners });
+  // Three calls of run, each leaving a listener closing over its own `state`.
+  const states: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const state = add({ type: 'object', name: 'State' });
+    states.push(state);
+    const callContext = add({
+      type: 'object',
+      name: 'system / Context',
+      edges: [
+        { type: 'internal', name: 'scope_info', to: callInfo },
+        { type: 'internal', name: 'previous', to: moduleContext },
+        { type: 'context', name: 'state', to: state },
+      ],
+    });
+    const listener = add({
+      type: 'closure',
+      name: 'onAbort',
+      edges: [
+        { type: 'internal', name: 'context', to: callContext },
+        { type: 'internal', name: 'shared', to: shared },
+      ],
+    });
+    nodes[listeners].edges!.push({ type: 'element', name: i, to: listener });
+  }
+  const file = join(tempDir(), 'jobs.heapsnapshot');
+  writeFileSync(file, buildSnapshot(nodes));
+  const a = new SnapshotAnalysis(await loadSnapshot(file));
+  const { userVariableOnPath } = await import('../../src/analysis/snapshot/holder-variable.js');
+  assert.equal(userVariableOnPath(a, states[1], () => true)?.name, 'listeners');
+});

@@ -43,6 +43,10 @@ export function userVariableOnPath(a: SnapshotAnalysis, o: number, isUserScript:
     if (s.edgeTypeOf(e) !== s.edgeType.context || s.edgeNameIsIndex(e)) continue;
     const name = s.edgeName(e);
     if (!IDENTIFIER.test(name)) continue;
+    // A scope made once per call (a function's locals captured by the closure it returns or
+    // registers) is one of many: its variable is no place that keeps the leak. Earlier hops may
+    // be (the module's list the closures are in).
+    if (scopeInstances(s, steps[i - 1].ordinal) >= PER_CALL_SCOPES) continue;
     const owner = contextOwner(s, steps[i - 1].ordinal);
     if (!owner || !isUserScript(owner.file)) continue;
     const properties: string[] = [];
@@ -59,6 +63,36 @@ export function userVariableOnPath(a: SnapshotAnalysis, o: number, isUserScript:
     return { name, expression: [name, ...properties].join('.'), file: owner.file, closureAt: owner.closureAt };
   }
   return null;
+}
+
+/** A scope with this many contexts alive is one made per call. */
+const PER_CALL_SCOPES = 3;
+
+const scopeCounts = new WeakMap<HeapSnapshot, Map<number, number>>();
+
+/**
+ * How many contexts share a context's ScopeInfo (internal `scope_info`): one for a module's or a
+ * function's that ran once, one per call alive for a function whose closures outlive its calls.
+ */
+function scopeInstances(s: HeapSnapshot, context: number): number {
+  const info = internalTarget(s, context, ['scope_info']);
+  if (info < 0) return 1;
+  let counts = scopeCounts.get(s);
+  if (!counts) {
+    counts = new Map();
+    const edgeFields = s.meta.edgeFieldCount;
+    for (let o = 0; o < s.nodeCount; o++) {
+      if (s.typeOf(o) !== s.nodeType.object || s.name(o) !== 'system / Context') continue;
+      for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1]; e += edgeFields)
+        if (s.edgeTypeOf(e) === s.edgeType.internal && s.edgeName(e) === 'scope_info') {
+          const target = s.edgeTarget(e);
+          counts.set(target, (counts.get(target) ?? 0) + 1);
+          break;
+        }
+    }
+    scopeCounts.set(s, counts);
+  }
+  return counts.get(info) ?? 1;
 }
 
 /** At most this many property names follow the variable in `expression`. */
