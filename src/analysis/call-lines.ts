@@ -446,16 +446,7 @@ export function findShapeLine(sources: ScriptSources, frame: Frame, shape: Objec
       return;
     }
     if (shape.className === 'Object' && node.type === 'ObjectExpression') {
-      const props = (node as unknown as { properties: { type: string; computed?: boolean; key?: Node }[] }).properties;
-      let open = false; // a spread or a computed key: its keys are not all known
-      const keys: string[] = [];
-      for (const p of props) {
-        if (p.type !== 'Property' || p.computed) open = true;
-        else {
-          const k = p.key as unknown as { type: string; name?: string; value?: unknown };
-          keys.push(k.type === 'Identifier' ? k.name! : String(k.value));
-        }
-      }
+      const { keys, open } = literalKeys(node);
       // The literal's keys must be the first keys of the objects' hidden class, in order: all
       // those they certainly have (exact), or at least half of them (more added later);
       // or none named, spread from another object (`{ ...defaults }`).
@@ -603,6 +594,21 @@ export function functionFrame(f: Frame): Frame {
   return start ? { functionName: f.functionName, file: f.file, line: start.line, column: start.column } : f;
 }
 
+/** An object literal's named keys in order; `open` when a spread or a computed key leaves some unknown. */
+function literalKeys(node: Node): { keys: string[]; open: boolean } {
+  const props = (node as unknown as { properties: { type: string; computed?: boolean; key?: Node }[] }).properties;
+  const keys: string[] = [];
+  let open = false;
+  for (const p of props) {
+    if (p.type !== 'Property' || p.computed) open = true;
+    else {
+      const k = p.key as unknown as { type: string; name?: string; value?: unknown };
+      keys.push(k.type === 'Identifier' ? k.name! : String(k.value));
+    }
+  }
+  return { keys, open };
+}
+
 /**
  * The keys of the object literals a frame's function makes in its own body (not in nested
  * functions), when they are all one fixed list, in order: what its objects look like, read in
@@ -625,16 +631,7 @@ export function objectLiteralKeys(sources: ScriptSources, frame: Frame): string[
   const visit = (node: Node, top: boolean): void => {
     if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
     if (node.type === 'ObjectExpression') {
-      const props = (node as unknown as { properties: { type: string; computed?: boolean; key?: Node }[] }).properties;
-      const own: string[] = [];
-      let open = false;
-      for (const p of props) {
-        if (p.type !== 'Property' || p.computed) open = true;
-        else {
-          const k = p.key as unknown as { type: string; name?: string; value?: unknown };
-          own.push(k.type === 'Identifier' ? k.name! : String(k.value));
-        }
-      }
+      const { keys: own, open } = literalKeys(node);
       if (!open && own.length > 0) {
         if (keys === null) keys = own;
         else if (keys.join('\0') !== own.join('\0')) differ = true;
@@ -644,9 +641,4 @@ export function objectLiteralKeys(sources: ScriptSources, frame: Frame): string[
   };
   visit(found.fn, true);
   return differ ? null : keys;
-}
-
-/** The entries of a map of literal keys that have some (objectLiteralKeys gives null for none). */
-export function literalsOnly<K>(m: ReadonlyMap<K, readonly string[] | null>): Map<K, readonly string[]> {
-  return new Map([...m].filter((e): e is [K, readonly string[]] => e[1] !== null));
 }

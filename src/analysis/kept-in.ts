@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { scriptPath } from './attribution.js';
 import type { ScriptSources } from './call-lines.js';
 import { findDeclaration } from './declarations.js';
-import type { KeptIn } from './leak-report.js';
+import type { KeptIn, Leak } from './leak-report.js';
 import type { PathVariable } from './snapshot/holder-variable.js';
 
 /**
@@ -31,4 +31,12 @@ export function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptI
       ? `${v.name}, a variable of your code ${where}`
       : `${v.expression}: ${v.name} is a variable of your code ${where}`;
   return { keptIn, evidence: `kept in: the holders path shown first runs through ${through}` };
+}
+
+/** Sets a leak's keptIn, and says it in its evidence, where its first holders path runs through a variable of the user's code. */
+export function addKeptIn(leak: Leak, v: PathVariable | null, sources: ScriptSources): void {
+  if (!v) return;
+  const kept = keptInFromPath(v, sources);
+  leak.keptIn = kept.keptIn;
+  leak.evidence += `; ${kept.evidence}`;
 }

@@ -14,18 +14,7 @@ import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
 import { loadSnapshot } from '../model/snapshot/load.js';
 import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
-import {
-  FEW_ATTRIBUTED,
-  type SuspectPaths,
-  heldBy,
-  heldByKind,
-  heldByKindFirst,
-  kindDisagrees,
-  kindFits,
-  noHoldersReason,
-  suspectKeyOf,
-  suspectPaths,
-} from './sample-paths.js';
+import { type SuspectPaths, chooseHolders, heldBy, noHoldersReason, siteHints, suspectKeyOf, suspectPaths } from './sample-paths.js';
 import { discardConsoleMessages } from '../capture/inspector/console-messages.js';
 import { InProcessSession } from '../capture/inspector/in-process-session.js';
 import type { Progress } from '../cli/output/progress.js';
@@ -33,8 +22,8 @@ import { formatBytes } from '../cli/output/format.js';
 import { linearFit } from '../analysis/growth/statistics.js';
 import { OperationError } from '../errors.js';
 import { StackTable } from '../model/stack-table.js';
-import { ScriptSources, literalsOnly, objectLiteralKeys, resolveCallLines } from '../analysis/call-lines.js';
-import { keptInFromPath } from '../analysis/kept-in.js';
+import { ScriptSources, resolveCallLines } from '../analysis/call-lines.js';
+import { addKeptIn } from '../analysis/kept-in.js';
 
 export interface CheckLeaksOptions {
   /** Measured runs of the operation (after warm-up). Default: sized to take ~3 s, 80..5,000. */
@@ -273,8 +262,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       // objects would appear held by the agent.
       const found = await findHolders(session, run, runs, {
         keys: new Set(leakKeys.keys()),
-        siteNames: new Map([...leakKeys].map(([key, l]) => [key, l.site?.functionName ?? ''])),
-        siteLiterals: literalsOf(leakKeys),
+        hints: siteHints(leakKeys, new ScriptSources()),
         beforeSnapshot: () => void tracer?.agent.outstanding(),
         workers: workerLeaks.length > 0 ? workers : null,
         workerLeaks,
@@ -353,10 +341,8 @@ async function findHolders(
   runs: number,
   o: {
     keys: Set<string>;
-    /** Each key's site function name (suspectPaths: the class it constructs speaks for it when few objects are attributed). */
-    siteNames: ReadonlyMap<string, string>;
-    /** Each key's site function's object literal keys, from its source (suspectPaths). */
-    siteLiterals: ReadonlyMap<string, readonly string[]>;
+    /** What suspectPaths is told about each key's site (its kind: siteHints). */
+    hints: ReturnType<typeof siteHints>;
     beforeSnapshot: () => void;
     workers: WorkerSites | null;
     workerLeaks: readonly Leak[];
@@ -384,18 +370,15 @@ async function findHolders(
       const file = writeHeapSnapshot(join(dir, 'holders.heapsnapshot'));
       main = suspectPaths(new SnapshotAnalysis(await loadSnapshot(file)), o.keys, {
         ignorePrefixes: [LEAKTRACE_ROOT],
-        siteNames: o.siteNames,
-        siteLiterals: o.siteLiterals,
+        ...o.hints,
       });
     }
     const workers: { worker: string; paths: Map<string, SuspectPaths> | null; why: string | null }[] = [];
     for (const w of (await o.workers?.takeHolders((id) => join(dir, `worker-${id}.heapsnapshot`))) ?? []) {
-      const inWorker = o.workerLeaks.filter((l) => l.worker!.id === w.worker);
-      const keys = new Set(inWorker.map(suspectKeyOf));
-      const siteNames = new Map(inWorker.map((l) => [suspectKeyOf(l), l.site?.functionName ?? '']));
-      const siteLiterals = literalsOf(new Map(inWorker.map((l) => [suspectKeyOf(l), l])));
+      const inWorker = new Map(o.workerLeaks.filter((l) => l.worker!.id === w.worker).map((l) => [suspectKeyOf(l), l]));
+      const hints = siteHints(inWorker, new ScriptSources());
       const paths =
-        w.file === null ? null : suspectPaths(new SnapshotAnalysis(await loadSnapshot(w.file)), keys, { siteNames, siteLiterals });
+        w.file === null ? null : suspectPaths(new SnapshotAnalysis(await loadSnapshot(w.file)), new Set(inWorker.keys()), hints);
       workers.push({ worker: w.worker, paths, why: w.why });
     }
     return { main, workers };
@@ -414,56 +397,31 @@ async function findHolders(
 function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectPaths>, runs: number, processRate: number | null): void {
   const sources = new ScriptSources();
   for (const [key, leak] of leaks) {
-    const found = holders.get(key);
-    // A kind more numerous than the site's live objects is mostly others' (kindFits).
-    const h = found?.byKind && !kindFits(found.byKind, leak.series?.count.at(-1)) ? { ...found, byKind: null } : found;
-    // Few objects attributed: every object of the suspect's kind votes instead (sample-paths.ts).
-    if (h?.byKind && h.byKind.paths.length > 0 && h.matched < FEW_ATTRIBUTED) {
-      leak.retainerPaths = h.byKind.paths.map((p) => p.path);
-      if (h.shape) leak.shape = h.shape;
-      leak.evidence += `; holders: in a final batch of ${runs} runs, ${heldByKind(h.matched, h.byKind)}`;
-      const first = h.byKind.paths[0].variable;
-      if (first) {
-        const kept = keptInFromPath(first, sources);
-        leak.keptIn = kept.keptIn;
-        leak.evidence += `; ${kept.evidence}`;
-      }
+    const h = holders.get(key);
+    const choice = chooseHolders(h, leak.series?.count.at(-1));
+    if (choice.how === 'none') {
+      leak.evidence += choice.compiledOnly
+        ? `; holders: not shown — the ${h!.matched} objects V8's allocation tracker attributes to this site are held only by compiled code in a final batch of ${runs} runs`
+        : `; holders: not shown — ${noHoldersReason(h)} in a final batch of ${runs} runs`;
       continue;
     }
-    if (!h || h.paths.length === 0) {
-      leak.evidence += `; holders: not shown — ${noHoldersReason(h)} in a final batch of ${runs} runs`;
-      continue;
-    }
-    leak.retainerPaths = h.paths.map((p) => p.path);
-    if (h.shape) leak.shape = h.shape;
-    if (h.externalBytes > 0 && leak.perIteration) {
+    leak.retainerPaths = choice.paths.map((p) => p.path);
+    if (h!.shape) leak.shape = h!.shape;
+    if (choice.how !== 'kind' && h!.externalBytes > 0 && leak.perIteration) {
       // Sampling sees ArrayBuffer objects, not their contents: add the contents they own.
-      const perObject = h.externalBytes / h.matched;
+      const perObject = h!.externalBytes / h!.matched;
       const external = perObject * Math.max(0, leak.perIteration.count);
       leak.perIteration.bytes += external;
       if (external > leak.perIteration.bytes - external) leak.kind = 'external';
       const whole = processRate === null ? '' : ` (the process's ArrayBuffer memory grew ${formatBytes(processRate)} per iteration)`;
-      leak.evidence += `; its ${h.matched} live objects in the final snapshot own ${formatBytes(h.externalBytes)} of ArrayBuffer memory outside the V8 heap (${formatBytes(perObject)} per object), about ${formatBytes(external)} per iteration${whole}`;
+      leak.evidence += `; its ${h!.matched} live objects in the final snapshot own ${formatBytes(h!.externalBytes)} of ArrayBuffer memory outside the V8 heap (${formatBytes(perObject)} per object), about ${formatBytes(external)} per iteration${whole}`;
     }
-    // The kind across all ages held another way than the final batch's objects: shown first.
-    const first = kindDisagrees(h) ? h.byKind!.paths[0] : h.paths[0];
-    if (first !== h.paths[0]) {
-      leak.retainerPaths = [first.path, ...h.paths.slice(0, 2).map((p) => p.path)];
-      leak.evidence += `; holders: in a final batch of ${runs} runs, ${heldByKindFirst(h)}`;
-    } else
-      leak.evidence += `; holders: of ${h.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${heldBy(h.paths[0])}`;
-    if (first.variable) {
-      const kept = keptInFromPath(first.variable, sources);
-      leak.keptIn = kept.keptIn;
-      leak.evidence += `; ${kept.evidence}`;
-    }
+    leak.evidence +=
+      choice.how === 'attributed'
+        ? `; holders: of ${h!.matched} live objects that V8's allocation tracker attributes to this site after a final batch of ${runs} runs, ${heldBy(choice.paths[0])}`
+        : `; holders: in a final batch of ${runs} runs, ${choice.words}`;
+    addKeptIn(leak, choice.paths[0].variable, sources);
   }
-}
-
-/** Each leak's site function's object literal keys, read in its source, where it has one fixed list (objectLiteralKeys). */
-function literalsOf(leaks: ReadonlyMap<string, Leak>): Map<string, readonly string[]> {
-  const sources = new ScriptSources();
-  return literalsOnly(new Map([...leaks].flatMap(([key, l]) => (l.site ? [[key, objectLiteralKeys(sources, l.site)] as const] : []))));
 }
 
 function slopeOf(x: number[], y: number[]): number {

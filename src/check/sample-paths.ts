@@ -1,12 +1,12 @@
 import { type AttributionOptions, allocatedByTooling, attribute, isUserScript } from '../analysis/attribution.js';
-import { functionFrame } from '../analysis/call-lines.js';
+import { type ScriptSources, functionFrame, objectLiteralKeys } from '../analysis/call-lines.js';
 import type { Leak, ObjectShape } from '../analysis/leak-report.js';
 import type { HeapSnapshot } from '../model/snapshot/heap-snapshot.js';
 import { suspectKey } from '../analysis/leaks/site-series.js';
 import type { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
 import { formatPath } from '../analysis/snapshot/leak-candidates.js';
 import { UNREACHABLE } from '../analysis/snapshot/shortest-paths.js';
-import { type PathVariable, userVariableOnPath } from '../analysis/snapshot/holder-variable.js';
+import { type PathVariable, internalTarget, userVariableOnPath } from '../analysis/snapshot/holder-variable.js';
 
 /**
  * A reported leak's key among a snapshot's suspects (`suspectPaths`): its site and user frame
@@ -107,6 +107,57 @@ export function kindDisagrees(h: SuspectPaths): boolean {
   // ones (a listener's closure keeps its `state` object), or around them.
   const [kind, window] = [k.paths[0].shape, h.paths[0].shape];
   return !kind.startsWith(window) && !window.startsWith(kind);
+}
+
+/**
+ * What suspectPaths is told about each suspect's site, for its kind: the site function's name
+ * (the class it constructs) and the keys of the one object literal it makes, read in its source.
+ */
+export function siteHints(
+  leaks: Iterable<readonly [string, Leak]>,
+  sources: ScriptSources,
+): { siteNames: Map<string, string>; siteLiterals: Map<string, readonly string[]> } {
+  const siteNames = new Map<string, string>();
+  const siteLiterals = new Map<string, readonly string[]>();
+  for (const [key, leak] of leaks) {
+    siteNames.set(key, leak.site?.functionName ?? '');
+    const literal = leak.site ? objectLiteralKeys(sources, leak.site) : null;
+    if (literal) siteLiterals.set(key, literal);
+  }
+  return { siteNames, siteLiterals };
+}
+
+/** Which holder paths a leak is shown (chooseHolders). */
+export type HolderChoice =
+  | { how: 'kind' | 'kind-first'; paths: HolderPath[]; words: string }
+  | { how: 'attributed'; paths: HolderPath[] }
+  | { how: 'none'; compiledOnly: boolean };
+
+/**
+ * Which holder paths a leak is shown, first the one its evidence speaks of:
+ * - `kind`: the tracker attributed fewer than FEW_ATTRIBUTED objects, so the suspect's kind
+ *   speaks for it (`words`: heldByKind);
+ * - `kind-first`: the kind across all ages is held another way than the attributed objects
+ *   (kindDisagrees): its path first, theirs after (`words`: heldByKindFirst);
+ * - `attributed`: the attributed objects' paths (the caller words them, as before);
+ * - `none`: nothing to show; `compiledOnly` when every path ran only through compiled code.
+ * Paths that run only through compiled code are left out everywhere: such an object is a
+ * constant embedded in code, not what the program keeps (seen when optimized code allocated a
+ * leak's objects past V8's tracker and only such strays were attributed). A kind more numerous
+ * than the site's live objects (kindFits) is left out too.
+ */
+export function chooseHolders(h: SuspectPaths | undefined, siteLiveCount: number | undefined): HolderChoice {
+  if (!h) return { how: 'none', compiledOnly: false };
+  const programs = (paths: readonly HolderPath[]): HolderPath[] =>
+    paths.filter((p) => !p.path.some((hop) => hop.includes('(compiled code)')));
+  const kind = h.byKind && kindFits(h.byKind, siteLiveCount) ? { ...h.byKind, paths: programs(h.byKind.paths) } : null;
+  if (kind && kind.paths.length > 0 && h.matched < FEW_ATTRIBUTED)
+    return { how: 'kind', paths: kind.paths, words: heldByKind(h.matched, kind) };
+  const paths = programs(h.paths);
+  if (paths.length === 0) return { how: 'none', compiledOnly: h.paths.length > 0 };
+  const shown = { ...h, paths, byKind: kind };
+  if (kindDisagrees(shown)) return { how: 'kind-first', paths: [kind!.paths[0], ...paths.slice(0, 2)], words: heldByKindFirst(shown) };
+  return { how: 'attributed', paths };
 }
 
 /**
@@ -394,9 +445,8 @@ function kindKeyOf(s: HeapSnapshot, o: number): string | null {
   const name = s.name(o);
   if (!/^[A-Za-z_$][\w$]*$/.test(name) || name === 'Array') return null;
   if (name !== 'Object') return name;
-  for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1]; e += s.meta.edgeFieldCount)
-    if (s.edgeTypeOf(e) === s.edgeType.internal && s.edgeName(e) === 'map') return `Object#${s.edgeTarget(e)}`;
-  return null;
+  const map = internalTarget(s, o, ['map']);
+  return map < 0 ? null : `Object#${map}`;
 }
 
 function kindInWords(s: HeapSnapshot, o: number): string {

@@ -11,30 +11,47 @@ import { type BuiltNode, buildSnapshot } from '../helpers/snapshot-builder.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
 /**
+ * A graph whose root holds closure `fn` of script `file` (its SharedFunctionInfo's edge to the
+ * script named as on Node 22/24, or as on Node 20), closing over `context`, the scope the tests
+ * put their variables in.
+ */
+function moduleGraph(
+  file: string,
+  fn: string,
+  o: { scriptEdge?: 'script' | 'script_or_debug_info'; location?: BuiltNode['location'] } = {},
+): { nodes: BuiltNode[]; add: (n: BuiltNode) => number; root: number; shared: number; context: number } {
+  const nodes: BuiltNode[] = [];
+  const add = (n: BuiltNode): number => nodes.push(n) - 1;
+  const root = add({ type: 'synthetic', name: '', edges: [] });
+  const script = add({ type: 'code', name: file });
+  const shared = add({ type: 'code', name: fn, edges: [{ type: 'internal', name: o.scriptEdge ?? 'script', to: script }] });
+  const context = add({ type: 'object', name: 'system / Context', edges: [] });
+  const closure = add({
+    type: 'closure',
+    name: fn,
+    ...(o.location ? { location: o.location } : {}),
+    edges: [
+      { type: 'internal', name: 'context', to: context },
+      { type: 'internal', name: 'shared', to: shared },
+    ],
+  });
+  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
+  return { nodes, add, root, shared, context };
+}
+
+/**
  * A server module's `clients` array (a variable of /app/server.js, closed over by its
  * onConnection) holds 30 Receiver objects and 20 records; 3 more Receivers hang off a root
  * elsewhere. V8's tracker attributed only 2 Receivers to ws's Receiver site and 3 records to
  * remember, as it does for a busy program in a short window.
  */
 function server(): { nodes: BuiltNode[]; traces: Parameters<typeof buildSnapshot>[2] } {
-  const nodes: BuiltNode[] = [];
-  const add = (n: BuiltNode): number => nodes.push(n) - 1;
-  const root = add({ type: 'synthetic', name: '', edges: [] });
-  const script = add({ type: 'code', name: '/app/server.js' });
-  const shared = add({ type: 'code', name: 'onConnection', edges: [{ type: 'internal', name: 'script_or_debug_info', to: script }] });
-  const context = add({ type: 'object', name: 'system / Context', edges: [] });
-  const closure = add({
-    type: 'closure',
-    name: 'onConnection',
+  const { nodes, add, root, context } = moduleGraph('/app/server.js', 'onConnection', {
+    scriptEdge: 'script_or_debug_info',
     location: { scriptId: 7, line: 5, column: 43 },
-    edges: [
-      { type: 'internal', name: 'context', to: context },
-      { type: 'internal', name: 'shared', to: shared },
-    ],
   });
   const clients = add({ type: 'array', name: '', edges: [] });
   nodes[context].edges!.push({ type: 'context', name: 'clients', to: clients });
-  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
   const recordMap = add({ type: 'hidden', name: 'system / Map' });
   const otherMap = add({ type: 'hidden', name: 'system / Map' });
   const holder = add({ type: 'object', name: 'Pending', edges: [] });
@@ -143,21 +160,7 @@ test('nothing attributed at all: the class the site constructs still speaks for 
 });
 
 test('the variable is named with the properties the path then follows, as the program writes them — not a dictionary’s keys', async () => {
-  const nodes: BuiltNode[] = [];
-  const add = (n: BuiltNode): number => nodes.push(n) - 1;
-  const root = add({ type: 'synthetic', name: '', edges: [] });
-  const script = add({ type: 'code', name: 'file:///app/reg.mjs' });
-  const shared = add({ type: 'code', name: 'register', edges: [{ type: 'internal', name: 'script', to: script }] });
-  const context = add({ type: 'object', name: 'system / Context', edges: [] });
-  const closure = add({
-    type: 'closure',
-    name: 'register',
-    edges: [
-      { type: 'internal', name: 'context', to: context },
-      { type: 'internal', name: 'shared', to: shared },
-    ],
-  });
-  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
+  const { nodes, add, context } = moduleGraph('file:///app/reg.mjs', 'register');
   const registry = add({ type: 'object', name: 'Registry', edges: [] });
   const items = add({ type: 'array', name: '', edges: [] });
   const cache = add({ type: 'object', name: 'Object', edges: [] });
@@ -191,21 +194,7 @@ test('the variable is named with the properties the path then follows, as the pr
 });
 
 test('the kind across all ages, held another way than the newest objects the tracker saw, is shown first', async () => {
-  const nodes: BuiltNode[] = [];
-  const add = (n: BuiltNode): number => nodes.push(n) - 1;
-  const root = add({ type: 'synthetic', name: '', edges: [] });
-  const script = add({ type: 'code', name: '/app/a.js' });
-  const shared = add({ type: 'code', name: 'callBackend', edges: [{ type: 'internal', name: 'script', to: script }] });
-  const context = add({ type: 'object', name: 'system / Context', edges: [] });
-  const closure = add({
-    type: 'closure',
-    name: 'callBackend',
-    edges: [
-      { type: 'internal', name: 'context', to: context },
-      { type: 'internal', name: 'shared', to: shared },
-    ],
-  });
-  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
+  const { nodes, add, root, context } = moduleGraph('/app/a.js', 'callBackend');
   const stats = add({ type: 'array', name: '', edges: [] });
   nodes[context].edges!.push({ type: 'context', name: 'agentsForStats', to: stats });
   // Older Agents (lower ids) are held only by the stats array; the 12 newest, the only ones
@@ -254,21 +243,7 @@ test('a kind far more numerous than the site’s live objects is mostly others�
 });
 
 test('nothing attributed and no class: the object literal the site’s function makes, read in its source, gives the kind by its hidden class’s keys', async () => {
-  const nodes: BuiltNode[] = [];
-  const add = (n: BuiltNode): number => nodes.push(n) - 1;
-  const root = add({ type: 'synthetic', name: '', edges: [] });
-  const script = add({ type: 'code', name: '/app/server.js' });
-  const shared = add({ type: 'code', name: 'audit', edges: [{ type: 'internal', name: 'script', to: script }] });
-  const context = add({ type: 'object', name: 'system / Context', edges: [] });
-  const closure = add({
-    type: 'closure',
-    name: 'audit',
-    edges: [
-      { type: 'internal', name: 'context', to: context },
-      { type: 'internal', name: 'shared', to: shared },
-    ],
-  });
-  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
+  const { nodes, add, context } = moduleGraph('/app/server.js', 'audit');
   const auditLog = add({ type: 'array', name: '', edges: [] });
   nodes[context].edges!.push({ type: 'context', name: 'auditLog', to: auditLog });
   // Hidden classes: the literal's (url, headers, at, then `extra` added later) and another's.
@@ -306,27 +281,10 @@ test('nothing attributed and no class: the object literal the site’s function 
 });
 
 test('a scope made once per call (a function’s locals kept by the closures it registers) is not where the leak is kept: the module’s variable before it is', async () => {
-  const nodes: BuiltNode[] = [];
-  const add = (n: BuiltNode): number => nodes.push(n) - 1;
-  const root = add({ type: 'synthetic', name: '', edges: [] });
-  const script = add({ type: 'code', name: '/app/jobs.js' });
-  const shared = add({ type: 'code', name: 'run', edges: [{ type: 'internal', name: 'script', to: script }] });
+  const { nodes, add, shared, context: moduleContext } = moduleGraph('/app/jobs.js', 'run');
   const moduleInfo = add({ type: 'code', name: 'system / ScopeInfo' });
   const callInfo = add({ type: 'code', name: 'system / ScopeInfo' });
-  const moduleContext = add({
-    type: 'object',
-    name: 'system / Context',
-    edges: [{ type: 'internal', name: 'scope_info', to: moduleInfo }],
-  });
-  const exported = add({
-    type: 'closure',
-    name: 'run',
-    edges: [
-      { type: 'internal', name: 'context', to: moduleContext },
-      { type: 'internal', name: 'shared', to: shared },
-    ],
-  });
-  nodes[root].edges!.push({ type: 'element', name: 1, to: exported });
+  nodes[moduleContext].edges!.push({ type: 'internal', name: 'scope_info', to: moduleInfo });
   const listeners = add({ type: 'array', name: '', edges: [] });
   nodes[moduleContext].edges!.push({ type: 'context', name: 'listeners', to: listeners });
   // Three calls of run, each leaving a listener closing over its own `state`.

@@ -80,15 +80,10 @@ function scopeInstances(s: HeapSnapshot, context: number): number {
   let counts = scopeCounts.get(s);
   if (!counts) {
     counts = new Map();
-    const edgeFields = s.meta.edgeFieldCount;
     for (let o = 0; o < s.nodeCount; o++) {
       if (s.typeOf(o) !== s.nodeType.object || s.name(o) !== 'system / Context') continue;
-      for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1]; e += edgeFields)
-        if (s.edgeTypeOf(e) === s.edgeType.internal && s.edgeName(e) === 'scope_info') {
-          const target = s.edgeTarget(e);
-          counts.set(target, (counts.get(target) ?? 0) + 1);
-          break;
-        }
+      const target = internalTarget(s, o, ['scope_info']);
+      if (target >= 0) counts.set(target, (counts.get(target) ?? 0) + 1);
     }
     scopeCounts.set(s, counts);
   }
@@ -140,7 +135,8 @@ function scriptOfClosure(s: HeapSnapshot, closure: number): string | null {
   return name === '' || name.startsWith('system / ') ? null : name;
 }
 
-function internalTarget(s: HeapSnapshot, o: number, names: readonly string[]): number {
+/** The target of a node's first internal edge named one of `names`, or -1. */
+export function internalTarget(s: HeapSnapshot, o: number, names: readonly string[]): number {
   const step = s.meta.edgeFieldCount;
   for (let e = s.firstEdgeIndex[o]; e < s.firstEdgeIndex[o + 1]; e += step) {
     if (s.edgeTypeOf(e) === s.edgeType.internal && !s.edgeNameIsIndex(e) && names.includes(s.edgeName(e))) return s.edgeTarget(e);

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
-import { ScriptSources, literalsOnly, objectLiteralKeys, resolveCallLines } from '../../analysis/call-lines.js';
-import { keptInFromPath } from '../../analysis/kept-in.js';
+import { ScriptSources, resolveCallLines } from '../../analysis/call-lines.js';
+import { addKeptIn } from '../../analysis/kept-in.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
 import { listedBelowThreshold, runClock, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
@@ -29,18 +29,7 @@ import { discardConsoleMessages } from '../inspector/console-messages.js';
 import { formatFrame } from '../../model/frame.js';
 import { measureGrowth } from '../../analysis/growth/growth.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
-import {
-  FEW_ATTRIBUTED,
-  type HolderPath,
-  heldBy,
-  heldByKind,
-  heldByKindFirst,
-  kindDisagrees,
-  kindFits,
-  noHoldersReason,
-  suspectKeyOf,
-  suspectPaths,
-} from '../../check/sample-paths.js';
+import { FEW_ATTRIBUTED, chooseHolders, heldBy, noHoldersReason, siteHints, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
 import { type ExitSnapshotLimit, probeMemory, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
@@ -853,67 +842,36 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
   // (blind red-team: an unattributed leak was given 37 objects and a path "attributed to this site").
   const keys = new Map(leaks.filter((l) => l.kind !== 'native').map((l) => [suspectKeyOf(l), l]));
   const sources = new ScriptSources();
-  const siteNames = new Map([...keys].map(([key, l]) => [key, l.site?.functionName ?? '']));
-  const siteLiterals = new Map([...keys].flatMap(([key, l]) => (l.site ? [[key, objectLiteralKeys(sources, l.site)] as const] : [])));
-  const holders = suspectPaths(analysis, new Set(keys.keys()), { siteNames, siteLiterals: literalsOnly(siteLiterals) });
-  // An object whose only path runs through compiled code is a constant embedded in code, not
-  // what the program keeps. Seen when optimized code allocated the leak's objects past V8's
-  // tracker and only such strays were attributed: their paths would be a guess.
-  const programs = (paths: readonly HolderPath[]): HolderPath[] =>
-    paths.filter((p) => !p.path.some((hop) => hop.includes('(compiled code)')));
-  const keptIn = (leak: Leak, first: HolderPath): void => {
-    if (!first.variable) return;
-    const kept = keptInFromPath(first.variable, sources);
-    leak.keptIn = kept.keptIn;
-    leak.evidence += `; ${kept.evidence}`;
-  };
+  const holders = suspectPaths(analysis, new Set(keys.keys()), siteHints(keys, sources));
   for (const [key, leak] of keys) {
     const h = holders.get(key);
-    // Few objects attributed (the tracker slows the program and misses objects): every object
-    // of the suspect's kind in the snapshot votes instead, and the evidence says so.
-    const liveCount = leak.series?.count.at(-1);
-    const byKind = h?.byKind && kindFits(h.byKind, liveCount) ? { ...h.byKind, paths: programs(h.byKind.paths) } : null;
-    if (h && byKind && byKind.paths.length > 0 && h.matched < FEW_ATTRIBUTED) {
-      leak.retainerPaths = byKind.paths.map((p) => p.path);
-      if (h.shape) leak.shape = h.shape;
-      leak.evidence += `; holders: ${heldByKind(h.matched, byKind)}`;
-      keptIn(leak, byKind.paths[0]);
-      continue;
-    }
-    // (--exact tracks the main thread's allocations from the start; a worker's only in the window.)
-    const remedy = leak.worker
-      ? 'optimized code allocates past the tracker; run the program with node --max-opt=1'
-      : 'optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1';
-    if (!h || h.paths.length === 0) {
+    const choice = chooseHolders(h, leak.series?.count.at(-1));
+    if (choice.how === 'none') {
+      // (--exact tracks the main thread's allocations from the start; a worker's only in the window.)
+      const remedy = leak.worker
+        ? 'optimized code allocates past the tracker; run the program with node --max-opt=1'
+        : 'optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1';
       leak.evidence +=
         leak.site?.file === ''
           ? `; holders: not shown — objects made with no JavaScript on the stack carry no allocation stack in a snapshot either (the leaks found beside this one often name what keeps them)`
-          : `; holders: not shown — ${noHoldersReason(h)} in the snapshot${!h || h.matched === 0 ? ` (${remedy})` : ''}`;
+          : choice.compiledOnly
+            ? `; holders: not shown — the ${h!.matched} objects V8's allocation tracker attributes to this site are held only by compiled code (${remedy})`
+            : `; holders: not shown — ${noHoldersReason(h)} in the snapshot${!h || h.matched === 0 ? ` (${remedy})` : ''}`;
       continue;
     }
-    const paths = programs(h.paths);
-    if (paths.length === 0) {
-      leak.evidence += `; holders: not shown — the ${h.matched} objects V8's allocation tracker attributes to this site are held only by compiled code (${remedy})`;
-      continue;
-    }
-    if (h.shape) leak.shape = h.shape;
-    // The kind across all ages held another way than the window's newest objects: shown first.
-    const older = kindDisagrees({ ...h, paths, byKind }) ? byKind!.paths[0] : undefined;
-    if (older) {
-      leak.retainerPaths = [older.path, ...paths.slice(0, 2).map((p) => p.path)];
-      leak.evidence += `; holders: ${heldByKindFirst({ ...h, paths, byKind })}`;
-      keptIn(leak, older);
-      continue;
-    }
-    leak.retainerPaths = paths.map((p) => p.path);
-    leak.evidence += `; holders: of the ${h.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(paths[0])}`;
-    keptIn(leak, paths[0]);
+    leak.retainerPaths = choice.paths.map((p) => p.path);
+    if (h!.shape) leak.shape = h!.shape;
+    leak.evidence +=
+      choice.how === 'attributed'
+        ? `; holders: of the ${h!.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(choice.paths[0])}`
+        : `; holders: ${choice.words}`;
+    addKeptIn(leak, choice.paths[0].variable, sources);
     // Few objects made in the window and no kind to vote for them: they may be ones in use at
     // the time (a request in flight), not those the leak keeps (blind red-team: 4 objects of a
     // leak of http.Agents, the path shown an open socket's listeners, not the array that kept
     // 3,561 Agents).
-    if (h.matched < FEW_ATTRIBUTED)
-      leak.evidence += ` — only ${h.matched} of its objects were made in the tracking window: the path may be that of objects in use at the time rather than of those the leak keeps (--holders longer, or --exact, sees more)`;
+    if (choice.how === 'attributed' && h!.matched < FEW_ATTRIBUTED)
+      leak.evidence += ` — only ${h!.matched} of its objects were made in the tracking window: the path may be that of objects in use at the time rather than of those the leak keeps (--holders longer, or --exact, sees more)`;
   }
 }
 
