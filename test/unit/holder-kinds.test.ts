@@ -225,7 +225,7 @@ test('the kind across all ages, held another way than the newest objects the tra
   assert.equal(h.byKind!.paths[0].variable?.name, 'agentsForStats');
   assert.match(
     heldByKindFirst(h),
-    /^the snapshot's 42 Agent objects — most of the 12 attributed are such objects .* — are mostly held by the path shown first \(of the 42, 30\); the 12 live objects V8's allocation tracker attributes to this site were made in its window, the newest, and may still be in use: 12 of them are held by the path shown second/,
+    /^the snapshot's 42 Agent objects — they are the commonest kind among the objects attributed \(12 of their outermost; .* — are mostly held by the path shown first \(of the 42, 30\); the 12 live objects V8's allocation tracker attributes to this site were made in its window, the newest, and may still be in use: 12 of them are held by the path shown second/,
   );
   // Where the kind agrees with the attributed objects (the server above), nothing changes.
   const b = await analysed();
@@ -237,8 +237,9 @@ test('a kind far more numerous than the site’s live objects is mostly others�
   const kind = (objects: number) => ({ kind: 'objects with keys id, name', why: 'attributed' as const, objects, attributed: 5, paths: [] });
   assert.equal(kindFits(kind(700), 500), true);
   assert.equal(kindFits(kind(100_000), 10_000), false);
-  // A sampled estimate is noisy and small counts more so: some room.
-  assert.equal(kindFits(kind(140), 30), true);
+  // A sampled count trails the snapshot: ws's Sender site, 8,883 estimated, 17,936 Senders.
+  assert.equal(kindFits(kind(17_936), 8_883), true);
+  assert.equal(kindFits(kind(1_300), 100), true);
   assert.equal(kindFits(kind(100_000), undefined), true);
 });
 
