@@ -357,7 +357,8 @@ function votePaths(
 /**
  * The kind of object a suspect with few attributed objects is made of, to let every object of
  * that kind in the snapshot vote on what holds it. V8's allocation tracker slows a busy program
- * many times over (a ws server made ~30 connections in a 3 s window instead of ~1,000) and
+ * many times over (a ws server's 3 s window recorded 60 allocations under its connection
+ * handler, where it makes ~400 connections a second untracked) and
  * misses objects, so a real leak may have only a handful attributed, or none (blind red-team:
  * 4 of an http.Agent leak's 3,561 Agents, the path shown an open socket's; a ws leak's
  * Receiver site, 0 of 16,240 Receivers). The kind: the class the site's function constructs
