@@ -12,7 +12,7 @@ import type { PathVariable } from './snapshot/holder-variable.js';
  * name beside the line when there is one. The path is the evidence; the declaration's line is
  * looked up in the source on disk and said to be.
  */
-export function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptIn: KeptIn; evidence: string } {
+function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptIn: KeptIn; evidence: string } {
   const file = scriptPath(v.file);
   const d = findDeclaration(sources, v.file, v.name, v.closureAt);
   const keptIn: KeptIn = {
