@@ -9,6 +9,7 @@ import {
 } from '../capture/live/runtime-inlining.js';
 import type { InspectorSession } from '../capture/inspector/session.js';
 import { installWatchdog, removeWatchdog } from '../capture/live/target-watchdog.js';
+import { removeMemoryProbe } from '../capture/live/memory-probe.js';
 import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { describeSkippedSnapshot, estimateSnapshotCost, type MemoryRoom } from '../capture/live/snapshot-room.js';
@@ -163,6 +164,7 @@ export async function attachWithLeaktrace(ctx: CommandContext, target: AttachTar
     // stopped, and the inspector closed if we opened it.
     await inlining?.restore();
     await removeWatchdog(attached.session);
+    await removeMemoryProbe(attached.session);
     await detachFrom(attached);
   }
   const { result, dir, writer } = captured;

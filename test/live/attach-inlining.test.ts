@@ -7,6 +7,7 @@ import { attachToPid, detachFrom } from '../../src/capture/live/attach.js';
 import { RemoteHandles } from '../../src/capture/live/remote-handles.js';
 import { inliningDefaults, knownInliningDefaults, turnInliningOffInTarget } from '../../src/capture/live/runtime-inlining.js';
 import { installWatchdog } from '../../src/capture/live/target-watchdog.js';
+import { MEMORY_PROBE_KEY } from '../../src/capture/live/memory-probe.js';
 import { LiveProcess } from '../helpers/live-process.js';
 import { nodeBinary } from '../helpers/node-versions.js';
 import { assertVerdictExit, fixture, runCli } from '../helpers/run-cli.js';
@@ -26,12 +27,12 @@ function makeShare(port: number): Promise<number> {
   });
 }
 
-/** What of leaktrace is still in the process: its handle agent, its watchdog (attached again to look). */
+/** What of leaktrace is still in the process: its handle agent, its watchdog, its memory probe (attached again to look). */
 async function leftInTarget(pid: number): Promise<string[]> {
   const attached = await attachToPid(pid);
   try {
     const reply = await attached.session.post<{ result: { value: string[] } }>('Runtime.evaluate', {
-      expression: `['leaktrace.agent', 'leaktrace.watchdog'].filter((key) => globalThis[Symbol.for(key)] !== undefined)`,
+      expression: `['leaktrace.agent', 'leaktrace.watchdog', '${MEMORY_PROBE_KEY}'].filter((key) => globalThis[Symbol.for(key)] !== undefined)`,
       returnByValue: true,
     });
     return reply.result.value;
@@ -105,7 +106,7 @@ test('attach --inlining leaves the compilers alone; attach without it restores t
       notes.join('\n'),
     );
     assert.ok((await makeShare(port)) < INLINED, 'inlined again after the detach');
-    // Nothing of leaktrace is left in the program: no agent, no watchdog.
+    // Nothing of leaktrace is left in the program: no agent, no watchdog, no memory probe.
     assert.deepEqual(await leftInTarget(pid), []);
   });
 });

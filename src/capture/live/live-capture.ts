@@ -31,7 +31,7 @@ import { measureGrowth } from '../../analysis/growth/growth.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
 import { FEW_ATTRIBUTED, chooseHolders, heldBy, noHoldersReason, siteHints, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
-import { type ExitSnapshotLimit, probeMemory, type ProbeResult } from './memory-probe.js';
+import { type ExitSnapshotLimit, MemoryProbe, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
 import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { WorkerSites, wallClock } from './worker-sites.js';
@@ -194,6 +194,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const sampler = new SamplingSiteSampler(session, stacks, o.samplingInterval, { gc: targetGc });
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];
+  const probe = new MemoryProbe(session, o.pid);
   const notes: string[] = [o.trackingNote, o.inlining.note];
   const ruleState = newRuleState(started);
   let snapshots = 0;
@@ -234,7 +235,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const snapshotCosts: { reason: string; before: number; after: number }[] = [];
   /** The target's heap used now (the last series point if it does not answer). */
   const heapUsedNow = async (): Promise<number | undefined> =>
-    (await probeMemory(session, o.pid).catch(() => null))?.heapUsed ?? series.at(-1)?.heapUsed;
+    (await probe.read().catch(() => null))?.heapUsed ?? series.at(-1)?.heapUsed;
   /** Whether a heap snapshot would fit in the target now (by its heap's size, or its `objects`); null if unknown. */
   const snapshotRoom = async (objects?: number): Promise<{ verdict: SnapshotRoomVerdict; heapUsed: number } | null> => {
     const heapUsed = await heapUsedNow();
@@ -501,7 +502,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           period = repaced;
           nextMeasure = lastMeasureStart + repaced;
         }
-        const sample = await probeMemory(session, o.pid, o.exitSnapshot ? exitSnapshotLimitToSend() : null);
+        const sample = await probe.read(o.exitSnapshot ? exitSnapshotLimitToSend() : null);
         if (!sample) continue; // no answer: the loop's checks above will see why
         series.push(sample);
         const { heapLimit: _limit, ...point } = sample;

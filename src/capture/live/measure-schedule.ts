@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcFile } from '../proc/proc-file.js';
 import { CLOCK_TICKS_PER_SECOND, procStatFields } from '../proc/proc-stat.js';
 
 /**
@@ -80,12 +80,9 @@ export function readCpuMs(pid: number | null): number | null {
  */
 export function readRunqueueWaitMs(pid: number | null): number | null {
   if (pid === null) return null;
-  try {
-    const waitNs = Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[1]);
-    return Number.isFinite(waitNs) ? waitNs / 1e6 : null;
-  } catch {
-    return null;
-  }
+  const schedstat = readProcFile(`/proc/${pid}/schedstat`);
+  const waitNs = schedstat === null ? NaN : Number(schedstat.split(' ')[1]);
+  return Number.isFinite(waitNs) ? waitNs / 1e6 : null;
 }
 
 interface CpuReading {

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readProcFile } from './proc-file.js';
 
 /** Clock ticks per second in /proc/PID/stat: USER_HZ, 100 on every Linux architecture Node runs on. */
 export const CLOCK_TICKS_PER_SECOND = 100;
@@ -9,10 +9,6 @@ export const CLOCK_TICKS_PER_SECOND = 100;
  * (field 2) is in parentheses and may hold spaces: the fields are counted from after it.
  */
 export function procStatFields(pid: number): string[] | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  } catch {
-    return null;
-  }
+  const stat = readProcFile(`/proc/${pid}/stat`);
+  return stat === null ? null : stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }

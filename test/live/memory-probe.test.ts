@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RemoteSession } from '../../src/capture/inspector/remote-session.js';
+import { MEMORY_PROBE_KEY, MemoryProbe, removeMemoryProbe, SNAPSHOT_ROOM_KEY } from '../../src/capture/live/memory-probe.js';
+import { LiveProcess } from '../helpers/live-process.js';
+
+/** Evaluates `expression` in the target (no leaktrace wrapping beyond the session's own). */
+async function evaluate<T>(session: RemoteSession, expression: string): Promise<T> {
+  const r = await session.post<{ result: { value: T } }>('Runtime.evaluate', { expression, returnByValue: true });
+  return r.result.value;
+}
+
+test('memory probe: installed once in a real target, it reads the memory series point, is installed again if the program drops it, and leaves nothing at removal', async () => {
+  // A program holding ~8 MB of heap and one extra descriptor, so the point has something to show.
+  const target = new LiveProcess(process.execPath, [
+    '--inspect=127.0.0.1:0',
+    '-e',
+    `globalThis.kept = Array.from({ length: 200000 }, (_, i) => ({ i })); const fd = require('fs').openSync(process.execPath, 'r'); setInterval(() => {}, 1000);`,
+  ]);
+  const port = await target.inspectorPort();
+  const session = await RemoteSession.connect(`ws://127.0.0.1:${port}/${await debuggerId(port)}`);
+  try {
+    const probe = new MemoryProbe(session, target.child.pid!);
+    const first = await probe.read();
+    assert.ok(first, 'the target answered');
+    assert.ok(first.heapUsed > 8_000_000, `heapUsed ${first.heapUsed}`);
+    assert.ok(first.rss >= first.heapUsed, `rss ${first.rss}`);
+    assert.ok((first.spaces?.old_space?.used ?? 0) > 0, JSON.stringify(first.spaces));
+    assert.ok(first.heapLimit > first.heapUsed);
+    assert.ok(first.fds !== undefined && first.fds >= 4, `fds ${first.fds}`);
+    assert.equal(await evaluate(session, `typeof globalThis[Symbol.for('${MEMORY_PROBE_KEY}')]`), 'function');
+
+    // The at-exit snapshot's limit is left where the program looks for it.
+    const limit = { largestHeap: 123456789, room: { bytes: 1, where: 'test' } };
+    await probe.read(limit as never);
+    assert.deepEqual(await evaluate(session, `globalThis[Symbol.for('${SNAPSHOT_ROOM_KEY}')]`), limit);
+
+    // A program that clears it (or a leaktrace before us that removed it): installed again.
+    await evaluate(session, `void delete globalThis[Symbol.for('${MEMORY_PROBE_KEY}')]`);
+    const again = await probe.read();
+    assert.ok(again && again.heapUsed > 8_000_000);
+    assert.equal(await evaluate(session, `typeof globalThis[Symbol.for('${MEMORY_PROBE_KEY}')]`), 'function');
+
+    await removeMemoryProbe(session);
+    assert.equal(await evaluate(session, `typeof globalThis[Symbol.for('${MEMORY_PROBE_KEY}')]`), 'undefined');
+  } finally {
+    await session.close();
+    target.kill();
+    await target.done;
+  }
+});
+
+/** The target's debugger id, from its /json/list. */
+async function debuggerId(port: number): Promise<string> {
+  const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { id: string }[];
+  return list[0].id;
+}
