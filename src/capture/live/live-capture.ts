@@ -234,8 +234,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const skippedSnapshots = new Map<string, { why: string; count: number }>();
   const snapshotCosts: { reason: string; before: number; after: number }[] = [];
   /** The target's heap used now (the last series point if it does not answer). */
-  const heapUsedNow = async (): Promise<number | undefined> =>
-    (await probe.read().catch(() => null))?.heapUsed ?? series.at(-1)?.heapUsed;
+  const heapUsedNow = async (): Promise<number | undefined> => (await probe.read().catch(() => null))?.heapUsed ?? series.at(-1)?.heapUsed;
   /** Whether a heap snapshot would fit in the target now (by its heap's size, or its `objects`); null if unknown. */
   const snapshotRoom = async (objects?: number): Promise<{ verdict: SnapshotRoomVerdict; heapUsed: number } | null> => {
     const heapUsed = await heapUsedNow();
