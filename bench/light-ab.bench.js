@@ -36,6 +36,10 @@ const variants = [
 // More, by BENCH_AB=a,b: the light settings fixed from the start (no switch), with and
 // without the handle agent, to split what light watching costs.
 const extras = {
+  // A second plain server: two processes of one program differ by a few % for the whole run
+  // (their JIT and memory layout are their own), which no number of rounds averages away; the
+  // gap between the two plains is the floor under which a variant's ratio says nothing.
+  'plain-2': { name: 'plain (a second process)', argv: () => [process.execPath, server] },
   'light-no-handles': underRun('light, --no-handles', ['--light-after', '20s', '--no-handles']),
   static: underRun('--inlining, 128k, never', ['--inlining', '--sampling-interval', '128k', '--light-after', 'never']),
   'static-no-handles': underRun('same, --no-handles', [

@@ -10,6 +10,7 @@ import {
 import type { InspectorSession } from '../capture/inspector/session.js';
 import { installWatchdog, removeWatchdog } from '../capture/live/target-watchdog.js';
 import { removeMemoryProbe } from '../capture/live/memory-probe.js';
+import { LIGHT_SERIES_FACTOR } from '../capture/live/light-watch.js';
 import { NO_INLINING_FLAGS, inliningKeptNote, inliningOffNote, userSetsInlining } from '../capture/live/inlining.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { describeSkippedSnapshot, estimateSnapshotCost, type MemoryRoom } from '../capture/live/snapshot-room.js';
@@ -132,9 +133,9 @@ export async function attachWithLeaktrace(ctx: CommandContext, target: AttachTar
   let captured: Awaited<ReturnType<typeof captureLive>>;
   let inlining: InliningSwitch | undefined;
   // What attach changes in the program is undone by the program itself if leaktrace dies:
-  // the target waits for leaktrace's probes for 10 of their periods, at least 20 s of its
-  // own event-loop time (capture/live/target-watchdog.ts).
-  const watchdogMs = Math.max(20_000, 10 * settings.seriesEveryMs);
+  // the target waits for leaktrace's probes for 10 of their periods and 4 of their periods
+  // while light, at least 20 s of its own event-loop time (capture/live/target-watchdog.ts).
+  const watchdogMs = Math.max(20_000, 10 * settings.seriesEveryMs, 4 * LIGHT_SERIES_FACTOR * settings.seriesEveryMs);
   try {
     await installWatchdog(attached.session, watchdogMs).catch((err: Error) => {
       throw new CaptureError(`cannot prepare ${name} for the capture: ${err.message}`);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SiteMeasurement } from '../../src/analysis/leaks/site-series.js';
-import { LightWatch, type WatchEpoch, strongestGrowth } from '../../src/capture/live/light-watch.js';
+import { LIGHT_SERIES_FACTOR, LightWatch, type WatchEpoch, seriesPeriod, strongestGrowth } from '../../src/capture/live/light-watch.js';
 import { HandleSeries } from '../../src/analysis/leaks/handle-series.js';
 import type { HandleGroup } from '../../src/analysis/handles/group.js';
 import { StackTable } from '../../src/model/stack-table.js';
@@ -177,4 +177,19 @@ test("LightWatch: a worker thread's growth keeps the capture precise, and trips 
   const back = watch.next(light, flatLight, stacks, null, () => growing);
   assert.equal(back?.to, 'precise');
   assert.equal(back!.reading.what, growing.what);
+});
+
+test('seriesPeriod: the series is read 5x less often while light, every period again while memory moves or the heap nears its limit', () => {
+  const still = { rss: 100e6, heapUsed: 20e6, heapLimit: 4e9 };
+  assert.equal(seriesPeriod('precise', 1000, still, { rss: 100e6 }), 1000);
+  assert.equal(seriesPeriod('light', 1000, still, { rss: 100e6 }), 1000 * LIGHT_SERIES_FACTOR);
+  assert.equal(seriesPeriod('light', 1000, still, { rss: 95e6 }), 1000 * LIGHT_SERIES_FACTOR, 'within a tenth');
+  // RSS grew by over a tenth since the point before: every point counts for the growth rule.
+  assert.equal(seriesPeriod('light', 1000, { ...still, rss: 112e6 }, { rss: 100e6 }), 1000);
+  assert.equal(seriesPeriod('light', 1000, { ...still, rss: 80e6 }, { rss: 100e6 }), 1000);
+  // Past half the heap limit: the near-limit rule wants every point.
+  assert.equal(seriesPeriod('light', 1000, { ...still, heapUsed: 2.1e9 }, { rss: 100e6 }), 1000);
+  // Too few points to tell.
+  assert.equal(seriesPeriod('light', 1000, still, undefined), 1000);
+  assert.equal(seriesPeriod('light', 1000, undefined, undefined), 1000);
 });

@@ -41,6 +41,32 @@ import { AGENT_FRAMES } from './remote-handles.js';
 export const SUSPECT_FLOOR = 0.2;
 /** How much coarser the light sampler is than the precise one. */
 export const LIGHT_INTERVAL_FACTOR = 8;
+/**
+ * How much less often the memory series is read while light. Each series point is a round
+ * trip to the target and a few /proc reads, which leaktrace's own process pays on the same
+ * CPU as the program: on the bench's HTTP server at 4,000 req/s (bench/light-ab, 30 rounds,
+ * 2026-12-06) leaktrace's own process cost 0.79 µs a request with a point every second,
+ * 0.55 every 2 s, 0.20 every 5 s — most of what it costs, of the ~34 µs a request takes.
+ */
+export const LIGHT_SERIES_FACTOR = 5;
+
+/**
+ * The period of the memory series: `everyMs`, or LIGHT_SERIES_FACTOR× that while light —
+ * unless memory is moving (RSS changed by over a tenth since the point before) or the heap
+ * is past half its limit, when the capture rules (growth, near the limit) want every point.
+ */
+export function seriesPeriod(
+  mode: WatchEpoch['mode'],
+  everyMs: number,
+  last: { rss: number; heapUsed: number; heapLimit: number } | undefined,
+  before: { rss: number } | undefined,
+): number {
+  if (mode !== 'light' || !last || !before) return everyMs;
+  const moving = Math.abs(last.rss - before.rss) > 0.1 * before.rss;
+  const nearLimit = last.heapUsed > 0.5 * last.heapLimit;
+  return moving || nearLimit ? everyMs : everyMs * LIGHT_SERIES_FACTOR;
+}
+
 /** Consecutive light measurements that must read a suspect before going precise again. */
 const CONFIRMING_READS = 2;
 /** Judged measurements an epoch needs before it says anything. */
@@ -191,6 +217,10 @@ export class LightWatch {
   }
 }
 
+function formatSeconds(ms: number): string {
+  return `${Number((ms / 1000).toFixed(1))} s`;
+}
+
 /** The note for a switch made at `atMs`. */
 export function describeSwitch(
   s: NonNullable<WatchSwitch>,
@@ -199,6 +229,8 @@ export function describeSwitch(
   quietMs: number,
   /** What the switch changed besides the sampler: V8's inlining; the handle agent's tracing (paused or resumed). */
   changed: { inlining: boolean; tracing: boolean },
+  /** The memory series' own period (--series-every). */
+  seriesEveryMs: number,
 ): string {
   const inliningChanged = changed.inlining;
   const tracingChanged = changed.tracing;
@@ -207,7 +239,8 @@ export function describeSwitch(
   const p = s.reading.probability.toFixed(2);
   if (s.to === 'light') {
     return (
-      `from ${at}, watched lightly (a sample every ${kib}${inliningChanged ? ", V8's inlining on again" : ''}${tracingChanged ? ', handles counted but not traced' : ''}): nothing grew in the ` +
+      `from ${at}, watched lightly (a sample every ${kib}${inliningChanged ? ", V8's inlining on again" : ''}${tracingChanged ? ', handles counted but not traced' : ''}, ` +
+      `the memory series every ${formatSeconds(seriesEveryMs * LIGHT_SERIES_FACTOR)} while memory holds still): nothing grew in the ` +
       `${Math.round(quietMs / 1000)} s judged before (likeliest: ${s.reading.what}, p ${p}, under the ${SUSPECT_FLOOR} tripwire); ` +
       `it would go back to precise settings as soon as something grew (--light-after never keeps them)`
     );

@@ -40,7 +40,7 @@ import { unexplainedGrowth } from '../../analysis/growth/unexplained-growth.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { describeGcTally, forgetGcFunction, incrementalFullGc } from '../heap/target-gc.js';
 import { deoptimizeAll } from './runtime-inlining.js';
-import { LIGHT_INTERVAL_FACTOR, LightWatch, type WatchEpoch, type WatchSwitch, describeSwitch } from './light-watch.js';
+import { LIGHT_INTERVAL_FACTOR, LightWatch, type WatchEpoch, type WatchSwitch, describeSwitch, seriesPeriod } from './light-watch.js';
 import {
   COST_WINDOW_MS,
   LIGHT_BUDGET_SCALE,
@@ -375,7 +375,14 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     await workers?.switchEpoch(interval);
     pacer.scaleBudget(toLight ? LIGHT_BUDGET_SCALE : 1);
     const x = Date.now() - started;
-    const note = describeSwitch(s, x, { interval, inliningOff }, quietMs, { inlining: inliningChanged, tracing: tracingChanged });
+    const note = describeSwitch(
+      s,
+      x,
+      { interval, inliningOff },
+      quietMs,
+      { inlining: inliningChanged, tracing: tracingChanged },
+      o.seriesEveryMs,
+    );
     notes.push(note);
     o.writer.appendEvent({ t: Date.now(), type: 'note', message: note });
     o.writer.updateManifest({ settings: { ...o.writer.currentManifest.settings, samplingInterval: interval, inliningOff } });
@@ -493,7 +500,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       }
       const now = Date.now();
       if (now >= nextSeries) {
-        nextSeries = now + o.seriesEveryMs;
+        // Less often while light (light-watch.ts), from the points before this one.
+        nextSeries = now + seriesPeriod(epoch.mode, o.seriesEveryMs, series.at(-1), series.at(-2));
         pacer.reading(now);
         // The load may have changed since the period was set: re-paced from the latest rate.
         const repaced = settleAt === null ? pacer.reschedule() : null;
