@@ -129,7 +129,6 @@ for (const v of live) {
   console.log(`  ${v.name.padEnd(26)} ${median(xs).toFixed(1).padStart(6)} | ${mean(xs).toFixed(1).padStart(6)}${ratio}`);
 }
 console.log("Of which leaktrace's own process (not the server), µs per request: mean");
-for (const v of live)
-  if (v.name !== 'plain') console.log(`  ${v.name.padEnd(26)} ${mean(ownPerRequest.get(v.name)).toFixed(2).padStart(6)}`);
+for (const v of live) if (v.out) console.log(`  ${v.name.padEnd(26)} ${mean(ownPerRequest.get(v.name)).toFixed(2).padStart(6)}`);
 console.log('Switches (light-watch.ts)');
-for (const [name, s] of watched) if (name !== 'plain') console.log(`  ${name.padEnd(26)} ${s.join('; ') || 'none'}`);
+for (const [name, s] of watched) if (!name.startsWith('plain')) console.log(`  ${name.padEnd(26)} ${s.join('; ') || 'none'}`);

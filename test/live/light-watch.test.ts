@@ -154,7 +154,7 @@ test('run --light-after: handles that start leaking while tracing is paused trip
     }),
   );
   assert.ok(
-    report.notes.some((n: string) => /watched lightly \(.*handles counted but not traced\)/.test(n)),
+    report.notes.some((n: string) => /watched lightly \(.*handles counted but not traced, the memory series every/.test(n)),
     report.notes.join('\n'),
   );
   const back = report.notes.find((n: string) => /^from \d+ s, back to precise settings/.test(n));
@@ -210,11 +210,21 @@ test('run --light-after: a program that only makes garbage is watched lightly fr
   const note = report.notes.find((n: string) => n.includes('watched lightly'));
   assert.match(
     note,
-    /^from \d+ s, watched lightly \(a sample every 32 KiB, V8's inlining on again, handles counted but not traced\): nothing grew in the \d+ s judged before/,
+    /^from \d+ s, watched lightly \(a sample every 32 KiB, V8's inlining on again, handles counted but not traced, the memory series every 2\.5 s while memory holds still\): nothing grew in the \d+ s judged before/,
   );
   const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
   assert.equal(manifest.settings.samplingInterval, 32768);
   assert.equal(manifest.settings.inliningOff, false);
+  // The memory series: a point every 500 ms while precise, every 2.5 s once light (its memory
+  // holds still), until the end.
+  const times = readFileSync(join(out, 'series.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).t as number);
+  const gaps = times.slice(1).map((t, i) => t - times[i]);
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  assert.ok(median(gaps.slice(0, 8)) < 1000, `first gaps ${gaps.slice(0, 8)}`);
+  assert.ok(median(gaps.slice(-3)) >= 2000, `last gaps ${gaps.slice(-3)}`);
 });
 
 test('run --light-after never: precise throughout; a value that is not a duration is a usage error', async () => {

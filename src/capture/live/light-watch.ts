@@ -18,7 +18,8 @@ import { AGENT_FRAMES } from './remote-handles.js';
  * capture has been judged for `--light-after` with no suspect (no site, nor the sampled heap
  * as a whole at the report's threshold), it watches lightly: a sample every 8× the interval,
  * V8's inlining on again (old code deoptimized so that it recompiles with it), and
- * measurements paced to a third of their budget (1 % of the program's CPU by default).
+ * measurements paced to a third of their budget (1 % of the program's CPU by default), and
+ * the memory series read LIGHT_SERIES_FACTOR× less often while memory holds still.
  * Measured on the bench's HTTP server (README, bench 7): light at 4× the interval with the
  * full budget still cost ~11 % CPU per request (precise ~22 %). As soon as
  * anything grows there (p ≥ SUSPECT_FLOOR: a tripwire, well below the report's threshold),
