@@ -50,6 +50,32 @@ test('memory probe: installed once in a real target, it reads the memory series 
   }
 });
 
+test('memory probe: a target whose main thread is blocked (no protocol message answered, the console discard included) gives no point after 3 s instead of holding the capture', async () => {
+  const target = new LiveProcess(process.execPath, [
+    '--inspect=127.0.0.1:0',
+    '-e',
+    `process.on('SIGUSR2', () => require('child_process').execSync('sleep 8')); setInterval(() => {}, 1000);`,
+  ]);
+  const port = await target.inspectorPort();
+  const session = await RemoteSession.connect(`ws://127.0.0.1:${port}/${await debuggerId(port)}`);
+  try {
+    // Blocks the main thread for 8 s in native code (waiting for a child), where V8 runs no
+    // interrupt: the inspector dispatches nothing meanwhile. (Atomics.wait is not such a
+    // block: V8 serves the inspector's interrupts during it.)
+    target.kill('SIGUSR2');
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    const point = await new MemoryProbe(session, target.child.pid!).read();
+    const waited = Date.now() - started;
+    assert.equal(point, null);
+    assert.ok(waited >= 2900 && waited < 7000, `waited ${waited} ms: the 3 s limit, not the 8 s block`);
+  } finally {
+    await session.close();
+    target.kill();
+    await target.done;
+  }
+});
+
 /** The target's debugger id, from its /json/list. */
 async function debuggerId(port: number): Promise<string> {
   const list = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as { id: string }[];

@@ -74,8 +74,20 @@ export class MemoryProbe {
     private readonly pid: number | null,
   ) {}
 
-  /** A point of the series, or null when the target did not answer within 3 s. */
+  /**
+   * A point of the series, or null when the target did not answer within 3 s: a target whose
+   * main context is gone (it is exiting, waiting for us to detach) never answers
+   * Runtime.evaluate, and one blocked in native code answers nothing, the discard included.
+   */
   async read(exitSnapshotLimit: ExitSnapshotLimit | null = null): Promise<ProbeResult | null> {
+    let timer: NodeJS.Timeout | undefined;
+    return Promise.race([
+      this.readNow(exitSnapshotLimit),
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 3000))),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  private async readNow(exitSnapshotLimit: ExitSnapshotLimit | null): Promise<ProbeResult> {
     // The heap as the program has it, not with the console messages V8 keeps for our session;
     // awaited, never sent together with the probe (see CONSOLE_DISCARD_EVERY_MS).
     if (Date.now() - this.lastDiscard >= CONSOLE_DISCARD_EVERY_MS) {
@@ -84,11 +96,10 @@ export class MemoryProbe {
     }
     let reply = await this.call(exitSnapshotLimit);
     // Not there: the first call, or the program replaced it (installed again once).
-    if (reply !== null && reply.result.value === undefined && !reply.exceptionDetails) {
+    if (reply.result.value === undefined && !reply.exceptionDetails) {
       this.installed = false;
       reply = await this.call(exitSnapshotLimit);
     }
-    if (reply === null) return null;
     const value = reply.result.value;
     const parsed = value ? (JSON.parse(value) as Omit<ProbeResult, 't'>) : null;
     if (!parsed) throw new Error(`memory probe failed in the target: ${reply.exceptionDetails?.text ?? 'no value'}`);
@@ -99,23 +110,17 @@ export class MemoryProbe {
     return { t: Date.now(), ...parsed, fds };
   }
 
-  private async call(limit: ExitSnapshotLimit | null): Promise<EvaluateReply | null> {
+  private call(limit: ExitSnapshotLimit | null): Promise<EvaluateReply> {
     const expression = this.installed
       ? `${PROBE_FN}?.(${limit === null ? '' : JSON.stringify(limit)})`
       : `${INSTALL} && ${PROBE_FN}(${limit === null ? '' : JSON.stringify(limit)})`;
     this.installed = true;
-    // A target whose main context is gone (it is exiting, waiting for us to detach) never
-    // answers Runtime.evaluate: give up after a while instead of waiting forever.
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([
-      this.session.post<EvaluateReply>('Runtime.evaluate', {
-        expression,
-        includeCommandLineAPI: expression.includes('require('),
-        returnByValue: true,
-        silent: true,
-      }),
-      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), 3000))),
-    ]).finally(() => clearTimeout(timer));
+    return this.session.post<EvaluateReply>('Runtime.evaluate', {
+      expression,
+      includeCommandLineAPI: expression.includes('require('),
+      returnByValue: true,
+      silent: true,
+    });
   }
 }
 
