@@ -30,6 +30,14 @@ test('memory probe: installed once in a real target, it reads the memory series 
     assert.ok(first.fds !== undefined && first.fds >= 4, `fds ${first.fds}`);
     assert.equal(await evaluate(session, `typeof globalThis[Symbol.for('${MEMORY_PROBE_KEY}')]`), 'function');
 
+    // Installed once: later reads call what is there (here a stand-in), not a new install.
+    await evaluate(
+      session,
+      `void (globalThis[Symbol.for('${MEMORY_PROBE_KEY}')] = () => JSON.stringify({ rss: 2, heapUsed: 1, heapTotal: 1, external: 0, arrayBuffers: 0, spaces: {}, heapLimit: 9 }))`,
+    );
+    assert.equal((await probe.read())?.heapUsed, 1);
+    await evaluate(session, `void delete globalThis[Symbol.for('${MEMORY_PROBE_KEY}')]`);
+
     // The at-exit snapshot's limit is left where the program looks for it.
     const limit = { largestHeap: 123456789, room: { bytes: 1, where: 'test' } };
     await probe.read(limit as never);

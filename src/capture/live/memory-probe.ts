@@ -47,13 +47,14 @@ const INSTALL = `(() => {
 /**
  * A series point at most this often also discards the console messages V8 keeps for our
  * session (console-messages.ts): each discard is one more round trip (~0.3 ms of the target's
- * CPU, ~0.5 ms of ours), and sent together with the probe its reply waited ~40 ms for the
- * TCP stack (the inspector's replies go out without TCP_NODELAY; measured: 48 ms a probe
- * instead of 6). Measurements and snapshots discard before each, whatever this says; between
- * two series discards the heap may hold the arguments of a few seconds of the program's
- * console calls (at most V8's 1,000 messages).
+ * CPU, ~0.5 ms of ours, 300 calls). Sent right behind the discard, the probe's reply came
+ * ~43 ms after (300 calls; ~1 ms for one message alone) — the length of Linux's
+ * delayed ACK, so most likely Nagle's algorithm on the inspector's socket holding back the
+ * second reply; we did not check the socket's options. Measurements and snapshots discard
+ * before each, whatever this says; between two series discards the heap may hold the
+ * arguments of a few seconds of the program's console calls (at most V8's 1,000 messages).
  */
-export const CONSOLE_DISCARD_EVERY_MS = 5000;
+const CONSOLE_DISCARD_EVERY_MS = 5000;
 
 export interface ProbeResult extends MemorySample {
   /** V8's heap size limit (--max-old-space-size), for the near-the-limit rule. */
@@ -111,13 +112,13 @@ export class MemoryProbe {
   }
 
   private call(limit: ExitSnapshotLimit | null): Promise<EvaluateReply> {
-    const expression = this.installed
-      ? `${PROBE_FN}?.(${limit === null ? '' : JSON.stringify(limit)})`
-      : `${INSTALL} && ${PROBE_FN}(${limit === null ? '' : JSON.stringify(limit)})`;
+    const install = !this.installed;
     this.installed = true;
+    const args = limit === null ? '' : JSON.stringify(limit);
     return this.session.post<EvaluateReply>('Runtime.evaluate', {
-      expression,
-      includeCommandLineAPI: expression.includes('require('),
+      expression: install ? `${INSTALL} && ${PROBE_FN}(${args})` : `${PROBE_FN}?.(${args})`,
+      // `require` for the install only (INSTALL).
+      includeCommandLineAPI: install,
       returnByValue: true,
       silent: true,
     });
