@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SiteMeasurement } from '../../src/analysis/leaks/site-series.js';
-import { LIGHT_SERIES_FACTOR, LightWatch, type WatchEpoch, seriesPeriod, strongestGrowth } from '../../src/capture/live/light-watch.js';
+import {
+  LIGHT_SERIES_FACTOR,
+  LightWatch,
+  type WatchEpoch,
+  describeSwitch,
+  seriesPeriod,
+  strongestGrowth,
+} from '../../src/capture/live/light-watch.js';
 import { HandleSeries } from '../../src/analysis/leaks/handle-series.js';
 import type { HandleGroup } from '../../src/analysis/handles/group.js';
 import { StackTable } from '../../src/model/stack-table.js';
@@ -192,4 +199,51 @@ test('seriesPeriod: the series is read 5x less often while light, every period a
   // Too few points to tell.
   assert.equal(seriesPeriod('light', 1000, still, undefined), 1000);
   assert.equal(seriesPeriod('light', 1000, undefined, undefined), 1000);
+});
+
+test('describeSwitch: each note says what the switch changed, and only that', () => {
+  const reading = { probability: 0.13, what: 'serve (/app/server.js:3:1)' };
+  const toLight = describeSwitch(
+    { to: 'light', reading },
+    {
+      atMs: 312_400,
+      next: { interval: 256 * KIB, inliningOff: false },
+      quietMs: 300_000,
+      changed: { inlining: true, tracing: true },
+      seriesEveryMs: 1000,
+    },
+  );
+  assert.match(toLight, /^from 312 s, watched lightly \(a sample every 256 KiB, V8's inlining on again, handles counted but not traced, /);
+  assert.match(toLight, new RegExp(`the memory series every ${LIGHT_SERIES_FACTOR} s while memory holds still`));
+  assert.match(
+    toLight,
+    /nothing grew in the 300 s judged before \(likeliest: serve \(\/app\/server.js:3:1\), p 0.13, under the 0.2 tripwire\)/,
+  );
+  const back = describeSwitch(
+    { to: 'precise', reading: { probability: 0.41, what: 'grow (/app/server.js:9:1)' } },
+    {
+      atMs: 400_000,
+      next: { interval: 32 * KIB, inliningOff: false },
+      quietMs: 0,
+      changed: { inlining: false, tracing: false },
+      seriesEveryMs: 1000,
+    },
+  );
+  // `--inlining` kept V8's inlining on throughout, and `--no-handles` traced none: neither is said.
+  assert.equal(
+    back,
+    'from 400 s, back to precise settings (a sample every 32 KiB): grow (/app/server.js:9:1) grew while watched lightly (p 0.41); sites are judged on what was allocated from then on, after a warm-up',
+  );
+  const backAll = describeSwitch(
+    { to: 'precise', reading: { probability: 0.41, what: 'grow' } },
+    {
+      atMs: 400_000,
+      next: { interval: 32 * KIB, inliningOff: true },
+      quietMs: 0,
+      changed: { inlining: true, tracing: true },
+      seriesEveryMs: 1000,
+    },
+  );
+  assert.match(backAll, /a sample every 32 KiB, V8's inlining off, handles traced again\)/);
+  assert.match(backAll, /handles opened while watched lightly have no creation stack$/);
 });

@@ -222,19 +222,25 @@ function formatSeconds(ms: number): string {
   return `${Number((ms / 1000).toFixed(1))} s`;
 }
 
-/** The note for a switch made at `atMs`. */
-export function describeSwitch(
-  s: NonNullable<WatchSwitch>,
-  atMs: number,
-  next: Pick<WatchEpoch, 'interval' | 'inliningOff'>,
-  quietMs: number,
-  /** What the switch changed besides the sampler: V8's inlining; the handle agent's tracing (paused or resumed). */
-  changed: { inlining: boolean; tracing: boolean },
+/** What a switch's note says: the switch and what it changed. */
+export interface SwitchFacts {
+  /** When it was made (ms since the capture started). */
+  atMs: number;
+  /** The epoch it begins. */
+  next: Pick<WatchEpoch, 'interval' | 'inliningOff'>;
+  /** The judged quiet time before it (to light). */
+  quietMs: number;
+  /** What it changed besides the sampler: V8's inlining; the handle agent's tracing (paused or resumed). */
+  changed: { inlining: boolean; tracing: boolean };
   /** The memory series' own period (--series-every). */
-  seriesEveryMs: number,
-): string {
-  const inliningChanged = changed.inlining;
-  const tracingChanged = changed.tracing;
+  seriesEveryMs: number;
+}
+
+/** The note for a switch. */
+export function describeSwitch(s: NonNullable<WatchSwitch>, facts: SwitchFacts): string {
+  const { atMs, next, quietMs, seriesEveryMs } = facts;
+  const inliningChanged = facts.changed.inlining;
+  const tracingChanged = facts.changed.tracing;
   const kib = `${Math.round(next.interval / 1024)} KiB`;
   const at = `${Math.round(atMs / 1000)} s`;
   const p = s.reading.probability.toFixed(2);

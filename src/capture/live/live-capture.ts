@@ -375,14 +375,13 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     await workers?.switchEpoch(interval);
     pacer.scaleBudget(toLight ? LIGHT_BUDGET_SCALE : 1);
     const x = Date.now() - started;
-    const note = describeSwitch(
-      s,
-      x,
-      { interval, inliningOff },
+    const note = describeSwitch(s, {
+      atMs: x,
+      next: { interval, inliningOff },
       quietMs,
-      { inlining: inliningChanged, tracing: tracingChanged },
-      o.seriesEveryMs,
-    );
+      changed: { inlining: inliningChanged, tracing: tracingChanged },
+      seriesEveryMs: o.seriesEveryMs,
+    });
     notes.push(note);
     o.writer.appendEvent({ t: Date.now(), type: 'note', message: note });
     o.writer.updateManifest({ settings: { ...o.writer.currentManifest.settings, samplingInterval: interval, inliningOff } });
