@@ -296,6 +296,73 @@ export function suspectPaths(
   return out;
 }
 
+/** What holds the strings made in the tracking window with no JavaScript on the stack (windowNativeStrings). */
+export interface WindowStrings {
+  /** Live strings with no allocation stack that V8 numbered during the window. */
+  strings: number;
+  /**
+   * Distinct holder paths, most strings held first: each of the outermost objects numbered in
+   * the window that hold the strings (`objects`) votes with the strings inside it (`held`).
+   */
+  paths: HolderPath[];
+  /** How many such outermost objects voted (the newest, at most MAX_VOTERS), and how many strings they hold. */
+  looked: { objects: number; strings: number };
+  unshown: SuspectPaths['unshown'];
+}
+
+/**
+ * Stand-ins for a "(V8 API)" suspect in a snapshot: what Node's or V8's C++ makes on its own
+ * (an HTTP request's URL and header strings, most often) carries no allocation stack in the
+ * snapshot either, so its objects cannot be told by their stack. Strings numbered during the
+ * tracking window can: the window began before the oldest object the tracker gave a stack,
+ * and V8 numbers objects in the order it first sees them (everything alive when tracking
+ * started was numbered then), so a stackless string numbered after that one was most likely
+ * made in the window by code with no JavaScript on the stack — or by optimized code the
+ * tracker missed, which the evidence says. Not certainly: on the README example, some such
+ * strings sit in objects numbered before the window (V8 may number an object again after it
+ * moves). Strings only: they are what native code makes most (a parser's), and what the
+ * program's own untracked objects (a JavaScript leak's records) are least.
+ *
+ * Each string is counted at the outermost object numbered in the window that holds it (its
+ * dominator, and so on up while those were numbered in the window too): a kept request's URL
+ * and its headers' values are one record's, and the record's path is what keeps them (the
+ * README example's `auditLog`). Those objects vote like a suspect's, each with its strings.
+ * Null without allocation traces.
+ */
+export function windowNativeStrings(a: SnapshotAnalysis, options: AttributionOptions, maxPaths = 3): WindowStrings | null {
+  const s = a.snapshot;
+  const traces = s.traces;
+  if (!traces) return null;
+  let firstTracedId = Number.POSITIVE_INFINITY;
+  for (let o = 1; o < s.nodeCount; o++) if (traces.stackOf(o) !== 0 && s.id(o) < firstTracedId) firstTracedId = s.id(o);
+  if (!Number.isFinite(firstTracedId)) return null;
+  const { reachable, idom } = a.dominators;
+  const numberedInWindow = (o: number): boolean => o > 0 && reachable[o] === 1 && s.id(o) > firstTracedId;
+  const topOf = new Map<number, number>();
+  const held = new Map<number, number>();
+  let strings = 0;
+  for (let o = 1; o < s.nodeCount; o++) {
+    if (!reachable[o] || !s.isString(o) || traces.stackOf(o) !== 0 || s.id(o) <= firstTracedId) continue;
+    strings++;
+    const chain: number[] = [];
+    let t = o;
+    while (!topOf.has(t) && numberedInWindow(idom[t]) && idom[t] !== t) {
+      chain.push(t);
+      t = idom[t];
+    }
+    const top = topOf.get(t) ?? t;
+    topOf.set(t, top);
+    for (const c of chain) topOf.set(c, top);
+    held.set(top, (held.get(top) ?? 0) + 1);
+  }
+  const tops = [...held.keys()];
+  const { paths, unshown } = votePaths(a, pathShapes(a), tops, held, maxPaths, (file) => isUserScript(file, options), 'newest');
+  const voters = tops.length <= MAX_VOTERS ? tops : [...tops].sort((x, y) => s.id(y) - s.id(x)).slice(0, MAX_VOTERS);
+  let votedStrings = 0;
+  for (const o of voters) votedStrings += held.get(o)!;
+  return { strings, paths, looked: { objects: voters.length, strings: votedStrings }, unshown };
+}
+
 /**
  * Objects grouped by the shape of their retainer path, most held first: at most 2,000 looked
  * at, the newest (a window's objects) or spread evenly across the ids (a kind's objects of

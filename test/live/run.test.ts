@@ -65,6 +65,33 @@ test('run: finds the leak in a self-driving server and keeps a complete capture 
   assert.equal(summary.code, 0, summary.stderr);
 });
 
+test('run: objects Node made in C++ ("(V8 API)") that the program keeps are named by the variable that keeps them', async () => {
+  // keepRaw keeps each request's URL and raw headers: strings and arrays Node's HTTP parser
+  // made with no JavaScript on the stack, which carry no allocation stack in a snapshot either.
+  // Strings V8 numbered in the holders window stand in for them (windowNativeStrings).
+  const out = join(tempDir(), 'cap');
+  const r = await runCli(['run', '--out', out, ...FAST, '--duration', '15s', '--json', '--', 'node', fixture('live', 'server.cjs')], {
+    env: { SERVER_MODE: 'native', SERVER_SECONDS: '0' },
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const native = report.leaks.find((l: { site?: { functionName: string } }) => l.site?.functionName === '(V8 API)');
+  assert.ok(native, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
+  assert.equal(native.userFrame, null);
+  assert.equal(native.keptIn?.variable, 'rawSeen', native.evidence);
+  const declaredAt =
+    readFileSync(fixture('live', 'server.cjs'), 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('const rawSeen = []')) + 1;
+  assert.equal(native.keptIn.line, declaredAt);
+  assert.match(native.evidence, /standing in for them, the [\d,]+ live strings with none that V8 numbered during the tracking window/);
+  assert.ok(
+    native.retainerPaths[0].some((hop: string) => hop.startsWith('(context) rawSeen')),
+    native.retainerPaths[0].join(' → '),
+  );
+});
+
 test('run, default schedule: no measurement in the warm-up, each one costed from /proc, enough points for a verdict', async () => {
   const out = join(tempDir(), 'cap');
   const r = await runCli(

@@ -29,7 +29,17 @@ import { discardConsoleMessages } from '../inspector/console-messages.js';
 import { formatFrame } from '../../model/frame.js';
 import { measureGrowth } from '../../analysis/growth/growth.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
-import { FEW_ATTRIBUTED, chooseHolders, heldBy, noHoldersReason, siteHints, suspectKeyOf, suspectPaths } from '../../check/sample-paths.js';
+import {
+  FEW_ATTRIBUTED,
+  type WindowStrings,
+  chooseHolders,
+  heldBy,
+  noHoldersReason,
+  siteHints,
+  suspectKeyOf,
+  suspectPaths,
+  windowNativeStrings,
+} from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
 import { type ExitSnapshotLimit, MemoryProbe, type ProbeResult } from './memory-probe.js';
 import { type CaptureRules, newRuleState, ruleToFire } from './rules.js';
@@ -850,9 +860,14 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
   const keys = new Map(leaks.filter((l) => l.kind !== 'native').map((l) => [suspectKeyOf(l), l]));
   const sources = new ScriptSources();
   const holders = suspectPaths(analysis, new Set(keys.keys()), siteHints(keys, sources));
+  let windowStrings: WindowStrings | undefined;
   for (const [key, leak] of keys) {
     const h = holders.get(key);
     const choice = chooseHolders(h, leak.series?.count.at(-1));
+    if (choice.how === 'none' && isV8ApiSite(leak)) {
+      windowStrings ??= windowNativeStrings(analysis, {}, NATIVE_STRING_PATHS) ?? undefined;
+      if (addNativeStringHolders(leak, windowStrings, sources)) continue;
+    }
     if (choice.how === 'none') {
       // (--exact tracks the main thread's allocations from the start; a worker's only in the window.)
       const remedy = leak.worker
@@ -880,6 +895,42 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
     if (choice.how === 'attributed' && h!.matched < FEW_ATTRIBUTED)
       leak.evidence += ` — only ${h!.matched} of its objects were made in the tracking window: the path may be that of objects in use at the time rather than of those the leak keeps (--holders longer, or --exact, sees more)`;
   }
+}
+
+/** How many of the stand-in strings' holder paths are looked at for the variable they run through. */
+const NATIVE_STRING_PATHS = 20;
+
+/** Made by native code with no JavaScript on the stack, as V8's sampler records it. */
+function isV8ApiSite(leak: Leak): boolean {
+  return leak.kind === 'heap' && leak.site?.file === '' && leak.site.functionName === '(V8 API)';
+}
+
+/**
+ * A "(V8 API)" leak's holders, from the strings made in the tracking window with no stack that
+ * stand in for its objects (windowNativeStrings). Only where the first path holds at least
+ * FEW_ATTRIBUTED of them: fewer may be a request in flight. The evidence says what was counted
+ * and that it is a stand-in. False when nothing is shown.
+ */
+function addNativeStringHolders(leak: Leak, w: WindowStrings | undefined, sources: ScriptSources): boolean {
+  const first = w?.paths[0];
+  if (!w || !first || first.held < FEW_ATTRIBUTED) return false;
+  leak.retainerPaths = w.paths.slice(0, 3).map((p) => p.path);
+  const n = (x: number): string => x.toLocaleString('en-US');
+  const looked =
+    w.looked.strings < w.strings ? ` (of the ${n(w.looked.strings)} inside the newest ${n(w.looked.objects)} objects that hold them)` : '';
+  // Paths that differ in their last hops (a record's URL, its headers) run through one variable.
+  const v = first.variable;
+  const viaVariable = v
+    ? w.paths.filter((p) => p.variable?.name === v.name && p.variable.file === v.file).reduce((sum, p) => sum + p.held, 0)
+    : 0;
+  leak.evidence +=
+    `; holders: objects made with no JavaScript on the stack carry no allocation stack in a snapshot either; standing in ` +
+    `for them, the ${n(w.strings)} live strings with none that V8 numbered during the tracking window (native code's, such ` +
+    `as an HTTP request's URL and headers, or optimized code's that the tracker missed): ${n(first.held)}${looked} are held ` +
+    `by the path shown first, inside ${n(first.objects)} ${first.objects === 1 ? 'object' : 'objects'}` +
+    (v && viaVariable > first.held ? `, and ${n(viaVariable)} by paths through ${v.name} in all` : '');
+  addKeptIn(leak, first.variable, sources);
+  return true;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
