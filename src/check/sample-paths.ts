@@ -1,4 +1,5 @@
-import { type AttributionOptions, allocatedByTooling, attribute, isUserScript } from '../analysis/attribution.js';
+import { type Attribution, type AttributionOptions, allocatedByTooling, attribute, isUserScript } from '../analysis/attribution.js';
+import type { Frame } from '../model/frame.js';
 import { type ScriptSources, functionFrame, objectLiteralKeys } from '../analysis/call-lines.js';
 import type { Leak, ObjectShape } from '../analysis/leak-report.js';
 import type { HeapSnapshot } from '../model/snapshot/heap-snapshot.js';
@@ -361,6 +362,80 @@ export function windowNativeStrings(a: SnapshotAnalysis, options: AttributionOpt
   let votedStrings = 0;
   for (const o of voters) votedStrings += held.get(o)!;
   return { strings, paths, looked: { objects: voters.length, strings: votedStrings }, unshown };
+}
+
+/** Where a snapshot's ArrayBuffer memory comes from and what holds it (bufferOwners). */
+export interface BufferOwners {
+  /** Bytes of all reachable backing stores, and how many ArrayBuffers own them. */
+  bytes: number;
+  buffers: number;
+  /**
+   * Those whose ArrayBuffer the allocation tracker gave a stack (made in its window), by the
+   * attribution of that stack, most bytes first.
+   */
+  bySite: { attribution: Attribution; frames: Frame[]; bytes: number; buffers: number }[];
+  tracedBytes: number;
+  /**
+   * Holder paths of the ArrayBuffers, of every age, each weighted by its bytes: `held` is
+   * bytes here, `objects` buffers. The newest MAX_VOTERS vote (`looked`).
+   */
+  paths: HolderPath[];
+  looked: { buffers: number; bytes: number };
+}
+
+/**
+ * What made a snapshot's ArrayBuffer memory and what holds it, for a leak of Buffers or typed
+ * arrays judged from Node's count of that memory (buffer-growth.ts), which has no site.
+ * Their bytes are `system / JSArrayBufferData` nodes owned by an ArrayBuffer; the ArrayBuffers
+ * made in the tracking window carry the stack that made them (a Buffer's, through Node's
+ * Buffer code, is attributed to the program's call), and those of every age vote on their
+ * holder path by their bytes: a leak keeps the most. Null without allocation traces.
+ */
+export function bufferOwners(a: SnapshotAnalysis, options: AttributionOptions, maxPaths = 3): BufferOwners | null {
+  const s = a.snapshot;
+  const traces = s.traces;
+  if (!traces || s.nodeType.native < 0) return null;
+  const reachable = a.dominators.reachable;
+  const bytesOf = new Map<number, number>();
+  for (let o = 1; o < s.nodeCount; o++) {
+    if (s.typeOf(o) !== s.nodeType.native || !reachable[o]) continue;
+    const owner = a.backingStoreOwner(o);
+    if (owner >= 0 && reachable[owner]) bytesOf.set(owner, (bytesOf.get(owner) ?? 0) + s.selfSize(o));
+  }
+  let bytes = 0;
+  let tracedBytes = 0;
+  const bySite = new Map<string, BufferOwners['bySite'][number]>();
+  for (const [owner, b] of bytesOf) {
+    bytes += b;
+    const stack = traces.stackOf(owner);
+    if (stack === 0) continue;
+    const frames = traces.stacks.framesOf(stack);
+    // Made with no JavaScript on the stack: Node's C++ makes a Buffer's ArrayBuffer through
+    // V8's API (Buffer.allocUnsafeSlow on Node 20: the tracker records "(V8 API)"), and
+    // leaktrace's own evaluations are not the program's.
+    const attribution = attribute(frames, options);
+    if (attribution.noJavaScript || allocatedByTooling(frames, options)) continue;
+    tracedBytes += b;
+    const key = suspectKey(attribution);
+    const entry = bySite.get(key);
+    if (entry) {
+      entry.bytes += b;
+      entry.buffers++;
+    } else bySite.set(key, { attribution, frames, bytes: b, buffers: 1 });
+  }
+  const owners = [...bytesOf.keys()];
+  const { paths } = votePaths(a, pathShapes(a), owners, bytesOf, maxPaths, (file) => isUserScript(file, options), 'newest');
+  const voters = owners.length <= MAX_VOTERS ? owners : [...owners].sort((x, y) => s.id(y) - s.id(x)).slice(0, MAX_VOTERS);
+  let votedBytes = 0;
+  for (const o of voters) votedBytes += bytesOf.get(o)!;
+  return {
+    bytes,
+    buffers: bytesOf.size,
+    bySite: [...bySite.values()].sort((x, y) => y.bytes - x.bytes),
+    tracedBytes,
+    paths,
+    looked: { buffers: voters.length, bytes: votedBytes },
+  };
 }
 
 /**

@@ -117,9 +117,11 @@ function renderLeak(leak: Leak, n: number, width: number): string[] {
       ? `${formatBytesDelta(rate.bytes)} of RSS ${per}`
       : leak.kind === 'handle'
         ? `+${rate.count.toFixed(rate.count < 10 ? 2 : 0)} open ${per}`
-        : Math.abs(rate.count) < 0.005
-          ? `${formatBytesDelta(rate.bytes)} ${per}, in no more objects (the same ones, resized)`
-          : `${formatBytesDelta(rate.bytes)} and +${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects ${per}`
+        : leak.kind === 'external' && rate.count === 0
+          ? `${formatBytesDelta(rate.bytes)} of ArrayBuffer memory ${per}`
+          : Math.abs(rate.count) < 0.005
+            ? `${formatBytesDelta(rate.bytes)} ${per}, in no more objects (the same ones, resized)`
+            : `${formatBytesDelta(rate.bytes)} and +${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects ${per}`
     : '';
   const out = [`#${n}  ${what}   probability ${formatPercent(leak.probability)}   ${rateText}`];
   const field = (name: string, value: string): void => {
@@ -128,14 +130,22 @@ function renderLeak(leak: Leak, n: number, width: number): string[] {
   if (unattributed) {
     field('site', "not known: memory outside the main thread's sampled heap (see the evidence)");
   } else {
-    field('site', leak.site ? formatFrame(leak.site) : '(no frame outside Node internals)');
+    // A leak of ArrayBuffer memory judged from Node's count has a site only where the holders
+    // snapshot named one (buffer-growth.ts).
+    field(
+      'site',
+      leak.site ? formatFrame(leak.site) : leak.kind === 'external' ? 'not known (see the evidence)' : '(no frame outside Node internals)',
+    );
+    const noStack = leak.stack.length === 0 && leak.site === null;
     field(
       'your code',
       leak.userFrame
         ? formatFrame(leak.userFrame)
-        : `(no frame outside node_modules and Node on its stacks${leak.keptIn ? '; kept in a variable of yours, below' : ''})`,
+        : noStack
+          ? `not known (no allocation stack${leak.keptIn ? '; kept in a variable of yours, below' : ''})`
+          : `(no frame outside node_modules and Node on its stacks${leak.keptIn ? '; kept in a variable of yours, below' : ''})`,
     );
-    field('package', packageLabel(leak.package));
+    field('package', noStack ? 'not known' : packageLabel(leak.package));
     // The variable of the user's code its first holders path runs through (kept-in.ts).
     if (leak.keptIn) field('kept in', keptInPlace(leak.keptIn));
   }

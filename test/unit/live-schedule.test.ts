@@ -150,9 +150,14 @@ test('a chosen period stays fixed, and without /proc the period grows with the c
 });
 
 test('readCpuMs reads a real process: a child that burns CPU for 400 ms shows it', async () => {
-  const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 400; while (Date.now() < end); setTimeout(() => {}, 5000)']);
+  // 400 ms of its own CPU time, not of the clock, and it says when (a fixed wait after a clock's
+  // 400 ms fell short once, two test files at a time).
+  const child = spawn(process.execPath, [
+    '-e',
+    'while (process.cpuUsage().user < 400_000); console.log("burnt"); setTimeout(() => {}, 5000)',
+  ]);
   try {
-    await new Promise((r) => setTimeout(r, 700));
+    await new Promise((r) => child.stdout.once('data', r));
     const cpu = readCpuMs(child.pid!);
     assert.ok(cpu !== null && cpu >= 300 && cpu < 5000, `cpu ${cpu}`);
   } finally {

@@ -31,7 +31,9 @@ import { measureGrowth } from '../../analysis/growth/growth.js';
 import type { RemoteSession } from '../inspector/remote-session.js';
 import {
   FEW_ATTRIBUTED,
+  type BufferOwners,
   type WindowStrings,
+  bufferOwners,
   chooseHolders,
   heldBy,
   noHoldersReason,
@@ -47,6 +49,7 @@ import { AGENT_FRAMES, RemoteHandles } from './remote-handles.js';
 import { WorkerSites, wallClock } from './worker-sites.js';
 import { formatBytes } from '../../cli/output/format.js';
 import { unexplainedGrowth } from '../../analysis/growth/unexplained-growth.js';
+import { type BufferReading, bufferGrowth } from '../../analysis/growth/buffer-growth.js';
 import { HandleSeries } from '../../analysis/leaks/handle-series.js';
 import { describeGcTally, forgetGcFunction, incrementalFullGc } from '../heap/target-gc.js';
 import { deoptimizeAll } from './runtime-inlining.js';
@@ -205,6 +208,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   const measurements: SiteMeasurement[] = [];
   const series: ProbeResult[] = [];
   const probe = new MemoryProbe(session, o.pid);
+  const bufferReadings: BufferReading[] = [];
   const notes: string[] = [o.trackingNote, o.inlining.note];
   const ruleState = newRuleState(started);
   let snapshots = 0;
@@ -431,6 +435,11 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (checkRate && (await adaptSampling())) return;
     const v8CodeBytes = gc ? (targetGc.v8CodeBytes ?? undefined) : undefined;
     measurements.push({ x, sites, waitMs, v8CodeBytes, activeHandles: handleRead?.active ?? undefined });
+    // ArrayBuffer memory right after the same GCs, for every epoch alike (buffer-growth.ts).
+    if (gc) {
+      const after = await probe.read();
+      if (typeof after?.arrayBuffers === 'number') bufferReadings.push({ x, arrayBuffers: after.arrayBuffers });
+    }
     // Each worker's heap, right after the main thread's (worker-sites.ts).
     if (workers && gc) await workers.measure();
     for (; stacksWritten < stacks.size; stacksWritten++) {
@@ -635,6 +644,15 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     report.leaks.push(unexplained);
     report.leaks.sort(mostLikelyFirst);
   }
+  // Buffers' bytes, outside the heap the sampler counts: judged from Node's own count.
+  const bufferLeak = bufferGrowth(
+    bufferReadings.filter((r) => r.x >= o.warmupMs),
+    o.threshold,
+  );
+  if (bufferLeak) {
+    report.leaks.push(bufferLeak);
+    report.leaks.sort(mostLikelyFirst);
+  }
   const heapLeak = (l: Leak): boolean => l.kind === 'heap' || l.kind === 'external';
   const mainLeaks = report.leaks.filter((l) => !l.worker);
   const holdersPlanned = !o.exact && o.holdersMs > 0 && mainLeaks.some(heapLeak);
@@ -714,7 +732,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
           await session.post('HeapProfiler.disable').catch(() => undefined);
           holdersFile = file;
-          if (file !== null) await addHolders(mainLeaks, file);
+          if (file !== null) await addHolders(mainLeaks, file, o.holdersMs);
           else holdersNotShown(); // the heap grew in the window: takeSnapshot said why
         }
         if (workerWindow) {
@@ -853,12 +871,19 @@ export function detectionLimitNote(interval: number, judgedMs: number): string {
  * --exact the final one; else the holders window's). The leaks must all live in the heap the
  * snapshot is of: the main thread's, or one worker's (worker-sites.ts).
  */
-export async function addHolders(leaks: readonly Leak[], snapshotFile: string): Promise<void> {
+export async function addHolders(
+  leaks: readonly Leak[],
+  snapshotFile: string,
+  /** How long the allocation tracker ran before the snapshot (the holders window); none: from the start (--exact). */
+  windowMs?: number,
+): Promise<void> {
   const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
   // Growth of the process that no site explains has no allocation stack to match objects by
   // (blind red-team: an unattributed leak was given 37 objects and a path "attributed to this site").
-  const keys = new Map(leaks.filter((l) => l.kind !== 'native').map((l) => [suspectKeyOf(l), l]));
+  const keys = new Map(leaks.filter((l) => l.kind !== 'native' && !isBufferMemoryLeak(l)).map((l) => [suspectKeyOf(l), l]));
   const sources = new ScriptSources();
+  for (const l of leaks)
+    if (isBufferMemoryLeak(l)) addBufferOwners(l, bufferOwners(analysis, { ignorePrefixes: AGENT_FRAMES }), sources, windowMs);
   const holders = suspectPaths(analysis, new Set(keys.keys()), siteHints(keys, sources));
   let windowStrings: WindowStrings | undefined;
   for (const [key, leak] of keys) {
@@ -895,6 +920,53 @@ export async function addHolders(leaks: readonly Leak[], snapshotFile: string): 
     if (choice.how === 'attributed' && h!.matched < FEW_ATTRIBUTED)
       leak.evidence += ` — only ${h!.matched} of its objects were made in the tracking window: the path may be that of objects in use at the time rather than of those the leak keeps (--holders longer, or --exact, sees more)`;
   }
+}
+
+/** A leak of ArrayBuffer memory judged from Node's count of it, with no site yet (buffer-growth.ts). */
+function isBufferMemoryLeak(l: Leak): boolean {
+  return l.kind === 'external' && l.site === null;
+}
+
+/**
+ * A leak of ArrayBuffer memory gets its site and holders from the snapshot's buffers
+ * (bufferOwners): the site that made most of the bytes among the buffers made in the
+ * tracking window, where it made at least half of them, and the path that holds most bytes.
+ * The evidence says what was counted, and where nothing could be said.
+ */
+function addBufferOwners(leak: Leak, b: BufferOwners | null, sources: ScriptSources, windowMs: number | undefined): void {
+  if (!b || b.buffers === 0) {
+    leak.evidence += `; site and holders: not known — the snapshot has no ArrayBuffer memory to follow`;
+    return;
+  }
+  const top = b.bySite[0];
+  // The window's share of the growth, at the rate judged: a site that made only a sliver of it
+  // (Node's own streams' buffers beside a leak whose buffers went untracked) is not named.
+  const expected = windowMs !== undefined && leak.perMinute ? (leak.perMinute.bytes * windowMs) / 60_000 : 0;
+  const located = top !== undefined && (top.attribution.site !== null || top.attribution.userFrame !== null);
+  if (located && top.bytes >= 0.5 * b.tracedBytes && top.bytes >= 0.25 * expected) {
+    leak.site = top.attribution.site;
+    leak.userFrame = top.attribution.userFrame;
+    leak.package = top.attribution.package;
+    leak.stack = top.frames;
+    const window =
+      expected > 0
+        ? ` in the ${Math.round(windowMs! / 1000)} s window, where the ArrayBuffer memory grows ~${formatBytes(expected)} at the rate judged`
+        : '';
+    leak.evidence += `; site: of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory whose buffers were made while V8's allocation tracker ran (the holders window), ${formatBytes(top.bytes)} (${top.buffers} ${top.buffers === 1 ? 'buffer' : 'buffers'}) ${top.buffers === 1 ? 'was' : 'were'} made here${window} — ${top.attribution.evidence}`;
+  } else
+    leak.evidence +=
+      b.tracedBytes === 0 || !located || top.bytes < 0.25 * expected
+        ? `; site: not known — V8's allocation tracker gave ${b.tracedBytes === 0 ? 'no buffer' : `only ${formatBytes(b.tracedBytes)} of buffers`} live in the holders snapshot a JavaScript stack${expected > 0 ? `, where the ArrayBuffer memory grows ~${formatBytes(expected)} in its ${Math.round(windowMs! / 1000)} s window` : ''} (Node makes a Buffer's memory in C++, recorded as "(V8 API)"; the tracker misses objects the program's compiled code makes)`
+        : `; site: not known — no one site made half of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory made while V8's allocation tracker ran`;
+  const first = b.paths[0];
+  if (!first) return;
+  leak.retainerPaths = b.paths.map((p) => p.path);
+  const looked =
+    b.looked.buffers < b.buffers
+      ? ` (the newest ${b.looked.buffers.toLocaleString('en-US')} buffers, ${formatBytes(b.looked.bytes)}, looked at)`
+      : '';
+  leak.evidence += `; holders: of the ${formatBytes(b.bytes)} of ArrayBuffer memory in the snapshot (${b.buffers.toLocaleString('en-US')} buffers)${looked}, ${formatBytes(first.held)} (${first.objects.toLocaleString('en-US')} ${first.objects === 1 ? 'buffer' : 'buffers'}) ${first.objects === 1 ? 'is' : 'are'} held by the path shown first`;
+  addKeptIn(leak, first.variable, sources);
 }
 
 /** How many of the stand-in strings' holder paths are looked at for the variable they run through. */

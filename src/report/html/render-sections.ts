@@ -35,7 +35,14 @@ function rateText(s: SuspectView): string {
   if (!s.rate) return '—';
   const count = s.rate.count >= 10 ? formatCount(s.rate.count) : s.rate.count.toFixed(2);
   if (s.kind === 'handle') return `+${count} open / ${s.rate.unit}`;
+  // ArrayBuffer memory judged from Node's count of it (buffer-growth.ts): bytes, no objects counted.
+  if (s.kind === 'external' && s.rate.count === 0) return `${formatBytes(s.rate.bytes)} of ArrayBuffer memory / ${s.rate.unit}`;
   return `${formatBytes(s.rate.bytes)} · ${count} objects / ${s.rate.unit}`;
+}
+
+/** No site and no stack at all (growth judged from the process's own counts): its package is not known either. */
+function packageText(s: SuspectView): string {
+  return s.site === null && s.stack.length === 0 && s.kind !== 'handle' ? 'not known' : packageLabel(s.package);
 }
 
 function probabilityHtml(p: number): string {
@@ -50,7 +57,7 @@ export function suspectsTable(suspects: readonly SuspectView[], id: string): str
 <td>${probabilityHtml(s.probability)}</td>
 <td>${e(s.kind === 'handle' ? (s.resource ?? 'handle') : s.kind)}</td>
 <td class="site">${frameHtml(s.site, noSiteLabel(s))}</td>
-<td>${e(packageLabel(s.package))}</td>
+<td>${e(packageText(s))}</td>
 <td class="site">${s.userFrame || !s.keptIn ? frameHtml(s.userFrame, '(none outside node_modules)') : `kept in ${e(s.keptIn)}`}</td>
 <td class="num">${e(rateText(s))}</td></tr>`,
   );
@@ -69,8 +76,8 @@ export function suspectCard(s: SuspectView, id: string): string {
 <h3>#${s.rank} ${frameHtml(s.site, noSiteLabel(s))} <span class="badge">${formatPercent(s.probability)}</span></h3>
 <dl class="fields">
 <dt>kind</dt><dd>${e(s.kind === 'handle' ? `handle (${s.resource ?? 'unknown type'})` : s.kind)}</dd>
-<dt>package</dt><dd>${e(packageLabel(s.package))}</dd>
-<dt>your code</dt><dd>${frameHtml(s.userFrame, '(no frame outside node_modules and Node on its stacks)')}</dd>
+<dt>package</dt><dd>${e(packageText(s))}</dd>
+<dt>your code</dt><dd>${frameHtml(s.userFrame, s.site === null && s.stack.length === 0 ? 'not known (no allocation stack)' : '(no frame outside node_modules and Node on its stacks)')}</dd>
 ${
   s.keptIn
     ? `<dt>kept in</dt><dd>${e(s.keptIn)}</dd>

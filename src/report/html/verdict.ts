@@ -64,8 +64,12 @@ export function describeSuspect(s: SuspectView): string {
 
 /**
  * What stands in for a suspect's missing site: Node's internals, or — for growth of the
- * process that no sampled site explains (kind native, no stack) — memory outside the heap.
+ * process that no sampled site explains (kind native, no stack) — memory outside the heap, or
+ * ArrayBuffer memory no site was found for.
  */
 export function noSiteLabel(s: { kind: string; stack: readonly unknown[] }): string {
-  return s.kind === 'native' && s.stack.length === 0 ? "not known: memory outside the main thread's sampled heap" : '(Node internals only)';
+  if (s.kind === 'native' && s.stack.length === 0) return "not known: memory outside the main thread's sampled heap";
+  // ArrayBuffer memory judged from Node's count, where the holders snapshot named no site (buffer-growth.ts).
+  if (s.kind === 'external' && s.stack.length === 0) return 'not known: ArrayBuffer memory (see the evidence)';
+  return '(Node internals only)';
 }
