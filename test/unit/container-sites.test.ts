@@ -73,3 +73,38 @@ test('a table with no contents site of its own (a Set of numbers) is judged alon
   const table = leaking.find((s) => s.series.attribution.site?.functionName === 'op')!;
   assert.doesNotMatch(table.reasons.join('; '), /judged with its contents/);
 });
+
+test("a package's table is judged with what the user's code stores into it, made at the user's frame, not under the package", () => {
+  // Measured (blind red-team 2026-12-06, `check` of an operation adding one key per run to
+  // lru-cache's LRUCache({ max: 20000 })): lru-cache's table (`#D`, a few more objects after each
+  // resize: 58 → 68) and the entries the operation made, their growth slowing as it fills.
+  const lruSet = { functionName: '#D', file: '/app/node_modules/lru-cache/dist/index.min.js', line: 1, column: 9908 };
+  const x = [0, 625, 1250, 1875, 2500, 3125, 3750, 4375, 5000, 10000, 15000, 20000, 25000];
+  const tableKiB = [8, 29, 57, 57, 113, 113, 113, 113, 225, 225, 449, 449, 449];
+  const tableCount = [58, 58, 58, 58, 58, 58, 58, 58, 60, 60, 64, 64, 68];
+  const entries = [2581, 10586, 18252, 25735, 32906, 39924, 46553, 53035, 59325, 104331, 138399, 165154, 186576];
+  const build = (tableFrames: (typeof op)[]) => {
+    const stacks = new StackTable();
+    const table = stacks.internOuterFirst(tableFrames);
+    const entry = stacks.internOuterFirst([op]);
+    const m: SiteMeasurement[] = x.map((run, i) => ({
+      x: run,
+      sites: new Map([
+        [table, { count: tableCount[i], selfBytes: tableKiB[i] * 1024, externalBytes: 0 }],
+        [entry, { count: entries[i], selfBytes: 33 * entries[i], externalBytes: 0 }],
+      ]),
+    }));
+    return judged(m, stacks);
+  };
+  const site = (scored: ScoredSite[], name: string): ScoredSite => scored.find((s) => s.series.attribution.site?.functionName === name)!;
+  const inPackage = build([op, lruSet]);
+  assert.equal(site(inPackage, '#D').probability, site(inPackage, 'op').probability);
+  assert.match(
+    site(inPackage, '#D').reasons.join('; '),
+    /its objects grew far less in number than in bytes \(58 → 68, resized from 8\.00 KiB to 449 KiB\).* objects made by the function of your code that fills it at op \(\/app\/cache\.js:5:29\)/,
+  );
+  // The same table made by the user's own code, at another function than the entries': the
+  // user frames differ, and it is judged alone.
+  const own = build([op, { functionName: 'grow', file: '/app/cache.js', line: 9, column: 3 }]);
+  assert.doesNotMatch(site(own, 'grow').reasons.join('; '), /judged with its contents/);
+});

@@ -176,8 +176,12 @@ export function scoreSites(
  * less likely a leak — a cache of 20,000 keys still filling, its entries' growth slowing — the
  * container's probability is theirs. (Blind red-team: a Map over 20,000 random keys, 72 % full
  * after 25,500 runs, was reported in 3 of 3 checks at p 0.66 for its table alone, "+0.00
- * objects per iteration", while its entries were judged at 0.495.) A container of small
- * integers or of objects made elsewhere has no such contents site and is judged alone.
+ * objects per iteration", while its entries were judged at 0.495.) A package's container is
+ * filled by the user's code: its contents may be made there, at the user frame it is reached
+ * from, not under the package's function (blind red-team 2026-12-06: lru-cache's table at
+ * p 0.735, "no more objects", its 20,000-key cache's entries made by the operation at 0.474).
+ * A container of small integers or of objects made elsewhere has no such contents site and is
+ * judged alone.
  */
 function containersWithContents(scored: ScoredSite[], stacks: StackTable): void {
   const framesOf = new Map<ScoredSite, Frame[]>();
@@ -189,12 +193,25 @@ function containersWithContents(scored: ScoredSite[], stacks: StackTable): void 
   for (const s of scored) {
     const site = s.series.attribution.site;
     if (site === null || s.judgedOn !== 'bytes') continue;
-    // The same objects, resized: their number does not grow (a fraction of one object, or 5 %).
-    if (s.count.totalGrowth > Math.max(1, 0.05 * s.count.first)) continue;
+    // The same objects, resized: their number does not grow (a fraction of one object, or 5 %),
+    // or far less than their bytes (each resize may leave another table live for a while:
+    // lru-cache's, 58 → 68 objects while its bytes went ×7).
+    const countGrew = s.count.totalGrowth / Math.max(1, s.count.first);
+    const bytesGrew = s.bytes.totalGrowth / Math.max(1, s.bytes.first);
+    if (s.count.totalGrowth > Math.max(1, 0.05 * s.count.first) && countGrew > 0.25 * bytesGrew) continue;
     // Contents that visibly grew (a suspect's reading, p ≥ 0.2) yet are judged less likely a
     // leak: flat or noisy sites cannot account for a container's growth.
+    // Made under it, or — for a package's container (an LRU's hash table, resized in its `set`)
+    // — at the user's frame the container is reached from: the values the user's code stores
+    // into it are made by that code, not under the package's function.
+    const user = s.series.attribution.userFrame;
+    const storedByUser = (t: ScoredSite): boolean =>
+      user !== null &&
+      site.file !== user.file &&
+      t.series.attribution.userFrame !== null &&
+      sameFunction(t.series.attribution.userFrame, user);
     const contents = scored.filter(
-      (t) => t !== s && t.probability >= 0.2 && t.count.totalGrowth > 0 && frames(t).some((f) => sameFrame(f, site)),
+      (t) => t !== s && t.probability >= 0.2 && t.count.totalGrowth > 0 && (frames(t).some((f) => sameFrame(f, site)) || storedByUser(t)),
     );
     if (contents.length === 0) continue;
     const likeliest = contents.reduce((a, b) => (b.probability > a.probability ? b : a));
@@ -202,10 +219,15 @@ function containersWithContents(scored: ScoredSite[], stacks: StackTable): void 
     const c = likeliest.series.attribution.site;
     s.reasons = [
       ...s.reasons,
-      `but its objects did not grow in number (${formatCount(s.count.first)} → ${formatCount(s.count.last)}, resized from ${formatBytes(s.bytes.first)} to ${formatBytes(s.bytes.last)}): a table or array growing with what it holds, and what it holds here — objects made under it at ${c ? formatFrame(c) : 'another site'}, ${formatCount(likeliest.count.first)} → ${formatCount(likeliest.count.last)} — is judged at p ${likeliest.probability.toFixed(2)}: a container is judged with its contents`,
+      `but its objects ${s.count.totalGrowth > Math.max(1, 0.05 * s.count.first) ? 'grew far less in number than in bytes' : 'did not grow in number'} (${formatCount(s.count.first)} → ${formatCount(s.count.last)}, resized from ${formatBytes(s.bytes.first)} to ${formatBytes(s.bytes.last)}): a table or array growing with what it holds, and what it holds here — objects made ${frames(likeliest).some((f) => sameFrame(f, site)) ? 'under it' : 'by the function of your code that fills it'} at ${c ? formatFrame(c) : 'another site'}, ${formatCount(likeliest.count.first)} → ${formatCount(likeliest.count.last)} — is judged at p ${likeliest.probability.toFixed(2)}: a container is judged with its contents`,
     ];
     s.probability = likeliest.probability;
   }
+}
+
+/** The same function of the same script (a frame at its call and one at its first line are both it). */
+function sameFunction(a: Frame, b: Frame): boolean {
+  return a.file === b.file && a.functionName === b.functionName;
 }
 
 /**
