@@ -144,7 +144,13 @@ export const HANDLE_WORDS: TurnoverWords = {
  */
 export function withTurnover(j: LeakJudgement, t: Turnover, words: TurnoverWords): LeakJudgement & { before?: number } {
   const factor = keptFactor(t);
-  const what = `${words.how}, of the ${t.gained} ${words.unit} it had gained at the ${t.through} measurements of the earlier half (summed), ${t.kept} ${t.kept === 1 ? 'is' : 'are'} ${words.alive} at the end`;
+  // A sum over measurements of the gain since the first: one gained early counts at each of
+  // them (the red-team read "20 gained" where 8 had been opened), so the words say so.
+  const counted =
+    t.through > 1
+      ? `, each counted at every one of the ${t.through} measurements of the earlier half it had been gained by`
+      : ' at the middle measurement';
+  const what = `${words.how}, of the ${t.gained} ${words.unit} it had gained since its first measurement${counted}, ${t.kept} ${t.kept === 1 ? 'is' : 'are'} ${words.alive} at the end`;
   const reason =
     factor >= 1 ? `${what}: ${words.kept}` : `but ${what}: ${words.freed}${factor > 0 ? ' (probability scaled down accordingly)' : ''}`;
   return {
