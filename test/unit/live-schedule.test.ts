@@ -63,6 +63,19 @@ test('measurements that cost a busy target 150 ms of CPU each are spaced so they
   assert.ok(Math.abs(last - 150 / (0.03 * 0.11)) < 1000, `period ${last}`);
   assert.match(pacer.describe(last), /each cost the target ~150 ms of CPU/);
   assert.match(pacer.describe(last), /paced so that measurements take at most 3 % of the target's CPU/);
+  assert.doesNotMatch(pacer.describe(last), /counting it as using at least/);
+});
+
+test('a nearly idle target is paced as if it used 5 % of a core, and the note says its share is larger', () => {
+  // 1 % of a core, 30 ms a measurement (blind red-team: "at most 3 %" beside "~15.6 % of its CPU time").
+  const { periods, pacer } = simulate(paced, 0.01, 30, 600_000);
+  const last = periods[periods.length - 1]!;
+  assert.ok(Math.abs(last - 30 / (0.03 * 0.05)) < 1000, `period ${last}`);
+  assert.match(
+    pacer.describe(last),
+    /at most 3 % of the target's CPU, counting it as using at least 5 % of a core — it used less, so its share is larger/,
+  );
+  assert.match(pacer.describe(last), /~1\d\.\d % of its CPU time over the capture/);
 });
 
 test('early in a capture the budget gives way to enough points: every quarter of its age until 8, or 8 after the warm-up of a planned one', () => {

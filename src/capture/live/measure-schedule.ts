@@ -112,6 +112,8 @@ export class MeasurePacer {
   private lastReading: CpuReading | null = null;
   /** Set when the sensitivity cap, not the budget, chose the last period. */
   private capped = false;
+  /** The last period counted the target as using MIN_RATE of a core, more than it did. */
+  private floored = false;
   /** The share of the budget measurements get now: less while the capture watches lightly (light-watch.ts). */
   private budgetScale = 1;
   private lightBudgetUsed = false;
@@ -212,6 +214,7 @@ export class MeasurePacer {
     );
     const cap = this.sensitivityCap(t);
     this.capped = period > cap;
+    this.floored = rate < MIN_RATE;
     return Math.round(Math.min(period, cap));
   }
 
@@ -258,7 +261,10 @@ export class MeasurePacer {
     const atTimes = share !== null && share <= budget * 100 ? 'at times ' : '';
     const why = this.capped
       ? `${atTimes}more often than a budget of ${budget * 100} % of the target's CPU allows, so as to have enough points to judge (at least every quarter of the capture's age until ${MIN_JUDGED_POINTS} measurements, or ${MIN_JUDGED_POINTS} after the warm-up of a capture with --duration)`
-      : `paced so that measurements take at most ${budget * 100} % of the target's CPU${this.lightBudgetUsed ? ` (${Math.round(budget * LIGHT_BUDGET_SCALE * 1000) / 10} % while watched lightly)` : ''}`;
+      : `paced so that measurements take at most ${budget * 100} % of the target's CPU${this.lightBudgetUsed ? ` (${Math.round(budget * LIGHT_BUDGET_SCALE * 1000) / 10} % while watched lightly)` : ''}` +
+        // A nearly idle target is paced as if it used MIN_RATE of a core: its own share is then
+        // larger (a red-team read "at most 3 %" beside "~15.6 % of its CPU time").
+        (this.floored ? `, counting it as using at least ${MIN_RATE * 100} % of a core — it used less, so its share is larger` : '');
     return `measured every ${Math.round(lastPeriodMs / 1000)} s by the end, ${why}: each makes two full GCs and reads the profile${cost}; --measure-budget or --measure-every change it`;
   }
 }
