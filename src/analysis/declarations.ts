@@ -99,3 +99,90 @@ function declare(pattern: Node | null | undefined, scope: Node, name: string, ou
       return;
   }
 }
+
+/** Option names that bound a cache or pool in the packages users reach for (lru-cache, node-cache, generic-pool...). */
+const BOUND_KEYS = new Set(['max', 'maxSize', 'maxEntries', 'maxKeys', 'maxItems', 'capacity', 'limit', 'size', 'ttl', 'maxAge', 'stdTTL']);
+/** A constructor or factory whose name says it is a cache or a pool (`new LRU(500)`). */
+const CACHE_LIKE_CALLEE = /lru|cache|memo|pool/i;
+
+/** What a declaration's initializer passes as a bound: `max: 20000` to `LRUCache`. */
+export interface DeclaredBound {
+  callee: string;
+  /** The option's name, or `size` for a cache-like constructor's first numeric argument. */
+  key: string;
+  /** A literal's value, or `…` for an expression. */
+  value: string;
+}
+
+/**
+ * The bound a variable's declaration gives what it holds, read from the source on disk: the
+ * declaration at `line`:`column` (1-based, findDeclaration's) initialized by a call or `new`
+ * whose options object has a bound's name (`new LRUCache({ max: 20000 })`), or by a cache-like
+ * constructor with a number first (`new LRU(500)`). A bounded cache still filling grows like a
+ * leak until it is full (blind red-team: an LRU of 20,000 filled at 100 keys a second, reported
+ * at p 0.93 under a name that said nothing); its declaration says what the growth cannot pass.
+ * Null when there is none to read.
+ */
+export function declaredBound(sources: ScriptSources, file: string, line: number, column: number): DeclaredBound | null {
+  let script;
+  try {
+    script = sources.get(file);
+  } catch {
+    return null;
+  }
+  if ('error' in script) return null;
+  const lineStart = script.lineStarts[line - 1];
+  if (lineStart === undefined) return null;
+  const offset = lineStart + column - 1;
+  const declarator = findDeclarator(script.ast, offset);
+  const init = declarator && ((declarator as unknown as { init: Node | null }).init ?? null);
+  if (!init || (init.type !== 'NewExpression' && init.type !== 'CallExpression')) return null;
+  const call = init as unknown as { callee: Node; arguments: Node[] };
+  const callee = calleeName(call.callee);
+  for (const arg of call.arguments) {
+    if (arg.type !== 'ObjectExpression') continue;
+    for (const prop of (arg as unknown as { properties: Node[] }).properties) {
+      if (prop.type !== 'Property') continue;
+      const p = prop as unknown as { key: Node; value: Node };
+      const key =
+        p.key.type === 'Identifier'
+          ? (p.key as unknown as { name: string }).name
+          : p.key.type === 'Literal'
+            ? String((p.key as unknown as { value: unknown }).value)
+            : null;
+      if (key !== null && BOUND_KEYS.has(key)) return { callee, key, value: literalText(p.value) };
+    }
+  }
+  const first = call.arguments[0];
+  if (
+    first &&
+    first.type === 'Literal' &&
+    typeof (first as unknown as { value: unknown }).value === 'number' &&
+    CACHE_LIKE_CALLEE.test(callee)
+  )
+    return { callee, key: 'size', value: literalText(first) };
+  return null;
+}
+
+function findDeclarator(node: Node, idStart: number): Node | null {
+  if (node.type === 'VariableDeclarator' && (node as unknown as { id: Node }).id.start === idStart) return node;
+  if (node.start > idStart || node.end < idStart) return null;
+  for (const c of children(node)) {
+    const found = findDeclarator(c, idStart);
+    if (found) return found;
+  }
+  return null;
+}
+
+function calleeName(callee: Node): string {
+  const c = callee as unknown as { type: string; name?: string; property?: Node; object?: Node };
+  if (c.type === 'Identifier') return c.name!;
+  if (c.type === 'MemberExpression' && c.property) return calleeName(c.property);
+  return '(call)';
+}
+
+function literalText(value: Node): string {
+  if (value.type !== 'Literal') return '…';
+  const v = (value as unknown as { value: unknown }).value;
+  return typeof v === 'number' ? String(v) : JSON.stringify(v);
+}

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { scriptPath } from './attribution.js';
 import type { ScriptSources } from './call-lines.js';
-import { findDeclaration } from './declarations.js';
+import { declaredBound, findDeclaration } from './declarations.js';
 import type { KeptIn, Leak } from './leak-report.js';
 import type { PathVariable } from './snapshot/holder-variable.js';
 
@@ -15,12 +15,14 @@ import type { PathVariable } from './snapshot/holder-variable.js';
 function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptIn: KeptIn; evidence: string } {
   const file = scriptPath(v.file);
   const d = findDeclaration(sources, v.file, v.name, v.closureAt);
+  const bound = d.kind === 'found' ? declaredBound(sources, v.file, d.line, d.column) : null;
   const keptIn: KeptIn = {
     variable: v.name,
     expression: v.expression,
     file,
     line: d.kind === 'found' ? d.line : null,
     column: d.kind === 'found' ? d.column : null,
+    ...(bound ? { bound: `${bound.key}: ${bound.value}` } : {}),
   };
   const where =
     d.kind === 'found'
@@ -30,7 +32,11 @@ function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptIn: Kept
     v.expression === v.name
       ? `${v.name}, a variable of your code ${where}`
       : `${v.expression}: ${v.name} is a variable of your code ${where}`;
-  return { keptIn, evidence: `kept in: the holders path shown first runs through ${through}` };
+  // A bound in its declaration: a cache still filling grows like a leak until it is full. Said, not weighed.
+  const bounded = bound
+    ? `; its declaration passes ${bound.key}: ${bound.value} to ${bound.callee}: if that bounds what it holds, this growth stops once it is full — a capture that outlasts the filling tells (read in the source, not measured)`
+    : '';
+  return { keptIn, evidence: `kept in: the holders path shown first runs through ${through}${bounded}` };
 }
 
 /** Sets a leak's keptIn, and says it in its evidence, where its first holders path runs through a variable of the user's code. */

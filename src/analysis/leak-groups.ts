@@ -133,5 +133,5 @@ export function placeOf(g: LeakGroup): string {
 
 /** A kept-in variable as the reports show it: `clients (/app/server.js:3)`. */
 export function keptInPlace(k: KeptIn): string {
-  return `${k.expression} (${k.file}${k.line !== null ? `:${k.line}` : ''})`;
+  return `${k.expression} (${k.file}${k.line !== null ? `:${k.line}` : ''})${k.bound ? `, declared with ${k.bound}` : ''}`;
 }

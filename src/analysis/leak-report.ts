@@ -57,6 +57,8 @@ export interface KeptIn {
   file: string;
   line: number | null;
   column: number | null;
+  /** A bound its declaration passes (`max: 20000`, declarations.ts declaredBound), when there is one. */
+  bound?: string;
 }
 
 export interface ObjectShape {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { ScriptSources } from '../../src/analysis/call-lines.js';
-import { findDeclaration } from '../../src/analysis/declarations.js';
+import { declaredBound, findDeclaration } from '../../src/analysis/declarations.js';
 
 function write(name: string, text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'lt-decl-')), name);
@@ -81,4 +81,35 @@ test('a source that cannot be read or parsed says why, not a line', () => {
   assert.deepEqual(findDeclaration(sources, '/nonexistent/app.js', 'x', null), { kind: 'none', why: 'source file not readable' });
   const broken = write('broken.js', 'const x = ;\n');
   assert.deepEqual(findDeclaration(sources, broken, 'x', null), { kind: 'none', why: 'source did not parse as JavaScript' });
+});
+
+test('declaredBound reads the bound a cache’s declaration passes, and nothing where there is none', () => {
+  const file = write(
+    'caches.cjs',
+    `'use strict';
+const { LRUCache } = require('lru-cache');
+const LRU = require('lru-cache');
+const userDirectory = new LRUCache({ max: 20000, ttl: 60_000 });
+const old = new LRU(500);
+const nodeCache = new (require('node-cache'))({ stdTTL: 100 });
+const byConfig = createPool({ max: config.size });
+const plain = new Map();
+const list = [];
+const named = new Widget(500);
+`,
+  );
+  const sources = new ScriptSources();
+  const at = (name: string) => {
+    const d = findDeclaration(sources, file, name, null);
+    assert.equal(d.kind, 'found', name);
+    return d.kind === 'found' ? declaredBound(sources, file, d.line, d.column) : null;
+  };
+  assert.deepEqual(at('userDirectory'), { callee: 'LRUCache', key: 'max', value: '20000' });
+  assert.deepEqual(at('old'), { callee: 'LRU', key: 'size', value: '500' });
+  assert.deepEqual(at('nodeCache'), { callee: '(call)', key: 'stdTTL', value: '100' });
+  assert.deepEqual(at('byConfig'), { callee: 'createPool', key: 'max', value: '…' });
+  assert.equal(at('plain'), null);
+  assert.equal(at('list'), null);
+  // A number to a constructor whose name says nothing of a cache is not read as a bound.
+  assert.equal(at('named'), null);
 });
