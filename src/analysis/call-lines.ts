@@ -33,7 +33,13 @@ export interface CallSiteFrame extends Frame {
 }
 
 export type CallLineResult =
-  | { kind: 'call'; line: number; column: number; how: 'call' | 'reference' | 'shape' | 'only-call' | 'only-statement'; text?: string }
+  | {
+      kind: 'call';
+      line: number;
+      column: number;
+      how: 'call' | 'reference' | 'shape' | 'only-call' | 'only-statement' | 'alias';
+      text?: string;
+    }
   | { kind: 'ambiguous'; lines: number[]; how: 'call' | 'reference' | 'shape' }
   | { kind: 'none'; why: string };
 
@@ -346,12 +352,56 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
       const at = positionOf(only.offset, script.lineStarts);
       return { kind: 'call', line: at.line, column: at.column, how: 'only-call', text: only.text };
     }
+    // The names the callee's own script gives it (`this.inc = this.incWithoutExemplar`):
+    // a call under one of them, and one only, is the way in.
+    const viaAlias = aliasesOf(sources, callee.file, name).flatMap((alias) =>
+      findCalls(fn, alias).calls.map((offset) => ({ alias, offset })),
+    );
+    if (viaAlias.length === 1) {
+      const at = positionOf(viaAlias[0].offset, script.lineStarts);
+      return { kind: 'call', line: at.line, column: at.column, how: 'alias', text: viaAlias[0].alias };
+    }
     return {
       kind: 'none',
       why: `no call to ${name} in its source (an alias, a call through a variable, or a function V8 inlined in between)`,
     };
   }
   return atOffsets(offsets, script, how);
+}
+
+/**
+ * Other names a function is given in its own script: the property or variable a reference to
+ * it is assigned to (`this.inc = this.incWithoutExemplar`, `exports.get = getImpl`, `{ observe:
+ * observeWithoutExemplar }`). A package calls a method under the name users call, and V8's
+ * stack names the function it is. Empty when the script cannot be read.
+ */
+function aliasesOf(sources: ScriptSources, file: string, name: string): string[] {
+  let script;
+  try {
+    script = sources.get(file);
+  } catch {
+    return [];
+  }
+  if ('error' in script) return [];
+  const names = new Set<string>();
+  const isIt = (n: Node | null | undefined): boolean =>
+    !!n && (n.type === 'Identifier' || n.type === 'MemberExpression') && nameOf(n) === name;
+  const visit = (node: Node): void => {
+    const n = node as unknown as Record<string, Node | null | undefined>;
+    if (node.type === 'AssignmentExpression' && isIt(n.right)) {
+      const alias = n.left && nameOf(n.left);
+      if (alias) names.add(alias);
+    } else if (node.type === 'VariableDeclarator' && isIt(n.init) && n.id?.type === 'Identifier') {
+      names.add((n.id as unknown as { name: string }).name);
+    } else if (node.type === 'Property' && isIt(n.value) && n.key) {
+      const alias = nameOf(n.key) ?? (n.key.type === 'Literal' ? String((n.key as unknown as { value: unknown }).value) : null);
+      if (alias) names.add(alias);
+    }
+    for (const c of children(node)) visit(c);
+  };
+  visit(script.ast);
+  names.delete(name);
+  return [...names];
 }
 
 /** Methods whose result is a new array made inside V8, not by a literal in the caller's source. */
@@ -567,6 +617,8 @@ function lineNote(stack: Frame[], at: number, r: CallLineResult | null, shape: O
   if (r.kind === 'none') return `${starts} (its call to ${callee} was not found: ${r.why})`;
   if (r.kind === 'call' && r.how === 'only-call')
     return `${file}:${r.line} for ${fn}: it has no call to ${callee} by that name, and ${r.text} on that line is its only call to something that is not a JavaScript built-in — taken as the way to ${callee} (an alias or a function value; found in the source on disk; ${fn} starts at line ${f.line})`;
+  if (r.kind === 'call' && r.how === 'alias')
+    return `${file}:${r.line} for ${fn}: it has no call to ${callee} by that name, and its only call to ${r.text}, a name ${callee}'s own script gives it, is on that line (found in the source on disk; ${fn} starts at line ${f.line})`;
   const verb = r.how === 'call' ? 'calls' : 'mentions';
   if (r.kind === 'ambiguous') return `${starts} (it ${verb} ${callee} at lines ${r.lines.join(', ')}; which one ran is not known)`;
   return `${file}:${r.line} for ${fn}: the only line where it ${verb} ${callee}, the next frame in (found in the source on disk; ${fn} starts at line ${f.line})`;

@@ -294,6 +294,46 @@ test('a callee called under another name: the only call that is not a built-in i
   assert.equal(findCallLine(sources, frameOf(file, ALIASES, 'two', 'function two('), callee).kind, 'none');
 });
 
+test('a callee its own script gives another name (this.inc = this.incWithoutExemplar): the one call under that name is the way in', () => {
+  // prom-client's Counter: users call counter.inc, V8's stack names incWithoutExemplar (blind
+  // red-team: an operation calling crypto.randomUUID() then counter.inc() kept the function's first line).
+  const COUNTER = `'use strict';
+class Counter {
+  constructor() {
+    this.inc = this.incWithoutExemplar;
+  }
+  incWithoutExemplar(labels, value) {
+    return setValue(this.hashMap, labels, value);
+  }
+}
+module.exports = { Counter, aliases: { bump: Counter.prototype.incWithoutExemplar } };
+`;
+  const OP = `'use strict';
+module.exports = function handleOne(counter, crypto) {
+  const trace = crypto.randomUUID();
+  counter.inc({ user: 'alice', trace });
+  return trace.length;
+};
+function twice(counter) {
+  counter.inc({ a: 1 });
+  counter.bump({ b: 2 });
+}
+`;
+  const lib = script('counter.js', COUNTER);
+  const file = script('op-alias.js', OP);
+  const sources = new ScriptSources();
+  const callee = frameOf(lib, COUNTER, 'incWithoutExemplar', 'incWithoutExemplar(labels');
+  assert.deepEqual(findCallLine(sources, frameOf(file, OP, 'handleOne', 'function handleOne('), callee), {
+    kind: 'call',
+    line: 4,
+    column: 11,
+    how: 'alias',
+    text: 'inc',
+  });
+  // Calls under two of its names: which one ran is not known, and the function's line stays.
+  assert.equal(findCallLine(sources, frameOf(file, OP, 'twice', 'function twice('), callee).kind, 'none');
+});
+
 test('a property descriptor’s get or set is reached by reading or writing a property: a caller’s call named get is not it', () => {
   const LIB = `'use strict';
 function defineBound(proto, key, fn) {
