@@ -423,12 +423,13 @@ test('run: a leak of Buffers, whose bytes are outside the heap the sampler count
   // ~640 KB/s: between a half and twice that, per minute.
   assert.ok(leak.perMinute.bytes > 0.5 * 640 * 1024 * 60 && leak.perMinute.bytes < 2 * 640 * 1024 * 60, String(leak.perMinute.bytes));
   // The site comes from the buffers V8's allocation tracker gave a stack in the holders window;
-  // here (Node 20) it gave them none, and the evidence says so rather than guess.
+  // here (Node 20) it gave them none, or too few to stand for the growth (96 KiB where ~1.9 MiB
+  // grew in the window, in CI), and the evidence says so rather than guess.
   if (leak.site) assert.equal(leak.site.functionName, 'receiveUpload', leak.evidence);
   else
     assert.match(
       leak.evidence,
-      /; site: not known — V8's allocation tracker gave no buffer live in the holders snapshot a JavaScript stack/,
+      /; site: not known — V8's allocation tracker gave (no buffer|only [\d.]+ \w+ of buffers) live in the holders snapshot a JavaScript stack/,
     );
   // What keeps them is known either way: the Map, by the bytes its path holds.
   assert.match(
