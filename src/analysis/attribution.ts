@@ -180,6 +180,6 @@ export function runtimeAttribution(frames: readonly Frame[]): Attribution | null
     userFrame: null,
     package: NODE_INTERNALS,
     noJavaScript: true,
-    evidence: `made by native code with no JavaScript on the stack (V8 records "${site.functionName}"): objects Node's or V8's C++ made on its own — most often data received or parsed for the program (a socket's or stream's chunks, HTTP header strings), but the stack does not say which — and something keeps them; which code keeps them is not recorded`,
+    evidence: `made by native code with no JavaScript on the stack (V8 records "${site.functionName}"): objects Node's or V8's C++ made on its own — most often data received or parsed for the program (a socket's or stream's chunks, HTTP header strings), but the stack does not say which — and something keeps them, which no allocation stack names (the holders below may)`,
   };
 }
