@@ -436,7 +436,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     const v8CodeBytes = gc ? (targetGc.v8CodeBytes ?? undefined) : undefined;
     measurements.push({ x, sites, waitMs, v8CodeBytes, activeHandles: handleRead?.active ?? undefined });
     // ArrayBuffer memory right after the same GCs, for every epoch alike (buffer-growth.ts).
-    if (gc) {
+    // (Not once the target is exiting: it would not answer, and the read waits 3 s for nothing.)
+    if (gc && !targetFinishing && !session.isClosed) {
       const after = await probe.read();
       if (typeof after?.arrayBuffers === 'number') bufferReadings.push({ x, arrayBuffers: after.arrayBuffers });
     }
