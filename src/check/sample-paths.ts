@@ -274,7 +274,7 @@ export function suspectPaths(
     // suspect (a leaked record's string field) would only repeat its holder's path.
     const inSuspect = new Set(all);
     const list = all.filter((o) => !inSuspect.has(idom[o]));
-    const within = membersUnderTops(all, inSuspect, idom);
+    const within = membersUnderTops(all, (o) => inSuspect.has(o), idom);
     const { paths, unshown } = vote(list, within);
     const k = kinds.get(key);
     let externalBytes = 0;
@@ -339,29 +339,27 @@ export function windowNativeStrings(a: SnapshotAnalysis, options: AttributionOpt
   if (!Number.isFinite(firstTracedId)) return null;
   const { reachable, idom } = a.dominators;
   const numberedInWindow = (o: number): boolean => o > 0 && reachable[o] === 1 && s.id(o) > firstTracedId;
-  const topOf = new Map<number, number>();
-  const held = new Map<number, number>();
-  let strings = 0;
-  for (let o = 1; o < s.nodeCount; o++) {
-    if (!reachable[o] || !s.isString(o) || traces.stackOf(o) !== 0 || s.id(o) <= firstTracedId) continue;
-    strings++;
-    const chain: number[] = [];
-    let t = o;
-    while (!topOf.has(t) && numberedInWindow(idom[t]) && idom[t] !== t) {
-      chain.push(t);
-      t = idom[t];
-    }
-    const top = topOf.get(t) ?? t;
-    topOf.set(t, top);
-    for (const c of chain) topOf.set(c, top);
-    held.set(top, (held.get(top) ?? 0) + 1);
-  }
-  const tops = [...held.keys()];
-  const { paths, unshown } = votePaths(a, pathShapes(a), tops, held, maxPaths, (file) => isUserScript(file, options), 'newest');
-  const voters = tops.length <= MAX_VOTERS ? tops : [...tops].sort((x, y) => s.id(y) - s.id(x)).slice(0, MAX_VOTERS);
-  let votedStrings = 0;
-  for (const o of voters) votedStrings += held.get(o)!;
-  return { strings, paths, looked: { objects: voters.length, strings: votedStrings }, unshown };
+  const strings: number[] = [];
+  for (let o = 1; o < s.nodeCount; o++)
+    if (reachable[o] && s.isString(o) && traces.stackOf(o) === 0 && s.id(o) > firstTracedId) strings.push(o);
+  const held = membersUnderTops(strings, numberedInWindow, idom);
+  const { paths, unshown, voters } = votePaths(
+    a,
+    pathShapes(a),
+    [...held.keys()],
+    held,
+    maxPaths,
+    (file) => isUserScript(file, options),
+    'newest',
+  );
+  return { strings: strings.length, paths, looked: { objects: voters.length, strings: sumOver(voters, held) }, unshown };
+}
+
+/** The sum of `weights` over `objects`. */
+function sumOver(objects: readonly number[], weights: ReadonlyMap<number, number>): number {
+  let sum = 0;
+  for (const o of objects) sum += weights.get(o) ?? 0;
+  return sum;
 }
 
 /** Where a snapshot's ArrayBuffer memory comes from and what holds it (bufferOwners). */
@@ -405,36 +403,48 @@ export function bufferOwners(a: SnapshotAnalysis, options: AttributionOptions, m
   let bytes = 0;
   let tracedBytes = 0;
   const bySite = new Map<string, BufferOwners['bySite'][number]>();
+  // One attribution per allocation stack (tens of thousands of buffers share a few).
+  const byStack = new Map<number, BufferOwners['bySite'][number] | null>();
   for (const [owner, b] of bytesOf) {
     bytes += b;
     const stack = traces.stackOf(owner);
     if (stack === 0) continue;
-    const frames = traces.stacks.framesOf(stack);
-    // Made with no JavaScript on the stack: Node's C++ makes a Buffer's ArrayBuffer through
-    // V8's API (Buffer.allocUnsafeSlow on Node 20: the tracker records "(V8 API)"), and
-    // leaktrace's own evaluations are not the program's.
-    const attribution = attribute(frames, options);
-    if (attribution.noJavaScript || allocatedByTooling(frames, options)) continue;
+    let entry = byStack.get(stack);
+    if (entry === undefined) {
+      const frames = traces.stacks.framesOf(stack);
+      // Made with no JavaScript on the stack: Node's C++ makes a Buffer's ArrayBuffer through
+      // V8's API (Buffer.allocUnsafeSlow on Node 20: the tracker records "(V8 API)"), and
+      // leaktrace's own evaluations are not the program's.
+      const attribution = attribute(frames, options);
+      if (attribution.noJavaScript || allocatedByTooling(frames, options)) entry = null;
+      else {
+        const key = suspectKey(attribution);
+        entry = bySite.get(key) ?? { attribution, frames, bytes: 0, buffers: 0 };
+        bySite.set(key, entry);
+      }
+      byStack.set(stack, entry);
+    }
+    if (entry === null) continue;
     tracedBytes += b;
-    const key = suspectKey(attribution);
-    const entry = bySite.get(key);
-    if (entry) {
-      entry.bytes += b;
-      entry.buffers++;
-    } else bySite.set(key, { attribution, frames, bytes: b, buffers: 1 });
+    entry.bytes += b;
+    entry.buffers++;
   }
-  const owners = [...bytesOf.keys()];
-  const { paths } = votePaths(a, pathShapes(a), owners, bytesOf, maxPaths, (file) => isUserScript(file, options), 'newest');
-  const voters = owners.length <= MAX_VOTERS ? owners : [...owners].sort((x, y) => s.id(y) - s.id(x)).slice(0, MAX_VOTERS);
-  let votedBytes = 0;
-  for (const o of voters) votedBytes += bytesOf.get(o)!;
+  const { paths, voters } = votePaths(
+    a,
+    pathShapes(a),
+    [...bytesOf.keys()],
+    bytesOf,
+    maxPaths,
+    (file) => isUserScript(file, options),
+    'newest',
+  );
   return {
     bytes,
     buffers: bytesOf.size,
     bySite: [...bySite.values()].sort((x, y) => y.bytes - x.bytes),
     tracedBytes,
     paths,
-    looked: { buffers: voters.length, bytes: votedBytes },
+    looked: { buffers: voters.length, bytes: sumOver(voters, bytesOf) },
   };
 }
 
@@ -452,7 +462,7 @@ function votePaths(
   maxPaths: number,
   isUser: (file: string) => boolean,
   order: 'newest' | 'spread',
-): { paths: HolderPath[]; unshown: SuspectPaths['unshown'] } {
+): { paths: HolderPath[]; unshown: SuspectPaths['unshown']; voters: number[] } {
   const s = a.snapshot;
   const byShape = new Map<string, { example: number; objects: number; held: number }>();
   const unshown = { viaAgent: 0, noPath: 0 };
@@ -493,7 +503,7 @@ function votePaths(
       held,
       variable: userVariableOnPath(a, example, isUser),
     }));
-  return { paths, unshown };
+  return { paths, unshown, voters };
 }
 
 /**
@@ -717,17 +727,18 @@ function descriptorKeys(s: HeapSnapshot, map: number): string[] {
 }
 
 /**
- * For each top of a suspect's structures (a member whose immediate dominator is not a
- * member), how many members it dominates, itself included. Memoized along the dominator
+ * For each top of a suspect's structures (a member whose immediate dominator is not `inside`
+ * it: a member, or for windowNativeStrings an object numbered in the window), how many
+ * members it dominates, itself included. Memoized along the dominator
  * chain, as a linked list's entries dominate each other thousands deep.
  */
-function membersUnderTops(all: readonly number[], inSuspect: ReadonlySet<number>, idom: ArrayLike<number>): Map<number, number> {
+function membersUnderTops(all: readonly number[], inside: (o: number) => boolean, idom: ArrayLike<number>): Map<number, number> {
   const topOf = new Map<number, number>();
   const counts = new Map<number, number>();
   for (const o of all) {
     const chain: number[] = [];
     let t = o;
-    while (!topOf.has(t) && inSuspect.has(idom[t])) {
+    while (!topOf.has(t) && inside(idom[t])) {
       chain.push(t);
       t = idom[t];
     }

@@ -219,31 +219,19 @@ test('describeSwitch: each note says what the switch changed, and only that', ()
     toLight,
     /nothing grew in the 300 s judged before \(likeliest: serve \(\/app\/server.js:3:1\), p 0.13, under the 0.2 tripwire\)/,
   );
-  const back = describeSwitch(
-    { to: 'precise', reading: { probability: 0.41, what: 'grow (/app/server.js:9:1)' } },
-    {
-      atMs: 400_000,
-      next: { interval: 32 * KIB, inliningOff: false },
-      quietMs: 0,
-      changed: { inlining: false, tracing: false },
-      seriesEveryMs: 1000,
-    },
-  );
+  // Back to precise at 400 s, at 32 KiB, with what else changed.
+  const backAt400 = (what: string, inliningOff: boolean, changed: { inlining: boolean; tracing: boolean }): string =>
+    describeSwitch(
+      { to: 'precise', reading: { probability: 0.41, what } },
+      { atMs: 400_000, next: { interval: 32 * KIB, inliningOff }, quietMs: 0, changed, seriesEveryMs: 1000 },
+    );
+  const back = backAt400('grow (/app/server.js:9:1)', false, { inlining: false, tracing: false });
   // `--inlining` kept V8's inlining on throughout, and `--no-handles` traced none: neither is said.
   assert.equal(
     back,
     'from 400 s, back to precise settings (a sample every 32 KiB): grow (/app/server.js:9:1) grew while watched lightly (p 0.41); sites are judged on what was allocated from then on, after a warm-up',
   );
-  const backAll = describeSwitch(
-    { to: 'precise', reading: { probability: 0.41, what: 'grow' } },
-    {
-      atMs: 400_000,
-      next: { interval: 32 * KIB, inliningOff: true },
-      quietMs: 0,
-      changed: { inlining: true, tracing: true },
-      seriesEveryMs: 1000,
-    },
-  );
+  const backAll = backAt400('grow', true, { inlining: true, tracing: true });
   assert.match(backAll, /a sample every 32 KiB, V8's inlining off, handles traced again\)/);
   assert.match(backAll, /handles opened while watched lightly have no creation stack$/);
 });

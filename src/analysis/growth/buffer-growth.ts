@@ -26,7 +26,7 @@ export const MIN_BUFFER_GROWTH = 1024 * 1024;
  * judged like a site's bytes (trend, steadiness, growth that has not stopped): a pool or a
  * cache of buffers that fills and stops is not a leak, as for any site. Where it leaks, the
  * report has an `external` leak with no site; the holders snapshot then names the site that
- * made the buffers and what keeps them (buffer-owners.ts), or says it could not.
+ * made the buffers and what keeps them (bufferOwners in check/sample-paths.ts), or says it could not.
  */
 export function bufferGrowth(points: readonly BufferReading[], threshold: number): Leak | null {
   if (points.length < 4) return null;

@@ -196,9 +196,10 @@ function containersWithContents(scored: ScoredSite[], stacks: StackTable): void 
     // The same objects, resized: their number does not grow (a fraction of one object, or 5 %),
     // or far less than their bytes (each resize may leave another table live for a while:
     // lru-cache's, 58 → 68 objects while its bytes went ×7).
+    const countFlat = s.count.totalGrowth <= Math.max(1, 0.05 * s.count.first);
     const countGrew = s.count.totalGrowth / Math.max(1, s.count.first);
     const bytesGrew = s.bytes.totalGrowth / Math.max(1, s.bytes.first);
-    if (s.count.totalGrowth > Math.max(1, 0.05 * s.count.first) && countGrew > 0.25 * bytesGrew) continue;
+    if (!countFlat && countGrew > 0.25 * bytesGrew) continue;
     // Contents that visibly grew (a suspect's reading, p ≥ 0.2) yet are judged less likely a
     // leak: flat or noisy sites cannot account for a container's growth.
     // Made under it, or — for a package's container (an LRU's hash table, resized in its `set`)
@@ -210,16 +211,15 @@ function containersWithContents(scored: ScoredSite[], stacks: StackTable): void 
       site.file !== user.file &&
       t.series.attribution.userFrame !== null &&
       sameFunction(t.series.attribution.userFrame, user);
-    const contents = scored.filter(
-      (t) => t !== s && t.probability >= 0.2 && t.count.totalGrowth > 0 && (frames(t).some((f) => sameFrame(f, site)) || storedByUser(t)),
-    );
+    const madeUnder = (t: ScoredSite): boolean => frames(t).some((f) => sameFrame(f, site));
+    const contents = scored.filter((t) => t !== s && t.probability >= 0.2 && t.count.totalGrowth > 0 && (madeUnder(t) || storedByUser(t)));
     if (contents.length === 0) continue;
     const likeliest = contents.reduce((a, b) => (b.probability > a.probability ? b : a));
     if (likeliest.probability >= s.probability) continue;
     const c = likeliest.series.attribution.site;
     s.reasons = [
       ...s.reasons,
-      `but its objects ${s.count.totalGrowth > Math.max(1, 0.05 * s.count.first) ? 'grew far less in number than in bytes' : 'did not grow in number'} (${formatCount(s.count.first)} → ${formatCount(s.count.last)}, resized from ${formatBytes(s.bytes.first)} to ${formatBytes(s.bytes.last)}): a table or array growing with what it holds, and what it holds here — objects made ${frames(likeliest).some((f) => sameFrame(f, site)) ? 'under it' : 'by the function of your code that fills it'} at ${c ? formatFrame(c) : 'another site'}, ${formatCount(likeliest.count.first)} → ${formatCount(likeliest.count.last)} — is judged at p ${likeliest.probability.toFixed(2)}: a container is judged with its contents`,
+      `but its objects ${countFlat ? 'did not grow in number' : 'grew far less in number than in bytes'} (${formatCount(s.count.first)} → ${formatCount(s.count.last)}, resized from ${formatBytes(s.bytes.first)} to ${formatBytes(s.bytes.last)}): a table or array growing with what it holds, and what it holds here — objects made ${madeUnder(likeliest) ? 'under it' : 'by the function of your code that fills it'} at ${c ? formatFrame(c) : 'another site'}, ${formatCount(likeliest.count.first)} → ${formatCount(likeliest.count.last)} — is judged at p ${likeliest.probability.toFixed(2)}: a container is judged with its contents`,
     ];
     s.probability = likeliest.probability;
   }

@@ -146,10 +146,7 @@ export function withTurnover(j: LeakJudgement, t: Turnover, words: TurnoverWords
   const factor = keptFactor(t);
   // A sum over measurements of the gain since the first: one gained early counts at each of
   // them (the red-team read "20 gained" where 8 had been opened), so the words say so.
-  const counted =
-    t.through > 1
-      ? `, each counted at every one of the ${t.through} measurements of the earlier half it had been gained by`
-      : ' at the middle measurement';
+  const counted = t.through > 1 ? ` (summed over the ${t.through} measurements of the earlier half: one gained early counts at each)` : '';
   const what = `${words.how}, of the ${t.gained} ${words.unit} it had gained since its first measurement${counted}, ${t.kept} ${t.kept === 1 ? 'is' : 'are'} ${words.alive} at the end`;
   const reason =
     factor >= 1 ? `${what}: ${words.kept}` : `but ${what}: ${words.freed}${factor > 0 ? ' (probability scaled down accordingly)' : ''}`;

@@ -943,22 +943,21 @@ function addBufferOwners(leak: Leak, b: BufferOwners | null, sources: ScriptSour
   // The window's share of the growth, at the rate judged: a site that made only a sliver of it
   // (Node's own streams' buffers beside a leak whose buffers went untracked) is not named.
   const expected = windowMs !== undefined && leak.perMinute ? (leak.perMinute.bytes * windowMs) / 60_000 : 0;
+  const inWindow =
+    expected > 0 ? `, where the ArrayBuffer memory grows ~${formatBytes(expected)} in its ${Math.round(windowMs! / 1000)} s window` : '';
   const located = top !== undefined && (top.attribution.site !== null || top.attribution.userFrame !== null);
-  if (located && top.bytes >= 0.5 * b.tracedBytes && top.bytes >= 0.25 * expected) {
+  const enough = top !== undefined && top.bytes >= 0.25 * expected;
+  const most = top !== undefined && top.bytes >= 0.5 * b.tracedBytes;
+  if (located && enough && most) {
     leak.site = top.attribution.site;
     leak.userFrame = top.attribution.userFrame;
     leak.package = top.attribution.package;
     leak.stack = top.frames;
-    const window =
-      expected > 0
-        ? ` in the ${Math.round(windowMs! / 1000)} s window, where the ArrayBuffer memory grows ~${formatBytes(expected)} at the rate judged`
-        : '';
-    leak.evidence += `; site: of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory whose buffers were made while V8's allocation tracker ran (the holders window), ${formatBytes(top.bytes)} (${top.buffers} ${top.buffers === 1 ? 'buffer' : 'buffers'}) ${top.buffers === 1 ? 'was' : 'were'} made here${window} — ${top.attribution.evidence}`;
-  } else
-    leak.evidence +=
-      b.tracedBytes === 0 || !located || top.bytes < 0.25 * expected
-        ? `; site: not known — V8's allocation tracker gave ${b.tracedBytes === 0 ? 'no buffer' : `only ${formatBytes(b.tracedBytes)} of buffers`} live in the holders snapshot a JavaScript stack${expected > 0 ? `, where the ArrayBuffer memory grows ~${formatBytes(expected)} in its ${Math.round(windowMs! / 1000)} s window` : ''} (Node makes a Buffer's memory in C++, recorded as "(V8 API)"; the tracker misses objects the program's compiled code makes)`
-        : `; site: not known — no one site made half of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory made while V8's allocation tracker ran`;
+    leak.evidence += `; site: of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory whose buffers were made while V8's allocation tracker ran (the holders window), ${formatBytes(top.bytes)} (${top.buffers} ${top.buffers === 1 ? 'buffer' : 'buffers'}) ${top.buffers === 1 ? 'was' : 'were'} made here${inWindow} — ${top.attribution.evidence}`;
+  } else if (located && enough)
+    leak.evidence += `; site: not known — no one site made half of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory made while V8's allocation tracker ran`;
+  else
+    leak.evidence += `; site: not known — V8's allocation tracker gave ${b.tracedBytes === 0 ? 'no buffer' : `only ${formatBytes(b.tracedBytes)} of buffers`} live in the holders snapshot a JavaScript stack${located ? '' : " in the program's code"}${inWindow} (Node makes a Buffer's memory in C++, recorded as "(V8 API)"; the tracker misses objects the program's compiled code makes)`;
   const first = b.paths[0];
   if (!first) return;
   leak.retainerPaths = b.paths.map((p) => p.path);
