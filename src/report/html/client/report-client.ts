@@ -92,7 +92,15 @@ interface ClientData {
   }
 
   function addPlot(box: HTMLElement, height: number, opts: Omit<UOptions, 'width' | 'height'>, aligned: UAligned): void {
-    const plot = new uPlot({ ...opts, width: widthOf(box), height } as UOptions, aligned, box);
+    // With no cursor on the chart, uPlot's legend shows "—" for every line; the latest
+    // values say more, so the legend falls back to the last point.
+    const last = Math.max(0, (aligned[0]?.length ?? 1) - 1);
+    const showLatest = (u: UPlot): void => {
+      if (u.legend.show !== false && u.cursor.idx == null) u.setLegend({ idx: last }, false);
+    };
+    const hooks = { ...(opts.hooks ?? {}), setCursor: [...(opts.hooks?.setCursor ?? []), showLatest] };
+    const plot = new uPlot({ ...opts, hooks, width: widthOf(box), height } as UOptions, aligned, box);
+    showLatest(plot);
     charts.push({ plot, box, height });
   }
 
@@ -138,7 +146,12 @@ interface ClientData {
       const s = (data.suspects[group] ?? []).find((x) => x.rank === rank);
       if (!s || s.x.length === 0) continue;
       const xs = s.xKind === 'time' ? s.x.map((v) => v / 1000) : s.x;
-      const series: UOptions['series'] = [{ label: s.xKind === 'time' ? 's' : 'runs' }];
+      const series: UOptions['series'] = [
+        {
+          label: s.xKind === 'time' ? 's' : 'runs',
+          value: (_u, v) => (v == null ? '—' : s.xKind === 'time' ? `${v.toFixed(1)} s` : formatCount(v)),
+        },
+      ];
       const values: (number[] | null)[] = [xs];
       if (!s.handle && s.bytes.length === xs.length) {
         series.push({
