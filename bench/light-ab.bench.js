@@ -41,6 +41,10 @@ const extras = {
   // gap between the two plains is the floor under which a variant's ratio says nothing.
   'plain-2': { name: 'plain (a second process)', argv: () => [process.execPath, server] },
   'light-no-handles': underRun('light, --no-handles', ['--light-after', '20s', '--no-handles']),
+  // What the precise settings' cost is made of: the handle agent's traced creations, V8's
+  // inlining off.
+  'precise-no-handles': underRun('precise, --no-handles', ['--light-after', 'never', '--no-handles']),
+  'precise-inlining': underRun('precise, --inlining', ['--light-after', 'never', '--inlining']),
   static: underRun('--inlining, 128k, never', ['--inlining', '--sampling-interval', '128k', '--light-after', 'never']),
   'static-no-handles': underRun('same, --no-handles', [
     '--inlining',
