@@ -36,7 +36,23 @@ function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptIn: Kept
   const bounded = bound
     ? `; its declaration passes ${bound.key}: ${bound.value} to ${bound.callee}: if that bounds what it holds, this growth stops once it is full — a capture that outlasts the filling tells (read in the source, not measured)`
     : '';
-  return { keptIn, evidence: `kept in: the holders path shown first runs through ${through}${bounded}` };
+  let chained = '';
+  if (v.chain) {
+    const c = v.chain;
+    const cd = findDeclaration(sources, c.file, c.name, c.closureAt);
+    keptIn.chain = {
+      variable: c.name,
+      file: scriptPath(c.file),
+      line: cd.kind === 'found' ? cd.line : null,
+      column: cd.kind === 'found' ? cd.column : null,
+    };
+    const at = cd.kind === 'found' ? `declared at ${basename(c.file)}:${cd.line}` : `in ${basename(c.file)}`;
+    chained =
+      `; ${c.name === v.name ? 'it' : 'then it'} goes through ${c.name} link after link (${c.links} times on the path shown), a variable ${at} in a scope made once per call: ` +
+      `a chain, each call's ${c.name} keeping what the call before it made — V8 gives all the closures made in one call one shared context, ` +
+      `so any closure made there keeps ${c.name} alive while one of them uses it`;
+  }
+  return { keptIn, evidence: `kept in: the holders path shown first runs through ${through}${bounded}${chained}` };
 }
 
 /** Sets a leak's keptIn, and says it in its evidence, where its first holders path runs through a variable of the user's code. */

@@ -133,5 +133,11 @@ export function placeOf(g: LeakGroup): string {
 
 /** A kept-in variable as the reports show it: `clients (/app/server.js:3)`. */
 export function keptInPlace(k: KeptIn): string {
-  return `${k.expression} (${k.file}${k.line !== null ? `:${k.line}` : ''})${k.bound ? `, declared with ${k.bound}` : ''}`;
+  const chain =
+    k.chain && k.chain.variable !== k.variable
+      ? `, then a chain through ${k.chain.variable} (${k.chain.file}${k.chain.line !== null ? `:${k.chain.line}` : ''})`
+      : k.chain
+        ? ', a chain: each one keeps the one before it'
+        : '';
+  return `${k.expression} (${k.file}${k.line !== null ? `:${k.line}` : ''})${k.bound ? `, declared with ${k.bound}` : ''}${chain}`;
 }

@@ -59,6 +59,11 @@ export interface KeptIn {
   column: number | null;
   /** A bound its declaration passes (`max: 20000`, declarations.ts declaredBound), when there is one. */
   bound?: string;
+  /**
+   * A variable of a scope made once per call that the holders path runs through link after
+   * link (PathVariable.chain): each call's value keeps the one before it. Absent when none.
+   */
+  chain?: { variable: string; file: string; line: number | null; column: number | null };
 }
 
 export interface ObjectShape {

@@ -318,3 +318,54 @@ test('a scope made once per call (a function’s locals kept by the closures it 
   const { userVariableOnPath } = await import('../../src/analysis/snapshot/holder-variable.js');
   assert.equal(userVariableOnPath(a, states[1], () => true)?.name, 'listeners');
 });
+
+test('a chain through a scope made once per call (each config kept by the next through a closure’s context) names its variable beside the module’s', async () => {
+  const { nodes, add, shared, context: moduleContext } = moduleGraph('/app/config.js', 'reloadConfig');
+  const moduleInfo = add({ type: 'code', name: 'system / ScopeInfo' });
+  const callInfo = add({ type: 'code', name: 'system / ScopeInfo' });
+  nodes[moduleContext].edges!.push({ type: 'internal', name: 'scope_info', to: moduleInfo });
+  // Five reloads: config i's `describe` closes over the call's context, which keeps `previous`,
+  // config i - 1. The module's `current` is the newest.
+  const tables: number[] = [];
+  let previous = -1;
+  for (let i = 0; i < 5; i++) {
+    const table = add({ type: 'array', name: '' });
+    tables.push(table);
+    const callContext = add({
+      type: 'object',
+      name: 'system / Context',
+      edges: [
+        { type: 'internal', name: 'scope_info', to: callInfo },
+        { type: 'internal', name: 'previous', to: moduleContext },
+        ...(previous >= 0 ? [{ type: 'context' as const, name: 'previous', to: previous }] : []),
+      ],
+    });
+    const describe = add({
+      type: 'closure',
+      name: 'describe',
+      edges: [
+        { type: 'internal', name: 'context', to: callContext },
+        { type: 'internal', name: 'shared', to: shared },
+      ],
+    });
+    previous = add({
+      type: 'object',
+      name: 'Object',
+      edges: [
+        { type: 'property', name: 'table', to: table },
+        { type: 'property', name: 'describe', to: describe },
+      ],
+    });
+  }
+  nodes[moduleContext].edges!.push({ type: 'context', name: 'current', to: previous });
+  const file = join(tempDir(), 'config.heapsnapshot');
+  writeFileSync(file, buildSnapshot(nodes));
+  const a = new SnapshotAnalysis(await loadSnapshot(file));
+  const { userVariableOnPath } = await import('../../src/analysis/snapshot/holder-variable.js');
+  const oldest = userVariableOnPath(a, tables[0], () => true);
+  assert.equal(oldest?.expression, 'current.describe');
+  assert.deepEqual(oldest?.chain && { name: oldest.chain.name, links: oldest.chain.links }, { name: 'previous', links: 4 });
+  // One link is no chain; the newest config's table is simply in `current`.
+  assert.equal(userVariableOnPath(a, tables[3], () => true)?.chain, undefined);
+  assert.equal(userVariableOnPath(a, tables[4], () => true)?.expression, 'current.table');
+});

@@ -17,6 +17,12 @@ export interface PathVariable {
   file: string;
   /** Where a function that closes over the scope is defined (1-based): inside that scope. */
   closureAt: { line: number; column: number } | null;
+  /**
+   * A variable of a scope made once per call that the path goes through again and again, nearer
+   * the object than `name`: the link of a chain (`previous` in a config that keeps the one
+   * before it through a closure's context), where the fix is. Absent when there is none.
+   */
+  chain?: { name: string; file: string; closureAt: { line: number; column: number } | null; links: number };
 }
 
 /** A name a program can declare: the snapshot also has context slots such as `this` or `.foo`. */
@@ -38,6 +44,7 @@ const OWNER_SEARCH_LIMIT = 500;
 export function userVariableOnPath(a: SnapshotAnalysis, o: number, isUserScript: (file: string) => boolean): PathVariable | null {
   const s = a.snapshot;
   const steps = retainerPath(a.paths, o);
+  let chain: PathVariable['chain'] | undefined;
   for (let i = steps.length - 1; i >= 1; i--) {
     const e = steps[i].edgeIndex;
     if (s.edgeTypeOf(e) !== s.edgeType.context || s.edgeNameIsIndex(e)) continue;
@@ -45,8 +52,12 @@ export function userVariableOnPath(a: SnapshotAnalysis, o: number, isUserScript:
     if (!IDENTIFIER.test(name)) continue;
     // A scope made once per call (a function's locals captured by the closure it returns or
     // registers) is one of many: its variable is no place that keeps the leak. Earlier hops may
-    // be (the module's list the closures are in).
-    if (scopeInstances(s, steps[i - 1].ordinal) >= PER_CALL_SCOPES) continue;
+    // be (the module's list the closures are in). Unless the path goes through it link after
+    // link: then each call's value keeps the one before it, and that variable is the chain.
+    if (scopeInstances(s, steps[i - 1].ordinal) >= PER_CALL_SCOPES) {
+      if (!chain) chain = chainLink(s, steps, name, steps[i - 1].ordinal, isUserScript);
+      continue;
+    }
     const owner = contextOwner(s, steps[i - 1].ordinal);
     if (!owner || !isUserScript(owner.file)) continue;
     const properties: string[] = [];
@@ -60,9 +71,28 @@ export function userVariableOnPath(a: SnapshotAnalysis, o: number, isUserScript:
       if (s.edgeCountOf(steps[k - 1].ordinal) >= DICTIONARY_EDGES) break;
       properties.push(property);
     }
-    return { name, expression: [name, ...properties].join('.'), file: owner.file, closureAt: owner.closureAt };
+    return { name, expression: [name, ...properties].join('.'), file: owner.file, closureAt: owner.closureAt, ...(chain ? { chain } : {}) };
   }
-  return null;
+  // No lasting variable of the user's code before the chain: the chain's variable is the place.
+  return chain ? { name: chain.name, expression: chain.name, file: chain.file, closureAt: chain.closureAt, chain } : null;
+}
+
+/** The chain a per-call variable makes on a path, when the path goes through it at least twice (userVariableOnPath). */
+function chainLink(
+  s: HeapSnapshot,
+  steps: ReturnType<typeof retainerPath>,
+  name: string,
+  context: number,
+  isUserScript: (file: string) => boolean,
+): PathVariable['chain'] | undefined {
+  let links = 0;
+  for (let k = 1; k < steps.length; k++) {
+    const e = steps[k].edgeIndex;
+    if (s.edgeTypeOf(e) === s.edgeType.context && !s.edgeNameIsIndex(e) && s.edgeName(e) === name) links++;
+  }
+  if (links < 2) return undefined;
+  const owner = contextOwner(s, context);
+  return owner && isUserScript(owner.file) ? { name, file: owner.file, closureAt: owner.closureAt, links } : undefined;
 }
 
 /** A scope with this many contexts alive is one made per call. */
