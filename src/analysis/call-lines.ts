@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { parse, type Node } from 'acorn';
+import { FUNCTION_TYPES, children, nameOf } from './js-ast.js';
+import { exportedNames, ownCalls, packageBindings } from './package-calls.js';
 import { type Frame, sameFrame } from '../model/frame.js';
-import { scriptPath } from './attribution.js';
+import { NODE_INTERNALS, packageFromPath, scriptPath } from './attribution.js';
 import type { Leak, ObjectShape } from './leak-report.js';
 
 /**
@@ -37,7 +39,7 @@ export type CallLineResult =
       kind: 'call';
       line: number;
       column: number;
-      how: 'call' | 'reference' | 'shape' | 'only-call' | 'only-statement' | 'alias';
+      how: 'call' | 'reference' | 'shape' | 'only-call' | 'only-statement' | 'alias' | 'exported' | 'receiver' | 'package';
       text?: string;
     }
   | { kind: 'ambiguous'; lines: number[]; how: 'call' | 'reference' | 'shape' }
@@ -92,19 +94,6 @@ function load(file: string): ParsedScript | { error: string } {
   return { error: 'source did not parse as JavaScript' };
 }
 
-export const FUNCTION_TYPES = new Set(['FunctionDeclaration', 'FunctionExpression', 'ArrowFunctionExpression']);
-
-export function children(node: Node): Node[] {
-  const out: Node[] = [];
-  for (const [key, value] of Object.entries(node)) {
-    if (key === 'loc' || key === 'range') continue;
-    if (Array.isArray(value)) {
-      for (const v of value) if (v && typeof v.type === 'string') out.push(v as Node);
-    } else if (value && typeof value === 'object' && typeof (value as Node).type === 'string') out.push(value as Node);
-  }
-  return out;
-}
-
 /**
  * The function V8 means by a frame's position. V8 places a function at the start of its
  * parameter list (`(` of `function f(`, of a method, or an arrow's first parameter): the
@@ -139,15 +128,6 @@ function simpleName(functionName: string): string | null {
   const dot = name.lastIndexOf('.');
   if (dot >= 0) name = name.slice(dot + 1);
   return /^[A-Za-z_$][\w$]*$/.test(name) ? name : null;
-}
-
-function nameOf(node: Node | undefined): string | null {
-  if (!node) return null;
-  const n = node as unknown as { type: string; name?: string; value?: unknown; computed?: boolean; property?: Node };
-  if (n.type === 'Identifier' || n.type === 'PrivateIdentifier') return n.name ?? null;
-  if (n.type === 'Literal' && typeof n.value === 'string') return n.value;
-  if (n.type === 'MemberExpression') return nameOf(n.property);
-  return null;
 }
 
 /**
@@ -231,27 +211,7 @@ const BUILTIN_ROOTS = new Set([
  * as stack traces place calls (the method's name for `a.b()`).
  */
 function onlyProgramCall(fn: Node): { offset: number; text: string } | null {
-  const found: { offset: number; text: string }[] = [];
-  const visit = (node: Node, top: boolean): void => {
-    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
-    if (node.type === 'CallExpression' || node.type === 'NewExpression') {
-      const callee = (node as unknown as { callee: Node }).callee;
-      const path: string[] = [];
-      let root: Node = callee;
-      while (root.type === 'MemberExpression') {
-        path.unshift(nameOf((root as unknown as { property: Node }).property) ?? '[…]');
-        root = (root as unknown as { object: Node }).object;
-      }
-      const rootName =
-        root.type === 'Identifier' ? (root as unknown as { name: string }).name : root.type === 'ThisExpression' ? 'this' : null;
-      if (rootName !== null && !BUILTIN_ROOTS.has(rootName)) {
-        const at = callee.type === 'MemberExpression' ? (callee as unknown as { property: Node }).property.start : node.start;
-        found.push({ offset: at, text: `${node.type === 'NewExpression' ? 'new ' : ''}${[rootName, ...path].join('.')}(…)` });
-      }
-    }
-    for (const c of children(node)) visit(c, false);
-  };
-  visit(fn, true);
+  const found = ownCalls(fn).filter((c) => c.root !== null && !BUILTIN_ROOTS.has(c.root));
   return found.length === 1 ? found[0] : null;
 }
 
@@ -327,7 +287,10 @@ function atOffsets(offsets: readonly number[], script: ParsedScript, how: 'call'
 export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame): CallLineResult {
   if (frame.line <= 0) return { kind: 'none', why: 'no position' };
   const name = simpleName(callee.functionName);
-  if (!name) return { kind: 'none', why: `the called function has no name to look for (${callee.functionName || 'anonymous'})` };
+  if (!name) {
+    const byPackage = callIntoPackage(sources, frame, callee);
+    return byPackage ?? { kind: 'none', why: `the called function has no name to look for (${callee.functionName || 'anonymous'})` };
+  }
   // A property descriptor's `get() {}` is named `get`, and runs when its property is read: a
   // call named `get` in the caller is someone else's (blind red-team: zod's lazy getters,
   // defined with Object.defineProperty, matched to the caller's `cache.get(key)` on a Map).
@@ -361,6 +324,8 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
       const at = positionOf(viaAlias[0].offset, script.lineStarts);
       return { kind: 'call', line: at.line, column: at.column, how: 'alias', text: viaAlias[0].alias };
     }
+    const byPackage = callIntoPackage(sources, frame, callee);
+    if (byPackage) return byPackage;
     return {
       kind: 'none',
       why: `no call to ${name} in its source (an alias, a call through a variable, or a function V8 inlined in between)`,
@@ -402,6 +367,48 @@ function aliasesOf(sources: ScriptSources, file: string, name: string): string[]
   visit(script.ast);
   names.delete(name);
   return [...names];
+}
+
+/**
+ * The user's one call that leads into the callee's package, where the callee cannot be found by
+ * its name (package-calls.ts): a callee that is its file's export (`module.exports`), called
+ * under a name the package's other scripts give it; a method V8 names `app.<computed>`, called
+ * on `app`; else the one call in the function on something the package made or is
+ * (`app.get(…)` where `app = express()`). Null when none or several.
+ */
+function callIntoPackage(sources: ScriptSources, frame: Frame, callee: Frame): CallLineResult | null {
+  const pkg = packageFromPath(callee.file);
+  if (pkg === null || pkg === NODE_INTERNALS) return null;
+  const found = frameFunction(sources, frame);
+  if ('why' in found) return null;
+  const { script, fn } = found;
+  const one = (offsets: readonly { offset: number; text: string }[], how: 'exported' | 'receiver' | 'package'): CallLineResult | null => {
+    const lines = new Set(offsets.map((c) => positionOf(c.offset, script.lineStarts).line));
+    if (lines.size !== 1) return null;
+    const at = positionOf(offsets[0].offset, script.lineStarts);
+    return { kind: 'call', line: at.line, column: at.column, how, text: offsets[0].text };
+  };
+  if (/^(module\.exports|exports|default)$/.test(callee.functionName.trim())) {
+    const exported = exportedNames(sources, callee.file).flatMap((alias) =>
+      findCalls(fn, alias).calls.map((offset) => ({ offset, text: alias })),
+    );
+    const r = one(exported, 'exported');
+    if (r) return r;
+  }
+  const calls = ownCalls(fn);
+  const receiver = /^([A-Za-z_$][\w$]*)\.<computed>$/.exec(callee.functionName.trim())?.[1];
+  if (receiver) {
+    const r = one(
+      calls.filter((c) => c.root === receiver),
+      'receiver',
+    );
+    if (r) return r;
+  }
+  const bindings = packageBindings(script.ast);
+  return one(
+    calls.filter((c) => c.root !== null && bindings.get(c.root) === pkg),
+    'package',
+  );
 }
 
 /** Methods whose result is a new array made inside V8, not by a literal in the caller's source. */
@@ -617,6 +624,12 @@ function lineNote(stack: Frame[], at: number, r: CallLineResult | null, shape: O
   if (r.kind === 'none') return `${starts} (its call to ${callee} was not found: ${r.why})`;
   if (r.kind === 'call' && r.how === 'only-call')
     return `${file}:${r.line} for ${fn}: it has no call to ${callee} by that name, and ${r.text} on that line is its only call to something that is not a JavaScript built-in — taken as the way to ${callee} (an alias or a function value; found in the source on disk; ${fn} starts at line ${f.line})`;
+  if (r.kind === 'call' && r.how === 'exported')
+    return `${file}:${r.line} for ${fn}: ${callee} is its file's export, which ${packageFromPath(stack[at - 1].file)} exports as ${r.text}, and its only call to ${r.text} is on that line (found in the package's source on disk; ${fn} starts at line ${f.line})`;
+  if (r.kind === 'call' && r.how === 'receiver')
+    return `${file}:${r.line} for ${fn}: ${callee} is a method set under a computed name, and ${r.text} on that line is its only call on ${callee.split('.')[0]} (found in the source on disk; ${fn} starts at line ${f.line})`;
+  if (r.kind === 'call' && r.how === 'package')
+    return `${file}:${r.line} for ${fn}: ${callee} has no name to find its call by, and ${r.text} on that line is its only call on something its script got from ${packageFromPath(stack[at - 1].file)} (a require or import of it, or what one made; found in the source on disk; ${fn} starts at line ${f.line})`;
   if (r.kind === 'call' && r.how === 'alias')
     return `${file}:${r.line} for ${fn}: it has no call to ${callee} by that name, and its only call to ${r.text}, a name ${callee}'s own script gives it, is on that line (found in the source on disk; ${fn} starts at line ${f.line})`;
   const verb = r.how === 'call' ? 'calls' : 'mentions';

@@ -1,5 +1,6 @@
 import type { Node } from 'acorn';
-import { FUNCTION_TYPES, type ScriptSources, children, positionOf } from './call-lines.js';
+import { type ScriptSources, positionOf } from './call-lines.js';
+import { FUNCTION_TYPES, children } from './js-ast.js';
 
 /**
  * Where a variable the holders path names is declared: the line a user reads to see what

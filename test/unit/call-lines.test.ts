@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { findCallLine, findShapeLine, functionFrame, resolveCallLines, ScriptSources } from '../../src/analysis/call-lines.js';
@@ -437,4 +437,52 @@ test('objectLiteralKeys: the one key list of the literals a function makes in it
   assert.deepEqual(objectLiteralKeys(sources, at(8, 14)), ['x', 'y']);
   assert.equal(objectLiteralKeys(sources, at(11, 14)), null);
   assert.equal(objectLiteralKeys(sources, { functionName: 'f', file: '/nonexistent.js', line: 1, column: 1 }), null);
+});
+
+/** A package under `dir/node_modules/<name>`: its files, by path inside it. */
+function pkg(name: string, files: Record<string, string>): string {
+  const root = join(dir, 'node_modules', name);
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+  return root;
+}
+
+test('findCallLine: a package method V8 names app.<computed> (express makes app.get in a loop) is found at the one call on app', () => {
+  const root = pkg('webfw', {
+    'lib/application.js': `const app = {};\n['get', 'post'].forEach(function (method) {\n  app[method] = function (path) { return path; };\n});\nmodule.exports = () => app;\n`,
+  });
+  const APP_EX = `const webfw = require('webfw');\nconst app = webfw();\napp.get('/a', (req, res) => {\n  res.json({ ok: true });\n  app.get('/a/' + req.id, () => 1);\n  String(req.id);\n});\n`;
+  const file = script('express-like.js', APP_EX);
+  const handler = frameOf(file, APP_EX, '', '(req, res) =>');
+  const callee = { functionName: 'app.<computed>', file: join(root, 'lib/application.js'), line: 3, column: 26 };
+  const r = findCallLine(new ScriptSources(), handler, callee);
+  assert.deepEqual(r, { kind: 'call', line: 5, column: 7, how: 'receiver', text: 'app.get(…)' });
+});
+
+test('findCallLine: a callee that is its file’s module.exports is found under the name the package’s index exports it as', () => {
+  const root = pkg('logkit', {
+    'index.js': `exports.createLogger = require('./lib/create-logger');\nexports.format = { json: () => ({}) };\n`,
+    'lib/create-logger.js': `module.exports = function (opts) {\n  return { opts };\n};\n`,
+    'lib/unrelated.js': `const x = require('./other');\n`,
+  });
+  const JOB = `const logkit = require('logkit');\nfunction loggerFor(job) {\n  return logkit.createLogger({\n    format: logkit.format.json(),\n  });\n}\n`;
+  const file = script('logger-like.js', JOB);
+  const caller = frameOf(file, JOB, 'loggerFor', 'loggerFor(job)');
+  const callee = { functionName: 'module.exports', file: join(root, 'lib/create-logger.js'), line: 1, column: 27 };
+  const r = findCallLine(new ScriptSources(), caller, callee);
+  assert.deepEqual(r, { kind: 'call', line: 3, column: 17, how: 'exported', text: 'createLogger' });
+});
+
+test('findCallLine: with no name to go by, the one call on what the package made (api = httpkit.create()) leads in; two such calls do not', () => {
+  const root = pkg('httpkit', { 'lib/core.js': `module.exports = { make() { return { hooks: { add() {} } }; } };\n` });
+  const CALLER = `import httpkit from 'httpkit';\nconst api = httpkit.make();\nexport function call(token) {\n  const headers = { token };\n  api.hooks.add((cfg) => cfg);\n  return JSON.stringify(headers);\n}\nexport function twice() {\n  api.hooks.add(() => 1);\n  api.hooks.add(() => 2);\n}\n`;
+  const file = script('package-call.mjs', CALLER);
+  const callee = { functionName: '', file: join(root, 'lib/core.js'), line: 1, column: 30 };
+  const sources = new ScriptSources();
+  const r = findCallLine(sources, frameOf(file, CALLER, 'call', 'call(token)'), callee);
+  assert.deepEqual(r, { kind: 'call', line: 5, column: 13, how: 'package', text: 'api.hooks.add(…)' });
+  const two = findCallLine(sources, frameOf(file, CALLER, 'twice', 'twice()'), callee);
+  assert.equal(two.kind, 'none');
 });
