@@ -145,3 +145,25 @@ test('retainer paths reach through V8’s string table last: a key the program h
     ['', '(GC roots)', '(Internalized strings)', 'only-interned'],
   );
 });
+
+test('retainer paths reach through Node’s queue of pending immediates last: what a listener list keeps is shown held there', () => {
+  const s = graph([
+    { type: 'synthetic', edges: [{ to: 1 }, { to: 2 }] },
+    { name: 'ImmediateList', edges: [{ to: 3, name: 'head' }] },
+    { name: 'Transport', edges: [{ to: 4, name: '_events' }] },
+    { name: 'Immediate', edges: [{ to: 6, name: '_argv' }] },
+    { name: 'Object', edges: [{ to: 5, name: 'unpipe' }] },
+    { type: 'array', name: '', edges: [{ to: 6, type: 'element', name: 0 }] },
+    { name: 'Logger', edges: [] },
+  ]);
+  const paths = computeShortestPaths(s);
+  assert.deepEqual(
+    retainerPath(paths, 6).map((p) => s.name(p.ordinal)),
+    ['', 'Transport', 'Object', '', 'Logger'],
+  );
+  // An immediate's own data, held by nothing else, keeps its path through the queue.
+  assert.deepEqual(
+    retainerPath(paths, 3).map((p) => s.name(p.ordinal)),
+    ['', 'ImmediateList', 'Immediate'],
+  );
+});

@@ -369,3 +369,34 @@ test('a chain through a scope made once per call (each config kept by the next t
   assert.equal(userVariableOnPath(a, tables[3], () => true)?.chain, undefined);
   assert.equal(userVariableOnPath(a, tables[4], () => true)?.expression, 'current.table');
 });
+
+test('objects held only by the stack (in the hands of the code running at the snapshot) do not vote: the variable that keeps the rest is the holder', async () => {
+  const { nodes, add, root, context } = moduleGraph('/app/dedupe.js', 'tick');
+  const seen = add({ type: 'object', name: 'Set', edges: [] });
+  nodes[context].edges!.push({ type: 'context', name: 'seen', to: seen });
+  for (let i = 0; i < 20; i++)
+    nodes[seen].edges!.push({ type: 'element', name: i, to: add({ type: 'string', name: `id-${i}`, trace: 0 }) });
+  // A batch being parsed when the snapshot was taken: more objects of the same site, on the stack only.
+  const stackRoots = add({ type: 'synthetic', name: '(Stack roots)', edges: [] });
+  nodes[root].edges!.push({ type: 'element', name: 9, to: stackRoots });
+  const batch = add({ type: 'array', name: '', edges: [] });
+  nodes[stackRoots].edges!.push({ type: 'element', name: 0, to: batch });
+  for (let i = 0; i < 30; i++)
+    nodes[batch].edges!.push({ type: 'element', name: i, to: add({ type: 'object', name: 'Object', trace: 0 }) });
+  const file = join(tempDir(), 'dedupe.heapsnapshot');
+  writeFileSync(
+    file,
+    buildSnapshot(nodes, [], { traces: { functions: [{ name: 'tick', script: '/app/dedupe.js', line: 3, column: 10 }], stacks: [[0]] } }),
+  );
+  const a = new SnapshotAnalysis(await loadSnapshot(file));
+  const key = keyOf(a, 'Object');
+  const h = suspectPaths(a, new Set([key]), {}).get(key)!;
+  assert.equal(h.matched, 50);
+  assert.equal(h.unshown.onStack, 30);
+  assert.equal(h.paths[0].objects, 20);
+  assert.ok(
+    h.paths[0].path.some((hop) => hop.startsWith('(context) seen → Set')),
+    h.paths[0].path.join(' '),
+  );
+  assert.ok(!h.paths.some((p) => p.path.some((hop) => hop.includes('(Stack roots)'))));
+});

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { chooseHolders, noHoldersReason, type SuspectPaths } from '../../src/check/sample-paths.js';
 
-const none = { viaAgent: 0, noPath: 0 };
+const none = { viaAgent: 0, noPath: 0, onStack: 0 };
 const suspect = (matched: number, unshown = none): SuspectPaths => ({
   matched,
   shape: null,
@@ -16,12 +16,16 @@ test('noHoldersReason: nothing attributed and attributed-but-every-path-left-out
   assert.equal(noHoldersReason(undefined), "V8's allocation tracker attributed no live object to this site");
   assert.equal(noHoldersReason(suspect(0)), "V8's allocation tracker attributed no live object to this site");
   assert.equal(
-    noHoldersReason(suspect(12, { viaAgent: 9, noPath: 3 })),
+    noHoldersReason(suspect(12, { viaAgent: 9, noPath: 3, onStack: 0 })),
     "V8's allocation tracker attributed 12 live objects to this site, but none is held by a path of the program's own (9 reached only through leaktrace's own handle agent, 3 by no retainer path from a root)",
   );
   assert.equal(
-    noHoldersReason(suspect(1, { viaAgent: 0, noPath: 1 })),
+    noHoldersReason(suspect(1, { viaAgent: 0, noPath: 1, onStack: 0 })),
     "V8's allocation tracker attributed 1 live object to this site, but none is held by a path of the program's own (1 by no retainer path from a root)",
+  );
+  assert.equal(
+    noHoldersReason(suspect(40, { viaAgent: 0, noPath: 0, onStack: 40 })),
+    "V8's allocation tracker attributed 40 live objects to this site, but none is held by a path of the program's own (40 only by the stack of the code running at the snapshot: in use for a moment, not kept)",
   );
 });
 

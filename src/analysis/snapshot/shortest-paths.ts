@@ -39,6 +39,10 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   // handle (a Timeout among them, strongly): it was the shortest "holder" of leaked interval
   // timers and what their callbacks close over, instead of Node's timer lists. Reached last.
   const agent = markNamed(s, 'HandleAgent', s.nodeType.object);
+  // Node's queues of callbacks about to run (setImmediate's ImmediateList, process.nextTick's
+  // FixedQueue) hold what those callbacks will use, for a moment: a winston logger leaked into
+  // a shared transport's listeners was shown held by a pending setImmediate. Reached last too.
+  const pending = markNamed(s, ['ImmediateList', 'FixedQueue'], s.nodeType.object);
   const element = s.edgeType.element;
   const queue = new Uint32Array(n);
   let head = 0;
@@ -61,7 +65,7 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
       if (head === tail) break;
     }
     const v = queue[head++];
-    if ((lastResort[v] || agent[v]) && !drained) {
+    if ((lastResort[v] || agent[v] || pending[v]) && !drained) {
       deferred.push(v);
       continue;
     }
