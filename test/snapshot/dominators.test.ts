@@ -167,3 +167,20 @@ test('retainer paths reach through Node’s queue of pending immediates last: wh
     ['', 'ImmediateList', 'Immediate'],
   );
 });
+
+test('retainer paths reach through the microtask V8 was running at the snapshot last: the program’s variable is shown holding the client', () => {
+  const s = graph([
+    { type: 'synthetic', edges: [{ to: 1 }, { to: 3 }] },
+    { type: 'synthetic', name: '(Strong roots)', edges: [{ to: 2, type: 'internal', name: 'current_microtask' }] },
+    { type: 'hidden', name: '(system)', edges: [{ to: 5, name: 'bound_this', type: 'internal' }] },
+    { type: 'closure', name: 'main', edges: [{ to: 4, type: 'internal', name: 'context' }] },
+    { type: 'object', name: 'system / Context', edges: [{ to: 5, type: 'context', name: 'api' }] },
+    { name: 'Axios', edges: [{ to: 6, name: 'handlers' }] },
+    { type: 'array', name: '', edges: [] },
+  ]);
+  const paths = computeShortestPaths(s);
+  assert.deepEqual(
+    retainerPath(paths, 6).map((p) => s.name(p.ordinal)),
+    ['', 'main', 'system / Context', 'Axios', ''],
+  );
+});

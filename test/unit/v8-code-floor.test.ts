@@ -67,3 +67,24 @@ test('a measurement without the figure (the target could not read it) leaves the
   delete m[3].v8CodeBytes;
   assert.equal(v8CodeSeries(m), null);
 });
+
+test("one step's new code is shared among the sites that grew in it, not charged in full to each", () => {
+  const bytes = [100, 140, 180, 220];
+  const code = [1000, 1040, 1080, 1120];
+  // Alone, the site's growth is all explained; beside another site that grew as much, half.
+  assert.equal(v8CodeExplains(bytes, code), 120);
+  assert.equal(v8CodeExplains(bytes, code, [0, 80, 80, 80]), 60);
+  // Code that outgrows all the sites together explains each site's growth in full.
+  assert.equal(v8CodeExplains(bytes, code, [0, 40, 40, 40]), 120);
+  // Four leaking sites of one leak, 32 KiB each a step, with 64 KiB of new code a step: each keeps half its growth.
+  const site = [0, 32, 64, 96, 128].map((v) => v * K);
+  const code4 = [0, 64, 128, 192, 256].map((v) => 3_000_000 + v * K);
+  assert.equal(
+    v8CodeExplains(
+      site,
+      code4,
+      [0, 128, 128, 128, 128].map((v) => v * K),
+    ),
+    64 * K,
+  );
+});

@@ -75,7 +75,9 @@ export function scoreSites(
   const sampleFloor = exactCounts ? 0 : MIN_SAMPLES_OF_GROWTH * options.samplingInterval;
   const clock = options.runClock;
   const v8Code = options.v8Code ?? null;
-  for (const s of all) {
+  const sites = [...all];
+  const allGrew = v8Code ? growthPerStep(sites) : undefined;
+  for (const s of sites) {
     // Use the measurements after the first (the baseline after warm-up is the reference).
     const bytes = s.selfBytes.map((b, i) => b + s.externalBytes[i]);
     const countEvidence = measureGrowth(s.x, s.count);
@@ -93,7 +95,7 @@ export function scoreSites(
     if (bytesEvidence.totalGrowth < sampleFloor) continue;
     // Growth V8's JIT may account for is no evidence: the site must have grown by more than
     // that, by the noise floor, for its series to be judged at all.
-    const jit = v8Code && v8Code.length === s.x.length ? v8CodeExplains(bytes, v8Code) : 0;
+    const jit = v8Code && v8Code.length === s.x.length ? v8CodeExplains(bytes, v8Code, allGrew) : 0;
     if (jit > 0 && bytesEvidence.totalGrowth - jit < minBytes) continue;
     if (
       !exactCounts &&
@@ -240,20 +242,43 @@ function sameFunction(a: Frame, b: Frame): boolean {
  * snapshot with allocation stacks found ~30 KiB of compiled code and its metadata charged to it).
  *
  * Code can only be charged to a site in a step where there is new code: the bound is, step by
- * step, the smaller of the site's growth and the growth of V8's live code and bytecode. A
- * bound, not an estimate — the code is shared among every function that ran — so it is used
+ * step, the site's share of the growth of V8's live code and bytecode — all of it, up to the
+ * site's growth, where the site grew alone; in proportion to its growth where several sites
+ * grew (`allGrew`, growthPerStep), as each byte of code is charged to one function only. A
+ * bound, not an estimate — which function the code was charged to is not known — so it is used
  * as a floor (a site must outgrow it), never subtracted from the series: subtracted, a steady
  * leak in a program recompiling after an attach's deoptimization lost a third of its steps and
  * read as growth in bursts. Code that V8 flushes and recompiles over and over adds to the
  * bound only in the steps it grows, so a leak that keeps growing outgrows it.
  */
-export function v8CodeExplains(bytes: readonly number[], v8Code: readonly number[]): number {
+export function v8CodeExplains(bytes: readonly number[], v8Code: readonly number[], allGrew?: readonly number[]): number {
   let explained = 0;
   for (let i = 1; i < bytes.length; i++) {
     const grew = bytes[i] - bytes[i - 1];
-    if (grew > 0) explained += Math.min(grew, Math.max(0, v8Code[i] - v8Code[i - 1]));
+    if (grew <= 0) continue;
+    const code = Math.max(0, v8Code[i] - v8Code[i - 1]);
+    // One step's new code is charged once: shared among the sites that grew in that step, in
+    // proportion to their growth (blind red-team: an axios interceptor leak split over four
+    // sites, with code growing 35-80 KB a step, had up to all of each site's growth "explained"
+    // by the same code, and went unseen in 90 s).
+    const together = Math.max(grew, allGrew?.[i] ?? grew);
+    explained += grew * Math.min(1, code / together);
   }
   return explained;
+}
+
+/** Each step's growth summed over the sites that grew in it (v8CodeExplains's `allGrew`). */
+export function growthPerStep(all: readonly SiteSeries[]): number[] {
+  const n = all[0]?.x.length ?? 0;
+  const grew = new Array<number>(n).fill(0);
+  for (const s of all) {
+    if (s.x.length !== n) continue;
+    for (let i = 1; i < n; i++) {
+      const d = s.selfBytes[i] + s.externalBytes[i] - s.selfBytes[i - 1] - s.externalBytes[i - 1];
+      if (d > 0) grew[i] += d;
+    }
+  }
+  return grew;
 }
 
 /**

@@ -43,6 +43,10 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   // FixedQueue) hold what those callbacks will use, for a moment: a winston logger leaked into
   // a shared transport's listeners was shown held by a pending setImmediate. Reached last too.
   const pending = markNamed(s, ['ImmediateList', 'FixedQueue'], s.nodeType.object);
+  // So is the microtask V8 was running when the snapshot was taken (`current_microtask` of the
+  // strong roots): an axios interceptor leak was shown held by the request in flight, through
+  // its bound `this`, instead of the program's `api` variable.
+  markEdgeTargets(s, 'current_microtask', pending);
   const element = s.edgeType.element;
   const queue = new Uint32Array(n);
   let head = 0;
@@ -111,6 +115,15 @@ function markNamed(s: HeapSnapshot, names: string | readonly string[], type: num
   if (indexes.size === 0 || type < 0) return marks;
   for (let o = 0; o < s.nodeCount; o++) if (s.typeOf(o) === type && indexes.has(s.nameIndex(o))) marks[o] = 1;
   return marks;
+}
+
+/** Marks the targets of every edge named `name` (not element indexes). */
+function markEdgeTargets(s: HeapSnapshot, name: string, marks: Uint8Array): void {
+  const index = findString(s, name);
+  if (index < 0) return;
+  const { edgeFieldCount, edgeNameOffset, edgeToNodeOffset, nodeFieldCount } = s.meta;
+  for (let e = 0; e < s.edges.length; e += edgeFieldCount)
+    if (s.edges[e + edgeNameOffset] === index && !s.edgeNameIsIndex(e)) marks[s.edges[e + edgeToNodeOffset] / nodeFieldCount] = 1;
 }
 
 /** Index of a string in the table, or -1 (a linear scan over byte lengths first, cheap). */
