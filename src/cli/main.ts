@@ -36,23 +36,41 @@ export async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // With --json, a command that fails before its result still puts one JSON document on stdout:
+  // a machine reading it gets the error, not an empty stream.
+  const dashDash = argv.indexOf('--');
+  const json = (dashDash >= 0 ? argv.slice(0, dashDash) : argv).includes('--json');
+  const fail = (message: string, exitCode: number, kind: 'usage' | 'input' | 'internal'): number => {
+    if (json && !out.wrote) out.json({ error: { command: spec.name, kind, message, exitCode } });
+    return exitCode;
+  };
   try {
-    return await runCommand(spec, argv.slice(1), out, controller.signal);
+    return await runCommand(spec, argv.slice(1), out, controller.signal, (message) => fail(message, 2, 'usage'));
   } catch (err) {
     if (isUserError(err)) {
       process.stderr.write(`leaktrace ${spec.name}: ${err.message}\n`);
-      return err.exitCode;
+      return fail(err.message, err.exitCode, 'input');
     }
     process.stderr.write(`leaktrace ${spec.name}: internal error (this is a bug in leaktrace, please report it)\n`);
     process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-    return 2;
+    return fail(`internal error: ${err instanceof Error ? err.message : String(err)}`, 2, 'internal');
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
 }
 
-async function runCommand(spec: CommandSpec, args: string[], out: Output, signal: AbortSignal): Promise<number> {
+async function runCommand(
+  spec: CommandSpec,
+  args: string[],
+  out: Output,
+  signal: AbortSignal,
+  usageFailed: (message: string) => number,
+): Promise<number> {
+  const usage = (s: CommandSpec, message: string): number => {
+    printUsage(s, message);
+    return usageFailed(message);
+  };
   let own = args;
   let rest: string[] = [];
   const dashDash = args.indexOf('--');
@@ -103,9 +121,8 @@ async function runCommand(spec: CommandSpec, args: string[], out: Output, signal
   });
 }
 
-function usage(spec: CommandSpec, message: string): number {
+function printUsage(spec: CommandSpec, message: string): void {
   process.stderr.write(`leaktrace ${spec.name}: ${message}\nusage: leaktrace ${spec.usage} (see 'leaktrace ${spec.name} --help')\n`);
-  return 2;
 }
 
 // Writing to a closed pipe (`leaktrace ... | head`) is not an error worth a stack trace.

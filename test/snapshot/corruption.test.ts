@@ -88,4 +88,14 @@ test('the CLI reports a corrupt file in one line with exit code 2', async () => 
   const empty = await runCli(['stat', file]);
   assert.equal(empty.code, 2);
   assert.match(empty.stderr, /at byte 0: the file is empty/);
+  assert.equal(empty.stdout, '');
+  // With --json, stdout still carries one document: the error, for a machine to read.
+  const json = await runCli(['stat', file, '--json']);
+  assert.equal(json.code, 2);
+  const doc = JSON.parse(json.stdout) as { error: { command: string; kind: string; message: string; exitCode: number } };
+  assert.deepEqual([doc.error.command, doc.error.kind, doc.error.exitCode], ['stat', 'input', 2]);
+  assert.match(doc.error.message, /at byte 0: the file is empty/);
+  const usage = await runCli(['stat', '--json', '--no-such-flag']);
+  assert.equal(usage.code, 2);
+  assert.equal((JSON.parse(usage.stdout) as { error: { kind: string } }).error.kind, 'usage');
 });

@@ -27,13 +27,18 @@ export class Output {
     return c && c > 20 ? c : 120;
   }
 
+  /** Whether a result was written to stdout (a failing --json command then adds no error document). */
+  wrote = false;
+
   /** Writes text plus a newline to stdout. */
   print(text = ''): void {
+    this.wrote = true;
     this.stdout.write(`${text}\n`);
   }
 
   /** Writes one JSON document to stdout. */
   json(value: unknown): void {
+    this.wrote = true;
     this.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
   }
 
