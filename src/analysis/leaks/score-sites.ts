@@ -334,7 +334,7 @@ export function toLeak(scored: ScoredSite, stacks: StackTable, unit: 'iteration'
   const evidence = [
     `live ${scored.judgedOn === 'count' ? 'objects' : 'bytes'} allocated here, after a full GC at each of ${s.x.length} measurements: ${shown}`,
     ...scored.reasons,
-    `${Math.abs(rate.count) < 0.005 ? 'no more objects (the same ones, resized) and' : `${rate.count >= 0 ? '+' : ''}${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects and`} ${formatBytes(rate.bytes)} ${per}${kind === 'external' ? ` (mostly ArrayBuffer/Buffer contents outside the V8 heap: ${formatBytes(external)} of growth)` : ''}`,
+    `${rate.count < 0.005 ? `no more objects (${rate.count <= -0.005 ? `${rate.count.toFixed(2)}: ` : ''}the same ones, resized) and` : `${rate.count >= 0 ? '+' : ''}${rate.count.toFixed(rate.count < 10 ? 2 : 0)} objects and`} ${formatBytes(rate.bytes)} ${per}${kind === 'external' ? ` (mostly ArrayBuffer/Buffer contents outside the V8 heap: ${formatBytes(external)} of growth)` : ''}`,
     `attribution: ${a.evidence}`,
   ].join('; ');
   return {
