@@ -62,10 +62,13 @@ test('memory probe: a target whose main thread is blocked (no protocol message a
   const target = new LiveProcess(process.execPath, [
     '--inspect=127.0.0.1:0',
     '-e',
-    `process.on('SIGUSR2', () => require('child_process').execSync('sleep 8')); setInterval(() => {}, 1000);`,
+    `process.on('SIGUSR2', () => require('child_process').execSync('sleep 8')); console.log('ready'); setInterval(() => {}, 1000);`,
   ]);
   const port = await target.inspectorPort();
   const session = await RemoteSession.connect(`ws://127.0.0.1:${port}/${await debuggerId(port)}`);
+  // The inspector listens before the program's first line runs: a SIGUSR2 sent before its
+  // handler is installed kills it (seen once in CI: "the target closed the inspector connection").
+  await target.waitFor(/ready/);
   try {
     // Blocks the main thread for 8 s in native code (waiting for a child), where V8 runs no
     // interrupt: the inspector dispatches nothing meanwhile. (Atomics.wait is not such a
