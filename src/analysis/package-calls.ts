@@ -168,6 +168,17 @@ function packageFiles(root: string): string[] {
  * it under these. Empty when the file is not in a package or nothing names it.
  */
 export function exportedNames(sources: ScriptSources, file: string): string[] {
+  let known = exportedNamesRead.get(sources);
+  if (!known) exportedNamesRead.set(sources, (known = new Map()));
+  let names = known.get(file);
+  if (!names) known.set(file, (names = readExportedNames(sources, file)));
+  return names;
+}
+
+/** Per set of sources read, the names found for each file: a package is read once per report. */
+const exportedNamesRead = new WeakMap<ScriptSources, Map<string, string[]>>();
+
+function readExportedNames(sources: ScriptSources, file: string): string[] {
   const path = scriptPath(file);
   const root = packageRoot(path);
   if (!root || packageFromPath(path) === null) return [];
