@@ -682,6 +682,35 @@ function literalKeys(node: Node): { keys: string[]; open: boolean } {
  * read. `{ url, headers: { ...h } }` gives [url, headers]: the spread literal inside is another
  * object, left out.
  */
+/**
+ * The class a function constructs in its own body, when it constructs one only (`new
+ * Connection(…)`, `new lib.Connection(…)`), or null. V8 allocates a `new` object in the caller's
+ * frame, before the constructor runs: a sampled site whose function does `new X` is made of X
+ * objects even where the tracker saw none of them.
+ */
+export function constructedClass(sources: ScriptSources, frame: Frame): string | null {
+  if (frame.line <= 0) return null;
+  let found;
+  try {
+    found = frameFunction(sources, frame);
+  } catch {
+    return null;
+  }
+  if ('why' in found) return null;
+  const names = new Set<string>();
+  const visit = (node: Node, top: boolean): void => {
+    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
+    if (node.type === 'NewExpression') {
+      const name = nameOf((node as unknown as { callee: Node }).callee);
+      names.add(name && /^[A-Z][\w$]*$/.test(name) ? name : '');
+    }
+    for (const c of children(node)) visit(c, false);
+  };
+  visit(found.fn, true);
+  const [only] = names;
+  return names.size === 1 && only !== '' ? only : null;
+}
+
 export function objectLiteralKeys(sources: ScriptSources, frame: Frame): string[] | null {
   if (frame.line <= 0) return null;
   let found;

@@ -1,6 +1,6 @@
 import { type Attribution, type AttributionOptions, allocatedByTooling, attribute, isUserScript } from '../analysis/attribution.js';
 import type { Frame } from '../model/frame.js';
-import { type ScriptSources, functionFrame, objectLiteralKeys } from '../analysis/call-lines.js';
+import { type ScriptSources, constructedClass, functionFrame, objectLiteralKeys } from '../analysis/call-lines.js';
 import type { Leak, ObjectShape } from '../analysis/leak-report.js';
 import type { HeapSnapshot } from '../model/snapshot/heap-snapshot.js';
 import { suspectKey } from '../analysis/leaks/site-series.js';
@@ -66,7 +66,7 @@ export interface KindPaths {
   /** In words: `Receiver objects`, `objects with keys url, method`, `closures of onData (line 12)`. */
   kind: string;
   /** Why this kind: the site's function is its constructor, or the attributed objects are mostly of it. */
-  why: 'constructor' | 'attributed' | 'literal';
+  why: 'constructor' | 'attributed' | 'literal' | 'new';
   /** How many reachable objects of the kind the snapshot holds. */
   objects: number;
   /** How many of the suspect's attributed outermost objects are of the kind. */
@@ -122,15 +122,18 @@ export function kindDisagrees(h: SuspectPaths): boolean {
 export function siteHints(
   leaks: Iterable<readonly [string, Leak]>,
   sources: ScriptSources,
-): { siteNames: Map<string, string>; siteLiterals: Map<string, readonly string[]> } {
+): { siteNames: Map<string, string>; siteLiterals: Map<string, readonly string[]>; siteConstructs: Map<string, string> } {
   const siteNames = new Map<string, string>();
   const siteLiterals = new Map<string, readonly string[]>();
+  const siteConstructs = new Map<string, string>();
   for (const [key, leak] of leaks) {
     siteNames.set(key, leak.site?.functionName ?? '');
     const literal = leak.site ? objectLiteralKeys(sources, leak.site) : null;
     if (literal) siteLiterals.set(key, literal);
+    const constructs = leak.site ? constructedClass(sources, leak.site) : null;
+    if (constructs) siteConstructs.set(key, constructs);
   }
-  return { siteNames, siteLiterals };
+  return { siteNames, siteLiterals, siteConstructs };
 }
 
 /** Which holder paths a leak is shown (chooseHolders). */
@@ -200,6 +203,8 @@ export function suspectPaths(
     siteNames?: ReadonlyMap<string, string>;
     /** Each key's site function's object literal keys, from its source (call-lines.ts, objectLiteralKeys). */
     siteLiterals?: ReadonlyMap<string, readonly string[]>;
+    /** Each key's site function's one `new X`, from its source (call-lines.ts, constructedClass). */
+    siteConstructs?: ReadonlyMap<string, string>;
   },
   maxPaths = 3,
 ): Map<string, SuspectPaths> {
@@ -250,6 +255,7 @@ export function suspectPaths(
       options.siteNames?.get(key),
       all.filter((o) => !inSuspect.has(idom[o])),
       options.siteLiterals?.get(key),
+      options.siteConstructs?.get(key),
     );
     if (candidates.length > 0) kinds.set(key, candidates);
   }
@@ -540,6 +546,7 @@ function kindsOfSuspect(
   siteName: string | undefined,
   tops: readonly number[],
   literal: readonly string[] | undefined,
+  constructs?: string,
 ): SuspectKind[] {
   const out: SuspectKind[] = [];
   const name = siteName?.replace(/^new /, '');
@@ -547,6 +554,10 @@ function kindsOfSuspect(
     out.push({ key: name, kind: `${name} objects`, why: 'constructor' });
   const attributed = attributedKind(s, tops);
   if (attributed) out.push(attributed);
+  // The class its one `new` makes: V8 allocates that object in the site's own frame (a package
+  // making each Connection in its setImmediate callback; in one CI run the tracker saw none).
+  if (constructs && constructs !== name && constructs !== 'Object' && constructs !== 'Array')
+    out.push({ key: constructs, kind: `${constructs} objects`, why: 'new' });
   // What the site's source makes: its one object literal's keys (the tracker may have seen none
   // of its objects — the README example's audit log, attributed nothing in its window).
   if (literal && literal.length > 0)
@@ -907,6 +918,8 @@ function kindWhy(k: KindPaths): string {
     return `the site's function constructs them (V8 names an object by its constructor; any made elsewhere vote too)`;
   if (k.why === 'literal')
     return `the site's function makes its objects with a literal of those keys (found in the source on disk; any made elsewhere with the same keys vote too)`;
+  if (k.why === 'new')
+    return `the site's function makes them with new ${k.kind.replace(/ objects$/, '')}, and V8 allocates a new object in the frame that calls new (found in the source on disk; any made elsewhere vote too)`;
   return `they are the commonest kind among the objects attributed (${k.attributed} of their outermost; any made elsewhere vote too)`;
 }
 

@@ -4,7 +4,14 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
-import { findCallLine, findShapeLine, functionFrame, resolveCallLines, ScriptSources } from '../../src/analysis/call-lines.js';
+import {
+  constructedClass,
+  findCallLine,
+  findShapeLine,
+  functionFrame,
+  resolveCallLines,
+  ScriptSources,
+} from '../../src/analysis/call-lines.js';
 import type { Leak, ObjectShape } from '../../src/analysis/leak-report.js';
 import type { Frame } from '../../src/model/frame.js';
 
@@ -485,4 +492,16 @@ test('findCallLine: with no name to go by, the one call on what the package made
   assert.deepEqual(r, { kind: 'call', line: 5, column: 13, how: 'package', text: 'api.hooks.add(…)' });
   const two = findCallLine(sources, frameOf(file, CALLER, 'twice', 'twice()'), callee);
   assert.equal(two.kind, 'none');
+});
+
+test('constructedClass: the one class a function news in its own body; none where it news two, or none', () => {
+  const SRC = `function open(cb) {\n  setImmediate(() => cb(new lib.Connection(1)));\n}\nconst one = () => cb(new Connection(++n));\nconst two = () => [new A(), new B()];\nconst plain = () => ({ a: 1 });\n`;
+  const file = script('constructs.js', SRC);
+  const sources = new ScriptSources();
+  assert.equal(constructedClass(sources, frameOf(file, SRC, 'one', '() => cb(new Connection')), 'Connection');
+  // The nested arrow is a frame of its own: open itself news nothing.
+  assert.equal(constructedClass(sources, frameOf(file, SRC, 'open', 'open(cb)')), null);
+  assert.equal(constructedClass(sources, frameOf(file, SRC, '', '() => cb(new lib.')), 'Connection');
+  assert.equal(constructedClass(sources, frameOf(file, SRC, 'two', '() => [new A')), null);
+  assert.equal(constructedClass(sources, frameOf(file, SRC, 'plain', '() => ({')), null);
 });

@@ -157,6 +157,13 @@ test('nothing attributed at all: the class the site constructs still speaks for 
   assert.equal(h.get('nothing-attributed')?.byKind?.objects, 33);
   const none = suspectPaths(a, new Set(['nothing']), { siteNames: new Map([['nothing', 'setCloseTimer']]) });
   assert.equal(none.get('nothing'), undefined);
+  // An anonymous callback whose source does `new Receiver(…)`: V8 allocates the object in its frame.
+  const viaNew = suspectPaths(a, new Set(['callback']), {
+    siteNames: new Map([['callback', '']]),
+    siteConstructs: new Map([['callback', 'Receiver']]),
+  }).get('callback');
+  assert.deepEqual([viaNew?.byKind?.kind, viaNew?.byKind?.why, viaNew?.byKind?.objects], ['Receiver objects', 'new', 33]);
+  assert.match(heldByKind(0, viaNew!.byKind!), /makes them with new Receiver, and V8 allocates a new object in the frame that calls new/);
 });
 
 test('the variable is named with the properties the path then follows, as the program writes them — not a dictionary’s keys', async () => {
