@@ -288,7 +288,8 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
   if (frame.line <= 0) return { kind: 'none', why: 'no position' };
   const name = simpleName(callee.functionName);
   if (!name) {
-    const byPackage = callIntoPackage(sources, frame, callee);
+    const found = frameFunction(sources, frame);
+    const byPackage = 'why' in found ? null : callIntoPackage(sources, found, callee);
     return byPackage ?? { kind: 'none', why: `the called function has no name to look for (${callee.functionName || 'anonymous'})` };
   }
   // A property descriptor's `get() {}` is named `get`, and runs when its property is read: a
@@ -324,7 +325,7 @@ export function findCallLine(sources: ScriptSources, frame: Frame, callee: Frame
       const at = positionOf(viaAlias[0].offset, script.lineStarts);
       return { kind: 'call', line: at.line, column: at.column, how: 'alias', text: viaAlias[0].alias };
     }
-    const byPackage = callIntoPackage(sources, frame, callee);
+    const byPackage = callIntoPackage(sources, found, callee);
     if (byPackage) return byPackage;
     return {
       kind: 'none',
@@ -376,12 +377,9 @@ function aliasesOf(sources: ScriptSources, file: string, name: string): string[]
  * on `app`; else the one call in the function on something the package made or is
  * (`app.get(…)` where `app = express()`). Null when none or several.
  */
-function callIntoPackage(sources: ScriptSources, frame: Frame, callee: Frame): CallLineResult | null {
+function callIntoPackage(sources: ScriptSources, { script, fn }: { script: ParsedScript; fn: Node }, callee: Frame): CallLineResult | null {
   const pkg = packageFromPath(callee.file);
   if (pkg === null || pkg === NODE_INTERNALS) return null;
-  const found = frameFunction(sources, frame);
-  if ('why' in found) return null;
-  const { script, fn } = found;
   const one = (offsets: readonly { offset: number; text: string }[], how: 'exported' | 'receiver' | 'package'): CallLineResult | null => {
     const lines = new Set(offsets.map((c) => positionOf(c.offset, script.lineStarts).line));
     if (lines.size !== 1) return null;
@@ -675,6 +673,45 @@ function literalKeys(node: Node): { keys: string[]; open: boolean } {
 }
 
 /**
+ * The class a function constructs in its own body, when it constructs one only (`new
+ * Connection(…)`, `new lib.Connection(…)`), or null. V8 allocates a `new` object in the caller's
+ * frame, before the constructor runs: a sampled site whose function does `new X` is made of X
+ * objects even where the tracker saw none of them.
+ */
+/**
+ * Visits the nodes of a frame's function's own body (not nested functions or classes, which are
+ * frames of their own); false where the function cannot be found in its source.
+ */
+function visitOwnBody(sources: ScriptSources, frame: Frame, visitNode: (node: Node) => void): boolean {
+  if (frame.line <= 0) return false;
+  let found;
+  try {
+    found = frameFunction(sources, frame);
+  } catch {
+    return false;
+  }
+  if ('why' in found) return false;
+  const visit = (node: Node, top: boolean): void => {
+    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
+    visitNode(node);
+    for (const c of children(node)) visit(c, false);
+  };
+  visit(found.fn, true);
+  return true;
+}
+
+export function constructedClass(sources: ScriptSources, frame: Frame): string | null {
+  const names = new Set<string>();
+  const read = visitOwnBody(sources, frame, (node) => {
+    if (node.type !== 'NewExpression') return;
+    const name = nameOf((node as unknown as { callee: Node }).callee);
+    names.add(name && /^[A-Z][\w$]*$/.test(name) ? name : '');
+  });
+  const [only] = names;
+  return read && names.size === 1 && only !== '' ? only : null;
+}
+
+/**
  * The keys of the object literals a frame's function makes in its own body (not in nested
  * functions), when they are all one fixed list, in order: what its objects look like, read in
  * the source (holders by kind, sample-paths.ts). Null where it has no such literal, literals
@@ -682,57 +719,15 @@ function literalKeys(node: Node): { keys: string[]; open: boolean } {
  * read. `{ url, headers: { ...h } }` gives [url, headers]: the spread literal inside is another
  * object, left out.
  */
-/**
- * The class a function constructs in its own body, when it constructs one only (`new
- * Connection(…)`, `new lib.Connection(…)`), or null. V8 allocates a `new` object in the caller's
- * frame, before the constructor runs: a sampled site whose function does `new X` is made of X
- * objects even where the tracker saw none of them.
- */
-export function constructedClass(sources: ScriptSources, frame: Frame): string | null {
-  if (frame.line <= 0) return null;
-  let found;
-  try {
-    found = frameFunction(sources, frame);
-  } catch {
-    return null;
-  }
-  if ('why' in found) return null;
-  const names = new Set<string>();
-  const visit = (node: Node, top: boolean): void => {
-    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
-    if (node.type === 'NewExpression') {
-      const name = nameOf((node as unknown as { callee: Node }).callee);
-      names.add(name && /^[A-Z][\w$]*$/.test(name) ? name : '');
-    }
-    for (const c of children(node)) visit(c, false);
-  };
-  visit(found.fn, true);
-  const [only] = names;
-  return names.size === 1 && only !== '' ? only : null;
-}
-
 export function objectLiteralKeys(sources: ScriptSources, frame: Frame): string[] | null {
-  if (frame.line <= 0) return null;
-  let found;
-  try {
-    found = frameFunction(sources, frame);
-  } catch {
-    return null;
-  }
-  if ('why' in found) return null;
   let keys: string[] | null = null;
   let differ = false;
-  const visit = (node: Node, top: boolean): void => {
-    if (!top && (FUNCTION_TYPES.has(node.type) || node.type === 'ClassDeclaration' || node.type === 'ClassExpression')) return;
-    if (node.type === 'ObjectExpression') {
-      const { keys: own, open } = literalKeys(node);
-      if (!open && own.length > 0) {
-        if (keys === null) keys = own;
-        else if (keys.join('\0') !== own.join('\0')) differ = true;
-      }
-    }
-    for (const c of children(node)) visit(c, false);
-  };
-  visit(found.fn, true);
-  return differ ? null : keys;
+  const read = visitOwnBody(sources, frame, (node) => {
+    if (node.type !== 'ObjectExpression') return;
+    const { keys: own, open } = literalKeys(node);
+    if (open || own.length === 0) return;
+    if (keys === null) keys = own;
+    else if (keys.join('\0') !== own.join('\0')) differ = true;
+  });
+  return read && !differ ? keys : null;
 }
