@@ -72,6 +72,7 @@ export function followSamples(s: SiteSeries, samplingInterval: number): Turnover
   // out — samples seen at one measurement only — the rest is followed again, and the likelier
   // leak reading kept. Where everything is seen once (a window of short-lived objects under a
   // rising load), nothing is left to follow and the first reading stands.
+  if (keptFactor(t) >= 1) return t;
   const steady = withoutTransients(samples);
   const u = followMembers(s.x, steady.members);
   if (u && keptFactor(u) > keptFactor(t)) return { gained: u.gained, kept: u.kept, through: u.through, leftOut: steady.leftOut };
