@@ -29,11 +29,11 @@ export function pinLoadGenerator() {
   process.exit(r.status ?? 1);
 }
 
-/** Starts `argv` (the server, or leaktrace around it) on CPU 0; resolves once it printed its port. */
-export function startServer(argv) {
+/** Starts `argv` (the server, or leaktrace around it; `env` added to ours) on CPU 0; resolves once it printed its port. */
+export function startServer(argv, env = {}) {
   const pinned = PIN ? ['taskset', '-c', '0', ...argv] : argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(pinned[0], pinned.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    const child = spawn(pinned[0], pinned.slice(1), { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, ...env } });
     let out = '';
     child.stdout.on('data', (d) => {
       out += d;

@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { CaptureReader } from '../../src/capture-folder/reader.js';
 import { assertVerdictExit, type CliResult, fixture, runCli } from '../helpers/run-cli.js';
+import { assertProgramExitedCleanly } from '../helpers/target-crash.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
 const FAST = ['--measure-every', '1s', '--warmup', '3s', '--series-every', '500ms'];
@@ -32,7 +33,7 @@ test('run: finds the leak in a self-driving server and keeps a complete capture 
   });
   assert.equal(r.code, 1, r.stderr);
   const report = JSON.parse(r.stdout);
-  assert.equal(report.program.exitCode, 0);
+  assertProgramExitedCleanly(report.program);
   assert.equal(report.ended, 'target-exited');
   // With V8's inlining off (run's default), the leak is at the function that allocates it,
   // not at the handler it would be inlined into; and the report says so.
@@ -527,7 +528,7 @@ test('run --max-snapshot-memory: no snapshot estimated above it, by a rule or by
   assertVerdictExit(r);
   const report = JSON.parse(r.stdout);
   assert.equal(report.ended, 'target-exited');
-  assert.equal(report.program.exitCode, 0);
+  assertProgramExitedCleanly(report.program);
   assert.deepEqual(
     readdirSync(join(out, 'snapshots')).filter((f) => f.includes('.heapsnapshot')),
     [],
