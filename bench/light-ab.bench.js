@@ -45,6 +45,10 @@ const extras = {
   // inlining off.
   'precise-no-handles': underRun('precise, --no-handles', ['--light-after', 'never', '--no-handles']),
   'precise-inlining': underRun('precise, --inlining', ['--light-after', 'never', '--inlining']),
+  // The same two with no measurement at all (the warm-up never ends): whether what the agent
+  // costs in precise mode comes with the measurements (its settle and read, the GCs).
+  'precise-unmeasured': underRun('precise, never measured', ['--light-after', 'never', '--warmup', '2h']),
+  'precise-unmeasured-no-handles': underRun('same, --no-handles', ['--light-after', 'never', '--warmup', '2h', '--no-handles']),
   static: underRun('--inlining, 128k, never', ['--inlining', '--sampling-interval', '128k', '--light-after', 'never']),
   'static-no-handles': underRun('same, --no-handles', [
     '--inlining',
