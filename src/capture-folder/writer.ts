@@ -82,18 +82,37 @@ export class CaptureWriter {
 
   /** Appends one JSON value as a line to a file of the folder. */
   appendLine(file: string, value: unknown): void {
-    let fd = this.fds.get(file);
-    if (fd === undefined) {
-      fd = openSync(join(this.dir, file), 'a');
-      this.fds.set(file, fd);
+    this.writing(() => {
+      let fd = this.fds.get(file);
+      if (fd === undefined) {
+        fd = openSync(join(this.dir, file), 'a');
+        this.fds.set(file, fd);
+      }
+      writeSync(fd, `${JSON.stringify(value)}\n`);
+    });
+  }
+
+  /**
+   * Runs a write to the folder. A folder removed or a disk full under a capture is the
+   * machine's state, not a bug in leaktrace: one line that says so (exit code 2), and the
+   * caller still stops the program it started.
+   */
+  private writing<T>(write: () => T): T {
+    try {
+      return write();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (typeof code !== 'string') throw err;
+      throw new InputError(
+        `cannot write the capture folder ${this.dir}: ${code === 'ENOENT' ? 'it was removed during the capture' : (err as Error).message}`,
+      );
     }
-    writeSync(fd, `${JSON.stringify(value)}\n`);
   }
 
   /** Where a worker thread's holders snapshot goes (streamSnapshot writes it as `.partial`, then renames it). */
   workerSnapshotPath(workerId: string): string {
     const dir = join(this.dir, CAPTURE_FILES.workerSnapshots);
-    mkdirSync(dir, { recursive: true });
+    this.writing(() => mkdirSync(dir, { recursive: true }));
     return join(dir, `worker-${workerId.replace(/[^a-z0-9-]+/gi, '-')}-holders${SNAPSHOT_SUFFIX}`);
   }
 
@@ -111,7 +130,7 @@ export class CaptureWriter {
       path,
       partialPath,
       commit: () => {
-        renameSync(partialPath, path);
+        this.writing(() => renameSync(partialPath, path));
         this.appendEvent({ t: Date.now(), type: 'snapshot', message: `heap snapshot (${reason})`, file, reason });
       },
     };
@@ -120,8 +139,10 @@ export class CaptureWriter {
   /** Writes a whole file (JSON) atomically: a temporary name, then a rename. */
   writeJson(file: string, value: unknown): void {
     const path = join(this.dir, file);
-    writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
-    renameSync(`${path}.tmp`, path);
+    this.writing(() => {
+      writeFileSync(`${path}.tmp`, `${JSON.stringify(value, null, 2)}\n`);
+      renameSync(`${path}.tmp`, path);
+    });
   }
 
   /** Marks the capture as ended normally and closes its files. */

@@ -58,36 +58,35 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
     target.child.kill('SIGKILL');
     throw err;
   }
-  const { result, writer } = await captureLive(
-    ctx,
-    {
-      kind: 'run',
-      session,
-      pid: target.pid,
-      local: true,
-      command,
-      fromProcessStart: true,
-      trackingNote: 'tracking began as the program started (before its first line ran)',
-      inlining: set ? { ...inlining, set: (off: boolean) => set(session, off) } : inlining,
-      exiting: target.exiting,
-    },
-    { ...settings, out: dir },
-    false,
-  );
+  let captured: Awaited<ReturnType<typeof captureLive>>;
+  try {
+    captured = await captureLive(
+      ctx,
+      {
+        kind: 'run',
+        session,
+        pid: target.pid,
+        local: true,
+        command,
+        fromProcessStart: true,
+        trackingNote: 'tracking began as the program started (before its first line ran)',
+        inlining: set ? { ...inlining, set: (off: boolean) => set(session, off) } : inlining,
+        exiting: target.exiting,
+      },
+      { ...settings, out: dir },
+      false,
+    );
+  } catch (err) {
+    // A capture that fails (its folder removed, a bug) still ends the program it started: a
+    // program left running would keep leaktrace's process alive with it, waiting forever.
+    await session.close();
+    await stopProgram(target);
+    throw err;
+  }
+  const { result, writer } = captured;
   await session.close();
   // Stopped by the user or by --duration: the program stops too (its whole process group).
-  if (result.ended === 'stopped' || result.ended === 'duration') {
-    try {
-      process.kill(-target.pid, 'SIGINT');
-    } catch {}
-    const t = setTimeout(() => {
-      try {
-        process.kill(-target.pid, 'SIGKILL');
-      } catch {}
-    }, 5000);
-    await target.exited;
-    clearTimeout(t);
-  }
+  if (result.ended === 'stopped' || result.ended === 'duration') await stopProgram(target);
   const exit = await target.exited;
   // The preload closes the inspector as the program exits: a lost session then is the exit.
   if (result.ended === 'target-lost') {
@@ -123,6 +122,20 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
     json: { program: { command, pid: target.pid, exitCode: exit.code, signal: exit.signal } },
     html: settings.html,
   });
+}
+
+/** Stops the program `run` started, its whole process group: SIGINT, SIGKILL 5 s later. */
+async function stopProgram(target: { pid: number; exited: Promise<unknown> }): Promise<void> {
+  try {
+    process.kill(-target.pid, 'SIGINT');
+  } catch {}
+  const t = setTimeout(() => {
+    try {
+      process.kill(-target.pid, 'SIGKILL');
+    } catch {}
+  }, 5000);
+  await target.exited;
+  clearTimeout(t);
 }
 
 /** `leaktrace attach <pid | HOST:PORT | ws://…>`. */

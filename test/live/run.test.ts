@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
@@ -595,6 +595,25 @@ test('run: usage errors', async () => {
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+});
+
+test('run: a capture folder removed during the capture ends in one line and exit 2, the program stopped, not a hang', async () => {
+  // Before: "internal error" with a stack, then leaktrace waited forever on the program it
+  // had started, which ran on (found when a bench removed its folder under a capture).
+  const root = tempDir();
+  const out = join(root, 'cap');
+  const pidFile = join(root, 'pid');
+  const program = `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+  const running = runCli(['run', '--out', out, ...FAST, '--', 'node', '-e', program], { timeoutMs: 60_000 });
+  const started = Date.now();
+  while (!existsSync(join(out, 'series.jsonl')) && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
+  rmSync(out, { recursive: true, force: true });
+  const r = await running;
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /^leaktrace run: cannot write the capture folder .*cap: it was removed during the capture$/m);
+  assert.doesNotMatch(r.stderr, /internal error|\n\s+at /);
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  assert.throws(() => process.kill(pid, 0), { code: 'ESRCH' });
 });
 
 /**
