@@ -23,13 +23,15 @@ function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptIn: Kept
     line: d.kind === 'found' ? d.line : null,
     column: d.kind === 'found' ? d.column : null,
     ...(bound ? { bound: `${bound.key}: ${bound.value}` } : {}),
+    ...(v.holdsObjectOnPath ? { holdsObjectOnPath: true as const } : {}),
   };
   const where =
     d.kind === 'found'
       ? `declared at ${basename(file)}:${d.line} (found in the source on disk, in the scope of the functions that share it)`
       : `in ${basename(file)} (where it is declared is not known: ${d.why})`;
-  const through =
-    v.expression === v.name
+  const through = v.holdsObjectOnPath
+    ? `an object that ${v.name} holds (${v.expression}): ${v.name} is a variable of your code ${where}; the path reaches that object through a package's own references, not through the variable`
+    : v.expression === v.name
       ? `${v.name}, a variable of your code ${where}`
       : `${v.expression}: ${v.name} is a variable of your code ${where}`;
   // A bound in its declaration: a cache still filling grows like a leak until it is full. Said, not weighed.

@@ -139,5 +139,6 @@ export function keptInPlace(k: KeptIn): string {
       : k.chain
         ? ', a chain: each one keeps the one before it'
         : '';
-  return `${k.expression} (${k.file}${k.line !== null ? `:${k.line}` : ''})${k.bound ? `, declared with ${k.bound}` : ''}${chain}`;
+  const reached = k.holdsObjectOnPath ? `, its object reached through a package's own references` : '';
+  return `${k.expression} (${k.file}${k.line !== null ? `:${k.line}` : ''})${k.bound ? `, declared with ${k.bound}` : ''}${reached}${chain}`;
 }

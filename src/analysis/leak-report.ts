@@ -64,6 +64,12 @@ export interface KeptIn {
    * link (PathVariable.chain): each call's value keeps the one before it. Absent when none.
    */
   chain?: { variable: string; file: string; line: number | null; column: number | null };
+  /**
+   * The holders path does not run through the variable but through an object it holds (a
+   * framework's own closure over the application object the program's `app` is): the
+   * expression starts from that object (PathVariable.holdsObjectOnPath).
+   */
+  holdsObjectOnPath?: true;
 }
 
 export interface ObjectShape {

@@ -407,3 +407,58 @@ test('objects held only by the stack (in the hands of the code running at the sn
   );
   assert.ok(!h.paths.some((p) => p.path.some((hop) => hop.includes('(Stack roots)'))));
 });
+
+test('a path that reaches the program’s object through a package’s own closure (koa’s listener over its Application) names the variable that holds that object, and says so', async () => {
+  const nodes: BuiltNode[] = [];
+  const add = (n: BuiltNode): number => nodes.push(n) - 1;
+  const root = add({ type: 'synthetic', name: '', edges: [] });
+  const closureOf = (file: string, name: string, context: number): number => {
+    const script = add({ type: 'code', name: file });
+    const shared = add({ type: 'code', name, edges: [{ type: 'internal', name: 'script', to: script }] });
+    return add({
+      type: 'closure',
+      name,
+      edges: [
+        { type: 'internal', name: 'context', to: context },
+        { type: 'internal', name: 'shared', to: shared },
+      ],
+    });
+  };
+  const application = add({ type: 'object', name: 'Application', edges: [] });
+  const middleware = add({ type: 'array', name: '', edges: [] });
+  nodes[application].edges!.push({ type: 'property', name: 'middleware', to: middleware });
+  const flag = add({ type: 'object', name: 'Flag' });
+  nodes[middleware].edges!.push({ type: 'element', name: 0, to: flag });
+  // The package's request listener, the short way from the root: server → _events.request → (closure) → this.
+  const koaContext = add({ type: 'object', name: 'system / Context', edges: [{ type: 'context', name: 'this', to: application }] });
+  const listener = closureOf('/app/node_modules/koa/lib/application.js', 'handleRequest', koaContext);
+  const events = add({ type: 'object', name: 'Object', edges: [{ type: 'property', name: 'request', to: listener }] });
+  const server = add({ type: 'object', name: 'Server', edges: [{ type: 'property', name: '_events', to: events }] });
+  // The program's module scope, where `app` is, one hop further away.
+  const moduleContext = add({ type: 'object', name: 'system / Context', edges: [{ type: 'context', name: 'app', to: application }] });
+  const handler = closureOf('/app/server.js', 'registerFlag', moduleContext);
+  const y = add({ type: 'object', name: 'Object', edges: [{ type: 'property', name: 'handler', to: handler }] });
+  const x = add({ type: 'object', name: 'Object', edges: [{ type: 'property', name: 'y', to: y }] });
+  const moduleRecord = add({ type: 'object', name: 'Module', edges: [{ type: 'property', name: 'x', to: x }] });
+  nodes[root].edges!.push({ type: 'element', name: 1, to: server }, { type: 'element', name: 2, to: moduleRecord });
+  const file = join(tempDir(), 'koa.heapsnapshot');
+  writeFileSync(file, buildSnapshot(nodes));
+  const a = new SnapshotAnalysis(await loadSnapshot(file));
+  const { userVariableOnPath } = await import('../../src/analysis/snapshot/holder-variable.js');
+  const { retainerPath } = await import('../../src/analysis/snapshot/shortest-paths.js');
+  // The path shown runs through koa's closure, not through `app`.
+  assert.ok(retainerPath(a.paths, flag).some((step) => step.ordinal === listener));
+  const isUser = (f: string): boolean => !f.includes('node_modules');
+  assert.deepEqual(userVariableOnPath(a, flag, isUser), {
+    name: 'app',
+    expression: 'app.middleware',
+    file: '/app/server.js',
+    closureAt: null,
+    holdsObjectOnPath: true,
+  });
+  // No variable of the user's code holds anything on the path: nothing is named.
+  assert.equal(
+    userVariableOnPath(a, flag, () => false),
+    null,
+  );
+});

@@ -23,6 +23,12 @@ export interface PathVariable {
    * before it through a closure's context), where the fix is. Absent when there is none.
    */
   chain?: { name: string; file: string; closureAt: { line: number; column: number } | null; links: number };
+  /**
+   * Set when the path does not run through the variable: it reaches, through a package's own
+   * references, an object that the variable holds (koa's request listener closes over the
+   * Application that the program's `app` is). `expression` then starts from that object.
+   */
+  holdsObjectOnPath?: true;
 }
 
 /** A name a program can declare: the snapshot also has context slots such as `this` or `.foo`. */
@@ -60,22 +66,67 @@ export function userVariableOnPath(a: SnapshotAnalysis, o: number, isUserScript:
     }
     const owner = contextOwner(s, steps[i - 1].ordinal);
     if (!owner || !isUserScript(owner.file)) continue;
-    const properties: string[] = [];
-    for (let k = i + 1; k < steps.length && properties.length < MAX_PROPERTIES; k++) {
-      const edge = steps[k].edgeIndex;
-      if (s.edgeTypeOf(edge) !== s.edgeType.property) break;
-      const property = s.edgeName(edge);
-      // A dictionary's keys are the program's data, not names in its source; a repeated name is
-      // a linked list (`.next.next…`).
-      if (!IDENTIFIER.test(property) || property === '__proto__' || properties.includes(property)) break;
-      if (s.edgeCountOf(steps[k - 1].ordinal) >= DICTIONARY_EDGES) break;
-      properties.push(property);
-    }
-    return { name, expression: [name, ...properties].join('.'), file: owner.file, closureAt: owner.closureAt, ...(chain ? { chain } : {}) };
+    const expression = [name, ...propertiesAfter(s, steps, i)].join('.');
+    return { name, expression, file: owner.file, closureAt: owner.closureAt, ...(chain ? { chain } : {}) };
   }
   // No lasting variable of the user's code before the chain: the chain's variable is the place.
-  return chain ? { name: chain.name, expression: chain.name, file: chain.file, closureAt: chain.closureAt, chain } : null;
+  if (chain) return { name: chain.name, expression: chain.name, file: chain.file, closureAt: chain.closureAt, chain };
+  return variableHoldingPathObject(s, steps, isUserScript);
 }
+
+/**
+ * The named properties the path follows after step `i` (`.items.list`), as the program would
+ * write them: at most MAX_PROPERTIES, none of a dictionary's keys.
+ */
+function propertiesAfter(s: HeapSnapshot, steps: ReturnType<typeof retainerPath>, i: number): string[] {
+  const properties: string[] = [];
+  for (let k = i + 1; k < steps.length && properties.length < MAX_PROPERTIES; k++) {
+    const edge = steps[k].edgeIndex;
+    if (s.edgeTypeOf(edge) !== s.edgeType.property) break;
+    const property = s.edgeName(edge);
+    // A dictionary's keys are the program's data, not names in its source; a repeated name is
+    // a linked list (`.next.next…`).
+    if (!IDENTIFIER.test(property) || property === '__proto__' || properties.includes(property)) break;
+    if (s.edgeCountOf(steps[k - 1].ordinal) >= DICTIONARY_EDGES) break;
+    properties.push(property);
+  }
+  return properties;
+}
+
+/**
+ * A path with no variable of the user's code on it often still runs through an object that
+ * one holds: a framework's request listener closes over its application object (`this` in
+ * koa's `callback()`), which is the program's `app`; the middleware the program adds per
+ * request hang from it. The object nearest the leaked one that a lasting variable of the
+ * user's code holds names the place, marked as such (holdsObjectOnPath). Null if none.
+ */
+function variableHoldingPathObject(
+  s: HeapSnapshot,
+  steps: ReturnType<typeof retainerPath>,
+  isUserScript: (file: string) => boolean,
+): PathVariable | null {
+  const retainers = s.retainers;
+  for (let i = steps.length - 1; i >= 1; i--) {
+    const o = steps[i].ordinal;
+    // A value held by thousands (a prototype, a shared constant) is no one variable's.
+    if (retainers.first[o + 1] - retainers.first[o] > HOLDER_SCAN_LIMIT) continue;
+    for (let p = retainers.first[o]; p < retainers.first[o + 1]; p++) {
+      const edge = retainers.edges[p];
+      if (s.edgeTypeOf(edge) !== s.edgeType.context || s.edgeNameIsIndex(edge)) continue;
+      const name = s.edgeName(edge);
+      const context = retainers.nodes[p];
+      if (!IDENTIFIER.test(name) || scopeInstances(s, context) >= PER_CALL_SCOPES) continue;
+      const owner = contextOwner(s, context);
+      if (!owner || !isUserScript(owner.file)) continue;
+      const expression = [name, ...propertiesAfter(s, steps, i)].join('.');
+      return { name, expression, file: owner.file, closureAt: owner.closureAt, holdsObjectOnPath: true };
+    }
+  }
+  return null;
+}
+
+/** An object with more retainers than this is not looked up as a variable's value (variableHoldingPathObject). */
+const HOLDER_SCAN_LIMIT = 256;
 
 /** The chain a per-call variable makes on a path, when the path goes through it at least twice (userVariableOnPath). */
 function chainLink(
