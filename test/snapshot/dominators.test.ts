@@ -168,6 +168,27 @@ test('retainer paths reach through Node’s queue of pending immediates last: wh
   );
 });
 
+test('retainer paths reach through Node’s cleanup queue last: a vm context the program keeps is shown held by the program’s array', () => {
+  const s = graph([
+    { type: 'synthetic', edges: [{ to: 1 }, { to: 2 }] },
+    { type: 'native', name: 'Node / CleanupQueue', edges: [{ to: 4, type: 'element', name: 45 }] },
+    { name: 'Module', edges: [{ to: 3, name: 'sandboxes' }] },
+    { type: 'array', name: '', edges: [{ to: 5, type: 'element', name: 0 }] },
+    { type: 'native', name: 'ContextifyContext', edges: [{ to: 5, type: 'internal', name: 'native_to_javascript' }] },
+    { name: 'Object', edges: [] },
+  ]);
+  const paths = computeShortestPaths(s);
+  assert.deepEqual(
+    retainerPath(paths, 5).map((p) => s.name(p.ordinal)),
+    ['', 'Module', '', 'Object'],
+  );
+  // What only the queue holds keeps its path through it.
+  assert.deepEqual(
+    retainerPath(paths, 4).map((p) => s.name(p.ordinal)),
+    ['', 'Node / CleanupQueue', 'ContextifyContext'],
+  );
+});
+
 test('retainer paths reach through the microtask V8 was running at the snapshot last: the program’s variable is shown holding the client', () => {
   const s = graph([
     { type: 'synthetic', edges: [{ to: 1 }, { to: 3 }] },

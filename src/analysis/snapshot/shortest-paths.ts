@@ -47,6 +47,11 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   // strong roots): an axios interceptor leak was shown held by the request in flight, through
   // its bound `this`, instead of the program's `api` variable.
   markEdgeTargets(s, 'current_microtask', pending);
+  // And Node's cleanup queue, the hooks its environment runs at teardown: each vm context is
+  // registered there (ContextifyContext), so every `vm.createContext` result a program kept
+  // in its own array was shown held by the queue instead (blind red-team; without the
+  // program's array the contexts were collected, so the queue does not keep them alive).
+  const teardown = markNamed(s, 'Node / CleanupQueue', s.nodeType.native);
   const element = s.edgeType.element;
   const queue = new Uint32Array(n);
   let head = 0;
@@ -69,7 +74,7 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
       if (head === tail) break;
     }
     const v = queue[head++];
-    if ((lastResort[v] || agent[v] || pending[v]) && !drained) {
+    if ((lastResort[v] || agent[v] || pending[v] || teardown[v]) && !drained) {
       deferred.push(v);
       continue;
     }
