@@ -469,6 +469,8 @@ export function describeShape(shape: ObjectShape): string {
 
 /** The reports' "made of" line: the shape, and how many of the kept objects have it. */
 export function madeOf(shape: ObjectShape): string {
+  if (shape.votedBy === 'source')
+    return `${describeShape(shape)} — the kind read in its source, ${shape.objects} such objects in the holders snapshot`;
   return `${describeShape(shape)} — ${shape.objects} of the ${shape.tops} outermost kept objects`;
 }
 
@@ -611,7 +613,10 @@ function lineNote(stack: Frame[], at: number, r: CallLineResult | null, shape: O
     return `${file}:${r.line} for ${fn}: its only statement, so whatever ${fn} allocates, that statement does (found in the source on disk; ${fn} starts at line ${f.line})`;
   if (at === 0 && r && shape) {
     const what = describeShape(shape);
-    const seen = `${shape.objects} of the ${shape.tops} outermost live objects the holders snapshot attributes to this site (those not held inside another of them) are ${what}`;
+    const seen =
+      shape.votedBy === 'source'
+        ? `its objects, voted by kind on the holders, are ${what} (the kind read in its source)`
+        : `${shape.objects} of the ${shape.tops} outermost live objects the holders snapshot attributes to this site (those not held inside another of them) are ${what}`;
     if (r.kind === 'none') return `${starts} (${seen}; which statement made them is not known: ${r.why})`;
     if (r.kind === 'ambiguous')
       return `${starts} (${seen}; statements at lines ${r.lines.join(', ')} make such objects; which one ran is not known)`;

@@ -88,6 +88,12 @@ export interface ObjectShape {
   /** How many of the site's outermost live objects (`tops`: not held inside another of its objects) have this shape. */
   objects: number;
   tops: number;
+  /**
+   * Set when the tracker attributed too few objects to read a shape, and the kind that voted
+   * on the holders was read in the site's source (the one object literal its function makes,
+   * or the one class it news): `objects` and `tops` are then the snapshot's objects of that kind.
+   */
+  votedBy?: 'source';
 }
 
 export interface LeakReport {

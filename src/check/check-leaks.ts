@@ -14,7 +14,16 @@ import { collectGarbage } from '../capture/heap/exact-sampler.js';
 import { SamplingSiteSampler } from '../capture/heap/sampling-sampler.js';
 import { loadSnapshot } from '../model/snapshot/load.js';
 import { SnapshotAnalysis } from '../analysis/snapshot/analysis.js';
-import { type SuspectPaths, chooseHolders, heldBy, noHoldersReason, siteHints, suspectKeyOf, suspectPaths } from './sample-paths.js';
+import {
+  type SuspectPaths,
+  chooseHolders,
+  heldBy,
+  noHoldersReason,
+  siteHints,
+  suspectKeyOf,
+  suspectPaths,
+  votedShape,
+} from './sample-paths.js';
 import { discardConsoleMessages } from '../capture/inspector/console-messages.js';
 import { InProcessSession } from '../capture/inspector/in-process-session.js';
 import type { Progress } from '../cli/output/progress.js';
@@ -407,6 +416,8 @@ function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectP
     }
     leak.retainerPaths = choice.paths.map((p) => p.path);
     if (h!.shape) leak.shape = h!.shape;
+    // The kind that voted, read in the source, is what the user line is found by (votedShape).
+    else if (choice.how === 'kind' && h!.byKind) leak.shape = votedShape(sources, leak.site, h!.byKind) ?? undefined;
     if (choice.how !== 'kind' && h!.externalBytes > 0 && leak.perIteration) {
       // Sampling sees ArrayBuffer objects, not their contents: add the contents they own.
       const perObject = h!.externalBytes / h!.matched;

@@ -74,6 +74,27 @@ export interface KindPaths {
   paths: HolderPath[];
 }
 
+/**
+ * The shape a suspect is made of when its kind, read in its site's source, voted on its holders
+ * in place of the few objects the tracker attributed (`how: 'kind'`): the one object literal its
+ * function makes, or the one class it news. What the user line is found by (findShapeLine):
+ * without it, a site whose objects were named by their literal's keys still gave its
+ * function's first line (blind red-team: a span literal on line 9 reported at line 8).
+ */
+export function votedShape(sources: ScriptSources, site: Frame | null, kind: KindPaths): ObjectShape | null {
+  if (!site) return null;
+  const base = { moreProperties: [], objects: kind.objects, tops: kind.objects, votedBy: 'source' as const };
+  if (kind.why === 'literal') {
+    const keys = objectLiteralKeys(sources, site);
+    return keys ? { className: 'Object', properties: keys, ...base } : null;
+  }
+  if (kind.why === 'new') {
+    const className = constructedClass(sources, site);
+    return className ? { className, properties: [], ...base } : null;
+  }
+  return null;
+}
+
 /** Fewer objects than this attributed by the tracker: the suspect's kind votes instead (byKind). */
 export const FEW_ATTRIBUTED = 10;
 

@@ -9,6 +9,7 @@ import {
   findCallLine,
   findShapeLine,
   functionFrame,
+  madeOf,
   resolveCallLines,
   ScriptSources,
 } from '../../src/analysis/call-lines.js';
@@ -504,4 +505,55 @@ test('constructedClass: the one class a function news in its own body; none wher
   assert.equal(constructedClass(sources, frameOf(file, SRC, '', '() => cb(new lib.')), 'Connection');
   assert.equal(constructedClass(sources, frameOf(file, SRC, 'two', '() => [new A')), null);
   assert.equal(constructedClass(sources, frameOf(file, SRC, 'plain', '() => ({')), null);
+});
+
+const SPANS = `'use strict';
+const spans = [];
+function startSpan(req) {
+  const id = spans.length + 1;
+  const span = { id, url: req.url, start: Date.now(), queries: [] };
+  spans.push(span);
+  return span;
+}
+`;
+
+test('resolveCallLines: a site whose kind was read in its source (its one literal voted on the holders) gets the literal’s line, said as such', async () => {
+  const { votedShape } = await import('../../src/check/sample-paths.js');
+  const file = script('spans.js', SPANS);
+  const site = frameOf(file, SPANS, 'startSpan', 'function startSpan(');
+  const sources = new ScriptSources();
+  const kind = { kind: 'objects with keys id, url, start, queries', why: 'literal' as const, objects: 11_332, attributed: 0, paths: [] };
+  const shape = votedShape(sources, site, kind);
+  assert.deepEqual(shape, {
+    className: 'Object',
+    properties: ['id', 'url', 'start', 'queries'],
+    moreProperties: [],
+    objects: 11_332,
+    tops: 11_332,
+    votedBy: 'source',
+  });
+  // A kind seen among attributed objects is no reading of the source: no shape from it.
+  assert.equal(votedShape(sources, site, { ...kind, why: 'attributed' }), null);
+  const leak: Leak = {
+    kind: 'heap',
+    site,
+    userFrame: site,
+    package: null,
+    resource: null,
+    probability: 1,
+    perIteration: null,
+    stack: [site],
+    evidence: 'grew',
+    shape: shape!,
+  };
+  resolveCallLines([leak], sources);
+  assert.equal(leak.userFrame!.line, 5);
+  assert.match(
+    leak.evidence,
+    /spans\.js:5 for startSpan: its objects, voted by kind on the holders, are objects with keys id, url, start, queries \(the kind read in its source\), and that line has the only statement in startSpan that makes them/,
+  );
+  assert.equal(
+    madeOf(shape!),
+    'objects with keys id, url, start, queries — the kind read in its source, 11332 such objects in the holders snapshot',
+  );
 });

@@ -40,6 +40,7 @@ import {
   siteHints,
   suspectKeyOf,
   suspectPaths,
+  votedShape,
   windowNativeStrings,
 } from '../../check/sample-paths.js';
 import { CaptureError } from '../../errors.js';
@@ -909,6 +910,8 @@ export async function addHolders(
     }
     leak.retainerPaths = choice.paths.map((p) => p.path);
     if (h!.shape) leak.shape = h!.shape;
+    // The kind that voted, read in the source, is what the user line is found by (votedShape).
+    else if (choice.how === 'kind' && h!.byKind) leak.shape = votedShape(sources, leak.site, h!.byKind) ?? undefined;
     leak.evidence +=
       choice.how === 'attributed'
         ? `; holders: of the ${h!.matched} live objects that V8's allocation tracker attributes to this site, ${heldBy(choice.paths[0])}`
