@@ -30,7 +30,12 @@ import type { KeptIn, Leak } from './leak-report.js';
 export interface LeakGroup {
   /** A frame of the place, one at a line in `lines`; null: no user code on the stacks. */
   userFrame: Frame | null;
-  /** With no user frame: the variable of the user's code that keeps the group's leaks, if known. */
+  /**
+   * The variable of the user's code that keeps the group's leaks: with no user frame, the one
+   * they are grouped by; with one, where every leak of the group names the same (blind
+   * red-team: each of the 9 leaks of an LRU cache made per request named `sessionCaches`, its
+   * group none).
+   */
   keptIn: KeptIn | null;
   /**
    * The place's lines: the calls its frames were found at (a function's first line is left
@@ -108,6 +113,9 @@ export function groupByUserCode(leaks: readonly Leak[]): LeakGroup[] {
     const inside = [...new Set(frames.map((f) => f.line))].filter((l) => !starts.has(l));
     group.lines = (inside.length > 0 ? inside : [...new Set(frames.map((f) => f.line))]).sort((a, b) => a - b);
     group.userFrame = frames.find((f) => group.lines.includes(f.line)) ?? frames[0];
+    const kept = members.map((m) => m.leak.keptIn);
+    const [first] = kept;
+    if (first && kept.every((k) => k && k.file === first.file && k.variable === first.variable)) group.keptIn = first;
   }
   // Leaks arrive most likely first, so groups are in the order of their most likely leak;
   // the group of leaks with no place known in the user's code goes last.

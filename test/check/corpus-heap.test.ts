@@ -213,7 +213,7 @@ test('a package’s objects made in its own callback, kept by the user’s varia
     );
   }
   // They are one place in the user's code: the variable.
-  const group = report.byUserCode.find((g) => g.keptIn?.variable === 'open');
+  const group = report.byUserCode.find((g) => g.userFrame === null && g.keptIn?.variable === 'open');
   assert.ok(group, JSON.stringify(report.byUserCode));
   assert.equal(group.userFrame, null);
   assert.deepEqual(

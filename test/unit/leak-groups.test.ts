@@ -102,10 +102,17 @@ test('leaks with no frame of the user’s code, kept in a variable of it, are gr
     groups.map((g) => [g.userFrame?.line ?? null, g.keptIn?.variable ?? null, g.leaks]),
     [
       [null, 'clients', [0, 1]],
-      [5, null, [2]],
+      // A group placed by its user frame names the variable too, when all its leaks do.
+      [5, 'clients', [2]],
       [null, null, [3]],
     ],
   );
+  // Not when its leaks name different ones, or some none.
+  const mixed = groupByUserCode([
+    leak({ userFrame: frame('onConnection', '/app/server.js', 5), keptIn: kept }),
+    leak({ userFrame: frame('onConnection', '/app/server.js', 5) }),
+  ]);
+  assert.equal(mixed[0].keptIn, null);
   const text = renderLeakReport({ headline: 'h', leaks });
   assert.match(
     text,
