@@ -462,3 +462,34 @@ test('a path that reaches the program’s object through a package’s own closu
     null,
   );
 });
+
+test('a path that ends in a scope of the user’s code (through its own request listener) names no other variable that holds an object on the way', async () => {
+  const nodes: BuiltNode[] = [];
+  const add = (n: BuiltNode): number => nodes.push(n) - 1;
+  const root = add({ type: 'synthetic', name: '', edges: [] });
+  const script = add({ type: 'code', name: '/app/server.js' });
+  const shared = add({ type: 'code', name: 'onRequest', edges: [{ type: 'internal', name: 'script', to: script }] });
+  const moduleContext = add({ type: 'object', name: 'system / Context', edges: [] });
+  const listener = add({
+    type: 'closure',
+    name: 'onRequest',
+    edges: [
+      { type: 'internal', name: 'context', to: moduleContext },
+      { type: 'internal', name: 'shared', to: shared },
+    ],
+  });
+  const events = add({ type: 'object', name: 'Object', edges: [{ type: 'property', name: 'request', to: listener }] });
+  const server = add({ type: 'object', name: 'Server', edges: [{ type: 'property', name: '_events', to: events }] });
+  const auditLog = add({ type: 'array', name: '', edges: [] });
+  nodes[moduleContext].edges!.push({ type: 'context', name: 'server', to: server }, { type: 'context', name: 'auditLog', to: auditLog });
+  nodes[root].edges!.push({ type: 'element', name: 1, to: server });
+  const file = join(tempDir(), 'scope-end.heapsnapshot');
+  writeFileSync(file, buildSnapshot(nodes));
+  const a = new SnapshotAnalysis(await loadSnapshot(file));
+  const { userVariableOnPath } = await import('../../src/analysis/snapshot/holder-variable.js');
+  // What the module's scope holds is in one of its variables, not known which: not `server`.
+  assert.equal(
+    userVariableOnPath(a, moduleContext, () => true),
+    null,
+  );
+});

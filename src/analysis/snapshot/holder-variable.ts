@@ -106,6 +106,16 @@ function variableHoldingPathObject(
   isUserScript: (file: string) => boolean,
 ): PathVariable | null {
   const retainers = s.retainers;
+  // A path that enters a lasting scope of the user's code (its module's, reached through one of
+  // its closures) without naming one of its variables ends in that scope: what holds the
+  // objects is one of those variables, not known which. Another variable that holds some
+  // object on the way (the program's `server`, for its request listener) would be a wrong name.
+  for (let i = 1; i < steps.length; i++) {
+    const o = steps[i].ordinal;
+    if (s.name(o) !== 'system / Context' || scopeInstances(s, o) >= PER_CALL_SCOPES) continue;
+    const owner = contextOwner(s, o);
+    if (owner && isUserScript(owner.file)) return null;
+  }
   for (let i = steps.length - 1; i >= 1; i--) {
     const o = steps[i].ordinal;
     // A value held by thousands (a prototype, a shared constant) is no one variable's.
