@@ -146,6 +146,22 @@ test('retainer paths reach through V8’s string table last: a key the program h
   );
 });
 
+test('retainer paths reach through V8’s shareable object cache last: a header string the program keeps is shown held by the program', () => {
+  const s = graph([
+    { type: 'synthetic', edges: [{ to: 1 }, { to: 2 }] },
+    { type: 'synthetic', name: '(GC roots)', edges: [{ to: 3 }] },
+    { name: 'Log', edges: [{ to: 4, name: 'entries' }] },
+    { type: 'synthetic', name: '(Shareable object cache)', edges: [{ to: 5, type: 'internal', name: '5593' }] },
+    { type: 'array', name: '', edges: [{ to: 5, type: 'element', name: 0 }] },
+    { type: 'string', name: 'keep-alive', edges: [] },
+  ]);
+  const paths = computeShortestPaths(s);
+  assert.deepEqual(
+    retainerPath(paths, 5).map((p) => s.name(p.ordinal)),
+    ['', 'Log', '', 'keep-alive'],
+  );
+});
+
 test('retainer paths reach through Node’s queue of pending immediates last: what a listener list keeps is shown held there', () => {
   const s = graph([
     { type: 'synthetic', edges: [{ to: 1 }, { to: 2 }] },

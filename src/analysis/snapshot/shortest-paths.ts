@@ -34,7 +34,13 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   const descriptorArrays = markNamed(s, '(map descriptors)', s.nodeType.array);
   const nativeContexts = markNamed(s, 'system / NativeContext', s.nodeType.hidden);
   const sloppyName = findString(s, 'sloppy_function_map');
-  const lastResort = markNamed(s, ['(Internalized strings)', '(Stack roots)', '(Handle scope)'], s.nodeType.synthetic);
+  // V8's shareable object cache (strings its snapshot and compiled code share) likewise: the
+  // README server's received header strings were shown held there, two hops from the root.
+  const lastResort = markNamed(
+    s,
+    ['(Internalized strings)', '(Shareable object cache)', '(Stack roots)', '(Handle scope)'],
+    s.nodeType.synthetic,
+  );
   // leaktrace's own handle agent, when it runs in the program, keeps a record of each open
   // handle (a Timeout among them, strongly): it was the shortest "holder" of leaked interval
   // timers and what their callbacks close over, instead of Node's timer lists. Reached last.
