@@ -8,6 +8,8 @@ test('detectionLimitNote: the smallest steady leak a capture could see, from its
   assert.match(detectionLimitNote(32 * 1024, 40_000), /over the 40 s judged, a steady leak under ~6\.40 KiB\/s \(384 KiB\/min\)/);
   // Ten times longer, four times coarser: 2.5 times smaller.
   assert.match(detectionLimitNote(128 * 1024, 400_000), /under ~2\.56 KiB\/s/);
+  // Not a promise: a leak split over sites counts at each by its share (blind red-team: 3.8 KiB/s over two packages' sites, missed at a 3.2 KiB/s floor).
+  assert.match(detectionLimitNote(32 * 1024, 80_000), /a floor, not a promise: .* counts at each site by that site's share/);
 });
 
 test('a clean verdict of a live capture says how long the stretch judged was and what it could miss', () => {

@@ -864,6 +864,8 @@ export function detectionLimitNote(interval: number, judgedMs: number): string {
   return (
     `sensitivity: with a sample every ${formatBytes(interval)} over the ${Math.round(judgedMs / 1000)} s judged, a steady leak under ` +
     `~${formatBytes(perSecond)}/s (${formatBytes(perSecond * 60)}/min) earns fewer than ${SAMPLES_TO_SEE} samples and may go unseen; ` +
+    `a floor, not a promise: near it a leak is found only some of the time, and one whose objects are made at sites of several ` +
+    `packages counts at each site by that site's share (the sites of one package reached from one line of your code are also judged summed); ` +
     `a longer capture (or a finer --sampling-interval, at more cost) sees smaller ones`
   );
 }
