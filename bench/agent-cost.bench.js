@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PIN, autocannon, ownCpu, pinLoadGenerator, server, startServer } from './http-load.js';
+import { autocannon, ownCpu, pinLoadGenerator, printPairedTable, server, startServer } from './http-load.js';
 
 pinLoadGenerator();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 16);
@@ -62,18 +62,4 @@ for (const v of live) v.child.kill('SIGINT');
 await new Promise((r) => setTimeout(r, 1000));
 rmSync(work, { recursive: true, force: true });
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const plain = perRequest.get('plain');
-console.log(
-  `HTTP server at ${RATE.toLocaleString('en-US')} req/s, ${ROUNDS} rounds of ${WINDOW_S} s windows in turn${PIN ? '; servers on CPU 0, load generator on CPU 1' : ''}`,
-);
-console.log('CPU per request (the server alone), µs: median | mean; paired with plain in the same round (median of ratios)');
-for (const v of live) {
-  const xs = perRequest.get(v.name);
-  const ratio =
-    v.name === 'plain'
-      ? ''
-      : `  ${((median(xs.map((x, i) => x / plain[i])) - 1) * 100).toFixed(1)} % vs plain (mean ${(((mean(xs) - mean(plain)) / mean(plain)) * 100).toFixed(1)} %)`;
-  console.log(`  ${v.name.padEnd(26)} ${median(xs).toFixed(1).padStart(6)} | ${mean(xs).toFixed(1).padStart(6)}${ratio}`);
-}
+printPairedTable(perRequest, { rate: RATE, rounds: ROUNDS, windowS: WINDOW_S, what: 'the server alone' });

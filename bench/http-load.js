@@ -62,3 +62,27 @@ export function treeCpu(pid) {
   }
   return total;
 }
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+export const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * Prints the paired-window table both A/B benches end with: each variant's CPU per request
+ * (median | mean) and its ratio to plain in the same round (median of ratios, and of means).
+ * `perRequest`: variant name → one figure per round, 'plain' among them; `what` names what the
+ * CPU was read from.
+ */
+export function printPairedTable(perRequest, { rate, rounds, windowS, what }) {
+  const plain = perRequest.get('plain');
+  console.log(
+    `HTTP server at ${rate.toLocaleString('en-US')} req/s, ${rounds} rounds of ${windowS} s windows in turn${PIN ? '; servers on CPU 0, load generator on CPU 1' : ''}`,
+  );
+  console.log(`CPU per request (${what}), µs: median | mean; paired with plain in the same round (median of ratios)`);
+  for (const [name, xs] of perRequest) {
+    const ratio =
+      name === 'plain'
+        ? ''
+        : `  ${((median(xs.map((x, i) => x / plain[i])) - 1) * 100).toFixed(1)} % vs plain (mean ${(((mean(xs) - mean(plain)) / mean(plain)) * 100).toFixed(1)} %)`;
+    console.log(`  ${name.padEnd(26)} ${median(xs).toFixed(1).padStart(6)} | ${mean(xs).toFixed(1).padStart(6)}${ratio}`);
+  }
+}

@@ -14,7 +14,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PIN, autocannon, cli, ownCpu, pinLoadGenerator, server, startServer, treeCpu } from './http-load.js';
+import { autocannon, cli, mean, ownCpu, pinLoadGenerator, printPairedTable, server, startServer, treeCpu } from './http-load.js';
 
 pinLoadGenerator();
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 24);
@@ -121,21 +121,7 @@ for (const v of live) v.child.kill('SIGINT');
 await new Promise((r) => setTimeout(r, 3000));
 rmSync(work, { recursive: true, force: true });
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-const plain = perRequest.get('plain');
-console.log(
-  `HTTP server at ${RATE.toLocaleString('en-US')} req/s, ${ROUNDS} rounds of ${WINDOW_S} s windows in turn${PIN ? '; servers on CPU 0, load generator on CPU 1' : ''}`,
-);
-console.log('CPU per request (server + leaktrace), µs: median | mean; paired with plain in the same round (median of ratios)');
-for (const v of live) {
-  const xs = perRequest.get(v.name);
-  const ratio =
-    v.name === 'plain'
-      ? ''
-      : `  ${((median(xs.map((x, i) => x / plain[i])) - 1) * 100).toFixed(1)} % vs plain (mean ${(((mean(xs) - mean(plain)) / mean(plain)) * 100).toFixed(1)} %)`;
-  console.log(`  ${v.name.padEnd(26)} ${median(xs).toFixed(1).padStart(6)} | ${mean(xs).toFixed(1).padStart(6)}${ratio}`);
-}
+printPairedTable(perRequest, { rate: RATE, rounds: ROUNDS, windowS: WINDOW_S, what: 'server + leaktrace' });
 console.log("Of which leaktrace's own process (not the server), µs per request: mean");
 for (const v of live) if (v.out) console.log(`  ${v.name.padEnd(26)} ${mean(ownPerRequest.get(v.name)).toFixed(2).padStart(6)}`);
 console.log('Switches (light-watch.ts)');
