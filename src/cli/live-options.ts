@@ -1,7 +1,7 @@
 import type { OptionSpec, OptionValues } from './command.js';
 import type { MeasureSchedule } from '../capture/live/measure-schedule.js';
 import { parseDuration, parseSize } from './parse-values.js';
-import { DEFAULT_SAMPLING_INTERVAL } from '../capture/live/sampling-rate.js';
+import { DEFAULT_SAMPLING_INTERVAL, type SamplingAdaptation } from '../capture/live/sampling-rate.js';
 
 const DEFAULT_MEASURE_MS = 5000;
 
@@ -28,8 +28,7 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     type: 'string',
     valueName: 'SIZE',
     description:
-      "bytes between allocation samples (V8's sampling heap profiler); 'auto': 32k, coarsened to 64k or 128k at the warm-up's end if the sampler would cost the program over 2 % of its CPU (cheaper for a busy service, slower to see a small leak)",
-    default: '32k',
+      "bytes between allocation samples (V8's sampling heap profiler), fixed; by default 32k, made finer (16k or 8k) at the warm-up's end where the sampler would still cost the program at most 2 % of its CPU (a quiet program: a small leak shows sooner); 'auto': that, or coarsened to 64k or 128k where 32k would cost over 2 % (cheaper for a busy service, slower to see a small leak)",
   },
   exact: { type: 'boolean', description: "also turn on V8's allocation tracking: snapshots carry allocation stacks (slower)" },
   'snapshot-every': { type: 'string', valueName: 'DURATION', description: 'heap snapshot at this interval' },
@@ -92,8 +91,8 @@ export interface LiveSettings {
   measure: MeasureSchedule;
   seriesEveryMs: number;
   samplingInterval: number;
-  /** --sampling-interval auto: the capture may coarsen the interval (capture/live/sampling-rate.ts). */
-  adaptSampling: boolean;
+  /** Not given: the capture may make the interval finer; auto: finer or coarser; a size: fixed (capture/live/sampling-rate.ts). */
+  adaptSampling: SamplingAdaptation | undefined;
   exact: boolean;
   rules: { everyMs?: number; growthBytes?: number; nearLimit?: number; atEnd: boolean };
   threshold: number;
@@ -129,10 +128,10 @@ export async function parseLiveOptions(v: OptionValues): Promise<LiveSettings> {
         : { baseMs: Math.max(200, parseDuration('measure-every', opt('measure-every')!)), budget: null },
     seriesEveryMs: Math.max(100, parseDuration('series-every', opt('series-every')!)),
     samplingInterval:
-      opt('sampling-interval') === 'auto'
+      opt('sampling-interval') === undefined || opt('sampling-interval') === 'auto'
         ? DEFAULT_SAMPLING_INTERVAL
         : Math.max(1, parseSize('sampling-interval', opt('sampling-interval')!)),
-    adaptSampling: opt('sampling-interval') === 'auto',
+    adaptSampling: opt('sampling-interval') === undefined ? 'finer' : opt('sampling-interval') === 'auto' ? 'both' : undefined,
     exact: v.exact === true,
     rules: {
       everyMs: opt('snapshot-every') !== undefined ? parseDuration('snapshot-every', opt('snapshot-every')!) : undefined,

@@ -330,3 +330,28 @@ test('sampled sites: objects made with no JavaScript on the stack need 8 samples
   const [kept] = scoreSites([external([0, 2, 4, 5, 7, 9, 10, 12, 14])], { samplingInterval: 32 * K });
   assert.ok(kept && kept.probability > 0.8, JSON.stringify(kept?.reasons));
 });
+
+test('sampled: a net gain of fewer than 4 samples’ worth is not judged, however many steps rose', () => {
+  // What an HTTP client's timer callback showed at 16 KiB (blind red-team): up in 4 of 8 steps,
+  // Mann–Kendall p 0.01, ending 2.7 samples' worth above its start — judged p 0.57 before.
+  const q = 16384;
+  const inFlight = [0, 1, 0.8, 0.8, 0.8, 1, 2.6, 2.4, 2.7].map((s) => s * q);
+  const few = judgeGrowth(
+    measureGrowth(
+      xs(9).map((x) => x * 10),
+      inFlight,
+    ),
+    { minGrowth: 1, quantum: q },
+  );
+  assert.equal(few.probability, 0, few.reasons.join('; '));
+  assert.match(few.reasons.join('; '), /gained only 2\.7 samples' worth in all: too few/);
+  // The same shape scaled to 4 samples' worth and more is judged as before.
+  const more = judgeGrowth(
+    measureGrowth(
+      xs(9).map((x) => x * 10),
+      inFlight.map((v) => v * 2),
+    ),
+    { minGrowth: 1, quantum: q },
+  );
+  assert.ok(more.probability > 0.3, `${more.probability}: ${more.reasons.join('; ')}`);
+});

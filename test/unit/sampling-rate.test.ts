@@ -6,7 +6,9 @@ import {
   chooseSamplingInterval,
   describeSamplingChange,
   dropSampleMarker,
+  describeSamplingKept,
   MAX_ADAPTED_INTERVAL,
+  MIN_ADAPTED_INTERVAL,
   placeSampleMarker,
   samplesTaken,
 } from '../../src/capture/live/sampling-rate.js';
@@ -22,9 +24,10 @@ test('the interval is doubled until the sampler’s estimated cost fits 2 % of t
   const heavy = chooseSamplingInterval(32768, 50_000, 2000);
   assert.equal(heavy.interval, MAX_ADAPTED_INTERVAL);
   assert.ok(heavy.estimatedShareAfter > 0.02);
-  // A quiet program, or no CPU time seen: unchanged.
-  assert.equal(chooseSamplingInterval(32768, 300, 1000).interval, 32768);
+  // No CPU time seen: unchanged.
   assert.equal(chooseSamplingInterval(32768, 300, 0).interval, 32768);
+  // The default's adaptation never coarsens, however costly.
+  assert.equal(chooseSamplingInterval(32768, 12_500, 1000, 'finer').interval, 32768);
   const note = describeSamplingChange(busy, 10_200);
   assert.match(
     note,
@@ -78,4 +81,24 @@ test('the marker is sampled by this Node’s V8 with the size samplesTaken looks
     await session.post('HeapProfiler.stopSampling');
     await session.close();
   }
+});
+
+test('a quiet program is sampled finer, while the finer sampler’s estimated cost stays within 2 % of its CPU, at most to 8 KiB', () => {
+  // 300 samples per CPU-second at 32 KiB: 0.18 %; 8 KiB (4×) is 0.72 %, and no finer than that.
+  const quiet = chooseSamplingInterval(32768, 300, 1000, 'finer');
+  assert.equal(quiet.interval, MIN_ADAPTED_INTERVAL);
+  assert.ok(Math.abs(quiet.estimatedShareAfter - 0.0072) < 1e-9, JSON.stringify(quiet));
+  // 1,500 per CPU-second (0.9 %): 16 KiB costs 1.8 %, 8 KiB would cost 3.6 %.
+  assert.equal(chooseSamplingInterval(32768, 1500, 1000, 'finer').interval, 16384);
+  assert.equal(chooseSamplingInterval(32768, 1500, 1000, 'both').interval, 16384);
+  // 2,000 per CPU-second (1.2 %): 16 KiB would cost 2.4 %, so 32 KiB is kept.
+  const kept = chooseSamplingInterval(32768, 2000, 1000, 'finer');
+  assert.equal(kept.interval, 32768);
+  assert.match(
+    describeSamplingKept(kept, undefined, 'finer'),
+    /^sampled every 32 KiB throughout: .*1\.2 % .*a finer one would cost over the 2 % budget$/,
+  );
+  const note = describeSamplingChange(quiet, 10_200);
+  assert.match(note, /^sampled every 8 KiB from 10 s, not 32 KiB: .*0\.2 % .*\(~0\.7 % now, within the 2 % budget\)/);
+  assert.match(note, /a small leak earns samples 4× faster/);
 });

@@ -70,6 +70,7 @@ import {
   dropSampleMarker,
   placeSampleMarker,
   samplesTaken,
+  type SamplingAdaptation,
 } from './sampling-rate.js';
 
 export interface LiveCaptureOptions {
@@ -84,10 +85,11 @@ export interface LiveCaptureOptions {
   /** Bytes between samples of V8's sampling heap profiler (at first, with `adaptSampling`). */
   samplingInterval: number;
   /**
-   * The user did not choose the interval: at the warm-up's end, coarsen it if the sampler
-   * costs the target more than its budget (sampling-rate.ts).
+   * The user did not fix the interval: at the warm-up's end, make it finer where the sampler
+   * costs the target little (and, `both`, coarser where it costs more than its budget;
+   * sampling-rate.ts). Undefined: fixed.
    */
-  adaptSampling?: boolean;
+  adaptSampling?: SamplingAdaptation;
   /** Memory series period. */
   seriesEveryMs: number;
   /** Leak-finder measurement schedule (each measurement makes two full GCs in the target). */
@@ -304,9 +306,9 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     return slot.path;
   };
   // The sampler's cost is judged once, at the first measurement after the warm-up.
-  let samplingChecked = o.adaptSampling !== true;
+  let samplingChecked = o.adaptSampling === undefined;
   let cpuAtSamplingStart: number | null = null;
-  /** Coarsens the sampler if it costs too much; true when it restarted (the measurement is void). */
+  /** Makes the sampler finer where that is cheap (or coarser if it costs too much, with auto); true when it restarted (the measurement is void). */
   const adaptSampling = async (): Promise<boolean> => {
     const profile = sampler.lastProfile;
     const cpuNow = readCpuMs(o.pid);
@@ -318,13 +320,14 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           taken === null
             ? "the sampler's count of samples could not be read from its profile"
             : "the program's CPU time could not be read from /proc",
+          o.adaptSampling,
         ),
       );
       return false;
     }
-    const decision = chooseSamplingInterval(sampler.interval, taken, cpuNow - cpuAtSamplingStart);
+    const decision = chooseSamplingInterval(sampler.interval, taken, cpuNow - cpuAtSamplingStart, o.adaptSampling);
     if (decision.interval === sampler.interval) {
-      notes.push(describeSamplingKept(decision));
+      notes.push(describeSamplingKept(decision, undefined, o.adaptSampling));
       return false;
     }
     await sampler.restart(decision.interval);

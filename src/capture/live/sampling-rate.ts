@@ -2,8 +2,8 @@ import type { SamplingProfile } from '../heap/sampling-sampler.js';
 import type { InspectorSession } from '../inspector/session.js';
 
 /**
- * `--sampling-interval auto`: how finely `run` and `attach` sample allocations, chosen from
- * what the sampler costs the target.
+ * How finely `run` and `attach` sample allocations, chosen from what the sampler costs the
+ * target: by default it may go finer, with `--sampling-interval auto` coarser too.
  *
  * V8's sampling heap profiler costs the target per sample: a walk of the JavaScript stack (up
  * to 128 frames through the inspector), a weak handle, an insert into its tree. Measured
@@ -13,30 +13,48 @@ import type { InspectorSession } from '../inspector/session.js';
  * sample once its effects on the GC are counted. So a program that allocates fast pays
  * several percent for a 32 KiB sampler, a quiet one next to nothing.
  *
- * The capture starts at 32 KiB (the default, kept fixed without `auto`): a leak's samples
- * arrive at (its bytes per second) / interval, so a small leak shows soonest. At the
- * warm-up's end, the samples the program took per second of its CPU are counted (a marker
- * object of known size, certain to be sampled, gives the sampler's count so far through its
- * ordinal); where the estimated cost is over SAMPLER_BUDGET of the program's CPU, sampling
- * restarts at a coarser interval: 64 or at most 128 KiB. Never coarser: each doubling halves
- * how fast a small leak earns samples. What the restart loses (the samples of objects
+ * The capture starts at 32 KiB: a leak's samples arrive at (its bytes per second) / interval,
+ * so a small leak shows soonest at a fine interval. At the warm-up's end, the samples the
+ * program took per second of its CPU are counted (a marker object of known size, certain to
+ * be sampled, gives the sampler's count so far through its ordinal), and:
+ * - by default, where a finer interval would still cost at most SAMPLER_BUDGET of the
+ *   program's CPU, sampling restarts at 16 or 8 KiB: a quiet program — most programs under
+ *   test, a service at light load — earns a small leak's samples 2 to 4 times faster, and the
+ *   judge sees a cache's filling slow down sooner (blind red-team: a catalogue cache still
+ *   filling at 90 s was reported in 2 of 3 captures at 32 KiB, in none of 3 at 8 or 16 KiB).
+ *   A program that makes a lot of garbage stays at 32 KiB: it allocates ~0.5 GB per second
+ *   of its CPU (14,000 samples at 32 KiB, est. 8.5 %), and a finer sampler would cost it more
+ *   than the small leak it might find sooner is worth to most users (`--sampling-interval 16k`
+ *   chooses that: a 3.8 KiB/s leak in 30 MB/s of garbage, missed in 1 of 3 90 s captures at
+ *   32 KiB, was found at 16 KiB at p 0.99);
+ * - with `auto`, also where the estimated cost is over the budget, sampling restarts at a
+ *   coarser interval: 64 or at most 128 KiB. Never coarser: each doubling halves how fast a
+ *   small leak earns samples.
+ * Never finer than 8 KiB: the sampler keeps a weak handle per live sample, and the profile
+ * read at each measurement carries them all. What a restart loses (the samples of objects
  * allocated before it) is said in the report.
  *
- * Why it is not the default: the sampler's share of a program's CPU does not depend on its
- * load (samples per CPU-second are allocation per unit of work), so nearly every HTTP server
- * would be coarsened (the bench server: ~12,500 samples per CPU-second, est. 7.5 %), and so
- * would a program that makes a lot of garbage — where a slow leak is hardest to see. Measured:
- * a program making ~100 MB/s of garbage and keeping ~13 KB/s, run 40 s with defaults, was
- * reported at p = 0.98 at 32 KiB and not at all once coarsened to 128 KiB. Finding the leak
- * comes first; `auto` is for a long capture of a busy service where the cost matters more.
+ * Why coarsening is not the default: the sampler's share of a program's CPU does not depend
+ * on its load (samples per CPU-second are allocation per unit of work), so nearly every HTTP
+ * server would be coarsened (the bench server: ~12,500 samples per CPU-second, est. 7.5 %),
+ * and so would a program that makes a lot of garbage — where a slow leak is hardest to see.
+ * Measured: a program making ~100 MB/s of garbage and keeping ~13 KB/s, run 40 s with
+ * defaults, was reported at p = 0.98 at 32 KiB and not at all once coarsened to 128 KiB.
+ * Finding the leak comes first; `auto` is for a long capture of a busy service where the cost
+ * matters more.
  */
 export const DEFAULT_SAMPLING_INTERVAL = 32 * 1024;
 /** The coarsest interval the adaptation goes to: 4× fewer samples than the default. */
 export const MAX_ADAPTED_INTERVAL = 128 * 1024;
-/** The sampler's estimated cost, as a share of the target's CPU, above which it is coarsened. */
+/** The finest interval the adaptation goes to: 4× more samples than the default. */
+export const MIN_ADAPTED_INTERVAL = 8 * 1024;
+/** The sampler's estimated cost, as a share of the target's CPU: coarsened above it, made finer only within it. */
 export const SAMPLER_BUDGET = 0.02;
 /** The estimated CPU cost of one sample (µs), from the measurements above. */
 export const SAMPLE_COST_US = 6;
+
+/** Which ways the interval may move at the warm-up's end: the default's `finer`, `auto`'s `both`. */
+export type SamplingAdaptation = 'finer' | 'both';
 
 export interface SamplingDecision {
   /** The interval to sample at from now (the current one when no change is needed). */
@@ -51,14 +69,24 @@ export interface SamplingDecision {
 
 /**
  * The interval to continue at, from `samples` taken at `interval` while the target used
- * `cpuMs` of CPU. Doubles the interval until the estimated cost fits the budget, up to
- * MAX_ADAPTED_INTERVAL.
+ * `cpuMs` of CPU. Over budget (`both` only): doubled until the estimated cost fits, up to
+ * MAX_ADAPTED_INTERVAL. Within it: halved while the cost at the finer interval still fits,
+ * down to MIN_ADAPTED_INTERVAL. Without CPU time seen, unchanged.
  */
-export function chooseSamplingInterval(interval: number, samples: number, cpuMs: number): SamplingDecision {
+export function chooseSamplingInterval(
+  interval: number,
+  samples: number,
+  cpuMs: number,
+  adaptation: SamplingAdaptation = 'both',
+): SamplingDecision {
   const samplesPerCpuSecond = cpuMs > 0 ? samples / (cpuMs / 1000) : 0;
   const share = (at: number): number => (samplesPerCpuSecond * (interval / at) * SAMPLE_COST_US) / 1e6;
   let next = interval;
-  while (share(next) > SAMPLER_BUDGET && next * 2 <= MAX_ADAPTED_INTERVAL) next *= 2;
+  if (cpuMs > 0 && share(interval) > SAMPLER_BUDGET) {
+    if (adaptation === 'both') while (share(next) > SAMPLER_BUDGET && next * 2 <= MAX_ADAPTED_INTERVAL) next *= 2;
+  } else if (cpuMs > 0) {
+    while (next / 2 >= MIN_ADAPTED_INTERVAL && share(next / 2) <= SAMPLER_BUDGET) next /= 2;
+  }
   return { interval: next, samplesPerCpuSecond, estimatedShare: share(interval), estimatedShareAfter: share(next), from: interval };
 }
 
@@ -108,25 +136,32 @@ export function samplesTaken(profile: SamplingProfile, interval: number): number
   return newest;
 }
 
-/** The report's note on a coarsened sampler. */
-/** --sampling-interval auto that kept its interval: why, so that the choice can be checked. */
-export function describeSamplingKept(d: SamplingDecision | null, why?: string): string {
+/** The interval kept at the warm-up's end: why, so that the choice can be checked. */
+export function describeSamplingKept(d: SamplingDecision | null, why?: string, adaptation: SamplingAdaptation = 'both'): string {
   const kib = (b: number): string => `${Math.round(b / 1024)} KiB`;
-  if (!d) return `--sampling-interval auto kept ${kib(DEFAULT_SAMPLING_INTERVAL)}: ${why}`;
-  return (
-    `--sampling-interval auto kept ${kib(d.from)}: the program took ${Math.round(d.samplesPerCpuSecond).toLocaleString('en-US')} ` +
-    `samples per second of its CPU, an estimated ${(d.estimatedShare * 100).toFixed(1)} % of its CPU at ~${SAMPLE_COST_US} µs a sample, ` +
-    `within the ${SAMPLER_BUDGET * 100} % budget`
-  );
+  const who = adaptation === 'both' ? '--sampling-interval auto kept' : 'sampled every';
+  if (!d) return `${who} ${kib(DEFAULT_SAMPLING_INTERVAL)} throughout: ${why}`;
+  const cost =
+    `the program took ${Math.round(d.samplesPerCpuSecond).toLocaleString('en-US')} samples per second of its CPU, ` +
+    `an estimated ${(d.estimatedShare * 100).toFixed(1)} % of its CPU at ~${SAMPLE_COST_US} µs a sample`;
+  if (d.estimatedShare > SAMPLER_BUDGET)
+    return `${who} ${kib(d.from)} throughout: ${cost}, over the ${SAMPLER_BUDGET * 100} % budget (--sampling-interval auto coarsens it)`;
+  return d.from <= MIN_ADAPTED_INTERVAL
+    ? `${who} ${kib(d.from)} throughout: ${cost}`
+    : `${who} ${kib(d.from)} throughout: ${cost}; a finer one would cost over the ${SAMPLER_BUDGET * 100} % budget`;
 }
 
 export function describeSamplingChange(d: SamplingDecision, atMs: number): string {
   const kib = (b: number): string => `${Math.round(b / 1024)} KiB`;
+  const finer = d.interval < d.from;
   return (
     `sampled every ${kib(d.interval)} from ${Math.round(atMs / 1000)} s, not ${kib(d.from)}: the program took ` +
     `${Math.round(d.samplesPerCpuSecond).toLocaleString('en-US')} samples per second of its CPU at ${kib(d.from)}, ` +
     `an estimated ${(d.estimatedShare * 100).toFixed(1)} % of its CPU at ~${SAMPLE_COST_US} µs a sample ` +
-    `(~${(d.estimatedShareAfter * 100).toFixed(1)} % now); allocation sites count only objects allocated since then, ` +
-    `and a small leak earns samples ${d.interval / d.from}× more slowly (--sampling-interval fixes the interval)`
+    `(~${(d.estimatedShareAfter * 100).toFixed(1)} % now${finer ? `, within the ${SAMPLER_BUDGET * 100} % budget` : ''}); allocation sites count only objects allocated since then, ` +
+    (finer
+      ? `and a small leak earns samples ${d.from / d.interval}× faster`
+      : `and a small leak earns samples ${d.interval / d.from}× more slowly`) +
+    ` (--sampling-interval fixes the interval)`
   );
 }
