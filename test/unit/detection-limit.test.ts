@@ -25,3 +25,14 @@ test('a clean verdict of a live capture says how long the stretch judged was and
   // check's verdict (no judged stretch) is as before.
   assert.match(renderLeakReport({ headline: 'h', leaks: [] }), /^No leak found: no allocation site or handle kept growing/m);
 });
+
+test('detectionLimitNote: a sampler made finer since the capture began keeps the least growth judged at that interval', () => {
+  // 8 KiB over 80 s: 8 samples is 64 KiB, but the least growth judged is 4 samples at 32 KiB.
+  const note = detectionLimitNote(8 * 1024, 80_000, 32 * 1024);
+  assert.match(
+    note,
+    /a sample every 8\.00 KiB over the 80 s judged, a steady leak under ~1\.60 KiB\/s \(96\.0 KiB\/min\) grows less than 128 KiB, the least growth judged/,
+  );
+  // Where 8 samples is more than the floor, the note is as before.
+  assert.match(detectionLimitNote(32 * 1024, 40_000, 32 * 1024), /under ~6\.40 KiB\/s \(384 KiB\/min\) earns fewer than 8 samples/);
+});

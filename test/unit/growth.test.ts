@@ -331,27 +331,24 @@ test('sampled sites: objects made with no JavaScript on the stack need 8 samples
   assert.ok(kept && kept.probability > 0.8, JSON.stringify(kept?.reasons));
 });
 
-test('sampled: a net gain of fewer than 4 samples’ worth is not judged, however many steps rose', () => {
-  // What an HTTP client's timer callback showed at 16 KiB (blind red-team): up in 4 of 8 steps,
-  // Mann–Kendall p 0.01, ending 2.7 samples' worth above its start — judged p 0.57 before.
-  const q = 16384;
-  const inFlight = [0, 1, 0.8, 0.8, 0.8, 1, 2.6, 2.4, 2.7].map((s) => s * q);
-  const few = judgeGrowth(
-    measureGrowth(
-      xs(9).map((x) => x * 10),
-      inFlight,
-    ),
-    { minGrowth: 1, quantum: q },
+test('a sampler made finer since the capture began judges on more samples, not smaller growth (floorInterval)', () => {
+  const K = 1024;
+  // An HTTP client's requests in flight at 8 KiB (blind red-team): a sample a step, then flat.
+  const kib = [0, 8, 16, 24, 32, 48.6, 56.6, 48.6, 48.6].map((v) => v * K);
+  const inFlight = site(
+    kib,
+    kib.map((b) => Math.round(b / 40)),
   );
-  assert.equal(few.probability, 0, few.reasons.join('; '));
-  assert.match(few.reasons.join('; '), /gained only 2\.7 samples' worth in all: too few/);
-  // The same shape scaled to 4 samples' worth and more is judged as before.
-  const more = judgeGrowth(
-    measureGrowth(
-      xs(9).map((x) => x * 10),
-      inFlight.map((v) => v * 2),
-    ),
-    { minGrowth: 1, quantum: q },
+  // At a fixed 8 KiB the user chose, 48.6 KiB is 6 samples' worth: judged.
+  const [fixed] = scoreSites([inFlight], { samplingInterval: 8 * K });
+  assert.ok(fixed && fixed.probability > 0.5, JSON.stringify(fixed?.reasons));
+  // Begun at 32 KiB and made finer: under 4 samples at 32 KiB, not judged.
+  assert.deepEqual(scoreSites([inFlight], { samplingInterval: 8 * K, floorInterval: 32 * K }), []);
+  // A steady leak past that floor still is: three samples a step, 192 KiB in all.
+  const steady = kib.map((_, i) => i * 24 * K);
+  const leak = site(
+    steady,
+    steady.map((b) => Math.round(b / 40)),
   );
-  assert.ok(more.probability > 0.3, `${more.probability}: ${more.reasons.join('; ')}`);
+  assert.ok(scoreSites([leak], { samplingInterval: 8 * K, floorInterval: 32 * K })[0]?.probability > 0.5);
 });

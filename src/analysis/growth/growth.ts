@@ -210,19 +210,6 @@ export function judgeGrowth(
       ],
     };
   }
-  // Sampled: a net gain of a few samples' worth is what the objects in flight at one
-  // measurement and not at another make — a client's queued requests, a compiled function's
-  // feedback — however many steps it rose in (blind red-team, at 16 KiB: an HTTP client's timer
-  // callback, 0 → 1 → 0.8 → 0.8 → 1 → 2.6 → 2.4 → 2.7 samples' worth over 80 s, p 0.57, a
-  // leak; quiet over 240 s). The capture's sensitivity note puts its floor above this anyway.
-  if (options.quantum && options.quantum > 0 && e.totalGrowth / options.quantum < MIN_SAMPLED_NET) {
-    return {
-      probability: 0,
-      reasons: [
-        `gained only ${(e.totalGrowth / options.quantum).toFixed(1)} samples' worth in all: too few to tell growth from the objects in flight at one measurement and not at another (at least ${MIN_SAMPLED_NET} needed)`,
-      ],
-    };
-  }
   const trend = 1 - e.trendP;
   let persistence = Math.max(0, Math.min(1, (e.persistence - 0.2) / 0.6));
   // Samples of a steady leak arrive as a Poisson process, so given N samples' worth of growth,
@@ -384,8 +371,6 @@ function interiorGapP(e: GrowthEvidence, quantum: number | undefined): number | 
 
 /** A sampled series must grow in at least this many steps to be judged at all. */
 const MIN_SAMPLED_STEPS_UP = 3;
-/** Nor by less than this many samples' worth, first measurement to last. */
-const MIN_SAMPLED_NET = 4;
 
 /** Below this, a later half with so few of the samples is taken as a rate that fell: strict, as a real leak's rate varies more than Poisson (a sparse leak seen at attach, 15 samples then 7 in 57 % of the time: p 0.01, a leak). */
 const HALVES_P = 0.005;

@@ -43,7 +43,7 @@ export function joinInlinedCallees(
   scored: ScoredSite[],
   series: Iterable<SiteSeries>,
   stacks: StackTable,
-  options: { threshold: number; samplingInterval: number; v8Code?: readonly number[] | null },
+  options: { threshold: number; samplingInterval: number; floorInterval?: number; v8Code?: readonly number[] | null },
 ): ScoredSite[] {
   // A sample or two more at a caller is churn (a request in flight), and added to a slowly
   // filling cache it could tip the cache over.

@@ -54,6 +54,15 @@ export function scoreSites(
   all: Iterable<SiteSeries>,
   options: {
     samplingInterval: number;
+    /**
+     * The interval the capture began at, when its sampler was made finer since (run and attach
+     * do so for a quiet program, sampling-rate.ts): the floors of growth below stay those of
+     * this interval. A finer sampler judges growth on more samples, not smaller growth: at 8
+     * KiB an HTTP client's requests in flight, 0 → 48.6 KiB one sample a step then flat (10
+     * samples, all alive), were judged p 0.70 in a 90 s capture, quiet over 240 s (blind
+     * red-team). Below a floor of 4 samples at 32 KiB, no leak was reported before either.
+     */
+    floorInterval?: number;
     /** run/attach, when the program was starved of CPU (runClock): growth is judged on it too. */
     runClock?: RunClock | null;
     /**
@@ -72,7 +81,8 @@ export function scoreSites(
   // object stands for an interval's worth of allocation). Growth of one or two samples is
   // what churn looks like (an in-flight request sampled, then another), and a monotone run
   // of such steps fools a trend test: demand several samples' worth of growth.
-  const sampleFloor = exactCounts ? 0 : MIN_SAMPLES_OF_GROWTH * options.samplingInterval;
+  const floorInterval = Math.max(options.samplingInterval, options.floorInterval ?? 0);
+  const sampleFloor = exactCounts ? 0 : MIN_SAMPLES_OF_GROWTH * floorInterval;
   const clock = options.runClock;
   const v8Code = options.v8Code ?? null;
   const sites = [...all];
@@ -97,11 +107,7 @@ export function scoreSites(
     // that, by the noise floor, for its series to be judged at all.
     const jit = v8Code && v8Code.length === s.x.length ? v8CodeExplains(bytes, v8Code, allGrew) : 0;
     if (jit > 0 && bytesEvidence.totalGrowth - jit < minBytes) continue;
-    if (
-      !exactCounts &&
-      s.attribution.noJavaScript &&
-      bytesEvidence.totalGrowth - jit < MIN_SAMPLES_OF_NATIVE_GROWTH * options.samplingInterval
-    )
+    if (!exactCounts && s.attribution.noJavaScript && bytesEvidence.totalGrowth - jit < MIN_SAMPLES_OF_NATIVE_GROWTH * floorInterval)
       continue;
     // One sample adds an interval's worth of bytes, and about interval ÷ (bytes per object)
     // objects to the count estimate.

@@ -20,7 +20,7 @@ import type { SiteSeries } from './site-series.js';
 export function spreadLeaks(
   series: Iterable<SiteSeries>,
   scored: readonly ScoredSite[],
-  options: { threshold: number; samplingInterval: number; v8Code?: readonly number[] | null },
+  options: { threshold: number; samplingInterval: number; floorInterval?: number; v8Code?: readonly number[] | null },
 ): ScoredSite[] {
   const reported = new Set(scored.filter((s) => s.probability >= options.threshold).map((s) => s.series.key));
   const groups = new Map<string, SiteSeries[]>();
@@ -38,7 +38,11 @@ export function spreadLeaks(
   for (const members of groups.values()) {
     if (members.length < 2 || members.some((m) => reported.has(m.key))) continue;
     const sum = sumSeries(members);
-    const [judged] = scoreSites([sum], { samplingInterval: options.samplingInterval, v8Code: options.v8Code });
+    const [judged] = scoreSites([sum], {
+      samplingInterval: options.samplingInterval,
+      floorInterval: options.floorInterval,
+      v8Code: options.v8Code,
+    });
     if (!judged || judged.probability < options.threshold) continue;
     const top = growthOrder(members)[0];
     const pkg = top.attribution.package;

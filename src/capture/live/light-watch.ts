@@ -103,13 +103,15 @@ export function strongestGrowth(
   stacks: StackTable,
   epoch: Pick<WatchEpoch, 'interval' | 'inliningOff'>,
   threshold: number,
+  /** The interval the capture began at: growth floors stay those of its samples (score-sites.ts). */
+  floorInterval?: number,
 ): GrowthReading | null {
   if (judged.length < MIN_POINTS) return null;
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
   const v8Code = v8CodeSeries(judged);
-  let scored = scoreSites(series.values(), { samplingInterval: epoch.interval, runClock: runClock(judged), v8Code, stacks });
+  let scored = scoreSites(series.values(), { samplingInterval: epoch.interval, floorInterval, runClock: runClock(judged), v8Code, stacks });
   if (!epoch.inliningOff)
-    scored = joinInlinedCallees(scored, series.values(), stacks, { threshold, samplingInterval: epoch.interval, v8Code });
+    scored = joinInlinedCallees(scored, series.values(), stacks, { threshold, samplingInterval: epoch.interval, floorInterval, v8Code });
   const top = scored[0];
   const bySite: GrowthReading = top
     ? { probability: top.probability, what: top.series.attribution.site ? formatFrame(top.series.attribution.site) : top.series.key }
@@ -161,6 +163,8 @@ export interface LightWatchPlan {
   /** Judged quiet time before going light; null: never (`--light-after never`). */
   lightAfterMs: number | null;
   threshold: number;
+  /** The interval the capture began at (strongestGrowth). */
+  floorInterval?: number;
 }
 
 /** The switch to make after a measurement, if any. */
@@ -195,7 +199,7 @@ export class LightWatch {
     const judged = measurements.filter((m) => m.x >= epoch.judgedFromMs);
     if (judged.length < MIN_POINTS) return null;
     if (epoch.mode === 'precise' && judged[judged.length - 1].x - judged[0].x < this.quietNeededMs) return null;
-    const heap = strongestGrowth(judged, stacks, epoch, this.plan.threshold);
+    const heap = strongestGrowth(judged, stacks, epoch, this.plan.threshold, this.plan.floorInterval);
     if (!heap) return null;
     let reading = heap;
     for (const other of [handles ? handleGrowth(judged, handles, epoch.judgedFromMs) : null, workers ? workers() : null])

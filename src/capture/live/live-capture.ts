@@ -5,7 +5,14 @@ import { ScriptSources, resolveCallLines } from '../../analysis/call-lines.js';
 import { addKeptIn } from '../../analysis/kept-in.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
-import { listedBelowThreshold, runClock, scoreSites, toLeak, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
+import {
+  listedBelowThreshold,
+  MIN_SAMPLES_OF_GROWTH,
+  runClock,
+  scoreSites,
+  toLeak,
+  v8CodeSeries,
+} from '../../analysis/leaks/score-sites.js';
 import { spreadLeaks } from '../../analysis/leaks/spread-leaks.js';
 import { type Leak, type LeakReport, mostLikelyFirst } from '../../analysis/leak-report.js';
 import { SnapshotAnalysis } from '../../analysis/snapshot/analysis.js';
@@ -347,7 +354,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     return true;
   };
   // Precise watching first; light once nothing grows (light-watch.ts).
-  const watch = new LightWatch({ lightAfterMs: o.lightAfterMs, threshold: o.threshold });
+  const watch = new LightWatch({ lightAfterMs: o.lightAfterMs, threshold: o.threshold, floorInterval: o.samplingInterval });
   let preciseInterval = o.samplingInterval;
   let epoch: WatchEpoch = {
     mode: 'precise',
@@ -817,24 +824,26 @@ function judge(
     return { ...base, leaks: [], belowThreshold: [], notJudged: why };
   }
   const judgedMs = judged[judged.length - 1].x - judged[0].x;
-  notes.push(detectionLimitNote(interval, judgedMs));
+  notes.push(detectionLimitNote(interval, judgedMs, o.samplingInterval));
   const judgedSummary = {
     fromMs: judged[0].x,
     toMs: judged[judged.length - 1].x,
     measurements: judged.length,
-    unseenBelowBytesPerSecond: unseenBelow(interval, judgedMs),
+    unseenBelowBytesPerSecond: unseenBelow(interval, judgedMs, o.samplingInterval),
   };
   // The handle agent's frames are tooling: skipped when the program called them, and what the
   // agent allocates when Node calls it back (its record of each handle) is left out.
   const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
   const v8Code = v8CodeSeries(judged);
-  const alone = scoreSites(series.values(), { samplingInterval: interval, runClock: runClock(judged), v8Code, stacks });
+  // A sampler made finer at the warm-up's end judges on more samples, not smaller growth.
+  const floorInterval = o.samplingInterval;
+  const alone = scoreSites(series.values(), { samplingInterval: interval, floorInterval, runClock: runClock(judged), v8Code, stacks });
   const inliningOff = epoch.inliningOff;
   const scored = inliningOff
     ? alone
-    : joinInlinedCallees(alone, series.values(), stacks, { threshold: o.threshold, samplingInterval: interval, v8Code });
+    : joinInlinedCallees(alone, series.values(), stacks, { threshold: o.threshold, samplingInterval: interval, floorInterval, v8Code });
   // A package's sites under one line of the user's code, each too thin to judge, judged summed.
-  const spread = spreadLeaks(series.values(), scored, { threshold: o.threshold, samplingInterval: interval, v8Code });
+  const spread = spreadLeaks(series.values(), scored, { threshold: o.threshold, samplingInterval: interval, floorInterval, v8Code });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];
   for (const s of [...scored, ...spread].sort((a, b) => b.probability - a.probability)) {
@@ -853,20 +862,28 @@ function judge(
  */
 const SAMPLES_TO_SEE = 8;
 
-/** The steady leak rate (bytes per second) under which a site earns fewer than SAMPLES_TO_SEE samples in `judgedMs`. */
-function unseenBelow(interval: number, judgedMs: number): number {
-  return (SAMPLES_TO_SEE * interval) / Math.max(1, judgedMs / 1000);
+/**
+ * The steady leak rate (bytes per second) under which a site earns fewer than SAMPLES_TO_SEE
+ * samples in `judgedMs`, or grows less than the least growth judged: MIN_SAMPLES_OF_GROWTH
+ * samples at `floorInterval`, the interval the capture began at (score-sites.ts).
+ */
+function unseenBelow(interval: number, judgedMs: number, floorInterval = interval): number {
+  return Math.max(SAMPLES_TO_SEE * interval, MIN_SAMPLES_OF_GROWTH * floorInterval) / Math.max(1, judgedMs / 1000);
 }
 
 /**
  * What the capture could not have seen, said rather than implied: a leak's samples arrive at
  * (its bytes per second) ÷ interval, so below a rate it earns too few in the judged window.
  */
-export function detectionLimitNote(interval: number, judgedMs: number): string {
-  const perSecond = unseenBelow(interval, judgedMs);
+export function detectionLimitNote(interval: number, judgedMs: number, floorInterval = interval): string {
+  const perSecond = unseenBelow(interval, judgedMs, floorInterval);
+  const byFloor = MIN_SAMPLES_OF_GROWTH * floorInterval > SAMPLES_TO_SEE * interval;
   return (
     `sensitivity: with a sample every ${formatBytes(interval)} over the ${Math.round(judgedMs / 1000)} s judged, a steady leak under ` +
-    `~${formatBytes(perSecond)}/s (${formatBytes(perSecond * 60)}/min) earns fewer than ${SAMPLES_TO_SEE} samples and may go unseen; ` +
+    `~${formatBytes(perSecond)}/s (${formatBytes(perSecond * 60)}/min) ` +
+    (byFloor
+      ? `grows less than ${formatBytes(MIN_SAMPLES_OF_GROWTH * floorInterval)}, the least growth judged (${MIN_SAMPLES_OF_GROWTH} samples at the ${formatBytes(floorInterval)} the capture began at: a finer sampler judges on more samples, not smaller growth), and goes unseen; `
+      : `earns fewer than ${SAMPLES_TO_SEE} samples and may go unseen; `) +
     `a floor, not a promise: near it a leak is found only some of the time, and one whose objects are made at sites of several ` +
     `packages counts at each site by that site's share (the sites of one package reached from one line of your code are also judged summed); ` +
     `a longer capture (or a finer --sampling-interval, at more cost) sees smaller ones`
