@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { type Attribution, type AttributionOptions, allocatedByTooling, attribute, isUserScript } from '../analysis/attribution.js';
 import type { Frame } from '../model/frame.js';
 import { type ScriptSources, constructedClass, functionFrame, objectLiteralKeys } from '../analysis/call-lines.js';
@@ -958,6 +959,8 @@ function kindLooked(k: KindPaths): string {
  * is all the evidence, and the words say so; the probability is left alone.
  */
 export function cacheLikeHolder(path: readonly string[]): string | null {
+  const required = requireCacheEnd(path);
+  if (required) return required;
   const names: string[] = [];
   let className: string | null = null;
   for (let i = 0; i < path.length; i++) {
@@ -977,4 +980,19 @@ export function cacheLikeHolder(path: readonly string[]): string | null {
   const name = className ?? names[0];
   if (!name) return null;
   return `the holder path runs through ${name}, named like a cache or pool: if it has a size limit, this growth stops once it is full (a capture that outlasts its filling tells), and if it has none it is the leak — a hint from the name alone`;
+}
+
+/**
+ * A path that ends at a Module held under its file name: Node's require cache (require.cache,
+ * `Module._cache`), which keeps every module required, under the name it was required by, for
+ * good. A program that requires a new file name each time (a template compiled to a file per
+ * render) keeps a Module, its exports and its compiled code per call (blind red-team: the path
+ * was shown, ending `./…/gen/greeting.1901.js → Module`, and nothing said what held it). Only
+ * the end counts: every module's top-level state is reached through the same cache.
+ */
+function requireCacheEnd(path: readonly string[]): string | null {
+  const last = path[path.length - 1] ?? '';
+  const m = /^\.((?:\/|[A-Za-z]:\\).+) → Module @\d+$/.exec(last);
+  if (!m) return null;
+  return `the holder path ends in Node's require cache (require.cache), which keeps every module required, under the file name it was required by, for good: ${basename(m[1])} is one of them — a module required under a new file name each time is a new Module kept each time (delete require.cache[file] when done with it, or require one file)`;
 }

@@ -32,3 +32,15 @@ test('cacheLikeHolder: a holder path through a cache class or a cache variable i
   );
   assert.match(cacheLikeHolder([...viaRequireCache.slice(0, 3), '(context) sessionCache → Map @9']) ?? '', /through sessionCache/);
 });
+
+test('cacheLikeHolder: a path that ends at a Module under its file name is Node’s require cache', () => {
+  const path = [
+    '(root) @1',
+    '[13] → (Global handles) @29',
+    '(internal) value → Object @260357',
+    './tmp/app/gen/greeting.1901.js → Module @352465',
+  ];
+  assert.match(cacheLikeHolder(path) ?? '', /ends in Node's require cache \(require\.cache\).*greeting\.1901\.js is one of them/);
+  // Through a Module to a package's module-level state: not the require cache's doing.
+  assert.equal(cacheLikeHolder([...path, '.exports → Object @5', '.queue → Array @6']), null);
+});
