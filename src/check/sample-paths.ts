@@ -961,6 +961,8 @@ function kindLooked(k: KindPaths): string {
 export function cacheLikeHolder(path: readonly string[]): string | null {
   const required = requireCacheEnd(path);
   if (required) return required;
+  const connection = openConnectionRoot(path);
+  if (connection) return connection;
   const names: string[] = [];
   let className: string | null = null;
   for (let i = 0; i < path.length; i++) {
@@ -995,4 +997,18 @@ function requireCacheEnd(path: readonly string[]): string | null {
   const m = /^\.((?:\/|[A-Za-z]:\\).+) → Module @\d+$/.exec(last);
   if (!m) return null;
   return `the holder path ends in Node's require cache (require.cache), which keeps every module required, under the file name it was required by, for good: ${basename(m[1])} is one of them — a module required under a new file name each time is a new Module kept each time (delete require.cache[file] when done with it, or require one file)`;
+}
+
+/**
+ * A path that starts at an open connection: Node keeps a socket's native handle — and so the
+ * socket and everything it references — alive until the socket is closed, whatever the
+ * program holds. A name like Pool further down is then no cache of the program's (blind
+ * red-team: an undici Agent made per call and never closed, its Pool's queue kept through
+ * the idle keep-alive socket, was hinted to be "a cache or pool: if it has a size limit…").
+ */
+function openConnectionRoot(path: readonly string[]): string | null {
+  const kind = /→ Node \/ (TCPSocketWrap|PipeWrap) @\d+$/.exec(path[1] ?? '')?.[1];
+  if (!kind) return null;
+  const what = kind === 'TCPSocketWrap' ? 'an open TCP connection' : 'an open pipe';
+  return `the holder path starts at ${what}: Node keeps a socket's native handle, and what the socket references, alive until it is closed, so these objects last as long as the connections do — where connections are opened and never closed (see the handle leaks, if any), closing them is the fix, not the objects`;
 }

@@ -44,3 +44,20 @@ test('cacheLikeHolder: a path that ends at a Module under its file name is Node�
   // Through a Module to a package's module-level state: not the require cache's doing.
   assert.equal(cacheLikeHolder([...path, '.exports → Object @5', '.queue → Array @6']), null);
 });
+
+test('cacheLikeHolder: a path from an open connection says so, not that a Pool on it is a cache', () => {
+  const path = [
+    '(root) @1',
+    '[9] → Node / TCPSocketWrap @1211811744',
+    '(internal) native_to_javascript → TCP @615065',
+    '.<symbol owner_symbol> → Socket @615033',
+    '(context) pool → Pool @614731',
+    '.<symbol queue> → FixedQueue @614701',
+  ];
+  const hint = cacheLikeHolder(path) ?? '';
+  assert.match(hint, /^the holder path starts at an open TCP connection: /);
+  assert.doesNotMatch(hint, /named like a cache/);
+  // From the listening server (it stays open by design): the names still speak.
+  const server = ['(root) @1', '[14] → Node / TCPServerWrap @9', '(context) pool → Pool @614731'];
+  assert.match(cacheLikeHolder(server) ?? '', /through Pool, named like a cache or pool/);
+});
