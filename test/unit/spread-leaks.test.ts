@@ -82,3 +82,40 @@ test('spreadLeaks: nothing when the sum is flat, or when one of the sites is rep
   assert.ok(scored[0].probability >= 0.5 && /compile0/.test(scored[0].series.key));
   assert.deepEqual(spread, []);
 });
+
+test("spreadLeaks: every site under one line of the user's code, whoever's, when no one package's sum is reported", () => {
+  const stacks = new StackTable();
+  // The user's closure, one package's record and another's copy, one sample a step in turn.
+  const sites = [
+    stacks.internOuterFirst([render]),
+    stacks.internOuterFirst([render, { functionName: 'use', file: '/app/node_modules/axios/dist/node/axios.cjs', line: 2177, column: 3 }]),
+    stacks.internOuterFirst([render, { functionName: '_clone', file: '/app/node_modules/clone/clone.js', line: 73, column: 3 }]),
+  ];
+  const totals = [0, 0, 0];
+  const m: SiteMeasurement[] = Array.from({ length: 10 }, (_, step) => {
+    if (step > 0) totals[step % 3]++;
+    return {
+      x: step * 10_000,
+      sites: new Map(
+        sites.map((id, k) => [id, { count: totals[k] * 100, selfBytes: (1 + totals[k]) * INTERVAL, externalBytes: 0 }] as const),
+      ),
+    };
+  });
+  const { scored, spread } = judge(m, stacks);
+  assert.ok(
+    scored.every((s) => s.probability < 0.5),
+    JSON.stringify(scored.map((s) => s.probability)),
+  );
+  assert.equal(spread.length, 1, JSON.stringify(spread.map((s) => s.reasons)));
+  assert.equal(spread[0].series.attribution.userFrame?.functionName, 'render');
+  assert.match(
+    spread[0].reasons[0],
+    /^spread over 3 allocation sites \(your code's, axios's, clone's\) reached from this line of your code/,
+  );
+  // The same sites flat: nothing.
+  const flat = m.map((mm) => ({
+    ...mm,
+    sites: new Map([...mm.sites].map(([id]) => [id, { count: 100, selfBytes: 2 * INTERVAL, externalBytes: 0 }] as const)),
+  }));
+  assert.deepEqual(judge(flat, stacks).spread, []);
+});
