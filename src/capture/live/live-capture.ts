@@ -842,7 +842,7 @@ function judge(
   const scored = inliningOff
     ? alone
     : joinInlinedCallees(alone, series.values(), stacks, { threshold: o.threshold, samplingInterval: interval, floorInterval, v8Code });
-  // A package's sites under one line of the user's code, each too thin to judge, judged summed.
+  // The sites under one line of the user's code, each too thin to judge, judged summed: each package's, then everyone's.
   const spread = spreadLeaks(series.values(), scored, { threshold: o.threshold, samplingInterval: interval, floorInterval, v8Code });
   const leaks: Leak[] = [];
   const belowThreshold: Leak[] = [];
@@ -885,7 +885,7 @@ export function detectionLimitNote(interval: number, judgedMs: number, floorInte
       ? `grows less than ${formatBytes(MIN_SAMPLES_OF_GROWTH * floorInterval)}, the least growth judged (${MIN_SAMPLES_OF_GROWTH} samples at the ${formatBytes(floorInterval)} the capture began at: a finer sampler judges on more samples, not smaller growth), and goes unseen; `
       : `earns fewer than ${SAMPLES_TO_SEE} samples and may go unseen; `) +
     `a floor, not a promise: near it a leak is found only some of the time, and one whose objects are made at sites of several ` +
-    `packages counts at each site by that site's share (the sites of one package reached from one line of your code are also judged summed); ` +
+    `packages counts at each site by that site's share (the sites reached from one line of your code are also judged summed: each package's, then everyone's); ` +
     `a longer capture (or a finer --sampling-interval, at more cost) sees smaller ones`
   );
 }
