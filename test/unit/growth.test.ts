@@ -352,3 +352,21 @@ test('a sampler made finer since the capture began judges on more samples, not s
   );
   assert.ok(scoreSites([leak], { samplingInterval: 8 * K, floorInterval: 32 * K })[0]?.probability > 0.5);
 });
+
+test('sampled sites: many samples that came early by a wide margin are a rate that fell, even where the later half passes as noise', () => {
+  const K = 1024;
+  // Measured (blind red-team): a catalogue cache over 2,000 keys at 50 requests/s, 90 s at
+  // 16 KiB, loadProduct's live bytes; reported at p 0.98 with Laplace p 0.0024 as evidence only.
+  const x = [10117, 20080, 30079, 40080, 50076, 60083, 70084, 80084, 90112];
+  const bytes = [0, 176440, 385528, 467520, 533144, 631656, 713664, 746568, 779376];
+  const count = [0, 4900, 9344, 13102, 15191, 17906, 21304, 21628, 23336];
+  const [cache] = scoreSites([{ ...site(bytes, count), x }], { samplingInterval: 16 * K, floorInterval: 32 * K });
+  assert.ok(cache && cache.probability < 0.5, JSON.stringify([cache?.probability, cache?.reasons]));
+  assert.match(cache.reasons.join('; '), /its rate fell — its samples came early: of \d+ samples' worth/);
+  // The same growth at a steady rate stays a leak.
+  const steadyBytes = x.map((_, i) => Math.round((779376 * i) / 8));
+  const steadyCount = x.map((_, i) => Math.round((23336 * i) / 8));
+  const [leak] = scoreSites([{ ...site(steadyBytes, steadyCount), x }], { samplingInterval: 16 * K, floorInterval: 32 * K });
+  assert.ok(leak && leak.probability > 0.9, JSON.stringify([leak?.probability, leak?.reasons]));
+  assert.doesNotMatch(leak.reasons.join('; '), /came early/);
+});

@@ -233,8 +233,12 @@ export function judgeGrowth(
   const stoppedAtEnd = endP < FLAT_END_P;
   const stalled =
     stoppedAtEnd || stalledAfterMiddle(e.halves, options.quantum) || flatEndP(e.flatTail, options.quantum, 1 / 3, 1, 0) < FLAT_END_P;
+  // Samples that came early by a wide margin, on enough of them to trust it: a rate that fell
+  // (see earlySlowdown). Then a later half short of samples is that fall, not noise.
+  const early = samplesComeEarly(e, options.quantum);
+  const slowedDown = early !== null && earlySlowdown(early, e.thirdsRatio);
   let withinNoise: { expected: number; seen: number } | null = null;
-  if (options.quantum && options.quantum > 0 && e.persistence < 0.8 && !halvesFell && !stalled) {
+  if (options.quantum && options.quantum > 0 && e.persistence < 0.8 && !halvesFell && !stalled && !slowedDown) {
     const expected = (e.slope * e.lateSpan) / options.quantum;
     const seen = Math.max(0, e.lateGrowth / options.quantum);
     if (poissonCdf(Math.round(seen), expected) >= 0.1) {
@@ -256,13 +260,13 @@ export function judgeGrowth(
   // growth) often slows by thirds while it grows — a worker's leak was missed with it.
   const halvesRatio = e.earlySlope > 0 ? e.lateSlope / e.earlySlope : 1;
   const slowing = options.byThirds ? Math.min(halvesRatio, e.thirdsRatio) : halvesRatio;
-  const decelerating = withinNoise === null && slowing < 0.6 && (e.rateFallP < 0.05 || halvesFell);
-  // Evidence only: where the samples came earlier than a steady rate would place them, a cache
-  // still filling is as likely a reading. Not a factor: with the ~50 samples of a minute's
-  // capture the test cannot tell a cache filling over a minute from a leak whose load varies
-  // (simulated: at p < 0.005 it quieted 15 of 263 reported caches), and a strict threshold
-  // that quiets caches would miss steady leaks.
-  const earlyP = decelerating ? null : samplesComeEarlyP(e, options.quantum);
+  const decelerating = slowedDown || (withinNoise === null && slowing < 0.6 && (e.rateFallP < 0.05 || halvesFell));
+  // Otherwise evidence only: where the samples came earlier than a steady rate would place
+  // them, a cache still filling is as likely a reading. Not a factor below earlySlowdown's
+  // bar: with the ~50 samples of a minute's capture at 32 KiB the test cannot tell a cache
+  // filling over a minute from a leak whose load varies (simulated: at p < 0.005 it quieted
+  // 15 of 263 reported caches), and a looser threshold would halve steady leaks.
+  const earlyP = decelerating ? null : (early?.p ?? null);
   const deceleration = decelerating ? 0.5 : 1;
   // Sampled growth that came in bursts with a long stretch of none between them: seen in CI on
   // the bounded-cache server, Node's parser data at "(EXTERNAL)" 0 → 67 → 110 KiB, six flat
@@ -307,7 +311,11 @@ export function judgeGrowth(
     reasons.push(
       `but its samples came earlier than a steady rate would place them (Laplace test p = ${formatP(earlyP)}): a cache still filling up would look like this — a longer capture tells them apart`,
     );
-  if (decelerating)
+  if (slowedDown)
+    reasons.push(
+      `its rate fell — its samples came early: of ${early!.n} samples' worth of growth, the mean arrival is ${pct(early!.meanShare)} of the way through the time where a steady rate puts it at 50% (Laplace test p = ${formatP(early!.p)}), and the last third of the time grew at ${pct(e.thirdsRatio)} of the first third's rate: the shape of a cache still filling up (or of a leak whose load fell by half) — a longer capture tells them apart`,
+    );
+  else if (decelerating)
     reasons.push(
       e.rateFallP < 0.05
         ? `its rate fell step after step (Mann–Kendall on the step rates p = ${formatP(e.rateFallP)}), to ${pct(slowing)} of its earlier rate: the shape of a cache still filling up, or of a leak whose load fell — a longer capture tells them apart`
@@ -419,9 +427,9 @@ function flatEndP(
 /**
  * The Laplace test for a falling rate of a Poisson process, on the series' samples: each
  * step's new samples placed at the middle of its interval, their mean time against the middle
- * of the span. Small when samples come early. Null without sampling or with too few samples.
+ * of the span. Small p when samples come early. Null without sampling or with too few samples.
  */
-function samplesComeEarlyP(e: GrowthEvidence, quantum: number | undefined): number | null {
+function samplesComeEarly(e: GrowthEvidence, quantum: number | undefined): { p: number; n: number; meanShare: number } | null {
   if (!quantum || quantum <= 0 || e.x.length < 3) return null;
   let n = 0;
   let sum = 0;
@@ -434,9 +442,29 @@ function samplesComeEarlyP(e: GrowthEvidence, quantum: number | undefined): numb
   if (n < HALVES_MIN_SAMPLES) return null;
   const x0 = e.x[0];
   const span = e.x[e.x.length - 1] - x0;
+  if (span <= 0) return null;
   const z = (sum / n - x0 - span / 2) / (span * Math.sqrt(1 / (12 * n)));
-  return normalCdf(z);
+  return { p: normalCdf(z), n, meanShare: (sum / n - x0) / span };
 }
+
+/**
+ * A rate that fell, told by the samples' arrival times where the per-step rates are too noisy
+ * to: the Laplace test strict (p < EARLY_P), on at least EARLY_MIN_SAMPLES samples, and a
+ * large fall (the last third of the time under half the first third's rate). Blind red-team,
+ * a cache over 2,000 keys at 50 requests/s (τ = 40 s), 90 s at 16 KiB: 83 samples, Laplace
+ * p 0.0024, its later half excused as sampling noise (16.6 samples where 23.4 were expected),
+ * p 0.98 — a leak. Not on fewer samples: real leaks are burstier than Poisson (a leaking
+ * server seen at attach, 25 samples of which 12 came in the first two of eight steps, is a
+ * leak), and a steady leak so unlucky on 40 samples or more is rarer than 1 in 200; nor for a
+ * load that fell by less than half.
+ */
+function earlySlowdown(early: { p: number; n: number }, thirdsRatio: number): boolean {
+  return early.p < EARLY_P && early.n >= EARLY_MIN_SAMPLES && thirdsRatio < EARLY_MAX_THIRDS_RATIO;
+}
+
+const EARLY_P = 0.005;
+const EARLY_MIN_SAMPLES = 40;
+const EARLY_MAX_THIRDS_RATIO = 0.5;
 
 /** The binomial p-value of so little growth after the cut, or null without sampling or samples. */
 function samplesSplitP(h: GrowthEvidence['halves'], quantum: number | undefined): number | null {
