@@ -191,6 +191,12 @@ export function judgeGrowth(
      * FLAT_END_SHORTEST_MS). Without it a flat end only withholds the "within noise" excuse.
      */
     flatEndMinX?: number;
+    /**
+     * Sampled series in run/attach: the program's allocation rate over the last third of the
+     * time against the first (its allocation clock's thirdsRatio). Unknown: a rate that fell
+     * is never read from the samples' arrival times alone (earlySlowdown).
+     */
+    workThirdsRatio?: number;
   },
 ): LeakJudgement {
   const reasons: string[] = [];
@@ -236,7 +242,7 @@ export function judgeGrowth(
   // Samples that came early by a wide margin, on enough of them to trust it: a rate that fell
   // (see earlySlowdown). Then a later half short of samples is that fall, not noise.
   const early = samplesComeEarly(e, options.quantum);
-  const slowedDown = early !== null && earlySlowdown(early, e.thirdsRatio);
+  const slowedDown = early !== null && earlySlowdown(early, e.thirdsRatio, options.workThirdsRatio);
   let withinNoise: { expected: number; seen: number } | null = null;
   if (options.quantum && options.quantum > 0 && e.persistence < 0.8 && !halvesFell && !stalled && !slowedDown) {
     const expected = (e.slope * e.lateSpan) / options.quantum;
@@ -313,7 +319,7 @@ export function judgeGrowth(
     );
   if (slowedDown)
     reasons.push(
-      `its rate fell — its samples came early: of ${early!.n} samples' worth of growth, the mean arrival is ${pct(early!.meanShare)} of the way through the time where a steady rate puts it at 50% (Laplace test p = ${formatP(early!.p)}), and the last third of the time grew at ${pct(e.thirdsRatio)} of the first third's rate: the shape of a cache still filling up (or of a leak whose load fell by half) — a longer capture tells them apart`,
+      `its rate fell — its samples came early: of ${early!.n} samples' worth of growth, the mean arrival is ${pct(early!.meanShare)} of the way through the time where a steady rate puts it at 50% (Laplace test p = ${formatP(early!.p)}), and the last third of the time grew at ${pct(e.thirdsRatio)} of the first third's rate while the program as a whole allocated at ${pct(options.workThirdsRatio!)} of its own: the shape of a cache still filling up under a steady load (or of a leak whose share of the work fell by half) — a longer capture tells them apart`,
     );
   else if (decelerating)
     reasons.push(
@@ -456,10 +462,15 @@ function samplesComeEarly(e: GrowthEvidence, quantum: number | undefined): { p: 
  * p 0.98 — a leak. Not on fewer samples: real leaks are burstier than Poisson (a leaking
  * server seen at attach, 25 samples of which 12 came in the first two of eight steps, is a
  * leak), and a steady leak so unlucky on 40 samples or more is rarer than 1 in 200; nor for a
- * load that fell by less than half.
+ * load that fell by less than half. And only against the program's own work: a program slowed
+ * by what it leaks (GC over a growing heap; the README's leaky server, whose leak came early at
+ * Laplace p 0.007 on 73 samples) allocates less in all, so the site's fall is compared with
+ * the fall of the program's allocation rate (the sampler's count of samples taken), and must
+ * be under half of it. A cache filling under a steady load falls alone.
  */
-function earlySlowdown(early: { p: number; n: number }, thirdsRatio: number): boolean {
-  return early.p < EARLY_P && early.n >= EARLY_MIN_SAMPLES && thirdsRatio < EARLY_MAX_THIRDS_RATIO;
+function earlySlowdown(early: { p: number; n: number }, thirdsRatio: number, workThirdsRatio: number | undefined): boolean {
+  if (workThirdsRatio === undefined || !(workThirdsRatio > 0)) return false;
+  return early.p < EARLY_P && early.n >= EARLY_MIN_SAMPLES && thirdsRatio < EARLY_MAX_THIRDS_RATIO * Math.min(1, workThirdsRatio);
 }
 
 const EARLY_P = 0.005;

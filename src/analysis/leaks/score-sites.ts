@@ -63,6 +63,12 @@ export function scoreSites(
      * red-team). Below a floor of 4 samples at 32 KiB, no leak was reported before either.
      */
     floorInterval?: number;
+    /**
+     * run/attach: the samples the program had taken at each measurement (allocationClock): a
+     * site's rate that fell is called a cache filling only where the program's own
+     * allocation did not fall with it (growth.ts, earlySlowdown).
+     */
+    allocationClock?: readonly number[] | null;
     /** run/attach, when the program was starved of CPU (runClock): growth is judged on it too. */
     runClock?: RunClock | null;
     /**
@@ -112,18 +118,25 @@ export function scoreSites(
     // One sample adds an interval's worth of bytes, and about interval ÷ (bytes per object)
     // objects to the count estimate.
     const bytesPerObject = bytesEvidence.last > 0 && countEvidence.last > 0 ? bytesEvidence.last / countEvidence.last : 0;
+    // How the program's allocation rate moved, last third against first (1: steady).
+    const work =
+      options.allocationClock && options.allocationClock.length === s.x.length
+        ? measureGrowth(s.x, options.allocationClock).thirdsRatio
+        : undefined;
     const judge = (count: GrowthEvidence, byteSeries: GrowthEvidence): { chosen: LeakJudgement; useCount: boolean } => {
       const byCount = judgeGrowth(count, {
         minGrowth: minCount,
         quantum: exactCounts || bytesPerObject === 0 ? undefined : options.samplingInterval / bytesPerObject,
         byThirds: exactCounts,
         flatEndMinX: FLAT_END_SHORTEST_MS,
+        workThirdsRatio: work,
       });
       const byBytes = judgeGrowth(byteSeries, {
         minGrowth: minBytes,
         quantum: exactCounts ? undefined : options.samplingInterval,
         byThirds: exactCounts,
         flatEndMinX: FLAT_END_SHORTEST_MS,
+        workThirdsRatio: work,
       });
       const useCount = byCount.probability >= byBytes.probability;
       return { chosen: useCount ? byCount : byBytes, useCount };
@@ -302,6 +315,16 @@ export function v8CodeSeries(judged: readonly SiteMeasurement[]): number[] | nul
  * is noise, and its reason would only clutter the evidence.
  */
 const MIN_CLOCK_GAIN = 0.05;
+
+/**
+ * The samples the program had taken at each judged measurement — its allocation, a clock of
+ * its work — or null where any measurement lacks it, or where it did not advance.
+ */
+export function allocationClock(judged: readonly SiteMeasurement[]): number[] | null {
+  const n = judged.length;
+  if (n < 2 || judged.some((m) => m.samplesTaken === undefined)) return null;
+  return judged[n - 1].samplesTaken! > judged[0].samplesTaken! ? judged.map((m) => m.samplesTaken!) : null;
+}
 
 /** The time a program could run, at each measurement: wall time less its waits for a CPU. */
 export interface RunClock {

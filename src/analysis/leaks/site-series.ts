@@ -30,6 +30,12 @@ export interface SiteMeasurement {
    * timers) right after the measurement's GC — known even while the handle agent is paused.
    */
   activeHandles?: number;
+  /**
+   * run/attach: how many samples V8's sampler had taken by then, dead ones included (the
+   * newest live sample's ordinal): the program's allocation so far, in samples — a clock of
+   * the work it did (allocationClock).
+   */
+  samplesTaken?: number;
 }
 
 /**

@@ -6,6 +6,7 @@ import { addKeptIn } from '../../analysis/kept-in.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
 import {
+  allocationClock,
   listedBelowThreshold,
   MIN_SAMPLES_OF_GROWTH,
   runClock,
@@ -445,7 +446,16 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     // A restarted sampler voids this measurement's sites (not its handles).
     if (checkRate && (await adaptSampling())) return;
     const v8CodeBytes = gc ? (targetGc.v8CodeBytes ?? undefined) : undefined;
-    measurements.push({ x, sites, waitMs, v8CodeBytes, activeHandles: handleRead?.active ?? undefined });
+    const profile = sampler.lastProfile;
+    const taken = profile ? samplesTaken(profile, sampler.interval) : null;
+    measurements.push({
+      x,
+      sites,
+      waitMs,
+      v8CodeBytes,
+      activeHandles: handleRead?.active ?? undefined,
+      samplesTaken: taken ?? undefined,
+    });
     // ArrayBuffer memory right after the same GCs, for every epoch alike (buffer-growth.ts).
     // (Not once the target is exiting: it would not answer, and the read waits 3 s for nothing.)
     if (gc && !targetFinishing && !session.isClosed) {
@@ -837,7 +847,14 @@ function judge(
   const v8Code = v8CodeSeries(judged);
   // A sampler made finer at the warm-up's end judges on more samples, not smaller growth.
   const floorInterval = o.samplingInterval;
-  const alone = scoreSites(series.values(), { samplingInterval: interval, floorInterval, runClock: runClock(judged), v8Code, stacks });
+  const alone = scoreSites(series.values(), {
+    samplingInterval: interval,
+    floorInterval,
+    runClock: runClock(judged),
+    allocationClock: allocationClock(judged),
+    v8Code,
+    stacks,
+  });
   const inliningOff = epoch.inliningOff;
   const scored = inliningOff
     ? alone
