@@ -769,6 +769,35 @@ test('run: data Node received and the program keeps (no JavaScript on its stack)
   assert.ok(leak.probability >= 0.5);
 });
 
+test('run: a quiet program is sampled more finely from the warm-up’s end (within the sampler’s budget), said so, its leak found, and the least growth judged kept', async () => {
+  const out = join(tempDir(), 'cap');
+  const args = ['run', '--out', out, ...FAST, '--duration', '14s', '--no-end-snapshot', '--holders', '0', '--json'];
+  const r = await runCli([...args, '--', 'node', fixture('live', 'garbage.cjs')], {
+    // ~100 KiB/s of small garbage and 40 KB/s kept, on a few % of a CPU: a few hundred samples
+    // per CPU-second at 32 KiB, est. well under 0.5 %, so 8 KiB fits the 2 % budget.
+    env: { GARBAGE_KB: '1', LEAK_BYTES: '400', SECONDS_TO_RUN: '40' },
+    timeoutMs: 120_000,
+  });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  assert.equal(report.samplingInterval, 8192, report.notes.join(' | '));
+  const note = report.notes.find((n: string) => n.startsWith('sampled every'));
+  assert.match(
+    note,
+    /^sampled every 8 KiB from [34] s, not 32 KiB: the program took [\d,]+ samples per second of its CPU at 32 KiB, .*within the 2 % budget\); .*a small leak earns samples 4× faster/,
+  );
+  const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.settings.samplingInterval, 8192);
+  assert.ok(
+    report.leaks.some((l: { site: { functionName: string } }) => l.site?.functionName === 'keep'),
+    JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)),
+  );
+  // A finer sampler judges on more samples, not smaller growth: the sensitivity note's floor
+  // is 4 samples at the 32 KiB the capture began at where that is more than 8 samples at 8 KiB.
+  const sensitivity = report.notes.find((n: string) => n.startsWith('sensitivity:'));
+  assert.match(sensitivity, /grows less than 128 KiB, the least growth judged \(4 samples at the 32\.0 KiB the capture began at/);
+});
+
 test('run --sampling-interval auto: a program making a lot of garbage is sampled more coarsely from the warm-up’s end, said so, and its leak still found', async () => {
   const out = join(tempDir(), 'cap');
   const args = [
