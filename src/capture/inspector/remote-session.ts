@@ -77,6 +77,20 @@ export class RemoteSession implements InspectorSession {
   }
 
   /**
+   * Drops the connection at once, without the WebSocket closing handshake: for a target that
+   * is exiting, before it closes its inspector. Node's inspector can crash a program that
+   * exits while a client's reply to its close races its own shutdown (a core from CI, Node
+   * 20: SIGSEGV in WsHandler::OnCloseFrameWritten on the inspector's I/O thread, the main
+   * thread joining it from the preload's inspector.close()). A client already gone leaves it
+   * no session to close; a client's EOF is the ordinary way a debugger goes away.
+   */
+  drop(reason: string): void {
+    if (this.isClosed) return;
+    this.socket.terminate();
+    this.shutdown(reason);
+  }
+
+  /**
    * Fails every command still waiting for a reply, leaving the connection open. For a target
    * that is exiting: it still holds the connection (waiting for us to detach) but will never
    * answer what it had not answered yet — a forced GC sent just before the exit hangs forever.

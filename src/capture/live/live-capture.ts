@@ -243,7 +243,13 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   // signal never reaches us; the preload says so first, through its pipe. Without it, a
   // measurement in flight was answered from the heap being torn down (every site at 0: a
   // leak's last point a fall, and the chunks test's leak missed 3 times in 3).
-  void o.targetExiting?.then(finishing);
+  // And leaktrace lets go of the connection then, before the preload closes the inspector:
+  // nothing more can be read from a program in its exit handler, and a session still open
+  // when it closes the inspector can crash it (RemoteSession.drop).
+  void o.targetExiting?.then(() => {
+    finishing();
+    session.drop('the target is exiting');
+  });
   void session.closed.then(() => wake.abort());
   const status = (phase: string): void =>
     o.onStatus?.({
