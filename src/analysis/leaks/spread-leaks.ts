@@ -38,22 +38,8 @@ export function spreadLeaks(
   const out: ScoredSite[] = [];
   for (const members of groups.values()) {
     if (members.length < 2 || members.some((m) => reported.has(m.key))) continue;
-    const sum = sumSeries(members);
-    const [judged] = scoreSites([sum], {
-      samplingInterval: options.samplingInterval,
-      floorInterval: options.floorInterval,
-      v8Code: options.v8Code,
-    });
-    if (!judged || judged.probability < options.threshold) continue;
-    const top = growthOrder(members)[0];
-    const pkg = top.attribution.package;
-    // Shown under the top site: its stacks too, so the printed stack is the named site's.
-    judged.series = { ...sum, key: `${top.key}|spread`, attribution: { ...top.attribution }, stacks: top.stacks };
-    judged.reasons = [
-      `spread over ${members.length} allocation sites of ${pkg} reached from this line of your code, none of them sampled often enough to be judged alone (the one shown grew most); judged together`,
-      ...judged.reasons,
-    ];
-    out.push(judged);
+    const judged = judgeSum(members, options, 'spread', `of ${members[0].attribution.package}`);
+    if (judged) out.push(judged);
   }
   // Then every site under one user frame, whoever's: one call of the user's that keeps a
   // little at its own site, a little at a package's and a little at an array's backing store
@@ -62,7 +48,7 @@ export function spreadLeaks(
   // array's store at push, 1: "no leak found"; and a token kept in node-cache per call, its
   // bytes split between clone's and node-cache's sites, missed at 90 s). Where a sum of one
   // package's sites under that frame was reported above, that says it already.
-  const spreadFrames = new Set(out.map((j) => (j.series.attribution.userFrame ? formatFrame(j.series.attribution.userFrame) : '')));
+  const spreadFrames = new Set(out.map((j) => formatFrame(j.series.attribution.userFrame!)));
   const byFrame = new Map<string, SiteSeries[]>();
   for (const s of all) {
     const { userFrame } = s.attribution;
@@ -75,23 +61,38 @@ export function spreadLeaks(
   for (const [frame, members] of byFrame) {
     const owners = new Set(members.map((m) => m.attribution.package ?? ''));
     if (owners.size < 2 || spreadFrames.has(frame) || members.some((m) => reported.has(m.key))) continue;
-    const sum = sumSeries(members);
-    const [judged] = scoreSites([sum], {
-      samplingInterval: options.samplingInterval,
-      floorInterval: options.floorInterval,
-      v8Code: options.v8Code,
-    });
-    if (!judged || judged.probability < options.threshold) continue;
-    const top = growthOrder(members)[0];
     const whose = [...owners].map((o) => (o === '' ? "your code's" : o === 'node:' ? "Node's" : `${o}'s`)).join(', ');
-    judged.series = { ...sum, key: `${top.key}|spread-frame`, attribution: { ...top.attribution }, stacks: top.stacks };
-    judged.reasons = [
-      `spread over ${members.length} allocation sites (${whose}) reached from this line of your code, none of them sampled often enough to be judged alone (the one shown grew most); judged together`,
-      ...judged.reasons,
-    ];
-    out.push(judged);
+    const judged = judgeSum(members, options, 'spread-frame', `(${whose})`);
+    if (judged) out.push(judged);
   }
   return out;
+}
+
+/**
+ * The members' sum, judged by the same tests as a site, or null under the threshold: shown
+ * under the member that grew most (its stacks too, so the printed stack is the named site's),
+ * its reasons led by what was summed (`what`: whose sites).
+ */
+function judgeSum(
+  members: readonly SiteSeries[],
+  options: { threshold: number; samplingInterval: number; floorInterval?: number; v8Code?: readonly number[] | null },
+  keySuffix: string,
+  what: string,
+): ScoredSite | null {
+  const sum = sumSeries(members);
+  const [judged] = scoreSites([sum], {
+    samplingInterval: options.samplingInterval,
+    floorInterval: options.floorInterval,
+    v8Code: options.v8Code,
+  });
+  if (!judged || judged.probability < options.threshold) return null;
+  const top = growthOrder(members)[0];
+  judged.series = { ...sum, key: `${top.key}|${keySuffix}`, attribution: { ...top.attribution }, stacks: top.stacks };
+  judged.reasons = [
+    `spread over ${members.length} allocation sites ${what} reached from this line of your code, none of them sampled often enough to be judged alone (the one shown grew most); judged together`,
+    ...judged.reasons,
+  ];
+  return judged;
 }
 
 /** The members, the one whose bytes grew most first. */

@@ -21,7 +21,8 @@ import type { InspectorSession } from '../inspector/session.js';
  *   program's CPU, sampling restarts at 16 or 8 KiB: a quiet program — most programs under
  *   test, a service at light load — earns a small leak's samples 2 to 4 times faster, and the
  *   judge sees a cache's filling slow down sooner (blind red-team: a catalogue cache still
- *   filling at 90 s was reported in 2 of 3 captures at 32 KiB, in none of 3 at 8 or 16 KiB).
+ *   filling at 90 s was reported in 2 of 3 captures at 32 KiB; at 8 or 16 KiB it is quiet
+ *   in every capture, with score-sites' floor and growth.ts's earlySlowdown).
  *   A program that makes a lot of garbage stays at 32 KiB: it allocates ~0.5 GB per second
  *   of its CPU (14,000 samples at 32 KiB, est. 8.5 %), and a finer sampler would cost it more
  *   than the small leak it might find sooner is worth to most users (`--sampling-interval 16k`
