@@ -2,6 +2,7 @@ import { judgeGrowth, measureGrowth } from '../../analysis/growth/growth.js';
 import { joinInlinedCallees } from '../../analysis/leaks/inlined-callees.js';
 import { MIN_SAMPLES_OF_GROWTH, runClock, scoreSites, v8CodeExplains, v8CodeSeries } from '../../analysis/leaks/score-sites.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
+import { withoutOneReadSamples } from '../../analysis/leaks/one-read-samples.js';
 import { formatFrame } from '../../model/frame.js';
 import type { StackTable } from '../../model/stack-table.js';
 import { type HandleSeries, MIN_HANDLE_GROWTH } from '../../analysis/leaks/handle-series.js';
@@ -105,9 +106,14 @@ export function strongestGrowth(
   threshold: number,
   /** The interval the capture began at: growth floors stay those of its samples (score-sites.ts). */
   floorInterval?: number,
+  /** The read before the first judged one, when the same sampler run took it (withoutOneReadSamples). */
+  before?: SiteMeasurement,
 ): GrowthReading | null {
   if (judged.length < MIN_POINTS) return null;
-  const series = buildSiteSeries(judged, stacks, { ignorePrefixes: AGENT_FRAMES });
+  // A tripwire reads growth from what stays alive: samples alive at one read only are the
+  // floating garbage of the measurement's incremental GC (one-read-samples.ts).
+  const kept = withoutOneReadSamples(judged, epoch.interval, before);
+  const series = buildSiteSeries(kept, stacks, { ignorePrefixes: AGENT_FRAMES });
   const v8Code = v8CodeSeries(judged);
   let scored = scoreSites(series.values(), { samplingInterval: epoch.interval, floorInterval, runClock: runClock(judged), v8Code, stacks });
   if (!epoch.inliningOff)
@@ -196,10 +202,13 @@ export class LightWatch {
     workers: (() => GrowthReading | null) | null = null,
   ): WatchSwitch {
     if (this.quietNeededMs === null) return null;
-    const judged = measurements.filter((m) => m.x >= epoch.judgedFromMs);
+    const first = measurements.findIndex((m) => m.x >= epoch.judgedFromMs);
+    if (first < 0) return null;
+    const judged = measurements.slice(first);
     if (judged.length < MIN_POINTS) return null;
     if (epoch.mode === 'precise' && judged[judged.length - 1].x - judged[0].x < this.quietNeededMs) return null;
-    const heap = strongestGrowth(judged, stacks, epoch, this.plan.threshold, this.plan.floorInterval);
+    const before = first > 0 && measurements[first - 1].x >= epoch.fromMs ? measurements[first - 1] : undefined;
+    const heap = strongestGrowth(judged, stacks, epoch, this.plan.threshold, this.plan.floorInterval, before);
     if (!heap) return null;
     let reading = heap;
     for (const other of [handles ? handleGrowth(judged, handles, epoch.judgedFromMs) : null, workers ? workers() : null])
