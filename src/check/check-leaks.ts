@@ -31,6 +31,7 @@ import { formatBytes } from '../cli/output/format.js';
 import { linearFit } from '../analysis/growth/statistics.js';
 import { OperationError } from '../errors.js';
 import { StackTable } from '../model/stack-table.js';
+import { applySourceMaps } from '../analysis/source-maps.js';
 import { ScriptSources, resolveCallLines } from '../analysis/call-lines.js';
 import { addKeptIn } from '../analysis/kept-in.js';
 
@@ -291,6 +292,8 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     }
     // Last, as it moves user frames off the positions the retainer paths were matched by.
     resolveCallLines([...leaks, ...belowThreshold]);
+    // And then to the original source, where the scripts have source maps.
+    applySourceMaps([...leaks, ...belowThreshold]);
     return {
       iterations: done,
       warmup,

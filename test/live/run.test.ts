@@ -843,3 +843,32 @@ test('run --sampling-interval auto: a program making a lot of garbage is sampled
   assert.ok(leak, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
   assert.ok(['keep', 'tick'].includes(leak.site.functionName), leak.site.functionName);
 });
+
+test('run on a TypeScript service built with tsc: the leak, its caller and the variable that keeps it are named in the .ts sources', async () => {
+  const project = fixture('ts-service');
+  const r = await runCli(
+    ['run', '--out', join(tempDir(), 'cap'), ...FAST, '--duration', '14s', '--json', '--', 'node', join(project, 'dist', 'server.js')],
+    {
+      env: { SECONDS_TO_RUN: '60' },
+      timeoutMs: 120_000,
+    },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const leak = JSON.parse(r.stdout).leaks[0];
+  const src = (name: string): string => join(project, 'src', name);
+  const lineOf = (file: string, text: string): number =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1;
+  assert.deepEqual(
+    [leak.userFrame.functionName, leak.userFrame.file, leak.userFrame.line],
+    ['placeOrder', src('orders.ts'), lineOf(src('orders.ts'), 'const order: Order =')],
+  );
+  assert.equal(leak.userFrame.generated.file, join(project, 'dist', 'orders.js'));
+  const caller = leak.stack[1];
+  assert.deepEqual(
+    [caller.functionName, caller.file, caller.line],
+    ['tick', src('server.ts'), lineOf(src('server.ts'), 'placeOrder(next++)')],
+  );
+  assert.deepEqual([leak.keptIn?.variable, leak.keptIn?.line], ['history', lineOf(src('orders.ts'), 'const history')]);
+});

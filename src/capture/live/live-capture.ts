@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
+import { applySourceMaps } from '../../analysis/source-maps.js';
 import { ScriptSources, resolveCallLines } from '../../analysis/call-lines.js';
 import { addKeptIn } from '../../analysis/kept-in.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
@@ -803,6 +804,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   report.capturedMs = capturedMs;
   // Last, as it moves user frames off the positions the retainer paths were matched by.
   resolveCallLines([...report.leaks, ...report.belowThreshold]);
+  // And then to the original source, where the scripts have source maps.
+  applySourceMaps([...report.leaks, ...report.belowThreshold]);
   report.byUserCode = groupByUserCode(report.leaks);
   o.writer.writeJson(CAPTURE_FILES.leaks, report);
   return { report, ended, series };

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fixture, runCli } from '../helpers/run-cli.js';
+
+// A TypeScript project built with tsc (dist/ committed with its source maps): the leak's lines
+// are read in the compiled code and reported in the .ts sources.
+const PROJECT = fixture('ts-service');
+
+/** The 1-based line of `text` in a file. */
+function lineOf(file: string, text: string): number {
+  const i = readFileSync(file, 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes(text));
+  assert.ok(i >= 0, `${text} not in ${file}`);
+  return i + 1;
+}
+
+test('check on a compiled TypeScript module: the leak is reported at its line in the .ts source, the compiled position kept as generated', async () => {
+  const r = await runCli(['check', join(PROJECT, 'dist', 'op.js'), '--json'], { timeoutMs: 120_000 });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const leak = report.leaks[0];
+  const ts = join(PROJECT, 'src', 'orders.ts');
+  const js = join(PROJECT, 'dist', 'orders.js');
+  assert.equal(leak.userFrame.functionName, 'placeOrder');
+  assert.equal(leak.userFrame.file, ts);
+  assert.equal(leak.userFrame.line, lineOf(ts, 'const order: Order ='));
+  assert.deepEqual([leak.userFrame.generated.file, leak.userFrame.generated.line], [js, lineOf(js, 'const order =')]);
+  assert.notEqual(leak.userFrame.line, leak.userFrame.generated.line, 'the fixture must compile to other lines');
+  // The variable that keeps the orders, at its declaration in the .ts source.
+  assert.deepEqual([leak.keptIn?.variable, leak.keptIn?.file, leak.keptIn?.line], ['history', ts, lineOf(ts, 'const history')]);
+  // The operation's own frame too, in op.ts.
+  const op = leak.stack.find((f: { file: string }) => f.file.endsWith('op.ts'));
+  assert.ok(op, JSON.stringify(leak.stack));
+  assert.equal(op.line, lineOf(join(PROJECT, 'src', 'op.ts'), 'return placeOrder('));
+  assert.match(leak.evidence, /positions: moved to the original source by source maps \([^)]*orders\.js\.map/);
+});
