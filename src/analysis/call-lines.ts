@@ -50,29 +50,39 @@ export interface ParsedScript {
   lineStarts: number[];
 }
 
-/** Parses each script once; null (with why) when it cannot be read or parsed. */
+/**
+ * Parses each script once; null (with why) when it cannot be read or parsed. `ran`: the code
+ * V8 ran for scripts that differ from their file on disk (compiled in memory by a loader such
+ * as tsx, asked of the program: loaded-scripts.ts), by script name; the positions V8 records
+ * are in that code.
+ */
 export class ScriptSources {
   private readonly scripts = new Map<string, ParsedScript | { error: string }>();
+
+  constructor(private readonly ran: ReadonlyMap<string, string> = new Map()) {}
 
   get(file: string): ParsedScript | { error: string } {
     let s = this.scripts.get(file);
     if (!s) {
-      s = load(file);
+      s = load(file, this.ran.get(file));
       this.scripts.set(file, s);
     }
     return s;
   }
 }
 
-function load(file: string): ParsedScript | { error: string } {
-  const path = scriptPath(file);
-  if (!path.startsWith('/')) return { error: 'not a file on disk' };
-  if (/\.(c|m)?tsx?$/.test(path)) return { error: 'TypeScript source (positions are in the compiled code)' };
+function load(file: string, ran: string | undefined): ParsedScript | { error: string } {
   let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return { error: 'source file not readable' };
+  if (ran !== undefined) text = ran;
+  else {
+    const path = scriptPath(file);
+    if (!path.startsWith('/')) return { error: 'not a file on disk' };
+    if (/\.(c|m)?tsx?$/.test(path)) return { error: 'TypeScript source (positions are in the compiled code)' };
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch {
+      return { error: 'source file not readable' };
+    }
   }
   const lineStarts = [0];
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);

@@ -38,10 +38,22 @@ interface LoadedMap {
 
 /** A script or map larger than this is not read for its map (a bundle's inline map can be large; this is generous). */
 const MAX_READ_BYTES = 64 * 1024 * 1024;
+const TYPESCRIPT = /\.[cm]?tsx?$/;
 const MAPPING_URL = /\/\/[#@]\s*sourceMappingURL=(\S+)\s*$/;
+
+export interface SourceMapsOptions {
+  /**
+   * The source map URLs V8 saw at the end of each script the program loaded, by script
+   * (loaded-source-maps.ts): code a loader compiled in memory (tsx) has its map there, not
+   * on disk. Null: the program could not be asked (it had ended).
+   */
+  loaded?: ReadonlyMap<string, string> | null;
+}
 
 export class SourceMaps {
   private readonly loaded = new Map<string, LoadedMap | { problem: string } | null>();
+
+  constructor(private readonly options: SourceMapsOptions = {}) {}
 
   /** The original position of a 1-based position in `file` (a path or file: URL), or null. */
   original(file: string, line: number, column: number): { file: string; line: number; column: number } | null {
@@ -90,20 +102,30 @@ export class SourceMaps {
 
   private load(file: string): LoadedMap | { problem: string } | null {
     if (this.loaded.has(file)) return this.loaded.get(file)!;
-    const m = readMap(file);
+    const m = readMap(file, this.options.loaded);
     this.loaded.set(file, m);
     return m;
   }
 }
 
-function readMap(file: string): LoadedMap | { problem: string } | null {
+function readMap(file: string, loaded: ReadonlyMap<string, string> | null | undefined): LoadedMap | { problem: string } | null {
   const path = scriptFile(file);
   if (!path) return null;
-  const script = readSmall(path);
-  if (script === null) return null;
-  // The comment is on the script's last non-empty line (tsc, esbuild, webpack, rollup all put it there).
-  const tail = script.slice(script.lastIndexOf('\n', script.trimEnd().length - 1) + 1);
-  const url = MAPPING_URL.exec(tail)?.[1];
+  let url = loaded?.get(file);
+  if (url === undefined) {
+    // TypeScript that ran without a map V8 knows of: stripped of its types by Node (same
+    // positions) when the program was asked; compiled in memory, perhaps, when it could not be.
+    if (TYPESCRIPT.test(path) && loaded === null)
+      return {
+        problem:
+          "a loader may have compiled it in memory (tsx, ts-node), and the program had ended before its source map could be asked for: its positions may be the compiled code's",
+      };
+    const script = readSmall(path);
+    if (script === null) return null;
+    // The comment is on the script's last non-empty line (tsc, esbuild, webpack, rollup all put it there).
+    const tail = script.slice(script.lastIndexOf('\n', script.trimEnd().length - 1) + 1);
+    url = MAPPING_URL.exec(tail)?.[1];
+  }
   if (!url) return null;
   let text: string;
   let from: string;

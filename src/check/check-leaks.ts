@@ -31,7 +31,8 @@ import { formatBytes } from '../cli/output/format.js';
 import { linearFit } from '../analysis/growth/statistics.js';
 import { OperationError } from '../errors.js';
 import { StackTable } from '../model/stack-table.js';
-import { applySourceMaps } from '../analysis/source-maps.js';
+import { SourceMaps, applySourceMaps } from '../analysis/source-maps.js';
+import { loadedScripts } from '../capture/inspector/loaded-scripts.js';
 import { ScriptSources, resolveCallLines } from '../analysis/call-lines.js';
 import { addKeptIn } from '../analysis/kept-in.js';
 
@@ -261,6 +262,13 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       trackingNotes.push(...w.notes);
       leaks.sort(mostLikelyFirst);
     }
+    // Modules a loader compiled in memory (tsx): their code and source maps, asked of V8 while
+    // the session is open (live-capture.ts does the same).
+    const files = new Set(
+      [...leaks, ...belowThreshold].flatMap((l) => l.stack.map((f) => f.file)).filter((f) => f.startsWith('/') || f.startsWith('file:')),
+    );
+    const loaded = files.size > 0 ? await loadedScripts(session, files) : null;
+    const sources = new ScriptSources(loaded?.ran);
     const workerLeaks = leaks.filter((l) => l.worker && (l.kind === 'heap' || l.kind === 'external'));
     if ((leakKeys.size > 0 || workerLeaks.length > 0) && options.retainerPaths !== false) {
       progress({ phase: 'finding what holds the leaked objects', done: 0, total: 0 });
@@ -272,7 +280,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       // objects would appear held by the agent.
       const found = await findHolders(session, run, runs, {
         keys: new Set(leakKeys.keys()),
-        hints: siteHints(leakKeys, new ScriptSources()),
+        hints: siteHints(leakKeys, sources),
         beforeSnapshot: () => void tracer?.agent.outstanding(),
         workers: workerLeaks.length > 0 ? workers : null,
         workerLeaks,
@@ -282,18 +290,18 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
         memory.map((m) => m.iteration),
         memory.map((m) => m.arrayBuffers),
       );
-      addCheckHolders(leakKeys, found.main, runs, processRate);
+      addCheckHolders(leakKeys, found.main, runs, processRate, sources);
       for (const w of found.workers) {
         const inWorker = workerLeaks.filter((l) => l.worker!.id === w.worker);
         // The process's ArrayBuffer figure is the main thread's: not compared for a worker.
-        if (w.paths) addCheckHolders(new Map(inWorker.map((l) => [suspectKeyOf(l), l])), w.paths, runs, null);
+        if (w.paths) addCheckHolders(new Map(inWorker.map((l) => [suspectKeyOf(l), l])), w.paths, runs, null, new ScriptSources());
         else for (const l of inWorker) l.evidence += `; holders: not shown — ${w.why}`;
       }
     }
     // Last, as it moves user frames off the positions the retainer paths were matched by.
-    resolveCallLines([...leaks, ...belowThreshold]);
+    resolveCallLines([...leaks, ...belowThreshold], sources);
     // And then to the original source, where the scripts have source maps.
-    applySourceMaps([...leaks, ...belowThreshold]);
+    applySourceMaps([...leaks, ...belowThreshold], new SourceMaps({ loaded: loaded?.sourceMapUrls ?? null }));
     return {
       iterations: done,
       warmup,
@@ -406,8 +414,13 @@ async function findHolders(
  * contents the leaked objects own are added to the leak's rate; `processRate`, the process's
  * ArrayBuffer growth per run, is said beside it when known.
  */
-function addCheckHolders(leaks: Map<string, Leak>, holders: Map<string, SuspectPaths>, runs: number, processRate: number | null): void {
-  const sources = new ScriptSources();
+function addCheckHolders(
+  leaks: Map<string, Leak>,
+  holders: Map<string, SuspectPaths>,
+  runs: number,
+  processRate: number | null,
+  sources: ScriptSources,
+): void {
   for (const [key, leak] of leaks) {
     const h = holders.get(key);
     const choice = chooseHolders(h, leak.series?.count.at(-1));

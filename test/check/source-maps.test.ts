@@ -37,3 +37,22 @@ test('check on a compiled TypeScript module: the leak is reported at its line in
   assert.equal(op.line, lineOf(join(PROJECT, 'src', 'op.ts'), 'return placeOrder('));
   assert.match(leak.evidence, /positions: moved to the original source by source maps \([^)]*orders\.js\.map/);
 });
+
+test('check on a TypeScript module run through tsx (compiled in memory): lines found in the code that ran, reported in the .ts sources', async () => {
+  // tsx's loader runs its hooks in a thread of Node's own (node:internal/modules/esm/worker):
+  // measured as a worker of the program, the loader stopped answering and the check ended
+  // with its event loop dry (exit 2). Left alone, the check runs to its verdict.
+  const r = await runCli(['check', join(PROJECT, 'src', 'op.ts'), '--json'], { timeoutMs: 120_000 });
+  assert.equal(r.code, 1, r.stderr);
+  const leak = JSON.parse(r.stdout).leaks[0];
+  const ts = join(PROJECT, 'src', 'orders.ts');
+  assert.deepEqual(
+    [leak.userFrame.functionName, leak.userFrame.file, leak.userFrame.line],
+    ['placeOrder', ts, lineOf(ts, 'const order: Order =')],
+  );
+  // V8 saw the code tsx made of orders.ts, under the same name: its own lines and columns.
+  assert.equal(leak.userFrame.generated.file, ts);
+  assert.notEqual(leak.userFrame.generated.line, leak.userFrame.line);
+  assert.deepEqual([leak.keptIn?.variable, leak.keptIn?.line], ['history', lineOf(ts, 'const history')]);
+  assert.match(leak.evidence, /positions: moved to the original source by source maps \([^)]*orders\.ts's inline map/);
+});

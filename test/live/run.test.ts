@@ -844,11 +844,26 @@ test('run --sampling-interval auto: a program making a lot of garbage is sampled
   assert.ok(['keep', 'tick'].includes(leak.site.functionName), leak.site.functionName);
 });
 
-test('run on a TypeScript service built with tsc: the leak, its caller and the variable that keeps it are named in the .ts sources', async () => {
+test('run on a TypeScript service run through tsx: the leak, its caller and the variable that keeps it are named in the .ts sources', async () => {
+  // The code tsx compiled in memory, and its source maps, are asked of the program before it ends.
   const project = fixture('ts-service');
   const r = await runCli(
-    ['run', '--out', join(tempDir(), 'cap'), ...FAST, '--duration', '14s', '--json', '--', 'node', join(project, 'dist', 'server.js')],
+    [
+      'run',
+      '--out',
+      join(tempDir(), 'cap'),
+      ...FAST,
+      '--duration',
+      '14s',
+      '--json',
+      '--',
+      'node',
+      '--import',
+      'tsx',
+      join(project, 'src', 'server.ts'),
+    ],
     {
+      cwd: project,
       env: { SECONDS_TO_RUN: '60' },
       timeoutMs: 120_000,
     },
@@ -864,7 +879,8 @@ test('run on a TypeScript service built with tsc: the leak, its caller and the v
     [leak.userFrame.functionName, leak.userFrame.file, leak.userFrame.line],
     ['placeOrder', src('orders.ts'), lineOf(src('orders.ts'), 'const order: Order =')],
   );
-  assert.equal(leak.userFrame.generated.file, join(project, 'dist', 'orders.js'));
+  assert.equal(leak.userFrame.generated.file, src('orders.ts'));
+  assert.notEqual(leak.userFrame.generated.line, leak.userFrame.line);
   const caller = leak.stack[1];
   assert.deepEqual(
     [caller.functionName, caller.file, caller.line],

@@ -1,7 +1,8 @@
 import { basename } from 'node:path';
 import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
-import { applySourceMaps } from '../../analysis/source-maps.js';
+import { SourceMaps, applySourceMaps } from '../../analysis/source-maps.js';
+import { loadedScripts } from '../inspector/loaded-scripts.js';
 import { ScriptSources, resolveCallLines } from '../../analysis/call-lines.js';
 import { addKeptIn } from '../../analysis/kept-in.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
@@ -682,6 +683,16 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     report.leaks.push(bufferLeak);
     report.leaks.sort(mostLikelyFirst);
   }
+  // Scripts a loader compiled in memory (tsx): their code and source maps, asked of the
+  // program while it runs, so that lines are found in the code that ran and then moved to the
+  // files the user edits. Null when it could not be asked.
+  const files = new Set(
+    [...report.leaks, ...report.belowThreshold]
+      .flatMap((l) => l.stack.map((f) => f.file))
+      .filter((f) => f.startsWith('/') || f.startsWith('file:')),
+  );
+  const loaded = session.isClosed || targetFinishing || files.size === 0 ? null : await loadedScripts(session, files);
+  const sources = new ScriptSources(loaded?.ran);
   const heapLeak = (l: Leak): boolean => l.kind === 'heap' || l.kind === 'external';
   const mainLeaks = report.leaks.filter((l) => !l.worker);
   const holdersPlanned = !o.exact && o.holdersMs > 0 && mainLeaks.some(heapLeak);
@@ -689,7 +700,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   let holdersFile: string | null = null;
   // With --exact, the final snapshot carries allocation stacks already.
   const exactHolders = o.exact && finalSnapshotFile !== null && mainLeaks.length > 0;
-  if (exactHolders) await addHolders(mainLeaks, finalSnapshotFile!);
+  if (exactHolders) await addHolders(mainLeaks, finalSnapshotFile!, undefined, sources);
   const mainWindow = !exactHolders && mainLeaks.some(heapLeak);
   const workerWindow = workers !== null && report.leaks.some((l) => l.worker && heapLeak(l));
   if ((mainWindow || workerWindow) && o.holdersMs > 0) {
@@ -761,7 +772,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
           await session.post('HeapProfiler.disable').catch(() => undefined);
           holdersFile = file;
-          if (file !== null) await addHolders(mainLeaks, file, o.holdersMs);
+          if (file !== null) await addHolders(mainLeaks, file, o.holdersMs, sources);
           else holdersNotShown(); // the heap grew in the window: takeSnapshot said why
         }
         if (workerWindow) {
@@ -803,9 +814,10 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   report.durationMs = Date.now() - started;
   report.capturedMs = capturedMs;
   // Last, as it moves user frames off the positions the retainer paths were matched by.
-  resolveCallLines([...report.leaks, ...report.belowThreshold]);
-  // And then to the original source, where the scripts have source maps.
-  applySourceMaps([...report.leaks, ...report.belowThreshold]);
+  resolveCallLines([...report.leaks, ...report.belowThreshold], sources);
+  // And then to the original source, where the scripts have source maps (on disk, or known
+  // only to the program: loadedScripts).
+  applySourceMaps([...report.leaks, ...report.belowThreshold], new SourceMaps({ loaded: loaded?.sourceMapUrls ?? null }));
   report.byUserCode = groupByUserCode(report.leaks);
   o.writer.writeJson(CAPTURE_FILES.leaks, report);
   return { report, ended, series };
@@ -926,12 +938,13 @@ export async function addHolders(
   snapshotFile: string,
   /** How long the allocation tracker ran before the snapshot (the holders window); none: from the start (--exact). */
   windowMs?: number,
+  /** The program's scripts as read for call lines and declarations (ScriptSources: compiled in memory, some). */
+  sources = new ScriptSources(),
 ): Promise<void> {
   const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
   // Growth of the process that no site explains has no allocation stack to match objects by
   // (blind red-team: an unattributed leak was given 37 objects and a path "attributed to this site").
   const keys = new Map(leaks.filter((l) => l.kind !== 'native' && !isBufferMemoryLeak(l)).map((l) => [suspectKeyOf(l), l]));
-  const sources = new ScriptSources();
   for (const l of leaks)
     if (isBufferMemoryLeak(l)) addBufferOwners(l, bufferOwners(analysis, { ignorePrefixes: AGENT_FRAMES }), sources, windowMs);
   const holders = suspectPaths(analysis, new Set(keys.keys()), siteHints(keys, sources));

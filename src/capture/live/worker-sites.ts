@@ -123,6 +123,15 @@ export class WorkerSites {
   }
 
   private async attached(p: AttachedToWorker): Promise<void> {
+    // Node's own threads (the module loader's hooks thread that `--import tsx` starts, at
+    // node:internal/modules/esm/worker) are not the program's workers: measured like one (its
+    // GCs, the handle agent put into it), the loader stopped answering, and every later
+    // import() of the program waited for ever (a check of a .ts module under tsx ended when its
+    // event loop ran dry). Left alone, detached.
+    if (p.workerInfo.url.startsWith('node:internal/')) {
+      await this.session.post('NodeWorker.detach', { sessionId: p.sessionId }).catch(() => undefined);
+      return;
+    }
     const session = new WorkerSession(this.session, p.sessionId);
     const track: WorkerTrack = {
       session,
