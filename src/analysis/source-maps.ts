@@ -209,18 +209,35 @@ function shortPath(path: string): string {
  */
 export function applySourceMaps(leaks: Leak[], maps = new SourceMaps()): void {
   for (const leak of leaks) {
-    const files = [...leak.stack.map((f) => f.file), leak.site?.file, leak.userFrame?.file, leak.keptIn?.file].filter(
-      (f): f is string => typeof f === 'string' && f !== '',
-    );
-    leak.stack = leak.stack.map((f) => maps.frame(f));
-    if (leak.site) leak.site = maps.frame(leak.site);
-    if (leak.userFrame) leak.userFrame = maps.frame(leak.userFrame);
-    if (leak.keptIn) leak.keptIn = mapKeptIn(leak.keptIn, maps);
-    const { used, problems } = maps.describeUse(files);
-    if (used.length > 0)
-      leak.evidence += `; positions: moved to the original source by source maps (${used.join(', ')}); lines named above are the compiled code's, and each frame keeps its compiled position under "generated"`;
-    if (problems.length > 0) leak.evidence += `; positions: as compiled — ${problems.join('; ')}`;
+    const keptIn = leak.keptIn ? mapKeptIn(leak.keptIn, maps) : undefined;
+    const note = mapFrames(leak, maps);
+    if (keptIn) leak.keptIn = keptIn;
+    if (note) leak.evidence += `; ${note}`;
   }
+}
+
+/**
+ * Moves a stack, its site and its user frame in place (a leak's, a handle group's); returns
+ * what the evidence should say of it (the maps used, the maps that could not be), or null.
+ */
+export function mapFrames(
+  of: { stack: Frame[]; site: Frame | null; userFrame: Frame | null; keptIn?: { file: string } },
+  maps: SourceMaps,
+): string | null {
+  const files = [...of.stack.map((f) => f.file), of.site?.file, of.userFrame?.file, of.keptIn?.file].filter(
+    (f): f is string => typeof f === 'string' && f !== '',
+  );
+  of.stack = of.stack.map((f) => maps.frame(f));
+  if (of.site) of.site = maps.frame(of.site);
+  if (of.userFrame) of.userFrame = maps.frame(of.userFrame);
+  const { used, problems } = maps.describeUse(files);
+  const notes: string[] = [];
+  if (used.length > 0)
+    notes.push(
+      `positions: moved to the original source by source maps (${used.join(', ')}); each frame keeps its compiled position under "generated" (lines named earlier in this evidence are compiled ones)`,
+    );
+  if (problems.length > 0) notes.push(`positions: as compiled — ${problems.join('; ')}`);
+  return notes.length > 0 ? notes.join('; ') : null;
 }
 
 function mapKeptIn(k: KeptIn, maps: SourceMaps): KeptIn {

@@ -56,3 +56,19 @@ test('check on a TypeScript module run through tsx (compiled in memory): lines f
   assert.deepEqual([leak.keptIn?.variable, leak.keptIn?.line], ['history', lineOf(ts, 'const history')]);
   assert.match(leak.evidence, /positions: moved to the original source by source maps \([^)]*orders\.ts's inline map/);
 });
+
+test('handles on a compiled TypeScript program: the timers still open at its end are grouped at their line in the .ts source', async () => {
+  const r = await runCli(['handles', '--json', '--', 'node', join(PROJECT, 'dist', 'poller.js')], { timeoutMs: 120_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const group = JSON.parse(r.stdout).final.groups.find((g: { type: string }) => g.type === 'Timeout');
+  assert.ok(group, r.stdout);
+  const ts = join(PROJECT, 'src', 'poller.ts');
+  const js = join(PROJECT, 'dist', 'poller.js');
+  assert.equal(group.count, 5);
+  assert.deepEqual(
+    [group.userFrame.functionName, group.userFrame.file, group.userFrame.line],
+    ['startPoller', ts, lineOf(ts, 'pollers.push(setInterval(')],
+  );
+  assert.deepEqual([group.userFrame.generated.file, group.userFrame.generated.line], [js, lineOf(js, 'pollers.push(setInterval(')]);
+  assert.match(group.evidence, /positions: moved to the original source by source maps \([^)]*poller\.js\.map\)/);
+});

@@ -1,6 +1,7 @@
 import type { OutstandingHandle } from '../../capture/agent/agent-types.js';
 import type { Frame } from '../../model/frame.js';
 import type { AttributionOptions } from '../attribution.js';
+import { SourceMaps, mapFrames } from '../source-maps.js';
 import { groupHandles, type HandleGroup } from './group.js';
 import { type FilteredGroup, filterNoise } from './noise.js';
 
@@ -27,12 +28,15 @@ export type StackFrames = (handle: OutstandingHandle, stackId: number) => readon
 export function buildHandleReport(
   handles: readonly OutstandingHandle[],
   frames: StackFrames,
-  options: { all?: boolean; attribution?: AttributionOptions; withMembers?: boolean } = {},
+  options: { all?: boolean; attribution?: AttributionOptions; withMembers?: boolean; sourceMaps?: SourceMaps } = {},
 ): HandleReport {
   const { kept, filtered } = options.all
     ? { kept: handles.slice(), filtered: [] }
     : filterNoise(handles, (h, which) => frames(h, which === 'own' ? h.ownStackId : h.stackId));
   const groups = groupHandles(kept, (h) => frames(h, h.stackId), options.attribution, options.withMembers);
+  // Creation stacks are V8's positions in the code that ran: moved to the original source
+  // where a script on disk has a source map (compiled TypeScript, a bundle).
+  mapGroupFrames(groups, options.sourceMaps ?? new SourceMaps());
   return {
     total: handles.length,
     shown: kept.length,
@@ -40,4 +44,11 @@ export function buildHandleReport(
     groups,
     filtered,
   };
+}
+
+function mapGroupFrames(groups: HandleGroup[], maps: SourceMaps): void {
+  for (const g of groups) {
+    const note = mapFrames(g, maps);
+    if (note) g.evidence += `; ${note}`;
+  }
 }
