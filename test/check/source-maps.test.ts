@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixture, runCli } from '../helpers/run-cli.js';
+import { writeSnapshots } from '../helpers/write-snapshot.js';
 
 // A TypeScript project built with tsc (dist/ committed with its source maps): the leak's lines
 // are read in the compiled code and reported in the .ts sources.
@@ -71,4 +72,16 @@ test('handles on a compiled TypeScript program: the timers still open at its end
   );
   assert.deepEqual([group.userFrame.generated.file, group.userFrame.generated.line], [js, lineOf(js, 'pollers.push(setInterval(')]);
   assert.match(group.evidence, /positions: moved to the original source by source maps \([^)]*poller\.js\.map\)/);
+});
+
+test('stat --by site on a snapshot of a compiled TypeScript program: allocation sites in the .ts source', async () => {
+  const dir = await writeSnapshots(join(PROJECT, 'dist', 'snapshot.js'), { flags: ['--track-heap-objects'] });
+  const r = await runCli(['stat', join(dir, 'orders.heapsnapshot'), '--by', 'site', '--json']);
+  assert.equal(r.code, 0, r.stderr);
+  const rows = JSON.parse(r.stdout).rows as { key: string; count: number; site?: { functionName: string; file: string; line: number } }[];
+  const orders = rows.find((row) => row.site?.functionName === 'placeOrder');
+  assert.ok(orders, JSON.stringify(rows.map((row) => row.key)));
+  const ts = join(PROJECT, 'src', 'orders.ts');
+  assert.deepEqual([orders.site!.file, orders.site!.line], [ts, lineOf(ts, 'export function placeOrder')]);
+  assert.ok(orders.count >= 2000, `${orders.count} objects`);
 });

@@ -1,3 +1,4 @@
+import { SourceMaps } from '../source-maps.js';
 import { InputError } from '../../errors.js';
 import type { Frame } from '../../model/frame.js';
 import type { SnapshotAnalysis } from './analysis.js';
@@ -47,7 +48,9 @@ export function describeObject(a: SnapshotAnalysis, id: number, options: { maxEd
   const dom = a.dominators;
   const traces = s.traces;
   const stack = a.stackOf(o);
-  const frames = traces ? (stack === 0 ? [] : traces.stacks.framesOf(stack)) : null;
+  // Positions of compiled code moved to the original source where a script has a source map on disk.
+  const maps = new SourceMaps();
+  const frames = traces ? (stack === 0 ? [] : traces.stacks.framesOf(stack).map((f) => maps.frame(f))) : null;
   const inherited = traces && stack !== 0 && traces.stackOf(o) === 0;
   const allocationNote = !traces
     ? 'no allocation stacks in this snapshot (take it with allocation tracking on: node --track-heap-objects, or leaktrace run --exact)'

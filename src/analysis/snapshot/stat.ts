@@ -1,5 +1,6 @@
 import { InputError } from '../../errors.js';
 import { type Frame, formatFrame } from '../../model/frame.js';
+import { SourceMaps } from '../source-maps.js';
 import type { SnapshotAnalysis } from './analysis.js';
 import { groupRetainedSizes, NO_GROUP } from './dominator-tree.js';
 
@@ -39,6 +40,7 @@ export const NO_STACK = '(no allocation stack: allocated before tracking began)'
  * Grouping by site or package needs allocation stacks in the snapshot and says so otherwise.
  */
 export function statBy(a: SnapshotAnalysis, by: StatBy, options: { top?: number } = {}): StatResult {
+  const maps = new SourceMaps();
   const s = a.snapshot;
   if ((by === 'site' || by === 'package') && !s.traces) {
     throw new InputError(
@@ -86,9 +88,11 @@ export function statBy(a: SnapshotAnalysis, by: StatBy, options: { top?: number 
         if (g === undefined) {
           const attribution = a.attributionOf(o)!;
           if (stack === 0) g = groupFor(NO_STACK);
-          else if (by === 'site')
-            g = groupFor(attribution.site ? formatFrame(attribution.site) : '(Node/V8 internals only)', attribution.site);
-          else g = groupFor(packageLabel(attribution.package));
+          else if (by === 'site') {
+            // In the original source where the script has a source map on disk (compiled TypeScript, a bundle).
+            const site = attribution.site ? maps.frame(attribution.site) : null;
+            g = groupFor(site ? formatFrame(site) : '(Node/V8 internals only)', site);
+          } else g = groupFor(packageLabel(attribution.package));
           stackGroup.set(stack, g);
         }
         groupOf[o] = g;
