@@ -267,6 +267,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     const files = new Set(
       [...leaks, ...belowThreshold].flatMap((l) => l.stack.map((f) => f.file)).filter((f) => f.startsWith('/') || f.startsWith('file:')),
     );
+    if (files.size > 0) progress({ phase: "asking V8 for the code and source maps of the leaks' scripts", done: 0, total: 0 });
     const loaded = files.size > 0 ? await loadedScripts(session, files) : null;
     const sources = new ScriptSources(loaded?.ran);
     const workerLeaks = leaks.filter((l) => l.worker && (l.kind === 'heap' || l.kind === 'external'));
@@ -317,6 +318,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       },
     };
   } finally {
+    progress({ phase: 'stopping the sampler and the workers', done: 0, total: 0 });
     await workers?.stop();
     tracer?.stop();
     await sampler.stop();

@@ -23,9 +23,22 @@ function send(message: unknown): Promise<void> {
   });
 }
 
+/** The phase the check was last in, for a check whose event loop runs dry (below). */
+let lastPhase = 'loading the module';
+
 async function main(): Promise<void> {
   const request = JSON.parse(process.env.LEAKTRACE_CHECK ?? '{}') as ChildRequest;
   delete process.env.LEAKTRACE_CHECK;
+  // Nothing left to run while the check still waits: a promise that will never settle (an
+  // import() whose loader stopped answering, an operation awaiting what never comes). Said,
+  // with the phase, rather than an exit that looks like the operation's own.
+  process.once('beforeExit', () => {
+    void send({
+      type: 'error',
+      message: `the check stopped while ${lastPhase}: nothing was left to run, yet it still waited (a promise that never settles — of the operation, or of a module loader that stopped answering)`,
+      code: 'E_STALLED',
+    }).then(() => process.exit(0));
+  });
   try {
     const op = await loadOperation(request.module);
     try {
@@ -42,7 +55,13 @@ async function main(): Promise<void> {
           throw new OperationError(`the operation threw: ${firstLine(err)}`, { cause: err });
         }
       },
-      { ...request.options, onProgress: (progress) => void send({ type: 'progress', progress }) },
+      {
+        ...request.options,
+        onProgress: (progress) => {
+          lastPhase = progress.phase;
+          void send({ type: 'progress', progress });
+        },
+      },
     );
     try {
       await op.teardown?.();

@@ -366,9 +366,12 @@ export class WorkerSites {
 
   /** Stops sampling in every worker and detaches: a worker that runs on keeps nothing of ours. */
   async stop(): Promise<void> {
-    // A worker busy in a loop never answers: each step waits a little, then goes on.
+    // A worker busy in a loop, or blocked in Atomics.wait (esbuild's worker behind its
+    // synchronous API, which tsx starts on a cold cache), never answers: each step waits a
+    // little, then goes on. The timer keeps the event loop alive: an in-process session
+    // (check) does not, and with it unref'd the check's process ran dry and ended mid-stop.
     const briefly = (p: Promise<unknown> | undefined): Promise<unknown> =>
-      Promise.race([p?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+      Promise.race([p?.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000))]);
     for (const t of this.tracks.values()) {
       if (t.session.endedBecause !== null) continue;
       await briefly(t.sampler?.stop());
