@@ -5,6 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { test } from 'node:test';
 import { CaptureReader } from '../../src/capture-folder/reader.js';
 import { assertVerdictExit, type CliResult, fixture, runCli } from '../helpers/run-cli.js';
+import { nodeBinary } from '../helpers/node-versions.js';
 import { assertProgramExitedCleanly } from '../helpers/target-crash.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
@@ -887,4 +888,33 @@ test('run on a TypeScript service run through tsx: the leak, its caller and the 
     ['tick', src('server.ts'), lineOf(src('server.ts'), 'placeOrder(next++)')],
   );
   assert.deepEqual([leak.keptIn?.variable, leak.keptIn?.line], ['history', lineOf(src('orders.ts'), 'const history')]);
+});
+
+test('run on TypeScript that Node 24 runs itself (types stripped, no map): the leak found at its statement in the .ts file, read in the code V8 ran', async (t) => {
+  const node = nodeBinary(24);
+  if ('skip' in node) return t.skip(node.skip);
+  const project = fixture('ts-native');
+  const r = await runCli(
+    ['run', '--out', join(tempDir(), 'cap'), ...FAST, '--duration', '14s', '--json', '--', node.path, join(project, 'app.ts')],
+    {
+      cwd: project,
+      env: { SECONDS_TO_RUN: '60' },
+      timeoutMs: 120_000,
+    },
+  );
+  assert.equal(r.code, 1, r.stderr);
+  const leak = JSON.parse(r.stdout).leaks[0];
+  const orders = join(project, 'orders.ts');
+  const lineOf = (file: string, text: string): number =>
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1;
+  // The statement, not the function's first line: acorn cannot read the .ts file, but it
+  // reads the code V8 ran (the types blanked out, every position kept).
+  assert.deepEqual(
+    [leak.userFrame.functionName, leak.userFrame.file, leak.userFrame.line],
+    ['placeOrder', pathToFileURL(orders).href, lineOf(orders, 'const order: Order =')],
+  );
+  assert.equal(leak.userFrame.generated, undefined, 'no source map: the positions are the file’s own');
+  assert.deepEqual([leak.keptIn?.variable, leak.keptIn?.line], ['history', lineOf(orders, 'const history')]);
 });

@@ -1,7 +1,9 @@
 import { fileURLToPath } from 'node:url';
 import type { InspectorSession } from './session.js';
 
-/** What V8 knows of the scripts a report names that came with a source map. */
+const TYPESCRIPT = /\.[cm]?tsx?$/;
+
+/** What V8 knows of the scripts a report names that came with a source map (or as TypeScript). */
 export interface LoadedScripts {
   /** Script name (as frames give it: a path or a file: URL) → its source map URL as V8 read it. */
   sourceMapUrls: Map<string, string>;
@@ -22,8 +24,8 @@ export interface LoadedScripts {
  * domain is on for that moment only, told at once to skip every pause (a `debugger;`
  * statement running meanwhile must not stop the program), then off again.
  *
- * Only scripts named in `files` with a source map are asked for; null when the debugger could
- * not be asked (an error, or no answer in `timeoutMs`).
+ * Only scripts named in `files` with a source map, or named as TypeScript, are asked for; null
+ * when the debugger could not be asked (an error, or no answer in `timeoutMs`).
  */
 export async function loadedScripts(
   session: InspectorSession,
@@ -33,10 +35,10 @@ export async function loadedScripts(
   const found = new Map<string, { scriptId: string; sourceMapURL: string }>();
   const onScript = (params: unknown): void => {
     const { url, sourceMapURL, scriptId } = params as { url?: string; sourceMapURL?: string; scriptId?: string };
-    if (!url || !sourceMapURL || !scriptId) return;
+    if (!url || !scriptId || (!sourceMapURL && !TYPESCRIPT.test(url))) return;
     // Frames name a script by path or by file: URL; V8's debugger by URL (tsx's CommonJS too).
     const name = files.has(url) ? url : url.startsWith('file:') ? pathOf(url) : null;
-    if (name !== null && files.has(name)) found.set(name, { scriptId, sourceMapURL });
+    if (name !== null && files.has(name)) found.set(name, { scriptId, sourceMapURL: sourceMapURL ?? '' });
   };
   session.on('Debugger.scriptParsed', onScript);
   try {
@@ -45,10 +47,12 @@ export async function loadedScripts(
       await session.post('Debugger.setSkipAllPauses', { skip: true });
       const result: LoadedScripts = { sourceMapUrls: new Map(), ran: new Map() };
       for (const [name, { scriptId, sourceMapURL }] of found) {
-        result.sourceMapUrls.set(name, sourceMapURL);
-        // Code that says where its map is inline was most likely compiled in memory; code on
+        if (sourceMapURL) result.sourceMapUrls.set(name, sourceMapURL);
+        // Code that says where its map is inline was most likely compiled in memory, and a
+        // .ts file that ran without a map had its types stripped by Node (≥ 22.6: blanked
+        // out, the positions kept), which acorn reads where it cannot read the file. Code on
         // disk with a map file (tsc's) is what ran, and is read from disk like any other.
-        if (!sourceMapURL.startsWith('data:')) continue;
+        if (!sourceMapURL.startsWith('data:') && !TYPESCRIPT.test(name)) continue;
         const { scriptSource } = await session.post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId });
         result.ran.set(name, scriptSource);
       }
