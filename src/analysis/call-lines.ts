@@ -61,6 +61,11 @@ export class ScriptSources {
 
   constructor(private readonly ran: ReadonlyMap<string, string> = new Map()) {}
 
+  /** Where a file's code was read, for the evidence: on disk, or asked of the program's V8. */
+  foundIn(file: string): string {
+    return this.ran.has(file) ? 'found in the code the program ran, asked of V8' : 'found in the source on disk';
+  }
+
   get(file: string): ParsedScript | { error: string } {
     let s = this.scripts.get(file);
     if (!s) {
@@ -608,7 +613,9 @@ export function resolveCallLines(leaks: Leak[], sources = new ScriptSources()): 
     // A frame with no script ("(V8 API)": made by native code) has no line to explain.
     const lines = [...new Set([siteAt, userAt])]
       .filter((i) => i >= 0 && original[i].file !== '')
-      .map((i) => lineNote(original, i, results[i], leak.shape));
+      .map((i) =>
+        lineNote(original, i, results[i], leak.shape).replaceAll('found in the source on disk', sources.foundIn(original[i].file)),
+      );
     if (lines.length > 0) leak.evidence += `; lines: V8 records each frame's function, not the line running in it — ${lines.join('; ')}`;
   }
 }

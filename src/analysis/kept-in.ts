@@ -27,7 +27,7 @@ function keptInFromPath(v: PathVariable, sources: ScriptSources): { keptIn: Kept
   };
   const where =
     d.kind === 'found'
-      ? `declared at ${basename(file)}:${d.line} (found in the source on disk, in the scope of the functions that share it)`
+      ? `declared at ${basename(file)}:${d.line} (${sources.foundIn(v.file)}, in the scope of the functions that share it)`
       : `in ${basename(file)} (where it is declared is not known: ${d.why})`;
   const through = v.holdsObjectOnPath
     ? `an object that ${v.name} holds (${v.expression}): ${v.name} is a variable of your code ${where}; the path reaches that object through a package's own references, not through the variable`

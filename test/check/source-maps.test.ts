@@ -59,6 +59,9 @@ test('check on a TypeScript module run through tsx (compiled in memory): lines f
   assert.notEqual(leak.userFrame.generated.line, leak.userFrame.line);
   assert.deepEqual([leak.keptIn?.variable, leak.keptIn?.line], ['history', lineOf(ts, 'const history')]);
   assert.match(leak.evidence, /positions: moved to the original source by source maps \([^)]*orders\.ts's inline map/);
+  // The lines were found in the code tsx compiled, which only the program had.
+  assert.match(leak.evidence, /found in the code the program ran, asked of V8/);
+  assert.doesNotMatch(leak.evidence, /found in the source on disk/);
 });
 
 test('handles on a compiled TypeScript program: the timers still open at its end are grouped at their line in the .ts source', async () => {
