@@ -939,9 +939,9 @@ function kindWhy(k: KindPaths): string {
   if (k.why === 'constructor')
     return `the site's function constructs them (V8 names an object by its constructor; any made elsewhere vote too)`;
   if (k.why === 'literal')
-    return `the site's function makes its objects with a literal of those keys (found in the source on disk; any made elsewhere with the same keys vote too)`;
+    return `the site's function makes its objects with a literal of those keys (found in its source; any made elsewhere with the same keys vote too)`;
   if (k.why === 'new')
-    return `the site's function makes them with new ${k.kind.replace(/ objects$/, '')}, and V8 allocates a new object in the frame that calls new (found in the source on disk; any made elsewhere vote too)`;
+    return `the site's function makes them with new ${k.kind.replace(/ objects$/, '')}, and V8 allocates a new object in the frame that calls new (found in its source; any made elsewhere vote too)`;
   return `they are the commonest kind among the objects attributed (${k.attributed} of their outermost; any made elsewhere vote too)`;
 }
 

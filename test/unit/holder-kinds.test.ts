@@ -284,7 +284,7 @@ test('nothing attributed and no class: the object literal the site’s function 
   assert.equal(h.byKind!.paths[0].variable?.name, 'auditLog');
   assert.match(
     heldByKind(0, h.byKind!),
-    /^V8's allocation tracker attributed no live object to this site .* the site's function makes its objects with a literal of those keys \(found in the source on disk/,
+    /^V8's allocation tracker attributed no live object to this site .* the site's function makes its objects with a literal of those keys \(found in its source;/,
   );
 });
 
