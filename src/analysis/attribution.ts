@@ -14,6 +14,11 @@ export type PackageName = string | null;
 export const NODE_INTERNALS = 'node:';
 
 /** Turns `file:///a/b.js` into `/a/b.js`; leaves paths and other specifiers as they are. */
+/** A TypeScript source by its name (.ts, .mts, .cts, .tsx): V8's positions may be a compiler's. */
+export function isTypeScriptFile(file: string): boolean {
+  return /\.[cm]?tsx?$/.test(file);
+}
+
 export function scriptPath(file: string): string {
   if (file.startsWith('file://')) {
     try {

@@ -4,7 +4,7 @@ import { parse, type Node } from 'acorn';
 import { FUNCTION_TYPES, children, nameOf } from './js-ast.js';
 import { exportedNames, ownCalls, packageBindings } from './package-calls.js';
 import { type Frame, sameFrame } from '../model/frame.js';
-import { NODE_INTERNALS, packageFromPath, scriptPath } from './attribution.js';
+import { NODE_INTERNALS, isTypeScriptFile, packageFromPath, scriptPath } from './attribution.js';
 import type { Leak, ObjectShape } from './leak-report.js';
 
 /**
@@ -82,7 +82,7 @@ function load(file: string, ran: string | undefined): ParsedScript | { error: st
   else {
     const path = scriptPath(file);
     if (!path.startsWith('/')) return { error: 'not a file on disk' };
-    if (/\.(c|m)?tsx?$/.test(path)) return { error: 'TypeScript source (positions are in the compiled code)' };
+    if (isTypeScriptFile(path)) return { error: 'TypeScript source (positions are in the compiled code)' };
     try {
       text = readFileSync(path, 'utf8');
     } catch {

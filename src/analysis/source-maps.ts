@@ -3,6 +3,7 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Frame } from '../model/frame.js';
+import { isTypeScriptFile, scriptPath } from './attribution.js';
 import type { KeptIn, Leak } from './leak-report.js';
 
 /**
@@ -38,13 +39,12 @@ interface LoadedMap {
 
 /** A script or map larger than this is not read for its map (a bundle's inline map can be large; this is generous). */
 const MAX_READ_BYTES = 64 * 1024 * 1024;
-const TYPESCRIPT = /\.[cm]?tsx?$/;
 const MAPPING_URL = /\/\/[#@]\s*sourceMappingURL=(\S+)\s*$/;
 
 export interface SourceMapsOptions {
   /**
    * The source map URLs V8 saw at the end of each script the program loaded, by script
-   * (loaded-source-maps.ts): code a loader compiled in memory (tsx) has its map there, not
+   * (loaded-scripts.ts): code a loader compiled in memory (tsx) has its map there, not
    * on disk. Null: the program could not be asked (it had ended).
    */
   loaded?: ReadonlyMap<string, string> | null;
@@ -115,7 +115,7 @@ function readMap(file: string, loaded: ReadonlyMap<string, string> | null | unde
   if (url === undefined) {
     // TypeScript that ran without a map V8 knows of: stripped of its types by Node (same
     // positions) when the program was asked; compiled in memory, perhaps, when it could not be.
-    if (TYPESCRIPT.test(path) && loaded === null)
+    if (isTypeScriptFile(path) && loaded === null)
       return {
         problem:
           "a loader may have compiled it in memory (tsx, ts-node), and the program had ended before its source map could be asked for: its positions may be the compiled code's",
@@ -165,25 +165,13 @@ function readMap(file: string, loaded: ReadonlyMap<string, string> | null | unde
 
 /** A path on disk for a frame's file (an absolute path or a file: URL), else null. */
 function scriptFile(file: string): string | null {
-  if (file.startsWith('file:')) {
-    try {
-      return fileURLToPath(file);
-    } catch {
-      return null;
-    }
-  }
-  return isAbsolute(file) ? file : null;
+  const path = scriptPath(file);
+  return isAbsolute(path) ? path : null;
 }
 
 /** An original source as a path on disk where it is one (relative to the map, or a file: URL); other URLs (webpack://) as given. */
 function sourcePath(source: string, base: string): string {
-  if (source.startsWith('file:')) {
-    try {
-      return fileURLToPath(source);
-    } catch {
-      return source;
-    }
-  }
+  if (source.startsWith('file:')) return scriptPath(source);
   if (/^[a-z][a-z0-9+.-]*:/i.test(source)) return source;
   return resolve(base, source);
 }

@@ -31,8 +31,8 @@ import { formatBytes } from '../cli/output/format.js';
 import { linearFit } from '../analysis/growth/statistics.js';
 import { OperationError } from '../errors.js';
 import { StackTable } from '../model/stack-table.js';
-import { SourceMaps, applySourceMaps } from '../analysis/source-maps.js';
-import { loadedScripts } from '../capture/inspector/loaded-scripts.js';
+import { applySourceMaps } from '../analysis/source-maps.js';
+import { scriptsOfLeaks } from '../capture/inspector/loaded-scripts.js';
 import { ScriptSources, resolveCallLines } from '../analysis/call-lines.js';
 import { addKeptIn } from '../analysis/kept-in.js';
 
@@ -264,12 +264,9 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     }
     // Modules a loader compiled in memory (tsx): their code and source maps, asked of V8 while
     // the session is open (live-capture.ts does the same).
-    const files = new Set(
-      [...leaks, ...belowThreshold].flatMap((l) => l.stack.map((f) => f.file)).filter((f) => f.startsWith('/') || f.startsWith('file:')),
-    );
-    if (files.size > 0) progress({ phase: "asking V8 for the code and source maps of the leaks' scripts", done: 0, total: 0 });
-    const loaded = files.size > 0 ? await loadedScripts(session, files) : null;
-    const sources = new ScriptSources(loaded?.ran);
+    if (leaks.length + belowThreshold.length > 0)
+      progress({ phase: "asking V8 for the code and source maps of the leaks' scripts", done: 0, total: 0 });
+    const { sources, maps } = await scriptsOfLeaks(session, [...leaks, ...belowThreshold]);
     const workerLeaks = leaks.filter((l) => l.worker && (l.kind === 'heap' || l.kind === 'external'));
     if ((leakKeys.size > 0 || workerLeaks.length > 0) && options.retainerPaths !== false) {
       progress({ phase: 'finding what holds the leaked objects', done: 0, total: 0 });
@@ -302,7 +299,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     // Last, as it moves user frames off the positions the retainer paths were matched by.
     resolveCallLines([...leaks, ...belowThreshold], sources);
     // And then to the original source, where the scripts have source maps.
-    applySourceMaps([...leaks, ...belowThreshold], new SourceMaps({ loaded: loaded?.sourceMapUrls ?? null }));
+    applySourceMaps([...leaks, ...belowThreshold], maps);
     return {
       iterations: done,
       warmup,

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { assertNoLeaks, checkLeaks } from '../../src/index.js';
 import { fixture } from '../helpers/run-cli.js';
+import { lineOf } from '../helpers/source-line.js';
 
 test('checkLeaks in-process: a leaking function is found, with its site and user frame', async () => {
   const kept: object[] = [];
@@ -41,10 +41,7 @@ test('assertNoLeaks fails a node:test test with a readable message, and passes c
       assert.match(err.message, /the operation leaks:/);
       // This test runs compiled, with a source map: the leak is named in the .ts file, at its line.
       const ts = fileURLToPath(new URL('../../../test/check/library.test.ts', import.meta.url));
-      const line =
-        readFileSync(ts, 'utf8')
-          .split('\n')
-          .findIndex((l) => l.includes('leaked.push(`entry')) + 1;
+      const line = lineOf(ts, 'leaked.push(`entry');
       assert.match(err.message, new RegExp(`appendForever \\(.*library\\.test\\.ts:${line}:\\d+\\)`));
       return true;
     },

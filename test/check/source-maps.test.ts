@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fixture, runCli } from '../helpers/run-cli.js';
+import { lineOf } from '../helpers/source-line.js';
 import { writeSnapshots } from '../helpers/write-snapshot.js';
 
 // A TypeScript project built with tsc (dist/ committed with its source maps): the leak's lines
 // are read in the compiled code and reported in the .ts sources.
 const PROJECT = fixture('ts-service');
-
-/** The 1-based line of `text` in a file. */
-function lineOf(file: string, text: string): number {
-  const i = readFileSync(file, 'utf8')
-    .split('\n')
-    .findIndex((l) => l.includes(text));
-  assert.ok(i >= 0, `${text} not in ${file}`);
-  return i + 1;
-}
 
 test('check on a compiled TypeScript module: the leak is reported at its line in the .ts source, the compiled position kept as generated', async () => {
   const r = await runCli(['check', join(PROJECT, 'dist', 'op.js'), '--json'], { timeoutMs: 120_000 });

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { CaptureReader } from '../../src/capture-folder/reader.js';
 import { assertVerdictExit, type CliResult, fixture, runCli } from '../helpers/run-cli.js';
 import { nodeBinary } from '../helpers/node-versions.js';
+import { lineOf } from '../helpers/source-line.js';
 import { assertProgramExitedCleanly } from '../helpers/target-crash.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
@@ -91,10 +92,7 @@ test('run: objects Node made in C++ ("(V8 API)") that the program keeps are name
   assert.ok(native, JSON.stringify(report.leaks.map((l: { site: unknown }) => l.site)));
   assert.equal(native.userFrame, null);
   assert.equal(native.keptIn?.variable, 'rawSeen', native.evidence);
-  const declaredAt =
-    readFileSync(fixture('live', 'server.cjs'), 'utf8')
-      .split('\n')
-      .findIndex((l) => l.includes('const rawSeen = []')) + 1;
+  const declaredAt = lineOf(fixture('live', 'server.cjs'), 'const rawSeen = []');
   assert.equal(native.keptIn.line, declaredAt);
   assert.match(native.evidence, /standing in for them, the [\d,]+ live strings with none that V8 numbered during the tracking window/);
   assert.ok(
@@ -333,10 +331,7 @@ test('run: a server that leaks pollers: the handle leak found with its creation 
   const report = JSON.parse(r.stdout);
   const leak = report.leaks.find((l: { kind: string; resource: string }) => l.kind === 'handle' && l.resource === 'Timeout');
   assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
-  const setIntervalLine =
-    readFileSync(server, 'utf8')
-      .split('\n')
-      .findIndex((l) => l.includes('setInterval(')) + 1;
+  const setIntervalLine = lineOf(server, 'setInterval(');
   assert.deepEqual([leak.site.file, leak.site.line, leak.site.functionName], [server, setIntervalLine, 'startPoller']);
   assert.ok(leak.perMinute.count > 100, `${leak.perMinute.count} per minute`);
   assert.match(leak.evidence, /open Timeout handles created here/);
@@ -872,10 +867,6 @@ test('run on a TypeScript service run through tsx: the leak, its caller and the 
   assert.equal(r.code, 1, r.stderr);
   const leak = JSON.parse(r.stdout).leaks[0];
   const src = (name: string): string => join(project, 'src', name);
-  const lineOf = (file: string, text: string): number =>
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .findIndex((l) => l.includes(text)) + 1;
   assert.deepEqual(
     [leak.userFrame.functionName, leak.userFrame.file, leak.userFrame.line],
     ['placeOrder', src('orders.ts'), lineOf(src('orders.ts'), 'const order: Order =')],
@@ -905,10 +896,6 @@ test('run on TypeScript that Node 24 runs itself (types stripped, no map): the l
   assert.equal(r.code, 1, r.stderr);
   const leak = JSON.parse(r.stdout).leaks[0];
   const orders = join(project, 'orders.ts');
-  const lineOf = (file: string, text: string): number =>
-    readFileSync(file, 'utf8')
-      .split('\n')
-      .findIndex((l) => l.includes(text)) + 1;
   // The statement, not the function's first line: acorn cannot read the .ts file, but it
   // reads the code V8 ran (the types blanked out, every position kept).
   assert.deepEqual(

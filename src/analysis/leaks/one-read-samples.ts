@@ -6,14 +6,16 @@ import type { SiteMeasurement } from './site-series.js';
  * before and dead by the read after — or, at the newest read, born after the read before
  * (not yet confirmed either way).
  *
- * Why: a measurement's full GC is marked incrementally (cheaper for the program), and V8
- * marks what is allocated while marking runs as alive, so each read finds a few of the
- * newest objects alive that die right after it — floating garbage. A garbage-only program
- * read 0, 64, 0, 96, 0 … KiB at a 32 KiB sampler (test/fixtures/live/late-leak.cjs: its
- * batch loop's scratch objects, consecutive sample ordinals, each gone at the next read), and
- * a few such reads in a row at the end of a short window looked like growth: the light
- * watch's tripwire went back to precise settings on "the sampled heap as a whole grew (p
- * 0.77)" in CI. A leaked object never dies, so its sample is at every read from its birth on:
+ * Why: each read finds a few of the newest objects alive that die right after it: floating
+ * garbage, most likely what the program allocated while the measurement's incremental
+ * marking ran, which V8 marks as alive (inferred from their timing, not verified in V8). A
+ * garbage-only program read 0, 64, 0, 96, 0 … KiB at a 32 KiB sampler
+ * (test/fixtures/live/late-leak.cjs: its batch loop's scratch objects, consecutive sample
+ * ordinals, each gone at the next read), and a few such reads in a row at the end of a short
+ * window look like growth. The same program once tripped the light watch's wire in CI ("the
+ * sampled heap as a whole grew (p 0.77)"); that trip did not reproduce, so this is the noise
+ * that could make it, not its proven cause. A leaked object never dies, so its sample is at
+ * every read from its birth on:
  * dropping one-read samples costs a leak one read of delay, no samples.
  *
  * Only samples followed by ordinal (small objects, SiteCount.samples) can be told apart;

@@ -1,7 +1,8 @@
-import { fileURLToPath } from 'node:url';
+import { isTypeScriptFile, scriptPath } from '../../analysis/attribution.js';
+import { ScriptSources } from '../../analysis/call-lines.js';
+import type { Leak } from '../../analysis/leak-report.js';
+import { SourceMaps } from '../../analysis/source-maps.js';
 import type { InspectorSession } from './session.js';
-
-const TYPESCRIPT = /\.[cm]?tsx?$/;
 
 /** What V8 knows of the scripts a report names that came with a source map (or as TypeScript). */
 export interface LoadedScripts {
@@ -35,10 +36,10 @@ export async function loadedScripts(
   const found = new Map<string, { scriptId: string; sourceMapURL: string }>();
   const onScript = (params: unknown): void => {
     const { url, sourceMapURL, scriptId } = params as { url?: string; sourceMapURL?: string; scriptId?: string };
-    if (!url || !scriptId || (!sourceMapURL && !TYPESCRIPT.test(url))) return;
+    if (!url || !scriptId || (!sourceMapURL && !isTypeScriptFile(url))) return;
     // Frames name a script by path or by file: URL; V8's debugger by URL (tsx's CommonJS too).
-    const name = files.has(url) ? url : url.startsWith('file:') ? pathOf(url) : null;
-    if (name !== null && files.has(name)) found.set(name, { scriptId, sourceMapURL: sourceMapURL ?? '' });
+    const name = files.has(url) ? url : scriptPath(url);
+    if (files.has(name)) found.set(name, { scriptId, sourceMapURL: sourceMapURL ?? '' });
   };
   session.on('Debugger.scriptParsed', onScript);
   try {
@@ -52,7 +53,7 @@ export async function loadedScripts(
         // .ts file that ran without a map had its types stripped by Node (≥ 22.6: blanked
         // out, the positions kept), which acorn reads where it cannot read the file. Code on
         // disk with a map file (tsc's) is what ran, and is read from disk like any other.
-        if (!sourceMapURL.startsWith('data:') && !TYPESCRIPT.test(name)) continue;
+        if (!sourceMapURL.startsWith('data:') && !isTypeScriptFile(name)) continue;
         const { scriptSource } = await session.post<{ scriptSource: string }>('Debugger.getScriptSource', { scriptId });
         result.ran.set(name, scriptSource);
       }
@@ -70,6 +71,20 @@ export async function loadedScripts(
   }
 }
 
+/**
+ * How a report's scripts are read — for call lines and declarations (ScriptSources) and for
+ * source maps (SourceMaps) — with what V8 has of the scripts on the leaks' stacks, asked of
+ * `session` (run, attach, check; null: the program can no longer be asked).
+ */
+export async function scriptsOfLeaks(
+  session: InspectorSession | null,
+  leaks: readonly Leak[],
+): Promise<{ sources: ScriptSources; maps: SourceMaps }> {
+  const files = new Set(leaks.flatMap((l) => l.stack.map((f) => f.file)).filter((f) => f.startsWith('/') || f.startsWith('file:')));
+  const loaded = session && files.size > 0 ? await loadedScripts(session, files) : null;
+  return { sources: new ScriptSources(loaded?.ran), maps: new SourceMaps({ loaded: loaded?.sourceMapUrls ?? null }) };
+}
+
 /** `p`'s value when it settles within `ms`, else null (rejects as `p` does). */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
   let timer: NodeJS.Timeout | undefined;
@@ -78,13 +93,5 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
     return await Promise.race([p, late]);
   } finally {
     clearTimeout(timer);
-  }
-}
-
-function pathOf(url: string): string | null {
-  try {
-    return fileURLToPath(url);
-  } catch {
-    return null;
   }
 }

@@ -110,8 +110,8 @@ export function strongestGrowth(
   before?: SiteMeasurement,
 ): GrowthReading | null {
   if (judged.length < MIN_POINTS) return null;
-  // A tripwire reads growth from what stays alive: samples alive at one read only are the
-  // floating garbage of the measurement's incremental GC (one-read-samples.ts).
+  // A tripwire reads growth from what stays alive: samples alive at one read only are
+  // floating garbage, most likely of the measurement's incremental GC (one-read-samples.ts).
   const kept = withoutOneReadSamples(judged, epoch.interval, before);
   const series = buildSiteSeries(kept, stacks, { ignorePrefixes: AGENT_FRAMES });
   const v8Code = v8CodeSeries(judged);

@@ -1,8 +1,8 @@
 import { basename } from 'node:path';
 import { type LeakGroup, groupByUserCode } from '../../analysis/leak-groups.js';
 import { buildSiteSeries, type SiteMeasurement } from '../../analysis/leaks/site-series.js';
-import { SourceMaps, applySourceMaps } from '../../analysis/source-maps.js';
-import { loadedScripts } from '../inspector/loaded-scripts.js';
+import { applySourceMaps } from '../../analysis/source-maps.js';
+import { scriptsOfLeaks } from '../inspector/loaded-scripts.js';
 import { ScriptSources, resolveCallLines } from '../../analysis/call-lines.js';
 import { addKeptIn } from '../../analysis/kept-in.js';
 import { annotateInlining } from '../../analysis/leaks/inlining-note.js';
@@ -685,14 +685,11 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   }
   // Scripts a loader compiled in memory (tsx): their code and source maps, asked of the
   // program while it runs, so that lines are found in the code that ran and then moved to the
-  // files the user edits. Null when it could not be asked.
-  const files = new Set(
-    [...report.leaks, ...report.belowThreshold]
-      .flatMap((l) => l.stack.map((f) => f.file))
-      .filter((f) => f.startsWith('/') || f.startsWith('file:')),
-  );
-  const loaded = session.isClosed || targetFinishing || files.size === 0 ? null : await loadedScripts(session, files);
-  const sources = new ScriptSources(loaded?.ran);
+  // files the user edits.
+  const { sources, maps } = await scriptsOfLeaks(session.isClosed || targetFinishing ? null : session, [
+    ...report.leaks,
+    ...report.belowThreshold,
+  ]);
   const heapLeak = (l: Leak): boolean => l.kind === 'heap' || l.kind === 'external';
   const mainLeaks = report.leaks.filter((l) => !l.worker);
   const holdersPlanned = !o.exact && o.holdersMs > 0 && mainLeaks.some(heapLeak);
@@ -817,7 +814,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   resolveCallLines([...report.leaks, ...report.belowThreshold], sources);
   // And then to the original source, where the scripts have source maps (on disk, or known
   // only to the program: loadedScripts).
-  applySourceMaps([...report.leaks, ...report.belowThreshold], new SourceMaps({ loaded: loaded?.sourceMapUrls ?? null }));
+  applySourceMaps([...report.leaks, ...report.belowThreshold], maps);
   report.byUserCode = groupByUserCode(report.leaks);
   o.writer.writeJson(CAPTURE_FILES.leaks, report);
   return { report, ended, series };
