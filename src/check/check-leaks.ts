@@ -35,6 +35,7 @@ import { applySourceMaps } from '../analysis/source-maps.js';
 import { scriptsOfLeaks } from '../capture/inspector/loaded-scripts.js';
 import { ScriptSources, resolveCallLines } from '../analysis/call-lines.js';
 import { addKeptIn } from '../analysis/kept-in.js';
+import { rejectAfter } from '../timeouts.js';
 
 export interface CheckLeaksOptions {
   /** Measured runs of the operation (after warm-up). Default: sized to take ~3 s, 80..5,000. */
@@ -340,13 +341,7 @@ function clamp(v: number, lo: number, hi: number): number {
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, reject) => {
-    // Kept ref'd: a promise that never settles, with nothing else pending, must not let the
-    // process exit quietly mid-check.
-    timer = setTimeout(() => reject(new OperationError(`one run of the operation did not finish within ${Math.round(ms / 1000)} s`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+  return rejectAfter(p, ms, () => new OperationError(`one run of the operation did not finish within ${Math.round(ms / 1000)} s`));
 }
 
 /**

@@ -3,6 +3,7 @@ import { ScriptSources } from '../../analysis/call-lines.js';
 import type { Leak } from '../../analysis/leak-report.js';
 import { SourceMaps } from '../../analysis/source-maps.js';
 import type { InspectorSession } from './session.js';
+import { valueWithin } from '../../timeouts.js';
 
 /** What V8 knows of the scripts a report names that came with a source map (or as TypeScript). */
 export interface LoadedScripts {
@@ -59,12 +60,12 @@ export async function loadedScripts(
       }
       return result;
     })();
-    return await within(asked, timeoutMs);
+    return await valueWithin(asked, timeoutMs);
   } catch {
     return null;
   } finally {
     session.off('Debugger.scriptParsed', onScript);
-    await within(
+    await valueWithin(
       session.post('Debugger.disable').catch(() => undefined),
       timeoutMs,
     );
@@ -83,15 +84,4 @@ export async function scriptsOfLeaks(
   const files = new Set(leaks.flatMap((l) => l.stack.map((f) => f.file)).filter((f) => f.startsWith('/') || f.startsWith('file:')));
   const loaded = session && files.size > 0 ? await loadedScripts(session, files) : null;
   return { sources: new ScriptSources(loaded?.ran), maps: new SourceMaps({ loaded: loaded?.sourceMapUrls ?? null }) };
-}
-
-/** `p`'s value when it settles within `ms`, else null (rejects as `p` does). */
-async function within<T>(p: Promise<T>, ms: number): Promise<T | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ms)));
-  try {
-    return await Promise.race([p, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

@@ -82,6 +82,7 @@ import {
   samplesTaken,
   type SamplingAdaptation,
 } from './sampling-rate.js';
+import { rejectAfter } from '../../timeouts.js';
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
@@ -1080,13 +1081,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /** Rejects if a final-stage command does not answer (a target in an odd state must not hang us). */
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>(
-      (_, reject) => (timer = setTimeout(() => reject(new CaptureError(`the target stopped answering (${ms / 1000} s)`)), ms)),
-    ),
-  ]).finally(() => clearTimeout(timer));
+  return rejectAfter(p, ms, () => new CaptureError(`the target stopped answering (${ms / 1000} s)`));
 }
 
 /**

@@ -15,6 +15,7 @@ import type { AgentOptions } from '../agent/agent-types.js';
 import { AGENT_FRAMES, installWorkerAgent, stopWorkerAgent } from './remote-handles.js';
 import { deoptimizeAll } from './runtime-inlining.js';
 import { type GrowthReading, strongestGrowth } from './light-watch.js';
+import { rejectAfter } from '../../timeouts.js';
 
 /** A worker that does not answer a measurement within this long is left out from then on. */
 const MEASURE_TIMEOUT_MS = 15_000;
@@ -424,11 +425,7 @@ function judgedEpoch(t: WorkerTrack, warmup: number): { epoch: WorkerEpoch; judg
 
 /** `p`, or a rejection if it does not settle within `ms` (a worker busy in a loop never answers). */
 function bounded<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${Math.round(ms / 1000)} s`)), ms))),
-  ]).finally(() => clearTimeout(timer));
+  return rejectAfter(p, ms, () => new Error(`no answer in ${Math.round(ms / 1000)} s`));
 }
 
 interface AttachedToWorker {
