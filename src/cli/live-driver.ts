@@ -15,6 +15,8 @@ export interface LiveTarget {
   command: string[] | null;
   fromProcessStart: boolean;
   trackingNote: string;
+  /** With --exact: the program was started with node's --track-heap-objects (run). */
+  trackingByFlag?: boolean;
   /** Whether the program runs with V8's inlining off, and the report's note on it. */
   inlining: { off: boolean; note: string; set?: (off: boolean) => Promise<boolean> };
   /** Resolves when the program says it is exiting (run's preload), before the inspector closes. */
@@ -68,6 +70,7 @@ export async function captureLive(
       durationMs: settings.durationMs,
       rules: settings.rules,
       exact: settings.exact,
+      trackingByFlag: target.trackingByFlag,
       holdersMs: settings.holdersMs,
       maxSnapshotMemory: settings.maxSnapshotMemory,
       // run's preload writes a snapshot as the program exits (run-live.ts): it is told the room.

@@ -30,7 +30,11 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
     description:
       "bytes between allocation samples (V8's sampling heap profiler), fixed; by default 32k, made finer (16k or 8k) at the warm-up's end where the sampler would still cost the program at most 2 % of its CPU (a quiet program: a small leak shows sooner); 'auto': that, or coarsened to 64k or 128k where 32k would cost over 2 % (cheaper for a busy service, slower to see a small leak)",
   },
-  exact: { type: 'boolean', description: "also turn on V8's allocation tracking: snapshots carry allocation stacks (slower)" },
+  exact: {
+    type: 'boolean',
+    description:
+      "also turn on V8's allocation tracking: snapshots carry allocation stacks (slower: every allocation records its stack). run starts the program with node's --track-heap-objects; attach turns it on through the inspector, which then also takes heap statistics every 50 ms (each a full GC: a program with a large heap runs one turn of its event loop per statistic)",
+  },
   'snapshot-every': { type: 'string', valueName: 'DURATION', description: 'heap snapshot at this interval' },
   'snapshot-on-growth': {
     type: 'string',

@@ -46,7 +46,9 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
     : userFlag
       ? { off: false, note: inliningKeptNote(`the program's own ${userFlag} was kept; leaktrace did not turn inlining off`) }
       : { off: true, note: inliningOffNote() };
-  const nodeFlags = inlining.off ? NO_INLINING_FLAGS : [];
+  // --exact: node's own flag tracks allocations from the first line, without the inspector's
+  // heap statistics every 50 ms that starting it through the protocol brings (live-capture.ts).
+  const nodeFlags = [...(inlining.off ? NO_INLINING_FLAGS : []), ...(settings.exact ? ['--track-heap-objects'] : [])];
   const target = await launchNode(command, { exitSnapshot, stdoutToStderr: ctx.json, nodeFlags, ...agent });
   // Watching lightly turns inlining back on to the program binary's defaults (light-watch.ts).
   const set = inlining.off ? inliningSetter(target.pid) : undefined;
@@ -69,6 +71,7 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
         local: true,
         command,
         fromProcessStart: true,
+        trackingByFlag: settings.exact,
         trackingNote: 'tracking began as the program started (before its first line ran)',
         inlining: set ? { ...inlining, set: (off: boolean) => set(session, off) } : inlining,
         exiting: target.exiting,

@@ -83,6 +83,7 @@ import {
   type SamplingAdaptation,
 } from './sampling-rate.js';
 import { rejectAfter } from '../../timeouts.js';
+import { TrackerPaceMeter, slowedByTracker } from '../heap/tracker-pace.js';
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
@@ -112,6 +113,14 @@ export interface LiveCaptureOptions {
   rules: CaptureRules;
   /** Allocation tracking too, so snapshots carry allocation stacks (costly; see ARCHITECTURE). */
   exact: boolean;
+  /**
+   * With `exact`: the target was started with node's --track-heap-objects (run), so tracking is
+   * already on and is not started through the inspector. The inspector's tracking sends heap
+   * statistics every 50 ms, each a full GC and a walk of the heap: a program with a heap of
+   * 300,000 objects ran 14 iterations of a loop in 3 s under it, against 133,000 under the
+   * flag (ARCHITECTURE, "Allocation tracking").
+   */
+  trackingByFlag?: boolean;
   /**
    * Without `exact`: when heap leaks were found and the target still runs, track allocations
    * this long at the end and take a snapshot, for retainer paths. 0: none.
@@ -510,7 +519,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       }
     }
     await watchForExit(session, finishing);
-    if (o.exact) await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
+    if (o.exact && !o.trackingByFlag) await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
     await sampler.start();
     if (o.workers !== false) {
       const w = await WorkerSites.start(session, {
@@ -722,6 +731,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     if (before && !before.verdict.fits && !before.verdict.mightFit)
       holdersWontFit(describeSkippedSnapshot('retainer paths', before.heapUsed, before.verdict));
     let mainTracked = mainWindow && !skippedSnapshots.has('holders');
+    let pace: TrackerPaceMeter | null = null;
     const counter = mainTracked && before?.verdict.mightFit === true ? new HeapObjectCounter(session) : null;
     if (session.isClosed || targetFinishing) {
       notes.push('no retainer paths: the target had ended (with --exact, snapshots carry allocation stacks)');
@@ -729,6 +739,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       try {
         status(`tracking allocations for ${Math.round(o.holdersMs / 1000)} s to find what holds the suspects`);
         if (mainTracked) {
+          pace = new TrackerPaceMeter(session);
           await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
           const objects = counter ? await counter.first(2000) : null;
           const counted = counter ? await snapshotRoom(objects ?? undefined) : null;
@@ -766,11 +777,17 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         if (mainTracked) {
           const objects = counter?.count ?? undefined;
           counter?.stop();
+          const slowed = pace ? slowedByTracker(pace.stop()) : null;
+          pace = null;
+          if (slowed)
+            notes.push(
+              `retainer paths: ${slowed}; in the ${Math.round(o.holdersMs / 1000)} s window few of the suspects' objects were made, so few can show what holds them (run --exact tracks from the start without these statistics)`,
+            );
           const file = await withTimeout(takeSnapshot('holders', 'allocation stacks for the suspects: what holds them', objects), 600_000);
           // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
           await session.post('HeapProfiler.disable').catch(() => undefined);
           holdersFile = file;
-          if (file !== null) await addHolders(mainLeaks, file, o.holdersMs, sources);
+          if (file !== null) await addHolders(mainLeaks, file, o.holdersMs, sources, slowed);
           else holdersNotShown(); // the heap grew in the window: takeSnapshot said why
         }
         if (workerWindow) {
@@ -785,6 +802,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         notes.push(`no retainer paths: ${(err as Error).message}`);
       } finally {
         counter?.stop();
+        pace?.stop();
       }
     }
   }
@@ -938,6 +956,8 @@ export async function addHolders(
   windowMs?: number,
   /** The program's scripts as read for call lines and declarations (ScriptSources: compiled in memory, some). */
   sources = new ScriptSources(),
+  /** Why the program ran little in the window (slowedByTracker), when it did. */
+  slowed: string | null = null,
 ): Promise<void> {
   const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
   // Growth of the process that no site explains has no allocation stack to match objects by
@@ -947,6 +967,11 @@ export async function addHolders(
     if (isBufferMemoryLeak(l)) addBufferOwners(l, bufferOwners(analysis, { ignorePrefixes: AGENT_FRAMES }), sources, windowMs);
   const holders = suspectPaths(analysis, new Set(keys.keys()), siteHints(keys, sources));
   let windowStrings: WindowStrings | undefined;
+  // What the tracker saw of the whole program in the window: a fact beside the guesses at why.
+  const recorded = windowMs !== undefined ? analysis.snapshot.traces?.recorded : undefined;
+  const windowRecorded = recorded
+    ? `in all it recorded ${recorded.count.toLocaleString('en-US')} allocations (${formatBytes(recorded.bytes)}) of the whole program in the ${(windowMs! / 1000).toFixed(1)} s window`
+    : '';
   for (const [key, leak] of keys) {
     const h = holders.get(key);
     const choice = chooseHolders(h, leak.series?.count.at(-1));
@@ -956,15 +981,17 @@ export async function addHolders(
     }
     if (choice.how === 'none') {
       // (--exact tracks the main thread's allocations from the start; a worker's only in the window.)
-      const remedy = leak.worker
-        ? 'optimized code allocates past the tracker; run the program with node --max-opt=1'
-        : 'optimized code allocates past the tracker; capture with --exact from the start, or run the program with node --max-opt=1';
+      const remedy = slowed
+        ? `${slowed}; capture with run --exact, which starts the program with node's --track-heap-objects and has no such statistics`
+        : leak.worker
+          ? 'optimized code may allocate past the tracker; run the program with node --max-opt=1'
+          : 'optimized code may allocate past the tracker; capture with run --exact from the start, or run the program with node --max-opt=1';
       leak.evidence +=
         leak.site?.file === ''
           ? `; holders: not shown — objects made with no JavaScript on the stack carry no allocation stack in a snapshot either (the leaks found beside this one often name what keeps them)`
           : choice.compiledOnly
             ? `; holders: not shown — the ${h!.matched} objects V8's allocation tracker attributes to this site are held only by compiled code (${remedy})`
-            : `; holders: not shown — ${noHoldersReason(h)} in the snapshot${!h || h.matched === 0 ? ` (${remedy})` : ''}`;
+            : `; holders: not shown — ${noHoldersReason(h)} in the snapshot${!h || h.matched === 0 ? ` (${[windowRecorded, remedy].filter(Boolean).join('; ')})` : ''}`;
       continue;
     }
     leak.retainerPaths = choice.paths.map((p) => p.path);

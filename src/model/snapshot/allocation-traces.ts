@@ -16,14 +16,22 @@ import type { ParsedSnapshot } from './parser.js';
  */
 export class AllocationTraces {
   readonly stacks: StackTable;
+  /** Every allocation the tracker recorded while it ran, live or dead (the trace tree's counts). */
+  readonly recorded: { count: number; bytes: number };
   /** By trace node id: the stack id, or 0 (the empty stack) for unknown ids. */
   private readonly stackByTraceId: Uint32Array | Map<number, number>;
   private readonly nodeTraceIds: Uint32Array;
   private readonly traceIdOffset: number;
   private readonly nodeFieldCount: number;
 
-  private constructor(stacks: StackTable, stackByTraceId: Uint32Array | Map<number, number>, parsed: ParsedSnapshot) {
+  private constructor(
+    stacks: StackTable,
+    stackByTraceId: Uint32Array | Map<number, number>,
+    parsed: ParsedSnapshot,
+    recorded: { count: number; bytes: number },
+  ) {
     this.stacks = stacks;
+    this.recorded = recorded;
     this.stackByTraceId = stackByTraceId;
     this.nodeTraceIds = parsed.nodes;
     this.traceIdOffset = parsed.meta.nodeTraceNodeIdOffset;
@@ -63,7 +71,10 @@ export class AllocationTraces {
     const dense = maxId <= 2 * tree.count + 1024;
     const stackByTraceId = dense ? new Uint32Array(maxId + 1) : new Map<number, number>();
     const stackOfIndex = new Uint32Array(tree.count);
+    const recorded = { count: 0, bytes: 0 };
     for (let t = 0; t < tree.count; t++) {
+      recorded.count += tree.counts[t];
+      recorded.bytes += tree.sizes[t];
       const parent = tree.parents[t];
       // The top-level tree node is V8's "(root)": it stands for the empty stack.
       const stack = parent < 0 ? StackTable.EMPTY : stacks.child(stackOfIndex[parent], frameFor(tree.functionInfoIndexes[t]));
@@ -72,7 +83,7 @@ export class AllocationTraces {
       else stackByTraceId[tree.ids[t]] = stack;
       if (stack !== StackTable.EMPTY) stacks.record(stack, tree.counts[t], tree.sizes[t]);
     }
-    return new AllocationTraces(stacks, stackByTraceId, parsed);
+    return new AllocationTraces(stacks, stackByTraceId, parsed, recorded);
   }
 
   /** The stack id that allocated a node (0 when the node has none: allocated before tracking). */
