@@ -114,6 +114,7 @@ export async function runUnderLeaktrace(ctx: CommandContext, command: string[], 
       await addHolders(
         result.report.leaks.filter((l) => !l.worker),
         exitSnapshot,
+        { atExit: true },
       );
       writer.writeJson(CAPTURE_FILES.leaks, result.report);
     }

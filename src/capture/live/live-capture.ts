@@ -707,7 +707,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   let holdersFile: string | null = null;
   // With --exact, the final snapshot carries allocation stacks already.
   const exactHolders = o.exact && finalSnapshotFile !== null && mainLeaks.length > 0;
-  if (exactHolders) await addHolders(mainLeaks, finalSnapshotFile!, undefined, sources);
+  if (exactHolders) await addHolders(mainLeaks, finalSnapshotFile!, { sources });
   const mainWindow = !exactHolders && mainLeaks.some(heapLeak);
   const workerWindow = workers !== null && report.leaks.some((l) => l.worker && heapLeak(l));
   if ((mainWindow || workerWindow) && o.holdersMs > 0) {
@@ -787,7 +787,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
           await session.post('HeapProfiler.disable').catch(() => undefined);
           holdersFile = file;
-          if (file !== null) await addHolders(mainLeaks, file, o.holdersMs, sources, slowed);
+          if (file !== null) await addHolders(mainLeaks, file, { windowMs: o.holdersMs, sources, slowed });
           else holdersNotShown(); // the heap grew in the window: takeSnapshot said why
         }
         if (workerWindow) {
@@ -952,13 +952,18 @@ export function detectionLimitNote(interval: number, judgedMs: number, floorInte
 export async function addHolders(
   leaks: readonly Leak[],
   snapshotFile: string,
-  /** How long the allocation tracker ran before the snapshot (the holders window); none: from the start (--exact). */
-  windowMs?: number,
-  /** The program's scripts as read for call lines and declarations (ScriptSources: compiled in memory, some). */
-  sources = new ScriptSources(),
-  /** Why the program ran little in the window (slowedByTracker), when it did. */
-  slowed: string | null = null,
+  options: {
+    /** How long the allocation tracker ran before the snapshot (the holders window); none: from the start (--exact). */
+    windowMs?: number;
+    /** The program's scripts as read for call lines and declarations (ScriptSources: compiled in memory, some). */
+    sources?: ScriptSources;
+    /** Why the program ran little in the window (slowedByTracker), when it did. */
+    slowed?: string | null;
+    /** The snapshot is the one the program wrote as it exited (run --exact): what it let go of by then is gone. */
+    atExit?: boolean;
+  } = {},
 ): Promise<void> {
+  const { windowMs, sources = new ScriptSources(), slowed = null, atExit = false } = options;
   const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
   // Growth of the process that no site explains has no allocation stack to match objects by
   // (blind red-team: an unattributed leak was given 37 objects and a path "attributed to this site").
@@ -981,11 +986,13 @@ export async function addHolders(
     }
     if (choice.how === 'none') {
       // (--exact tracks the main thread's allocations from the start; a worker's only in the window.)
-      const remedy = slowed
-        ? `${slowed}; capture with run --exact, which starts the program with node's --track-heap-objects and has no such statistics`
-        : leak.worker
-          ? 'optimized code may allocate past the tracker; run the program with node --max-opt=1'
-          : 'optimized code may allocate past the tracker; capture with run --exact from the start, or run the program with node --max-opt=1';
+      const remedy = atExit
+        ? 'the snapshot is the one the program wrote as it exited, by when it may have let go of what held them (run --exact --duration ends the capture while it still runs); or the tracker missed them'
+        : slowed
+          ? `${slowed}; capture with run --exact, which starts the program with node's --track-heap-objects and has no such statistics`
+          : leak.worker
+            ? 'optimized code may allocate past the tracker; run the program with node --max-opt=1'
+            : 'optimized code may allocate past the tracker; capture with run --exact from the start, or run the program with node --max-opt=1';
       leak.evidence +=
         leak.site?.file === ''
           ? `; holders: not shown — objects made with no JavaScript on the stack carry no allocation stack in a snapshot either (the leaks found beside this one often name what keeps them)`
