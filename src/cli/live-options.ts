@@ -33,7 +33,7 @@ export const LIVE_OPTIONS: Record<string, OptionSpec> = {
   exact: {
     type: 'boolean',
     description:
-      "also turn on V8's allocation tracking: snapshots carry allocation stacks (slower: every allocation records its stack). run starts the program with node's --track-heap-objects; attach turns it on through the inspector, which then also takes heap statistics every 50 ms (each a full GC: a program with a large heap runs one turn of its event loop per statistic)",
+      "also turn on V8's allocation tracking: snapshots carry allocation stacks (slower: every allocation records its stack). run starts the program with node's --track-heap-objects; attach turns it on through the inspector, which then also takes heap statistics, each a full GC (on Node 20 every 50 ms: a program with a large heap runs one turn of its event loop per statistic)",
   },
   'snapshot-every': { type: 'string', valueName: 'DURATION', description: 'heap snapshot at this interval' },
   'snapshot-on-growth': {

@@ -84,6 +84,7 @@ import {
 } from './sampling-rate.js';
 import { rejectAfter } from '../../timeouts.js';
 import { TrackerPaceMeter, slowedByTracker } from '../heap/tracker-pace.js';
+import { evaluateInTarget } from '../inspector/evaluate.js';
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
@@ -118,7 +119,7 @@ export interface LiveCaptureOptions {
    * already on and is not started through the inspector. The inspector's tracking sends heap
    * statistics every 50 ms, each a full GC and a walk of the heap: a program with a heap of
    * 300,000 objects ran 14 iterations of a loop in 3 s under it, against 133,000 under the
-   * flag (ARCHITECTURE, "Allocation tracking").
+   * flag (ARCHITECTURE, "Holders in run/attach"; Node 20: later versions space the statistics out).
    */
   trackingByFlag?: boolean;
   /**
@@ -732,6 +733,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       holdersWontFit(describeSkippedSnapshot('retainer paths', before.heapUsed, before.verdict));
     let mainTracked = mainWindow && !skippedSnapshots.has('holders');
     let pace: TrackerPaceMeter | null = null;
+    let nodeMajor: number | null = null;
     const counter = mainTracked && before?.verdict.mightFit === true ? new HeapObjectCounter(session) : null;
     if (session.isClosed || targetFinishing) {
       notes.push('no retainer paths: the target had ended (with --exact, snapshots carry allocation stacks)');
@@ -739,6 +741,9 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       try {
         status(`tracking allocations for ${Math.round(o.holdersMs / 1000)} s to find what holds the suspects`);
         if (mainTracked) {
+          nodeMajor = await evaluateInTarget<string>(session, 'process.version')
+            .then((v) => Number(/^v(\d+)\./.exec(v)?.[1]) || null)
+            .catch(() => null);
           pace = new TrackerPaceMeter(session);
           await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
           const objects = counter ? await counter.first(2000) : null;
@@ -777,7 +782,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         if (mainTracked) {
           const objects = counter?.count ?? undefined;
           counter?.stop();
-          const slowed = pace ? slowedByTracker(pace.stop()) : null;
+          const slowed = pace ? slowedByTracker(pace.stop(), nodeMajor) : null;
           pace = null;
           if (slowed)
             notes.push(
