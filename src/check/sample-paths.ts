@@ -376,7 +376,13 @@ export function windowNativeStrings(a: SnapshotAnalysis, options: AttributionOpt
   for (let o = 1; o < s.nodeCount; o++) if (traces.stackOf(o) !== 0 && s.id(o) < firstTracedId) firstTracedId = s.id(o);
   if (!Number.isFinite(firstTracedId)) return null;
   const { reachable, idom } = a.dominators;
-  const numberedInWindow = (o: number): boolean => o > 0 && reachable[o] === 1 && s.id(o) > firstTracedId;
+  // A scope (a function's Context) numbered in the window is far likelier an old one V8
+  // numbered anew (ids are not stable across the window's GCs: the request handler's module
+  // scope came up numbered in 3 of 5 captures of test/fixtures/live/server.cjs) than one native
+  // code made: climbing into it made the whole scope one holder, its path ending above the
+  // variable that keeps the strings. Tops stop below scopes; their paths still run through them.
+  const numberedInWindow = (o: number): boolean =>
+    o > 0 && reachable[o] === 1 && s.id(o) > firstTracedId && !(s.typeOf(o) === s.nodeType.object && s.name(o) === 'system / Context');
   const strings: number[] = [];
   for (let o = 1; o < s.nodeCount; o++)
     if (reachable[o] && s.isString(o) && traces.stackOf(o) === 0 && s.id(o) > firstTracedId) strings.push(o);
