@@ -102,3 +102,17 @@ test('a quiet program is sampled finer, while the finer sampler’s estimated co
   assert.match(note, /^sampled every 8 KiB from 10 s, not 32 KiB: .*0\.2 % .*\(~0\.7 % now, within the 2 % budget\)/);
   assert.match(note, /a small leak earns samples 4× faster/);
 });
+
+test('chooseSamplingInterval: a cost under 0.1 % of one core counts as nothing, whatever its share of a quiet program’s CPU', () => {
+  // 1,120 samples per CPU-second at 32 KiB (a CI run): 8 KiB would be ~2.7 % of the program's
+  // CPU, over the 2 % budget — but the program took 4.5 samples a second, ~0.01 % of a core at 8 KiB.
+  const quiet = chooseSamplingInterval(32768, 45, 40, 'finer', 10_000);
+  assert.equal(quiet.interval, 8192);
+  assert.ok(quiet.estimatedShareAfter > 0.02);
+  assert.ok(quiet.wallShareAfter! < 0.001);
+  assert.match(describeSamplingChange(quiet, 3000), /over the 2 % budget of its CPU but ~0\.01 % of one core's time, under the 0\.1 %/);
+  // Without the wall time, as before: 16 KiB only.
+  assert.equal(chooseSamplingInterval(32768, 45, 40, 'finer').interval, 16384);
+  // A busy program is not spared by the floor: 12,500 samples a second is ~7.5 % of a core.
+  assert.equal(chooseSamplingInterval(32768, 12_500, 1000, 'both', 1000).interval, 131072);
+});

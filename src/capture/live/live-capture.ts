@@ -335,6 +335,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
   // The sampler's cost is judged once, at the first measurement after the warm-up.
   let samplingChecked = o.adaptSampling === undefined;
   let cpuAtSamplingStart: number | null = null;
+  let wallAtSamplingStart = Date.now();
   /** Makes the sampler finer where that is cheap (or coarser if it costs too much, with auto); true when it restarted (the measurement is void). */
   const adaptSampling = async (): Promise<boolean> => {
     const profile = sampler.lastProfile;
@@ -352,7 +353,13 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       );
       return false;
     }
-    const decision = chooseSamplingInterval(sampler.interval, taken, cpuNow - cpuAtSamplingStart, o.adaptSampling);
+    const decision = chooseSamplingInterval(
+      sampler.interval,
+      taken,
+      cpuNow - cpuAtSamplingStart,
+      o.adaptSampling,
+      Date.now() - wallAtSamplingStart,
+    );
     if (decision.interval === sampler.interval) {
       notes.push(describeSamplingKept(decision, undefined, o.adaptSampling));
       return false;
@@ -534,6 +541,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       else workers = w;
     }
     cpuAtSamplingStart = readCpuMs(o.pid);
+    wallAtSamplingStart = Date.now();
     // `run` holds the program before its first line until tracking is on (see preload.cts).
     await session.post('Runtime.runIfWaitingForDebugger').catch(() => undefined);
     let nextSeries = started;
@@ -1085,16 +1093,18 @@ function isV8ApiSite(leak: Leak): boolean {
  * and that it is a stand-in. False when nothing is shown.
  */
 function addNativeStringHolders(leak: Leak, w: WindowStrings | undefined, sources: ScriptSources): boolean {
-  const first = w?.paths[0];
-  if (!w || !first || first.held < FEW_ATTRIBUTED) return false;
-  leak.retainerPaths = w.paths.slice(0, 3).map((p) => p.path);
+  if (!w) return false;
+  const paths = byVariableHeld(w.paths);
+  const first = paths[0];
+  if (!first || first.held < FEW_ATTRIBUTED) return false;
+  leak.retainerPaths = paths.slice(0, 3).map((p) => p.path);
   const n = (x: number): string => x.toLocaleString('en-US');
   const looked =
     w.looked.strings < w.strings ? ` (of the ${n(w.looked.strings)} inside the newest ${n(w.looked.objects)} objects that hold them)` : '';
   // Paths that differ in their last hops (a record's URL, its headers) run through one variable.
   const v = first.variable;
   const viaVariable = v
-    ? w.paths.filter((p) => p.variable?.name === v.name && p.variable.file === v.file).reduce((sum, p) => sum + p.held, 0)
+    ? paths.filter((p) => p.variable?.name === v.name && p.variable.file === v.file).reduce((sum, p) => sum + p.held, 0)
     : 0;
   leak.evidence +=
     `; holders: objects made with no JavaScript on the stack carry no allocation stack in a snapshot either; standing in ` +
@@ -1104,6 +1114,22 @@ function addNativeStringHolders(leak: Leak, w: WindowStrings | undefined, source
     (v && viaVariable > first.held ? `, and ${n(viaVariable)} by paths through ${v.name} in all` : '');
   addKeptIn(leak, first.variable, sources);
   return true;
+}
+
+/**
+ * The paths, those through the variable that holds the most strings in all first (a record's
+ * URL and its headers are two paths through one variable), each group's largest first. One
+ * path's count alone let 427 strings of Node's own error messages, numbered anew in the window
+ * (ids are not stable across its GCs), outvote a leak split over two paths through `rawSeen`.
+ */
+function byVariableHeld<P extends { held: number; variable?: { name: string; file: string } | null }>(paths: readonly P[]): P[] {
+  const keyOf = (p: P, i: number): string => (p.variable ? `${p.variable.name}\0${p.variable.file}` : `#${i}`);
+  const totals = new Map<string, number>();
+  paths.forEach((p, i) => totals.set(keyOf(p, i), (totals.get(keyOf(p, i)) ?? 0) + p.held));
+  return paths
+    .map((p, i) => ({ p, total: totals.get(keyOf(p, i))!, i }))
+    .sort((a, b) => b.total - a.total || b.p.held - a.p.held || a.i - b.i)
+    .map((x) => x.p);
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -51,6 +51,14 @@ export const MAX_ADAPTED_INTERVAL = 128 * 1024;
 export const MIN_ADAPTED_INTERVAL = 8 * 1024;
 /** The sampler's estimated cost, as a share of the target's CPU: coarsened above it, made finer only within it. */
 export const SAMPLER_BUDGET = 0.02;
+/**
+ * Below this share of one core's time the sampler's cost counts as nothing, whatever its share
+ * of the program's CPU: a quiet program (a few KB/s on well under 1 % of a core) spends ~2 ms
+ * of CPU a second; 2 % of that is 0.04 ms, and whether 8 KiB fitted swung with how much CPU
+ * its timers happened to use (0.7 % at 32 KiB in one CI run, 16 KiB kept; a few hundred
+ * samples per CPU-second, 8 KiB, in others). At 8 KiB its sampler costs ~0.1 ms a second.
+ */
+export const SAMPLER_WALL_FLOOR = 0.001;
 /** The estimated CPU cost of one sample (µs), from the measurements above. */
 export const SAMPLE_COST_US = 6;
 
@@ -65,6 +73,8 @@ export interface SamplingDecision {
   /** The sampler's estimated share of the target's CPU at `from`, and at `interval`. */
   estimatedShare: number;
   estimatedShareAfter: number;
+  /** The sampler's estimated share of one core's time (wall clock) at `interval`, when the wall time was given. */
+  wallShareAfter?: number;
   from: number;
 }
 
@@ -72,23 +82,42 @@ export interface SamplingDecision {
  * The interval to continue at, from `samples` taken at `interval` while the target used
  * `cpuMs` of CPU. Over budget (`both` only): doubled until the estimated cost fits, up to
  * MAX_ADAPTED_INTERVAL. Within it: halved while the cost at the finer interval still fits,
- * down to MIN_ADAPTED_INTERVAL. Without CPU time seen, unchanged.
+ * down to MIN_ADAPTED_INTERVAL. Without CPU time seen, unchanged. With `wallMs` (the time the
+ * samples were taken in), a cost under SAMPLER_WALL_FLOOR of one core's time fits whatever its
+ * share of the program's CPU.
  */
 export function chooseSamplingInterval(
   interval: number,
   samples: number,
   cpuMs: number,
   adaptation: SamplingAdaptation = 'both',
+  wallMs?: number,
 ): SamplingDecision {
   const samplesPerCpuSecond = cpuMs > 0 ? samples / (cpuMs / 1000) : 0;
   const share = (at: number): number => (samplesPerCpuSecond * (interval / at) * SAMPLE_COST_US) / 1e6;
+  const wallShare = (at: number): number | undefined =>
+    wallMs !== undefined && wallMs > 0 ? ((samples / (wallMs / 1000)) * (interval / at) * SAMPLE_COST_US) / 1e6 : undefined;
+  const fits = (at: number): boolean => share(at) <= SAMPLER_BUDGET || (wallShare(at) ?? Infinity) <= SAMPLER_WALL_FLOOR;
   let next = interval;
-  if (cpuMs > 0 && share(interval) > SAMPLER_BUDGET) {
-    if (adaptation === 'both') while (share(next) > SAMPLER_BUDGET && next * 2 <= MAX_ADAPTED_INTERVAL) next *= 2;
+  if (cpuMs > 0 && !fits(interval)) {
+    if (adaptation === 'both') while (!fits(next) && next * 2 <= MAX_ADAPTED_INTERVAL) next *= 2;
   } else if (cpuMs > 0) {
-    while (next / 2 >= MIN_ADAPTED_INTERVAL && share(next / 2) <= SAMPLER_BUDGET) next /= 2;
+    while (next / 2 >= MIN_ADAPTED_INTERVAL && fits(next / 2)) next /= 2;
   }
-  return { interval: next, samplesPerCpuSecond, estimatedShare: share(interval), estimatedShareAfter: share(next), from: interval };
+  return {
+    interval: next,
+    samplesPerCpuSecond,
+    estimatedShare: share(interval),
+    estimatedShareAfter: share(next),
+    wallShareAfter: wallShare(next),
+    from: interval,
+  };
+}
+
+/** Where the cost at `d.interval` fits: the budget, or the floor of one core's time. */
+function withinWhat(d: SamplingDecision): string {
+  if (d.estimatedShareAfter <= SAMPLER_BUDGET) return `within the ${SAMPLER_BUDGET * 100} % budget`;
+  return `over the ${SAMPLER_BUDGET * 100} % budget of its CPU but ~${((d.wallShareAfter ?? 0) * 100).toFixed(2)} % of one core's time, under the ${SAMPLER_WALL_FLOOR * 100} % that counts as nothing`;
 }
 
 const MARKER_KEY = `Symbol.for('leaktrace.sampleMarker')`;
@@ -145,7 +174,7 @@ export function describeSamplingKept(d: SamplingDecision | null, why?: string, a
   const cost =
     `the program took ${Math.round(d.samplesPerCpuSecond).toLocaleString('en-US')} samples per second of its CPU, ` +
     `an estimated ${(d.estimatedShare * 100).toFixed(1)} % of its CPU at ~${SAMPLE_COST_US} µs a sample`;
-  if (d.estimatedShare > SAMPLER_BUDGET)
+  if (d.estimatedShare > SAMPLER_BUDGET && !((d.wallShareAfter ?? Infinity) <= SAMPLER_WALL_FLOOR))
     return `${who} ${kib(d.from)} throughout: ${cost}, over the ${SAMPLER_BUDGET * 100} % budget (--sampling-interval auto coarsens it)`;
   return d.from <= MIN_ADAPTED_INTERVAL
     ? `${who} ${kib(d.from)} throughout: ${cost}`
@@ -159,7 +188,7 @@ export function describeSamplingChange(d: SamplingDecision, atMs: number): strin
     `sampled every ${kib(d.interval)} from ${Math.round(atMs / 1000)} s, not ${kib(d.from)}: the program took ` +
     `${Math.round(d.samplesPerCpuSecond).toLocaleString('en-US')} samples per second of its CPU at ${kib(d.from)}, ` +
     `an estimated ${(d.estimatedShare * 100).toFixed(1)} % of its CPU at ~${SAMPLE_COST_US} µs a sample ` +
-    `(~${(d.estimatedShareAfter * 100).toFixed(1)} % now${finer ? `, within the ${SAMPLER_BUDGET * 100} % budget` : ''}); allocation sites count only objects allocated since then, ` +
+    `(~${(d.estimatedShareAfter * 100).toFixed(1)} % now${finer ? `, ${withinWhat(d)}` : ''}); allocation sites count only objects allocated since then, ` +
     (finer
       ? `and a small leak earns samples ${d.from / d.interval}× faster`
       : `and a small leak earns samples ${d.interval / d.from}× more slowly`) +
