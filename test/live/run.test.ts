@@ -595,7 +595,8 @@ test("run: a holders snapshot that does not fit by the heap's size but does by i
 test("run --exact on a program with a large heap: tracked from the start by node's --track-heap-objects, the program keeps running, its leak found with the stacks of thousands of its objects", async () => {
   // Tracking started through the inspector makes it take heap statistics every 50 ms, each a
   // full GC and a walk of the heap: with these 300,000 objects the server made a request now
-  // and then, and its leak was not found (exit 0, measured at 709ef60).
+  // and then, and its leak was not found (exit 0, measured at 709ef60 with another process
+  // taking one of the two cores).
   const r = await runFixture('server.cjs', {
     duration: '20s',
     flags: ['--exact'],
