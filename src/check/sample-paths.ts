@@ -381,8 +381,7 @@ export function windowNativeStrings(a: SnapshotAnalysis, options: AttributionOpt
   // scope came up numbered in 3 of 5 captures of test/fixtures/live/server.cjs) than one native
   // code made: climbing into it made the whole scope one holder, its path ending above the
   // variable that keeps the strings. Tops stop below scopes; their paths still run through them.
-  const numberedInWindow = (o: number): boolean =>
-    o > 0 && reachable[o] === 1 && s.id(o) > firstTracedId && !(s.typeOf(o) === s.nodeType.object && s.name(o) === 'system / Context');
+  const numberedInWindow = (o: number): boolean => o > 0 && reachable[o] === 1 && s.id(o) > firstTracedId && !s.isContext(o);
   const strings: number[] = [];
   for (let o = 1; o < s.nodeCount; o++)
     if (reachable[o] && s.isString(o) && traces.stackOf(o) === 0 && s.id(o) > firstTracedId) strings.push(o);

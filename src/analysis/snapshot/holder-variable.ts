@@ -112,7 +112,7 @@ function variableHoldingPathObject(
   // object on the way (the program's `server`, for its request listener) would be a wrong name.
   for (let i = 1; i < steps.length; i++) {
     const o = steps[i].ordinal;
-    if (s.name(o) !== 'system / Context' || scopeInstances(s, o) >= PER_CALL_SCOPES) continue;
+    if (!s.isContext(o) || scopeInstances(s, o) >= PER_CALL_SCOPES) continue;
     const owner = contextOwner(s, o);
     if (owner && isUserScript(owner.file)) return null;
   }
@@ -172,7 +172,7 @@ function scopeInstances(s: HeapSnapshot, context: number): number {
   if (!counts) {
     counts = new Map();
     for (let o = 0; o < s.nodeCount; o++) {
-      if (s.typeOf(o) !== s.nodeType.object || s.name(o) !== 'system / Context') continue;
+      if (!s.isContext(o)) continue;
       const target = internalTarget(s, o, ['scope_info']);
       if (target >= 0) counts.set(target, (counts.get(target) ?? 0) + 1);
     }

@@ -84,7 +84,7 @@ import {
 } from './sampling-rate.js';
 import { rejectAfter } from '../../timeouts.js';
 import { TrackerPaceMeter, slowedByTracker } from '../heap/tracker-pace.js';
-import { evaluateInTarget } from '../inspector/evaluate.js';
+import { nodeMajorOf } from '../node-major.js';
 
 export interface LiveCaptureOptions {
   writer: CaptureWriter;
@@ -741,7 +741,6 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       holdersWontFit(describeSkippedSnapshot('retainer paths', before.heapUsed, before.verdict));
     let mainTracked = mainWindow && !skippedSnapshots.has('holders');
     let pace: TrackerPaceMeter | null = null;
-    let nodeMajor: number | null = null;
     const counter = mainTracked && before?.verdict.mightFit === true ? new HeapObjectCounter(session) : null;
     if (session.isClosed || targetFinishing) {
       notes.push('no retainer paths: the target had ended (with --exact, snapshots carry allocation stacks)');
@@ -749,9 +748,6 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       try {
         status(`tracking allocations for ${Math.round(o.holdersMs / 1000)} s to find what holds the suspects`);
         if (mainTracked) {
-          nodeMajor = await evaluateInTarget<string>(session, 'process.version')
-            .then((v) => Number(/^v(\d+)\./.exec(v)?.[1]) || null)
-            .catch(() => null);
           pace = new TrackerPaceMeter(session);
           await session.post('HeapProfiler.startTrackingHeapObjects', { trackAllocations: true });
           const objects = counter ? await counter.first(2000) : null;
@@ -790,7 +786,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         if (mainTracked) {
           const objects = counter?.count ?? undefined;
           counter?.stop();
-          const slowed = pace ? slowedByTracker(pace.stop(), nodeMajor) : null;
+          const slowed = pace ? slowedByTracker(pace.stop(), nodeMajorOf(o.writer.currentManifest.target.nodeVersion)) : null;
           pace = null;
           if (slowed)
             notes.push(

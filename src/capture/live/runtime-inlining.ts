@@ -4,6 +4,7 @@ import type { InspectorSession } from '../inspector/session.js';
 import { evaluateInTarget } from '../inspector/evaluate.js';
 import { addCleanup, dropCleanup } from './target-watchdog.js';
 import { NO_INLINING_FLAGS, inliningAttachOffNote, inliningKeptNote, userSetsInlining } from './inlining.js';
+import { nodeMajorOf } from '../node-major.js';
 
 /**
  * Turning V8's inlining off in a program that is already running (`attach`), and on again.
@@ -69,7 +70,7 @@ export function processExe(pid: number | null): string | null {
  * container); null for any other major.
  */
 export function knownInliningDefaults(nodeVersion: string): string[] | null {
-  const major = Number(/^v?(\d+)\./.exec(nodeVersion)?.[1]);
+  const major = nodeMajorOf(nodeVersion);
   if (major === 20) return ['--turbo-inlining', '--no-maglev-inlining'];
   if (major === 22 || major === 24) return ['--turbo-inlining', '--maglev-inlining'];
   return null;

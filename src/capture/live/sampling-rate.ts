@@ -56,7 +56,8 @@ export const SAMPLER_BUDGET = 0.02;
  * of the program's CPU: a quiet program (a few KB/s on well under 1 % of a core) spends ~2 ms
  * of CPU a second; 2 % of that is 0.04 ms, and whether 8 KiB fitted swung with how much CPU
  * its timers happened to use (0.7 % at 32 KiB in one CI run, 16 KiB kept; a few hundred
- * samples per CPU-second, 8 KiB, in others). At 8 KiB its sampler costs ~0.1 ms a second.
+ * samples per CPU-second, 8 KiB, in others). At 8 KiB its sampler costs an estimated ~0.1 ms
+ * a second (its ~18 samples at SAMPLE_COST_US, not measured).
  */
 export const SAMPLER_WALL_FLOOR = 0.001;
 /** The estimated CPU cost of one sample (µs), from the measurements above. */

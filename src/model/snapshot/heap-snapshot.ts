@@ -118,6 +118,11 @@ export class HeapSnapshot {
     return `(${this.meta.nodeTypes[t] ?? 'unknown'})`;
   }
 
+  /** True for a function's scope (V8's Context: the variables its closures share). */
+  isContext(ordinal: number): boolean {
+    return this.typeOf(ordinal) === this.nodeType.object && this.name(ordinal) === 'system / Context';
+  }
+
   /** True for node types whose name is a string's value. */
   isString(ordinal: number): boolean {
     const t = this.typeOf(ordinal);
