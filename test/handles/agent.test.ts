@@ -63,6 +63,35 @@ test('every leaked handle is reported with its type, function and line', async (
   assert.equal(fh.origin, 'call', 'a FileHandle is built after the open completes: the open call is its stack');
 });
 
+test('a one-shot timer re-armed from its own callback is one chain, under the stack that started it; other timers made in a callback are their own', async () => {
+  const file = fixture('handles', 'timer-chains.js');
+  const { json } = await runWithAgent(file);
+  const at = (h: { stackId: number }): number | undefined => frameIn(json.stacks[h.stackId], file)?.line;
+  const own = (h: { ownStackId: number }): number | undefined => frameIn(json.stacks[h.ownStackId], file)?.line;
+  const timers = json.handles.filter((h) => h.type === 'Timeout');
+  const describe = JSON.stringify(timers.map((h) => [h.asyncId, h.lineage, h.origin, at(h), own(h)]));
+  // The poller, re-armed ~70 times by now with the same callback: its Timeout is grouped under
+  // startPolling's line, continues the first Timeout's chain, and keeps its own stack apart.
+  const poll = timers.find((h) => own(h) === markerLine(file, 'poll-rearm'));
+  assert.ok(poll, describe);
+  assert.equal(poll.origin, 'chain');
+  assert.equal(at(poll), markerLine(file, 'poll-start'));
+  assert.notEqual(poll.lineage, poll.asyncId);
+  assert.match(poll.originNote ?? '', /re-armed from its own callback/);
+  // A new arrow each time, made at the same place: a chain too (its first Timeout was made there).
+  const tick = timers.find((h) => own(h) === markerLine(file, 'tick'));
+  assert.ok(tick, describe);
+  assert.equal(tick.origin, 'chain');
+  assert.notEqual(tick.lineage, tick.asyncId);
+  // Another callback at another place: not a chain. A timer made by an interval's callback
+  // (the same function): the interval re-arms itself, so its timers are their own.
+  for (const kind of ['unrelated', 'interval-child']) {
+    const h = timers.find((t) => own(t) === markerLine(file, kind));
+    assert.ok(h, `${kind}: ${describe}`);
+    assert.deepEqual([h.origin, h.lineage, at(h)], ['created', h.asyncId, markerLine(file, kind)], kind);
+  }
+});
+
 test('unref and keep-alive are reported as separate facts', async () => {
   const { json } = await runWithAgent(LEAKY, ['interval,child,unref', 'report']);
   const unref = json.handles.find(

@@ -345,6 +345,35 @@ test('run: a server that leaks pollers: the handle leak found with its creation 
   assert.ok(existsSync(join(out, 'handles.jsonl')));
 });
 
+test('run: heartbeats re-armed from their own callbacks and never stopped are a handle leak at the line that started them; chains that end are not', async () => {
+  // Each Timeout of a chain lives one period (250 ms), so followed Timeout by Timeout every
+  // handle is replaced between measurements: before chains were followed as one timer, this
+  // leak read as a per-request timer's turnover (p 0, exit 0).
+  const chains = fixture('live', 'timer-chains.cjs');
+  const r = await runFixture('timer-chains.cjs', { duration: '12s', flags: ['--no-end-snapshot'] });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const leak = report.leaks.find((l: { kind: string; resource: string }) => l.kind === 'handle' && l.resource === 'Timeout');
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+  // The stack of the chain's first Timeout: the setTimeout in startHeartbeat, not the re-arm in beat.
+  const firstArm = lineOf(chains, "// the chain's first Timeout");
+  assert.deepEqual([leak.site.file, leak.site.line, leak.userFrame.functionName], [chains, firstArm, 'startHeartbeat']);
+  assert.ok(leak.probability >= 0.9, String(leak.probability));
+  // ~10 new chains a second.
+  assert.ok(leak.perMinute.count > 300 && leak.perMinute.count < 900, `${leak.perMinute.count} per minute`);
+  assert.match(leak.evidence, /re-armed from its own callback/);
+  assert.match(leak.evidence, /it keeps them open, as a leak does/);
+
+  // The same chains, each stopped after 3 beats: about 8 open at any time.
+  const clean = await runFixture('timer-chains.cjs', { duration: '12s', flags: ['--no-end-snapshot'], env: { CHAIN_BEATS: '3' } });
+  assert.equal(clean.code, 0, clean.stderr);
+  const quiet = JSON.parse(clean.stdout);
+  assert.deepEqual(
+    quiet.leaks.map((l: { kind: string; resource: string }) => [l.kind, l.resource]),
+    [],
+  );
+});
+
 test('run: a program that makes and drops vm contexts is captured for its whole duration (a context collected is not the program exiting)', async () => {
   const out = join(tempDir(), 'cap');
   // 20 s: the program keeps 250 small records a second, near the report's own floor at 12 s

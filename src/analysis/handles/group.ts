@@ -31,7 +31,8 @@ export interface HandleGroup {
   oldestCreatedAt: number;
   asyncIds: number[];
   /**
-   * With `withMembers`: every handle of the group, as process, thread and async id, so that
+   * With `withMembers`: every handle of the group, as process, thread and async id (a timer
+   * chain's first, for each of its Timeouts: OutstandingHandle.lineage), so that
    * the leak finder can follow them from one measurement to the next (turnover.ts).
    */
   members?: string[];
@@ -84,7 +85,8 @@ export function groupHandles(
     if (h.detail && g.details.length < 3 && !g.details.includes(h.detail)) g.details.push(h.detail);
     if (h.createdAt < g.oldestCreatedAt) g.oldestCreatedAt = h.createdAt;
     if (g.asyncIds.length < 20) g.asyncIds.push(h.asyncId);
-    g.members?.push(`${h.pid}:${h.threadId}:${h.asyncId}`);
+    // A timer chain is one member across its Timeouts (OutstandingHandle.lineage).
+    g.members?.push(`${h.pid}:${h.threadId}:${h.lineage ?? h.asyncId}`);
   }
   return [...groups.values()].sort((a, b) => b.keepingAlive - a.keepingAlive || b.count - a.count || a.type.localeCompare(b.type));
 }

@@ -37,9 +37,10 @@ export interface AgentFrame {
  * call that asked for it ('call': a server's listen(), fs.promises.open(), when the handle
  * itself is created later from Node's internals); or the stack of the resource that
  * triggered it ('trigger': an accepted socket has no JavaScript on its own stack, its
- * server's is used).
+ * server's is used); or the stack of the first timer of a chain ('chain': a one-shot timer
+ * re-armed from its own callback, see `lineage`).
  */
-export type StackOrigin = 'created' | 'call' | 'trigger';
+export type StackOrigin = 'created' | 'call' | 'trigger' | 'chain';
 
 export interface OutstandingHandle {
   /** Node's async id; negative for raw descriptors (which have no async resource). */
@@ -54,6 +55,12 @@ export interface OutstandingHandle {
   /** For origins other than 'created': whose stack is used, in words. */
   originNote: string | null;
   triggerAsyncId: number;
+  /**
+   * The async id of the first Timeout of its chain: a one-shot timer re-armed from its own
+   * callback (the same callback, or setTimeout called at the same place) is one timer carried
+   * by a new Timeout each time. Its own async id for anything else. Absent from older agents.
+   */
+  lineage?: number;
   /** ms since the Unix epoch. */
   createdAt: number;
   /** 0 for the main thread, the worker's threadId otherwise. */

@@ -299,6 +299,14 @@ class StackInterner {
     return stackId;
   }
 
+  /** The id of a stack's first frame outside Node's own code, or -1 (none, or an unknown stack). */
+  firstProgramFrame(stackId: number): number {
+    const ids = this.stackFrames[stackId];
+    if (ids === undefined) return -1;
+    for (const id of ids) if (!isRuntimeFile(this.frameList[id].file)) return id;
+    return -1;
+  }
+
   frames(stackId: number): AgentFrame[] | undefined {
     const ids = this.stackFrames[stackId];
     return ids === undefined || stackId === 0 ? (stackId === 0 ? [] : undefined) : ids.map((i) => this.frameList[i]);
@@ -338,6 +346,13 @@ class HandleRecord {
   openHolder: Holder | null = null;
   /** The trigger's record, kept only until this one's stack is interned. */
   trigger: HandleRecord | null;
+  /** The async id of its chain's first Timeout (continueChain); its own otherwise. */
+  lineage: number;
+  /** The stack of its chain's first Timeout, when it continues a chain (else -1). */
+  chainStackId = -1;
+  chainHasProgram = false;
+  /** A Timeout whose callback re-armed it (a later Timeout continues its chain): one per Timeout. */
+  rearmed = false;
   stackId = -1;
   ownStackId = -1;
   /** Its stack (after fallbacks) has a frame of the program's own code. */
@@ -362,6 +377,7 @@ class HandleRecord {
     this.createdAt = Date.now();
     this.holder = holder;
     this.trigger = null;
+    this.lineage = asyncId;
     // A closed MessagePort still answers hasRef() with false: only its WeakRef tells.
     const handleWrap = resource !== null && type !== 'MESSAGEPORT' && typeof (resource as { hasRef?: unknown }).hasRef === 'function';
     if (resource !== null && (EXPLICIT_LIVENESS.has(type) || handleWrap)) {
@@ -539,6 +555,8 @@ class HandleAgent implements AgentApi {
         Error.stackTraceLimit = prevLimit;
         const rec = new HandleRecord(asyncId, type, triggerAsyncId, resource, holder);
         rec.trigger = self.records.get(triggerAsyncId) ?? null;
+        if (type === 'Timeout' && rec.trigger !== null && rec.trigger.type === 'Timeout' && !rec.trigger.rearmed)
+          self.continueChain(rec, rec.trigger, resource);
         rec.sourceOnly = mode === SOURCE;
         // Never touch the resource's properties here: a C++ wrap is not fully built yet
         // during init (reading a FileHandle's fd at this point crashes Node 20).
@@ -908,6 +926,52 @@ class HandleAgent implements AgentApi {
     }
     rec.openHolder = null;
     rec.trigger = null;
+    if (rec.chainStackId >= 0) this.applyChain(rec);
+  }
+
+  /**
+   * A one-shot timer re-armed from its own callback — a heartbeat, a poller, a retry, a
+   * scheduler (node-cron re-arms one per task) — is carried by a new Timeout at each beat, and
+   * each Timeout lives one period. Followed handle by handle (turnover.ts) such chains looked
+   * like a per-request timer's turnover however many of them piled up (a red-team node-cron
+   * task per 20 requests: 424 open timers at the end, p 0). So a Timeout created while a
+   * one-shot Timeout's callback runs continues that timer's chain when it re-arms the same
+   * thing: the same callback function, or setTimeout called at the same place (the first frame
+   * of the program's code on both stacks). It takes the chain's identity (`lineage`) and the
+   * stack of the chain's first Timeout, usually the line of the program that started it.
+   * Nothing else chains: an interval's timers are its own (it re-arms itself), other types
+   * never, and a callback continues its chain once.
+   */
+  private continueChain(rec: HandleRecord, prev: HandleRecord, resource: object): void {
+    const before = prev.target() as { _repeat?: unknown; _onTimeout?: unknown } | undefined;
+    if (before === undefined || (before._repeat !== null && before._repeat !== undefined)) return;
+    const sameCallback = before._onTimeout === (resource as { _onTimeout?: unknown })._onTimeout;
+    if (!sameCallback) {
+      // Two stacks formatted: only for a Timeout made inside another's callback.
+      this.resolveStack(prev, 0);
+      this.resolveStack(rec, 0);
+      const site = this.interner.firstProgramFrame(rec.ownStackId);
+      if (site < 0 || site !== this.interner.firstProgramFrame(prev.ownStackId)) return;
+    }
+    prev.rearmed = true;
+    rec.lineage = prev.lineage;
+    if (prev.chainStackId >= 0) {
+      // A link after the first: the chain's stack is known without formatting prev's own.
+      rec.chainStackId = prev.chainStackId;
+      rec.chainHasProgram = prev.chainHasProgram;
+    } else {
+      if (prev.stackId < 0) this.resolveStack(prev, 0);
+      rec.chainStackId = prev.stackId;
+      rec.chainHasProgram = prev.hasProgram;
+    }
+    if (rec.stackId >= 0) this.applyChain(rec);
+  }
+
+  private applyChain(rec: HandleRecord): void {
+    rec.stackId = rec.chainStackId;
+    rec.hasProgram = rec.chainHasProgram;
+    rec.origin = 'chain';
+    rec.originNote = `a one-shot timer re-armed from its own callback, one timer for the leak finder however many Timeouts carry it; stack of the chain's first Timeout (async id ${rec.lineage})`;
   }
 
   private describe(rec: HandleRecord): OutstandingHandle {
@@ -932,6 +996,7 @@ class HandleAgent implements AgentApi {
       origin: rec.origin,
       originNote: rec.originNote,
       triggerAsyncId: rec.triggerAsyncId,
+      lineage: rec.lineage,
       createdAt: rec.createdAt,
       threadId: this.threadId,
       pid: this.pid,
