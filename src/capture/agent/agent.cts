@@ -353,6 +353,8 @@ class HandleRecord {
   chainHasProgram = false;
   /** A Timeout whose callback re-armed it (a later Timeout continues its chain): one per Timeout. */
   rearmed = false;
+  /** Timeouts its callback made that were compared by place and did not re-arm it (continueChain). */
+  notRearms = 0;
   stackId = -1;
   ownStackId = -1;
   /** Its stack (after fallbacks) has a frame of the program's own code. */
@@ -947,11 +949,17 @@ class HandleAgent implements AgentApi {
     if (before === undefined || (before._repeat !== null && before._repeat !== undefined)) return;
     const sameCallback = before._onTimeout === (resource as { _onTimeout?: unknown })._onTimeout;
     if (!sameCallback) {
-      // Two stacks formatted: only for a Timeout made inside another's callback.
+      // Stacks formatted now rather than at a sweep (most Timeouts close before one): only for
+      // a Timeout made inside another's callback, and for the first few such of a callback —
+      // one that makes many timers elsewhere does not pay a format for each.
+      if (prev.notRearms >= 4) return;
       this.resolveStack(prev, 0);
       this.resolveStack(rec, 0);
       const site = this.interner.firstProgramFrame(rec.ownStackId);
-      if (site < 0 || site !== this.interner.firstProgramFrame(prev.ownStackId)) return;
+      if (site < 0 || site !== this.interner.firstProgramFrame(prev.ownStackId)) {
+        prev.notRearms++;
+        return;
+      }
     }
     prev.rearmed = true;
     rec.lineage = prev.lineage;
