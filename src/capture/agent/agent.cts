@@ -198,8 +198,11 @@ function collectCallSites(_error: unknown, sites: CallSiteLike[]): CallSiteLike[
   return sites;
 }
 
-/** Turns a raw captured stack into frames (innermost first), dropping the agent's own. */
-function framesOfHolder(holder: { stack?: unknown }): AgentFrame[] {
+/**
+ * A raw captured stack's CallSites. V8 keeps what the first read returned, so framesOfHolder
+ * after programSiteOfHolder gets the same sites.
+ */
+function callSitesOf(holder: { stack?: unknown }): CallSiteLike[] | null {
   const prev = Error.prepareStackTrace;
   let sites: unknown;
   try {
@@ -208,10 +211,29 @@ function framesOfHolder(holder: { stack?: unknown }): AgentFrame[] {
   } finally {
     Error.prepareStackTrace = prev;
   }
-  if (!Array.isArray(sites)) return [];
+  return Array.isArray(sites) ? (sites as CallSiteLike[]) : null;
+}
+
+/**
+ * `file:line:column` of a raw stack's first frame outside Node's own code (and the agent's),
+ * or null: a timer's place, compared without formatting its whole stack (continueChain).
+ */
+function programSiteOfHolder(holder: { stack?: unknown }): string | null {
+  for (const site of callSitesOf(holder) ?? []) {
+    const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? '';
+    if ((AGENT_FILE !== '' && file === AGENT_FILE) || isRuntimeFile(file)) continue;
+    return `${file}:${site.getLineNumber() ?? 0}:${site.getColumnNumber() ?? 0}`;
+  }
+  return null;
+}
+
+/** Turns a raw captured stack into frames (innermost first), dropping the agent's own. */
+function framesOfHolder(holder: { stack?: unknown }): AgentFrame[] {
+  const sites = callSitesOf(holder);
+  if (sites === null) return [];
   const frames: AgentFrame[] = [];
   let leading = true;
-  for (const site of sites as CallSiteLike[]) {
+  for (const site of sites) {
     const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? '';
     if (AGENT_FILE !== '' && file === AGENT_FILE) continue;
     // The frames that called the init hook are async_hooks' own plumbing.
@@ -307,6 +329,10 @@ class StackInterner {
     return -1;
   }
 
+  frameAt(frameId: number): AgentFrame | undefined {
+    return this.frameList[frameId];
+  }
+
   frames(stackId: number): AgentFrame[] | undefined {
     const ids = this.stackFrames[stackId];
     return ids === undefined || stackId === 0 ? (stackId === 0 ? [] : undefined) : ids.map((i) => this.frameList[i]);
@@ -355,6 +381,8 @@ class HandleRecord {
   rearmed = false;
   /** Timeouts its callback made that were compared by place and did not re-arm it (continueChain). */
   notRearms = 0;
+  /** Its first frame of the program's code, `file:line:column` (null: none); undefined until asked. */
+  programSite: string | null | undefined = undefined;
   stackId = -1;
   ownStackId = -1;
   /** Its stack (after fallbacks) has a frame of the program's own code. */
@@ -949,14 +977,11 @@ class HandleAgent implements AgentApi {
     if (before === undefined || (before._repeat !== null && before._repeat !== undefined)) return;
     const sameCallback = before._onTimeout === (resource as { _onTimeout?: unknown })._onTimeout;
     if (!sameCallback) {
-      // Stacks formatted now rather than at a sweep (most Timeouts close before one): only for
-      // a Timeout made inside another's callback, and for the first few such of a callback —
-      // one that makes many timers elsewhere does not pay a format for each.
+      // The places are read from the raw stacks (no formatting): only for a Timeout made inside
+      // another's callback, and for the first few such of a callback.
       if (prev.notRearms >= 4) return;
-      this.resolveStack(prev, 0);
-      this.resolveStack(rec, 0);
-      const site = this.interner.firstProgramFrame(rec.ownStackId);
-      if (site < 0 || site !== this.interner.firstProgramFrame(prev.ownStackId)) {
+      const site = this.programSiteOf(rec);
+      if (site === null || site !== this.programSiteOf(prev)) {
         prev.notRearms++;
         return;
       }
@@ -973,6 +998,18 @@ class HandleAgent implements AgentApi {
       rec.chainHasProgram = prev.hasProgram;
     }
     if (rec.stackId >= 0) this.applyChain(rec);
+  }
+
+  /** A record's first frame of the program's code (programSiteOfHolder), from its stack once formatted. */
+  private programSiteOf(rec: HandleRecord): string | null {
+    if (rec.programSite === undefined) {
+      if (rec.holder !== null) rec.programSite = programSiteOfHolder(rec.holder);
+      else {
+        const f = this.interner.frameAt(this.interner.firstProgramFrame(rec.ownStackId));
+        rec.programSite = f === undefined ? null : `${f.file}:${f.line}:${f.column}`;
+      }
+    }
+    return rec.programSite;
   }
 
   private applyChain(rec: HandleRecord): void {
