@@ -92,6 +92,13 @@ test('a one-shot timer re-armed from its own callback is one chain, under the st
   }
 });
 
+test("the listen() stack kept on a server holds no frame's receiver: an object that started the server and was dropped is collected", async () => {
+  const r = await runWithAgent(fixture('handles', 'listen-receiver.js'));
+  const out = r.json as unknown as { collected: boolean; origin: string | null };
+  // The server handle still gets the listen() call's stack, as frames.
+  assert.deepEqual(out, { collected: true, origin: 'call' });
+});
+
 test('unref and keep-alive are reported as separate facts', async () => {
   const { json } = await runWithAgent(LEAKY, ['interval,child,unref', 'report']);
   const unref = json.handles.find(

@@ -45,6 +45,9 @@ export function computeShortestPaths(s: HeapSnapshot): ShortestPaths {
   // handle (a Timeout among them, strongly): it was the shortest "holder" of leaked interval
   // timers and what their callbacks close over, instead of Node's timer lists. Reached last.
   const agent = markNamed(s, 'HandleAgent', s.nodeType.object);
+  // And the stack it leaves on each server (the listen() call's): an agent older than this
+  // kept it raw, with the frames' receivers (an ESM ModuleLoader "held" by the server).
+  markEdgeTargets(s, '<symbol leaktrace.listenStack>', agent);
   // Node's queues of callbacks about to run (setImmediate's ImmediateList, process.nextTick's
   // FixedQueue) hold what those callbacks will use, for a moment: a winston logger leaked into
   // a shared transport's listeners was shown held by a pending setImmediate. Reached last too.

@@ -345,7 +345,7 @@ class StackInterner {
   }
 }
 
-/** Where the wrapped Server.prototype.listen leaves the raw stack of its call. */
+/** Where the wrapped Server.prototype.listen leaves the frames of its call. */
 const LISTEN_STACK = Symbol('leaktrace.listenStack');
 
 // ---------------------------------------------------------------------------------------
@@ -927,15 +927,15 @@ class HandleAgent implements AgentApi {
     rec.stackId = rec.ownStackId;
     rec.hasProgram = hasProgramFrame(frames);
     if (!rec.hasProgram) {
-      let call = rec.openHolder;
+      let callFrames: readonly AgentFrame[];
       let what = 'fs.promises.open()';
-      if (call === null) {
+      if (rec.openHolder !== null) callFrames = framesOfHolder(rec.openHolder);
+      else {
         const r = rec.target();
         const owner = r !== undefined ? ownerOf(r) : undefined;
-        call = (owner?.[LISTEN_STACK as never] as Holder | undefined) ?? null;
+        callFrames = (owner?.[LISTEN_STACK as never] as AgentFrame[] | undefined) ?? [];
         what = 'listen()';
       }
-      const callFrames = call !== null ? framesOfHolder(call) : [];
       if (hasProgramFrame(callFrames)) {
         rec.hasProgram = true;
         rec.stackId = this.interner.intern(callFrames);
@@ -1100,8 +1100,11 @@ class HandleAgent implements AgentApi {
     const origListen = net.Server.prototype.listen;
     function listen(this: Record<symbol, unknown>, ...args: unknown[]): unknown {
       try {
+        // Formatted now (a listen() is rare), not kept raw: a raw stack holds each frame's
+        // receiver, and the server would keep them alive — a red-team program's ESM
+        // ModuleLoader was "held" by its server through it, and named as kept in `server`.
         const holder = capture(listen);
-        if (holder !== null) this[LISTEN_STACK] = holder;
+        if (holder !== null) this[LISTEN_STACK] = framesOfHolder(holder);
       } catch {}
       return (origListen as (...a: unknown[]) => unknown).apply(this, args);
     }
