@@ -502,7 +502,7 @@ class HandleAgent implements AgentApi {
   private readonly typeMode = new Map<string, number>();
   private readonly hook: asyncHooks.AsyncHook;
   private readonly timer: NodeJS.Timeout;
-  private readonly snapshotList: { info: HandleSnapshotInfo; keys: Set<string> }[] = [];
+  private readonly snapshotList: { info: HandleSnapshotInfo; keys: Set<string>; lineages: Set<string> }[] = [];
   private readonly workerReports = new Map<number, WorkerReport>();
   /** Worker stack ids mapped into this agent's ids, per thread. */
   private readonly workerStackMap = new Map<number, Map<number, number>>();
@@ -655,7 +655,7 @@ class HandleAgent implements AgentApi {
       label: label ?? null,
       count: handles.length,
     };
-    this.snapshotList.push({ info, keys: new Set(handles.map(handleKey)) });
+    this.snapshotList.push({ info, keys: new Set(handles.map(handleKey)), lineages: new Set(handles.map(lineageKey)) });
     this.appendLine({ kind: 'snapshot', ...info, handles: handles.map(handleKey) });
     return info;
   }
@@ -669,7 +669,8 @@ class HandleAgent implements AgentApi {
     const opened: OutstandingHandle[] = [];
     let stillOpen = 0;
     for (const h of now) {
-      if (snap.keys.has(handleKey(h))) stillOpen++;
+      // A timer chain running at the snapshot re-arms with new Timeouts: not opened since.
+      if (snap.keys.has(handleKey(h)) || snap.lineages.has(lineageKey(h))) stillOpen++;
       else opened.push(h);
     }
     return { snapshot: { ...snap.info }, t: Date.now(), opened, stillOpen, closed: snap.keys.size - stillOpen };
@@ -1460,6 +1461,11 @@ class HandleAgent implements AgentApi {
 
 function handleKey(h: OutstandingHandle): string {
   return `${h.threadId}:${h.asyncId}`;
+}
+
+/** The key of a handle's timer chain (its own key for anything that is not one). */
+function lineageKey(h: OutstandingHandle): string {
+  return `${h.threadId}:${h.lineage ?? h.asyncId}`;
 }
 
 function pathText(file: unknown): string | null {
