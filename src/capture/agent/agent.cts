@@ -998,7 +998,7 @@ class HandleAgent implements AgentApi {
       rec.chainStackId = prev.stackId;
       rec.chainHasProgram = prev.hasProgram;
     }
-    if (rec.stackId >= 0) this.applyChain(rec);
+    // rec's own stack is formatted later (resolveStack), which then applies the chain's.
   }
 
   /** A record's first frame of the program's code (programSiteOfHolder), from its stack once formatted. */
