@@ -323,6 +323,15 @@ test('run --no-workers: a leak the sampled heap cannot see (a worker thread’s)
   assert.ok(!report.leaks.some((l: { site: { file: string } | null }) => l.site?.file.endsWith('worker-leak.cjs')));
 });
 
+/** The Timeout handle leak of a `run --json` that found leaks (exit 1), asserted present. */
+function timeoutLeakOf(r: CliResult) {
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  const leak = report.leaks.find((l: { kind: string; resource: string }) => l.kind === 'handle' && l.resource === 'Timeout');
+  assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+  return leak;
+}
+
 test('run: a server that leaks pollers: the handle leak found with its creation line, the agent records kept', async () => {
   const out = join(tempDir(), 'cap');
   const server = fixture('live', 'server.cjs');
@@ -332,10 +341,7 @@ test('run: a server that leaks pollers: the handle leak found with its creation 
     flags: ['--no-end-snapshot'],
     env: { SERVER_MODE: 'timers', SERVER_SECONDS: '0' },
   });
-  assert.equal(r.code, 1, r.stderr);
-  const report = JSON.parse(r.stdout);
-  const leak = report.leaks.find((l: { kind: string; resource: string }) => l.kind === 'handle' && l.resource === 'Timeout');
-  assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+  const leak = timeoutLeakOf(r);
   const setIntervalLine = lineOf(server, 'setInterval(');
   assert.deepEqual([leak.site.file, leak.site.line, leak.site.functionName], [server, setIntervalLine, 'startPoller']);
   assert.ok(leak.perMinute.count > 100, `${leak.perMinute.count} per minute`);
@@ -351,10 +357,7 @@ test('run: heartbeats re-armed from their own callbacks and never stopped are a 
   // leak read as a per-request timer's turnover (p 0, exit 0).
   const chains = fixture('live', 'timer-chains.cjs');
   const r = await runFixture('timer-chains.cjs', { duration: '12s', flags: ['--no-end-snapshot'] });
-  assert.equal(r.code, 1, r.stderr);
-  const report = JSON.parse(r.stdout);
-  const leak = report.leaks.find((l: { kind: string; resource: string }) => l.kind === 'handle' && l.resource === 'Timeout');
-  assert.ok(leak, JSON.stringify(report.leaks.map((l: { kind: string; site: unknown }) => [l.kind, l.site])));
+  const leak = timeoutLeakOf(r);
   // The stack of the chain's first Timeout: the setTimeout in startHeartbeat, not the re-arm in beat.
   const firstArm = lineOf(chains, "// the chain's first Timeout");
   assert.deepEqual([leak.site.file, leak.site.line, leak.userFrame.functionName], [chains, firstArm, 'startHeartbeat']);

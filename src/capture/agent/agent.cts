@@ -220,11 +220,19 @@ function callSitesOf(holder: { stack?: unknown }): CallSiteLike[] | null {
  */
 function programSiteOfHolder(holder: { stack?: unknown }): string | null {
   for (const site of callSitesOf(holder) ?? []) {
-    const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? '';
-    if ((AGENT_FILE !== '' && file === AGENT_FILE) || isRuntimeFile(file)) continue;
+    const file = fileOf(site);
+    if (isAgentFile(file) || isRuntimeFile(file)) continue;
     return `${file}:${site.getLineNumber() ?? 0}:${site.getColumnNumber() ?? 0}`;
   }
   return null;
+}
+
+function fileOf(site: CallSiteLike): string {
+  return site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? '';
+}
+
+function isAgentFile(file: string): boolean {
+  return AGENT_FILE !== '' && file === AGENT_FILE;
 }
 
 /** Turns a raw captured stack into frames (innermost first), dropping the agent's own. */
@@ -234,8 +242,8 @@ function framesOfHolder(holder: { stack?: unknown }): AgentFrame[] {
   const frames: AgentFrame[] = [];
   let leading = true;
   for (const site of sites) {
-    const file = site.getFileName() ?? site.getScriptNameOrSourceURL?.() ?? '';
-    if (AGENT_FILE !== '' && file === AGENT_FILE) continue;
+    const file = fileOf(site);
+    if (isAgentFile(file)) continue;
     // The frames that called the init hook are async_hooks' own plumbing.
     if (leading && file === 'node:internal/async_hooks') continue;
     leading = false;
@@ -319,18 +327,6 @@ class StackInterner {
       this.fresh.push(stackId);
     }
     return stackId;
-  }
-
-  /** The id of a stack's first frame outside Node's own code, or -1 (none, or an unknown stack). */
-  firstProgramFrame(stackId: number): number {
-    const ids = this.stackFrames[stackId];
-    if (ids === undefined) return -1;
-    for (const id of ids) if (!isRuntimeFile(this.frameList[id].file)) return id;
-    return -1;
-  }
-
-  frameAt(frameId: number): AgentFrame | undefined {
-    return this.frameList[frameId];
   }
 
   frames(stackId: number): AgentFrame[] | undefined {
@@ -1006,7 +1002,7 @@ class HandleAgent implements AgentApi {
     if (rec.programSite === undefined) {
       if (rec.holder !== null) rec.programSite = programSiteOfHolder(rec.holder);
       else {
-        const f = this.interner.frameAt(this.interner.firstProgramFrame(rec.ownStackId));
+        const f = this.interner.frames(rec.ownStackId)?.find((frame) => !isRuntimeFile(frame.file));
         rec.programSite = f === undefined ? null : `${f.file}:${f.line}:${f.column}`;
       }
     }

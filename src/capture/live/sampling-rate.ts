@@ -115,6 +115,11 @@ export function chooseSamplingInterval(
   };
 }
 
+/** Whether the cost at `d.interval` is under the floor of one core's time (SAMPLER_WALL_FLOOR). */
+function underWallFloor(d: SamplingDecision): boolean {
+  return d.wallShareAfter !== undefined && d.wallShareAfter <= SAMPLER_WALL_FLOOR;
+}
+
 /** Where the cost at `d.interval` fits: the budget, or the floor of one core's time. */
 function withinWhat(d: SamplingDecision): string {
   if (d.estimatedShareAfter <= SAMPLER_BUDGET) return `within the ${SAMPLER_BUDGET * 100} % budget`;
@@ -175,7 +180,7 @@ export function describeSamplingKept(d: SamplingDecision | null, why?: string, a
   const cost =
     `the program took ${Math.round(d.samplesPerCpuSecond).toLocaleString('en-US')} samples per second of its CPU, ` +
     `an estimated ${(d.estimatedShare * 100).toFixed(1)} % of its CPU at ~${SAMPLE_COST_US} µs a sample`;
-  if (d.estimatedShare > SAMPLER_BUDGET && !((d.wallShareAfter ?? Infinity) <= SAMPLER_WALL_FLOOR))
+  if (d.estimatedShare > SAMPLER_BUDGET && !underWallFloor(d))
     return `${who} ${kib(d.from)} throughout: ${cost}, over the ${SAMPLER_BUDGET * 100} % budget (--sampling-interval auto coarsens it)`;
   return d.from <= MIN_ADAPTED_INTERVAL
     ? `${who} ${kib(d.from)} throughout: ${cost}`
