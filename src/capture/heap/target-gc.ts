@@ -58,7 +58,12 @@ const HELPER = `(() => {
   const key = ${KEY};
   let h = globalThis[key];
   if (h === undefined) {
+    // \`require\` is the command-line API's, there only while this install is evaluated: every
+    // module is taken now. atomic() also runs later, from the marking timer below, where a
+    // \`require\` call threw a ReferenceError out of a timer and killed the program (red-team,
+    // a 10 GB heap whose marking took over a second).
     const v8 = require('v8');
+    const vm = require('vm');
     const { PerformanceObserver, constants } = require('perf_hooks');
     let gc = null;
     h = {
@@ -73,7 +78,7 @@ const HELPER = `(() => {
         if (gc === null) {
           v8.setFlagsFromString('--expose-gc');
           try {
-            gc = require('vm').runInNewContext('gc');
+            gc = vm.runInNewContext('gc');
           } finally {
             v8.setFlagsFromString('--no-expose-gc');
           }
@@ -104,9 +109,14 @@ const HELPER = `(() => {
             return;
           }
           // unref: leaktrace must never keep a finishing program alive.
+          // Never throws into the program: a timer's exception would be its uncaught one.
           timer = setTimeout(() => {
-            h.atomic();
-            done('V8 did not finish marking in time');
+            try {
+              h.atomic();
+              done('V8 did not finish marking in time');
+            } catch {
+              done('V8 did not finish marking in time, and gc() failed');
+            }
           }, waitMs).unref();
         });
       },
