@@ -103,19 +103,29 @@ export const FEW_ATTRIBUTED = 10;
 const MAX_VOTERS = 2000;
 
 /**
- * Whether a kind can be the suspect's: it has not many times more objects than the site has
- * live (its last count). Objects of one hidden class can be made at many places (JSON.parse
+ * Whether a kind can be the suspect's: it has neither many times more nor many times fewer
+ * objects than the site has live (its last count). Objects of one hidden class can be made at many places (JSON.parse
  * gives every object with the same keys one class): a kind far more numerous than the site's
  * objects is mostly others', and its vote would be theirs. Wide room: a sampled count trails
  * (ws's Sender site was estimated at 8,883 live objects, its snapshot 3 s later had 17,936
  * Senders — all its own; at 1.5× the guard dropped them).
  */
 export function kindFits(k: KindPaths, siteLiveCount: number | undefined): boolean {
-  return siteLiveCount === undefined || k.objects <= KIND_ROOM * siteLiveCount + 1000;
+  if (siteLiveCount === undefined) return true;
+  // Nor far fewer: a site that holds thousands of objects live is not explained by a kind the
+  // whole snapshot has a few dozen of (red-team, express's \`header\` at ~3,800 live objects: its
+  // source's \`new TypeError\` voted 97 TypeErrors — Node's error classes' prototypes — and
+  // their path was shown as what keeps the leak). Wide room too: a site makes several objects
+  // per one of its kind (the strings and arrays of a record).
+  if (siteLiveCount >= KIND_FLOOR_FROM && k.objects * KIND_FLOOR < siteLiveCount) return false;
+  return k.objects <= KIND_ROOM * siteLiveCount + 1000;
 }
 
 /** How many times the site's live count a kind may have (kindFits). */
 const KIND_ROOM = 4;
+/** A kind needs at least 1/KIND_FLOOR of the site's live count, once that is KIND_FLOOR_FROM or more. */
+const KIND_FLOOR = 20;
+const KIND_FLOOR_FROM = 1000;
 
 /**
  * Whether the suspect's kind, across all ages, is mostly held another way than the objects the

@@ -250,6 +250,15 @@ test('a kind far more numerous than the site’s live objects is mostly others�
   assert.equal(kindFits(kind(100_000), undefined), true);
 });
 
+test('a kind far rarer than the site’s live objects is not what the site keeps (express’s header site at ~3,800 live objects, its source’s `new TypeError` matched 97 error-class prototypes): it does not speak for the site', () => {
+  const kind = (objects: number) => ({ kind: 'TypeError objects', why: 'new' as const, objects, attributed: 0, paths: [] });
+  assert.equal(kindFits(kind(97), 3_803), false);
+  // Room for the several objects a site makes per one of its kind.
+  assert.equal(kindFits(kind(400), 3_803), true);
+  // Small counts are too noisy to judge by.
+  assert.equal(kindFits(kind(3), 900), true);
+});
+
 test('nothing attributed and no class: the object literal the site’s function makes, read in its source, gives the kind by its hidden class’s keys', async () => {
   const { nodes, add, context } = moduleGraph('/app/server.js', 'audit');
   const auditLog = add({ type: 'array', name: '', edges: [] });
