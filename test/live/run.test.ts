@@ -377,6 +377,32 @@ test('run: heartbeats re-armed from their own callbacks and never stopped are a 
   );
 });
 
+test('run: a leak in a program that gets less done per CPU-second is judged against its own allocation, where it grows steadily; a cache filling in the same program is not', async () => {
+  // In wall time the leak slows like a cache filling up (p 0.27 and 0.29 before, "its rate
+  // fell step after step"): a red-team leak of 1.3 GB in 90 s was "no leak found" so.
+  const program = fixture('live', 'slowing-leak.cjs');
+  const r = await runFixture('slowing-leak.cjs', { duration: '20s', flags: ['--no-end-snapshot'] });
+  assert.equal(r.code, 1, r.stderr);
+  const leak = (JSON.parse(r.stdout).leaks as { site: { file: string; line: number }; probability: number; evidence: string }[]).find(
+    (l) => l.site?.file === program,
+  );
+  assert.ok(leak, r.stdout);
+  // V8's sampler records the function, not the line running in it.
+  assert.equal(leak.site.line, lineOf(program, 'function doUnit'));
+  assert.ok(leak.probability >= 0.5, String(leak.probability));
+  assert.match(leak.evidence, /judged against the program's own allocation \(its work\): the program got less done per second of its CPU/);
+
+  // The same slowing program filling a cache over 6,000 keys: it fills more slowly per byte the
+  // program allocates too, and stays quiet.
+  const cache = await runFixture('slowing-leak.cjs', {
+    duration: '20s',
+    flags: ['--no-end-snapshot'],
+    env: { SLOWING_CACHE_KEYS: '6000' },
+  });
+  assert.equal(cache.code, 0, cache.stderr);
+  assert.deepEqual(JSON.parse(cache.stdout).leaks, []);
+});
+
 test('run: a program that makes and drops vm contexts is captured for its whole duration (a context collected is not the program exiting)', async () => {
   const out = join(tempDir(), 'cap');
   // 20 s: the program keeps 250 small records a second, near the report's own floor at 12 s

@@ -71,6 +71,8 @@ export function scoreSites(
     allocationClock?: readonly number[] | null;
     /** run/attach, when the program was starved of CPU (runClock): growth is judged on it too. */
     runClock?: RunClock | null;
+    /** run/attach, when the program got less done per CPU-second (slowedWorkClock): growth is judged on it too. */
+    workClock?: WorkClock | null;
     /**
      * V8's live compiled code and bytecode at each measurement (v8CodeSeries), when known: a
      * site must grow by more than V8's code can explain (v8CodeExplains).
@@ -123,20 +125,24 @@ export function scoreSites(
       options.allocationClock && options.allocationClock.length === s.x.length
         ? measureGrowth(s.x, options.allocationClock).thirdsRatio
         : undefined;
-    const judge = (count: GrowthEvidence, byteSeries: GrowthEvidence): { chosen: LeakJudgement; useCount: boolean } => {
+    const judge = (
+      count: GrowthEvidence,
+      byteSeries: GrowthEvidence,
+      workThirdsRatio = work,
+    ): { chosen: LeakJudgement; useCount: boolean } => {
       const byCount = judgeGrowth(count, {
         minGrowth: minCount,
         quantum: exactCounts || bytesPerObject === 0 ? undefined : options.samplingInterval / bytesPerObject,
         byThirds: exactCounts,
         flatEndMinX: FLAT_END_SHORTEST_MS,
-        workThirdsRatio: work,
+        workThirdsRatio,
       });
       const byBytes = judgeGrowth(byteSeries, {
         minGrowth: minBytes,
         quantum: exactCounts ? undefined : options.samplingInterval,
         byThirds: exactCounts,
         flatEndMinX: FLAT_END_SHORTEST_MS,
-        workThirdsRatio: work,
+        workThirdsRatio,
       });
       const useCount = byCount.probability >= byBytes.probability;
       return { chosen: useCount ? byCount : byBytes, useCount };
@@ -156,6 +162,28 @@ export function scoreSites(
           reasons: [
             ...chosen.reasons,
             `judged against the time the program could run: it waited for a CPU ${Math.round(clock.waitedShare * 100)} % of the judged time (another process's load), and its growth per second of running is steadier than per second of wall time`,
+          ],
+        };
+      }
+    }
+    // A program that got less done per CPU-second as the capture went on (its GCs over a heap
+    // its leak grew, measurements that cost it more, work that grows with what it keeps)
+    // allocated less and less, and a leak that grows with its work slowed with it: in wall time
+    // the shape of a cache filling up (red-team: a leak of 1.3 GB in 90 s, 181 → 959 MiB over
+    // the measurements, its later half at 18 % of the overall rate: "growth stopped", p 0).
+    // Judged again against the program's own allocation, the likelier verdict is kept. A cache
+    // filling under a steady load is not excused by it: its misses get rarer per byte the
+    // program allocates, whatever the program's speed.
+    const workClock = options.workClock;
+    if (workClock && workClock.x.length === s.x.length) {
+      const byWork = judge(measureGrowth(workClock.x, s.count), measureGrowth(workClock.x, bytes), 1);
+      if (byWork.chosen.probability >= chosen.probability + MIN_CLOCK_GAIN) {
+        ({ chosen, useCount } = byWork);
+        chosen = {
+          probability: chosen.probability,
+          reasons: [
+            ...chosen.reasons,
+            `judged against the program's own allocation (its work): the program got less done per second of its CPU as the capture went on — in the last third of the judged time it allocated at ${Math.round(workClock.perCpuThirdsRatio * 100)} % of its first third's rate per CPU-second (GC over a growing heap, or the measurements' cost) — and this site's growth per byte the program allocated is steadier than per second`,
           ],
         };
       }
@@ -324,6 +352,41 @@ export function allocationClock(judged: readonly SiteMeasurement[]): number[] | 
   const n = judged.length;
   if (n < 2 || judged.some((m) => m.samplesTaken === undefined)) return null;
   return judged[n - 1].samplesTaken! > judged[0].samplesTaken! ? judged.map((m) => m.samplesTaken!) : null;
+}
+
+/** The program's allocation as a clock, in milliseconds at its average rate over the judged span. */
+export interface WorkClock {
+  x: number[];
+  /** Its allocation per CPU-second in the last third of the judged time, against the first third's. */
+  perCpuThirdsRatio: number;
+}
+
+/** Under this, allocation per CPU-second fell: the program slowed (slowedWorkClock). */
+const SLOWED_PER_CPU = 0.6;
+
+/**
+ * The program's allocation as a clock of its work (the samples its sampler took), where the
+ * program got less done per CPU-second as the capture went on — its allocation per CPU-second
+ * in the last third of the time under 60 % of the first third's — or null (then wall time is
+ * its clock as well as any). Not where only its allocation per second fell: a load that fell
+ * is no reason, and a cache whose misses cost both CPU and allocation fills at a steady rate
+ * per CPU-second (runClock's comment). Null without CPU readings (a target on another machine).
+ */
+export function slowedWorkClock(judged: readonly SiteMeasurement[]): WorkClock | null {
+  const n = judged.length;
+  if (n < 4 || judged.some((m) => m.samplesTaken === undefined || m.cpuMs === undefined)) return null;
+  const x = judged.map((m) => m.x);
+  // The newest live sample's ordinal can go back when that sample dies: the most seen so far.
+  let most = 0;
+  const taken = judged.map((m) => (most = Math.max(most, m.samplesTaken!)));
+  const cpu = judged.map((m) => m.cpuMs!);
+  const span = x[n - 1] - x[0];
+  const work = taken[n - 1] - taken[0];
+  if (span <= 0 || work <= 0 || cpu[n - 1] <= cpu[0]) return null;
+  // Allocation against CPU time: its rate in the last third of the CPU spent, against the first's.
+  const perCpuThirdsRatio = measureGrowth(cpu, taken).thirdsRatio;
+  if (!(perCpuThirdsRatio < SLOWED_PER_CPU)) return null;
+  return { x: taken.map((t) => x[0] + ((t - taken[0]) * span) / work), perCpuThirdsRatio };
 }
 
 /** The time a program could run, at each measurement: wall time less its waits for a CPU. */

@@ -36,6 +36,11 @@ export interface SiteMeasurement {
    * the work it did (allocationClock).
    */
   samplesTaken?: number;
+  /**
+   * run/attach: the program's CPU time by then (all its threads, from /proc), so that a
+   * program that got less done per CPU-second can be told (score-sites.ts, slowedWorkClock).
+   */
+  cpuMs?: number;
 }
 
 /**

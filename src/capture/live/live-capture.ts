@@ -13,6 +13,7 @@ import {
   MIN_SAMPLES_OF_GROWTH,
   runClock,
   scoreSites,
+  slowedWorkClock,
   toLeak,
   v8CodeSeries,
 } from '../../analysis/leaks/score-sites.js';
@@ -376,7 +377,14 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     });
     // Right after the restart the sampler holds nothing: every site's exact baseline is zero.
     measurements.length = 0;
-    measurements.push({ x: restartX, sites: new Map(), waitMs: readRunqueueWaitMs(o.pid) ?? undefined });
+    // The new sampler has taken no sample yet: its clock of the program's allocation starts at 0.
+    measurements.push({
+      x: restartX,
+      sites: new Map(),
+      waitMs: readRunqueueWaitMs(o.pid) ?? undefined,
+      samplesTaken: 0,
+      cpuMs: readCpuMs(o.pid) ?? undefined,
+    });
     o.writer.appendLine(CAPTURE_FILES.sites, { x: restartX, t: Date.now(), sites: [] } satisfies SitesRecord);
     return true;
   };
@@ -462,6 +470,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
     }
     const x = Date.now() - started;
     const waitMs = readRunqueueWaitMs(o.pid) ?? undefined;
+    const cpuMs = readCpuMs(o.pid) ?? undefined;
     // Handles are read right after the same GC (a socket closed by GC is gone); warm-up
     // measurements are never judged.
     const handleRead = handles && x >= o.warmupMs ? await handles.read() : null;
@@ -478,6 +487,7 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
       x,
       sites,
       waitMs,
+      cpuMs,
       v8CodeBytes,
       activeHandles: handleRead?.active ?? undefined,
       samplesTaken: taken ?? undefined,
@@ -898,6 +908,7 @@ function judge(
     floorInterval,
     runClock: runClock(judged),
     allocationClock: allocationClock(judged),
+    workClock: slowedWorkClock(judged),
     v8Code,
     stacks,
   });
