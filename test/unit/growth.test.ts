@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { judgeGrowth, measureGrowth, overdueJump } from '../../src/analysis/growth/growth.js';
-import { runClock, scoreSites } from '../../src/analysis/leaks/score-sites.js';
+import { runClock, scoreSites, slowedWorkClock } from '../../src/analysis/leaks/score-sites.js';
 import type { SiteSeries } from '../../src/analysis/leaks/site-series.js';
 
 const xs = (n: number): number[] => Array.from({ length: n }, (_, i) => i * 1000);
@@ -238,6 +238,49 @@ test('sampled sites: a leak whose program was starved of CPU in the later half i
   const [cacheIdle] = scoreSites([cacheOf(xs(14))], { samplingInterval: 32 * K });
   const [cacheStarved] = scoreSites([cacheOf(runX)], { samplingInterval: 32 * K, runClock: clock });
   for (const c of [cacheIdle, cacheStarved]) assert.ok(!c || c.probability < 0.5, `${c?.probability} ${c?.reasons.join('; ')}`);
+});
+
+test('sampled sites: a leak in a program that gets less done per CPU-second is judged against its own allocation; a cache is not excused by it', () => {
+  const K = 1024;
+  // 14 measurements a second apart, one core busy throughout (1,000 ms of CPU a second), and
+  // the program's allocation per second falling as 1 / (1 + t / 3 s): at the end it does a
+  // fifth of the work per CPU-second it did at first (GC over a growing heap, say).
+  const work = (ms: number): number => 3000 * Math.log(1 + ms / 3000); // ∫ 1 / (1 + t / 3000)
+  const x = xs(14);
+  const m = x.map((t) => ({ x: t, sites: new Map(), samplesTaken: Math.round(work(t - x[0]) * 2), cpuMs: 40_000 + (t - x[0]) }));
+  const clock = slowedWorkClock(m);
+  assert.ok(clock, 'slowed per CPU-second');
+  assert.ok(clock.perCpuThirdsRatio < 0.6, String(clock.perCpuThirdsRatio));
+  assert.equal(clock.x[0], x[0]);
+  assert.equal(clock.x[13], x[13]);
+  // Steady per CPU-second: no second clock (a load that fell shows in both allocation and CPU).
+  assert.equal(slowedWorkClock(m.map((p, i) => ({ ...p, cpuMs: 40_000 + p.samplesTaken / 2 + i }))), null);
+  // No CPU reading for one measurement (a target on another machine): none either.
+  assert.equal(slowedWorkClock(m.map((p, i) => (i === 5 ? { ...p, cpuMs: undefined } : p))), null);
+  // The newest live sample's ordinal went back once (that sample died): the most seen so far.
+  const back = slowedWorkClock(m.map((p, i) => (i === 6 ? { ...p, samplesTaken: m[5].samplesTaken - 10 } : p)));
+  assert.ok(back && back.x[6] === back.x[5], JSON.stringify(back?.x));
+
+  // A leak that keeps 30 % of what the program allocates: in wall time it slows like a filling cache.
+  const leakSamples = m.map((p) => Math.round(p.samplesTaken * 0.3));
+  const leak = site(
+    leakSamples.map((s) => s * 32 * K),
+    leakSamples.map((s) => s * 320),
+  );
+  const [wallOnly] = scoreSites([leak], { samplingInterval: 32 * K });
+  assert.ok(!wallOnly || wallOnly.probability < 0.5, `by wall time alone: ${wallOnly?.probability} ${wallOnly?.reasons.join('; ')}`);
+  const [withWork] = scoreSites([leak], { samplingInterval: 32 * K, workClock: clock });
+  assert.ok(withWork.probability > 0.8, `${withWork.probability} ${withWork.reasons.join('; ')}`);
+  assert.match(withWork.reasons.join('; '), /judged against the program's own allocation \(its work\)/);
+
+  // A cache filling in the same program fills ever more slowly per unit of work too.
+  const filled = (units: number): number => Math.round(60 * (1 - Math.exp(-units / 4000)));
+  const cache = site(
+    m.map((p) => filled(p.samplesTaken) * 32 * K),
+    m.map((p) => filled(p.samplesTaken) * 320),
+  );
+  const [cacheWithWork] = scoreSites([cache], { samplingInterval: 32 * K, workClock: clock });
+  assert.ok(!cacheWithWork || cacheWithWork.probability < 0.5, `${cacheWithWork?.probability} ${cacheWithWork?.reasons.join('; ')}`);
 });
 
 test('sampled sites: samples that come early are said (Laplace test), without changing the verdict; a steady series is not', () => {
