@@ -99,6 +99,9 @@ export function votedShape(sources: ScriptSources, site: Frame | null, kind: Kin
 /** Fewer objects than this attributed by the tracker: the suspect's kind votes instead (byKind). */
 export const FEW_ATTRIBUTED = 10;
 
+/** An ArrayBuffer with more retainers than this is not searched for the views that keep it. */
+const VIEW_SCAN_LIMIT = 4096;
+
 /** How many objects' paths are computed per vote. */
 const MAX_VOTERS = 2000;
 
@@ -424,7 +427,14 @@ export interface BufferOwners {
    * Those whose ArrayBuffer the allocation tracker gave a stack (made in its window), by the
    * attribution of that stack, most bytes first.
    */
-  bySite: { attribution: Attribution; frames: Frame[]; bytes: number; buffers: number }[];
+  bySite: {
+    attribution: Attribution;
+    frames: Frame[];
+    bytes: number;
+    buffers: number;
+    /** `made`: the ArrayBuffer's own stack; `views`: the stack of a view that keeps it (its own named no place of the program). */
+    via: 'made' | 'views';
+  }[];
   tracedBytes: number;
   /**
    * Holder paths of the ArrayBuffers, of every age, each weighted by its bytes: `held` is
@@ -455,14 +465,13 @@ export function bufferOwners(a: SnapshotAnalysis, options: AttributionOptions, m
   }
   let bytes = 0;
   let tracedBytes = 0;
-  const bySite = new Map<string, BufferOwners['bySite'][number]>();
-  // One attribution per allocation stack (tens of thousands of buffers share a few).
-  const byStack = new Map<number, BufferOwners['bySite'][number] | null>();
-  for (const [owner, b] of bytesOf) {
-    bytes += b;
-    const stack = traces.stackOf(owner);
-    if (stack === 0) continue;
-    let entry = byStack.get(stack);
+  type Entry = BufferOwners['bySite'][number];
+  const bySite = new Map<string, Entry>();
+  // One attribution per allocation stack and way (tens of thousands of buffers share a few).
+  const byStack = new Map<string, Entry | null>();
+  const entryOf = (stack: number, via: Entry['via']): Entry | null => {
+    const memo = `${via}:${stack}`;
+    let entry = byStack.get(memo);
     if (entry === undefined) {
       const frames = traces.stacks.framesOf(stack);
       // Made with no JavaScript on the stack: Node's C++ makes a Buffer's ArrayBuffer through
@@ -471,11 +480,44 @@ export function bufferOwners(a: SnapshotAnalysis, options: AttributionOptions, m
       const attribution = attribute(frames, options);
       if (attribution.noJavaScript || allocatedByTooling(frames, options)) entry = null;
       else {
-        const key = suspectKey(attribution);
-        entry = bySite.get(key) ?? { attribution, frames, bytes: 0, buffers: 0 };
+        const key = `${via}:${suspectKey(attribution)}`;
+        entry = bySite.get(key) ?? { attribution, frames, bytes: 0, buffers: 0, via };
         bySite.set(key, entry);
       }
-      byStack.set(stack, entry);
+      byStack.set(memo, entry);
+    }
+    return entry;
+  };
+  const located = (e: Entry | null): e is Entry => e !== null && (e.attribution.site !== null || e.attribution.userFrame !== null);
+  const reachesProgram = (e: Entry | null): e is Entry => e !== null && e.attribution.userFrame !== null;
+  // Where an ArrayBuffer's own stack names no place of the program — a pool slab Node made for
+  // whichever Buffer.from or allocUnsafe came first, a chunk of socket data Node made in C++ —
+  // the views that keep it speak: a small slice kept at the program's line pins all of the
+  // slab (red-team: a 4-byte subarray of each request's pooled Buffer, 5.2 MiB a minute of
+  // slabs, "site: not known" while the slices' own site was the heap leak beside it).
+  // The first view that reaches the program's code, else the first with a site at all.
+  const viewSite = (owner: number): Entry | null => {
+    const r = s.retainers;
+    if (r.first[owner + 1] - r.first[owner] > VIEW_SCAN_LIMIT) return null;
+    let found: Entry | null = null;
+    for (let k = r.first[owner]; k < r.first[owner + 1]; k++) {
+      const edge = r.edges[k];
+      const view = r.nodes[k];
+      if (s.edgeNameIsIndex(edge) || s.edgeName(edge) !== 'buffer' || !reachable[view]) continue;
+      const stack = traces.stackOf(view);
+      const entry = stack === 0 ? null : entryOf(stack, 'views');
+      if (reachesProgram(entry)) return entry;
+      if (found === null && located(entry)) found = entry;
+    }
+    return found;
+  };
+  for (const [owner, b] of bytesOf) {
+    bytes += b;
+    const stack = traces.stackOf(owner);
+    let entry = stack === 0 ? null : entryOf(stack, 'made');
+    if (!reachesProgram(entry)) {
+      const view = viewSite(owner);
+      if (reachesProgram(view) || (view !== null && !located(entry))) entry = view;
     }
     if (entry === null) continue;
     tracedBytes += b;

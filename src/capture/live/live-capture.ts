@@ -1047,7 +1047,8 @@ function isBufferMemoryLeak(l: Leak): boolean {
 /**
  * A leak of ArrayBuffer memory gets its site and holders from the snapshot's buffers
  * (bufferOwners): the site that made most of the bytes among the buffers made in the
- * tracking window, where it made at least half of them, and the path that holds most bytes.
+ * tracking window (or made the views that keep them, where a buffer's own stack names no
+ * place of the program), where it made at least half of them, and the path that holds most bytes.
  * The evidence says what was counted, and where nothing could be said.
  */
 function addBufferOwners(leak: Leak, b: BufferOwners | null, sources: ScriptSources, windowMs: number | undefined): void {
@@ -1069,11 +1070,15 @@ function addBufferOwners(leak: Leak, b: BufferOwners | null, sources: ScriptSour
     leak.userFrame = top.attribution.userFrame;
     leak.package = top.attribution.package;
     leak.stack = top.frames;
-    leak.evidence += `; site: of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory whose buffers were made while V8's allocation tracker ran (the holders window), ${formatBytes(top.bytes)} (${top.buffers} ${top.buffers === 1 ? 'buffer' : 'buffers'}) ${top.buffers === 1 ? 'was' : 'were'} made here${inWindow} — ${top.attribution.evidence}`;
+    const how =
+      top.via === 'made'
+        ? `${top.buffers === 1 ? 'was' : 'were'} made here`
+        : `${top.buffers === 1 ? 'is' : 'are'} held by Buffers or typed arrays made here, which view ${top.buffers === 1 ? 'it' : 'them'} — ${top.buffers === 1 ? 'its' : 'their'} own stack names no place of the program (Node makes a Buffer's memory in C++, or a pool slab for whichever call came first; a slice keeps the whole of what it views)`;
+    leak.evidence += `; site: of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory whose buffers or views were made while V8's allocation tracker ran (the holders window), ${formatBytes(top.bytes)} (${top.buffers} ${top.buffers === 1 ? 'buffer' : 'buffers'}) ${how}${inWindow} — ${top.attribution.evidence}`;
   } else if (located && enough)
     leak.evidence += `; site: not known — no one site made half of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory made while V8's allocation tracker ran`;
   else
-    leak.evidence += `; site: not known — V8's allocation tracker gave ${b.tracedBytes === 0 ? 'no buffer' : `only ${formatBytes(b.tracedBytes)} of buffers`} live in the holders snapshot a JavaScript stack${located ? '' : " in the program's code"}${inWindow} (Node makes a Buffer's memory in C++, recorded as "(V8 API)"; the tracker misses objects the program's compiled code makes)`;
+    leak.evidence += `; site: not known — V8's allocation tracker gave a JavaScript stack${located ? '' : " in the program's code"} to ${b.tracedBytes === 0 ? 'no buffer' : `only ${formatBytes(b.tracedBytes)} of the buffers`} live in the holders snapshot, nor to views that keep them${inWindow} (Node makes a Buffer's memory in C++, recorded as "(V8 API)"; the tracker misses objects the program's compiled code makes)`;
   const first = b.paths[0];
   if (!first) return;
   leak.retainerPaths = b.paths.map((p) => p.path);

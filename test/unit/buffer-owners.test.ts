@@ -1,0 +1,89 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { SnapshotAnalysis } from '../../src/analysis/snapshot/analysis.js';
+import { bufferOwners } from '../../src/check/sample-paths.js';
+import { loadSnapshot } from '../../src/model/snapshot/load.js';
+import { type BuiltNode, buildSnapshot } from '../helpers/snapshot-builder.js';
+import { tempDir } from '../helpers/write-snapshot.js';
+
+const SLAB = 8192;
+
+/**
+ * A module of /app/packets.js whose `headers` array (closed over by its `keepHeader`) holds
+ * `slabs` small views, each the one view left of an 8 KiB ArrayBuffer. `slabStack`: the
+ * allocation stack the tracker gave each ArrayBuffer (0: Node's pool code, called by Node's own
+ * HTTP code; 1: made in C++, "(V8 API)"; 2: the program's own allocUnsafe); each view was made
+ * by the program's `keepHeader` (stack 3).
+ */
+async function slabsHeldByViews(slabs: number, slabStack: number): Promise<SnapshotAnalysis> {
+  const nodes: BuiltNode[] = [];
+  const add = (n: BuiltNode): number => nodes.push(n) - 1;
+  const root = add({ type: 'synthetic', name: '', edges: [] });
+  const script = add({ type: 'code', name: '/app/packets.js' });
+  const shared = add({ type: 'code', name: 'keepHeader', edges: [{ type: 'internal', name: 'script', to: script }] });
+  const context = add({ type: 'object', name: 'system / Context', edges: [] });
+  const closure = add({
+    type: 'closure',
+    name: 'keepHeader',
+    edges: [
+      { type: 'internal', name: 'context', to: context },
+      { type: 'internal', name: 'shared', to: shared },
+    ],
+  });
+  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
+  const headers = add({ type: 'array', name: '', edges: [] });
+  nodes[context].edges!.push({ type: 'context', name: 'headers', to: headers });
+  for (let i = 0; i < slabs; i++) {
+    const data = add({ type: 'native', name: 'system / JSArrayBufferData', selfSize: SLAB });
+    const buffer = add({ type: 'object', name: 'ArrayBuffer', trace: slabStack, edges: [{ type: 'internal', name: 'backing_store', to: data }] });
+    const view = add({ type: 'object', name: 'Buffer', trace: 3, edges: [{ type: 'internal', name: 'buffer', to: buffer }] });
+    nodes[headers].edges!.push({ type: 'element', name: i, to: view });
+  }
+  const file = join(tempDir(), 'slabs.heapsnapshot');
+  writeFileSync(
+    file,
+    buildSnapshot(nodes, [], {
+      traces: {
+        functions: [
+          { name: 'createPool', script: 'node:buffer', line: 160, column: 20 },
+          { name: 'writeHead', script: 'node:_http_server', line: 370, column: 5 },
+          { name: '(V8 API)', script: '', line: 0, column: 0 },
+          { name: 'allocUnsafe', script: 'node:buffer', line: 400, column: 10 },
+          { name: 'keepHeader', script: '/app/packets.js', line: 12, column: 3 },
+          { name: 'subarray', script: 'node:buffer', line: 1100, column: 3 },
+        ],
+        stacks: [[0, 1], [2], [3, 4], [5, 4]],
+      },
+    }),
+  );
+  return new SnapshotAnalysis(await loadSnapshot(file));
+}
+
+test('ArrayBuffer memory whose buffers’ own stacks name no place of the program is credited to the views that keep it', async () => {
+  // Pool slabs Node made for its own HTTP code, kept by the program's slices; and buffers made
+  // in C++: either way the slices' site is the program's line.
+  for (const slabStack of [0, 1]) {
+    const owners = bufferOwners(await slabsHeldByViews(12, slabStack), {});
+    assert.ok(owners);
+    assert.equal(owners.bytes, 12 * SLAB);
+    const top = owners.bySite[0];
+    assert.equal(top.via, 'views', `stack ${slabStack}`);
+    assert.equal(top.attribution.userFrame?.functionName, 'keepHeader');
+    assert.equal(top.attribution.userFrame?.line, 12);
+    assert.equal(top.bytes, 12 * SLAB);
+    assert.equal(owners.tracedBytes, 12 * SLAB);
+    // What holds them is the program's array, through the views.
+    assert.equal(owners.paths[0]?.variable?.name, 'headers', JSON.stringify(owners.paths[0]));
+  }
+});
+
+test('ArrayBuffer memory made at the program’s own line keeps that site, not its views’', async () => {
+  const owners = bufferOwners(await slabsHeldByViews(12, 2), {});
+  assert.ok(owners);
+  const top = owners.bySite[0];
+  assert.equal(top.via, 'made');
+  assert.equal(top.attribution.userFrame?.functionName, 'keepHeader');
+  assert.equal(owners.bySite.length, 1);
+});
