@@ -536,11 +536,33 @@ export function bufferOwners(a: SnapshotAnalysis, options: AttributionOptions, m
   return {
     bytes,
     buffers: bytesOf.size,
-    bySite: [...bySite.values()].sort((x, y) => y.bytes - x.bytes),
+    // (A site whose every buffer went to the views that keep it is left out.)
+    bySite: [...bySite.values()].filter((e) => e.bytes > 0).sort((x, y) => y.bytes - x.bytes),
     tracedBytes,
     paths,
     looked: { buffers: voters.length, bytes: sumOver(voters, bytesOf) },
   };
+}
+
+/**
+ * The sites of a snapshot's buffers grouped by the function of the program they reach (their
+ * user frame's file and function): the group with most bytes, where it has half of what the
+ * tracker attributed and a quarter of what grows in the window (`expected`), its sites largest
+ * first; else null.
+ */
+export function oneUserFunction(b: BufferOwners, expected: number): { bytes: number; entries: BufferOwners['bySite'] } | null {
+  const groups = new Map<string, { bytes: number; entries: BufferOwners['bySite'] }>();
+  for (const e of b.bySite) {
+    const uf = e.attribution.userFrame;
+    if (uf === null) continue;
+    const key = `${uf.file}\0${uf.functionName}`;
+    const g = groups.get(key) ?? { bytes: 0, entries: [] };
+    g.bytes += e.bytes;
+    g.entries.push(e);
+    groups.set(key, g);
+  }
+  const best = [...groups.values()].sort((x, y) => y.bytes - x.bytes)[0];
+  return best && best.bytes >= 0.5 * b.tracedBytes && best.bytes >= 0.25 * expected ? best : null;
 }
 
 /**

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { SnapshotAnalysis } from '../../src/analysis/snapshot/analysis.js';
-import { bufferOwners } from '../../src/check/sample-paths.js';
+import { bufferOwners, oneUserFunction } from '../../src/check/sample-paths.js';
 import { loadSnapshot } from '../../src/model/snapshot/load.js';
 import { type BuiltNode, buildSnapshot } from '../helpers/snapshot-builder.js';
 import { tempDir } from '../helpers/write-snapshot.js';
@@ -17,7 +17,7 @@ const SLAB = 8192;
  * HTTP code; 1: made in C++, "(V8 API)"; 2: the program's own allocUnsafe); each view was made
  * by the program's `keepHeader` (stack 3).
  */
-async function slabsHeldByViews(slabs: number, slabStack: number): Promise<SnapshotAnalysis> {
+async function slabsHeldByViews(slabs: number, slabStack: number | ((i: number) => number)): Promise<SnapshotAnalysis> {
   const nodes: BuiltNode[] = [];
   const add = (n: BuiltNode): number => nodes.push(n) - 1;
   const root = add({ type: 'synthetic', name: '', edges: [] });
@@ -37,7 +37,8 @@ async function slabsHeldByViews(slabs: number, slabStack: number): Promise<Snaps
   nodes[context].edges!.push({ type: 'context', name: 'headers', to: headers });
   for (let i = 0; i < slabs; i++) {
     const data = add({ type: 'native', name: 'system / JSArrayBufferData', selfSize: SLAB });
-    const buffer = add({ type: 'object', name: 'ArrayBuffer', trace: slabStack, edges: [{ type: 'internal', name: 'backing_store', to: data }] });
+    const trace = typeof slabStack === 'number' ? slabStack : slabStack(i);
+    const buffer = add({ type: 'object', name: 'ArrayBuffer', trace, edges: [{ type: 'internal', name: 'backing_store', to: data }] });
     const view = add({ type: 'object', name: 'Buffer', trace: 3, edges: [{ type: 'internal', name: 'buffer', to: buffer }] });
     nodes[headers].edges!.push({ type: 'element', name: i, to: view });
   }
@@ -86,4 +87,25 @@ test('ArrayBuffer memory made at the program’s own line keeps that site, not i
   assert.equal(top.via, 'made');
   assert.equal(top.attribution.userFrame?.functionName, 'keepHeader');
   assert.equal(owners.bySite.length, 1);
+});
+
+test('slabs split between those the program made and those its views keep: no one site has half, one function of the program has all', async () => {
+  // Half the slabs made by the program's own allocUnsafe in keepHeader, half by Node's HTTP
+  // code and kept by keepHeader's slices.
+  const owners = bufferOwners(await slabsHeldByViews(12, (i) => (i % 2 === 0 ? 2 : 0)), {});
+  assert.ok(owners);
+  assert.deepEqual(
+    owners.bySite.map((e) => [e.via, e.bytes]),
+    [
+      ['made', 6 * SLAB],
+      ['views', 6 * SLAB],
+    ],
+  );
+  const group = oneUserFunction(owners, 0);
+  assert.ok(group);
+  assert.equal(group.bytes, 12 * SLAB);
+  assert.equal(group.entries.length, 2);
+  assert.equal(group.entries[0].attribution.userFrame?.functionName, 'keepHeader');
+  // Not when the function's share is under a quarter of what grows in the window.
+  assert.equal(oneUserFunction(owners, 5 * 12 * SLAB), null);
 });
