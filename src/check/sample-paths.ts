@@ -99,6 +99,9 @@ export function votedShape(sources: ScriptSources, site: Frame | null, kind: Kin
 /** Fewer objects than this attributed by the tracker: the suspect's kind votes instead (byKind). */
 export const FEW_ATTRIBUTED = 10;
 
+/** Node's Buffer pool slab (Buffer.poolSize, 8 KiB unless the program changed it): made for whichever call needed one first. */
+const POOL_SLAB_BYTES = 8192;
+
 /** An ArrayBuffer with more retainers than this is not searched for the views that keep it. */
 const VIEW_SCAN_LIMIT = 4096;
 
@@ -490,36 +493,46 @@ export function bufferOwners(a: SnapshotAnalysis, options: AttributionOptions, m
   };
   const located = (e: Entry | null): e is Entry => e !== null && (e.attribution.site !== null || e.attribution.userFrame !== null);
   const reachesProgram = (e: Entry | null): e is Entry => e !== null && e.attribution.userFrame !== null;
-  // Where an ArrayBuffer's own stack names no place of the program — a pool slab Node made for
-  // whichever Buffer.from or allocUnsafe came first, a chunk of socket data Node made in C++ —
-  // the views that keep it speak: a small slice kept at the program's line pins all of the
-  // slab (red-team: a 4-byte subarray of each request's pooled Buffer, 5.2 MiB a minute of
-  // slabs, "site: not known" while the slices' own site was the heap leak beside it).
-  // The first view that reaches the program's code, else the first with a site at all.
-  const viewSite = (owner: number): Entry | null => {
+  // Where an ArrayBuffer's own stack names no place of the program — a chunk of socket data
+  // Node made in C++ — or it is one of Node's Buffer pool slabs, made for whichever
+  // Buffer.from or allocUnsafe came first, the views that keep it speak: a small slice kept at
+  // the program's line pins all of the slab (red-team: a 4-byte subarray of each request's
+  // pooled Buffer, 5.2 MiB a minute of slabs, "site: not known" while the slices' own site was
+  // the heap leak beside it). A slab may have several live views (one kept, one of a request in
+  // flight): each goes to the view site found on the most slabs, the one that keeps them all.
+  // The candidates: views that reach the program's code, else views with a site at all.
+  const viewSites = (owner: number): Entry[] => {
     const r = s.retainers;
-    if (r.first[owner + 1] - r.first[owner] > VIEW_SCAN_LIMIT) return null;
-    let found: Entry | null = null;
+    if (r.first[owner + 1] - r.first[owner] > VIEW_SCAN_LIMIT) return [];
+    const program = new Set<Entry>();
+    const other = new Set<Entry>();
     for (let k = r.first[owner]; k < r.first[owner + 1]; k++) {
       const edge = r.edges[k];
       const view = r.nodes[k];
       if (s.edgeNameIsIndex(edge) || s.edgeName(edge) !== 'buffer' || !reachable[view]) continue;
       const stack = traces.stackOf(view);
       const entry = stack === 0 ? null : entryOf(stack, 'views');
-      if (reachesProgram(entry)) return entry;
-      if (found === null && located(entry)) found = entry;
+      if (reachesProgram(entry)) program.add(entry);
+      else if (located(entry)) other.add(entry);
     }
-    return found;
+    return [...(program.size > 0 ? program : other)];
   };
+  const candidates = new Map<number, { own: Entry | null; views: Entry[] }>();
+  const slabsOf = new Map<Entry, number>();
   for (const [owner, b] of bytesOf) {
     bytes += b;
     const stack = traces.stackOf(owner);
-    let entry = stack === 0 ? null : entryOf(stack, 'made');
-    if (!reachesProgram(entry)) {
-      const view = viewSite(owner);
-      if (reachesProgram(view) || (view !== null && !located(entry))) entry = view;
-    }
+    const own = stack === 0 ? null : entryOf(stack, 'made');
+    const views = !reachesProgram(own) || b === POOL_SLAB_BYTES ? viewSites(owner) : [];
+    for (const v of views) slabsOf.set(v, (slabsOf.get(v) ?? 0) + 1);
+    candidates.set(owner, { own, views });
+  }
+  for (const [owner, { own, views }] of candidates) {
+    let entry = own;
+    const view = views.reduce<Entry | null>((best, v) => (best === null || slabsOf.get(v)! > slabsOf.get(best)! ? v : best), null);
+    if (reachesProgram(view) || (view !== null && !located(entry))) entry = view;
     if (entry === null) continue;
+    const b = bytesOf.get(owner)!;
     tracedBytes += b;
     entry.bytes += b;
     entry.buffers++;
