@@ -1075,7 +1075,7 @@ function addBufferOwners(leak: Leak, b: BufferOwners | null, sources: ScriptSour
     const how =
       top.via === 'made'
         ? `${top.buffers === 1 ? 'was' : 'were'} made here`
-        : `${top.buffers === 1 ? 'is' : 'are'} held by Buffers or typed arrays made here, which view ${top.buffers === 1 ? 'it' : 'them'} — ${top.buffers === 1 ? 'its' : 'their'} own stack names no place of the program (Node makes a Buffer's memory in C++, or a pool slab for whichever call came first; a slice keeps the whole of what it views)`;
+        : `${top.buffers === 1 ? 'is' : 'are'} held by Buffers or typed arrays made here, which view ${top.buffers === 1 ? 'it' : 'them'} (Node's pool slabs, made for whichever call needed one first, or memory whose own stack names no place of the program, such as what Node makes in C++: a slice keeps the whole of what it views)`;
     leak.evidence += `; site: of the ${formatBytes(b.tracedBytes)} of ArrayBuffer memory whose buffers or views were made while V8's allocation tracker ran (the holders window), ${formatBytes(top.bytes)} (${top.buffers} ${top.buffers === 1 ? 'buffer' : 'buffers'}) ${how}${inWindow} — ${top.attribution.evidence}`;
   } else if (group) {
     // No one site has half, but one function of the program does, through several: the same
