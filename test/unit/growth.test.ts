@@ -255,6 +255,8 @@ test('sampled sites: a leak in a program that gets less done per CPU-second is j
   assert.equal(clock.x[13], x[13]);
   // Steady per CPU-second: no second clock (a load that fell shows in both allocation and CPU).
   assert.equal(slowedWorkClock(m.map((p, i) => ({ ...p, cpuMs: 40_000 + p.samplesTaken / 2 + i }))), null);
+  // An idle program (a tenth of a core), its CPU in ticks of 10 ms: none.
+  assert.equal(slowedWorkClock(m.map((p, i) => ({ ...p, cpuMs: 40_000 + Math.floor((i * 100) / 10) * 10 }))), null);
   // No CPU reading for one measurement (a target on another machine): none either.
   assert.equal(slowedWorkClock(m.map((p, i) => (i === 5 ? { ...p, cpuMs: undefined } : p))), null);
   // The newest live sample's ordinal went back once (that sample died): the most seen so far.

@@ -183,7 +183,7 @@ export function scoreSites(
           probability: chosen.probability,
           reasons: [
             ...chosen.reasons,
-            `judged against the program's own allocation (its work): the program got less done per second of its CPU as the capture went on — in the last third of the judged time it allocated at ${Math.round(workClock.perCpuThirdsRatio * 100)} % of its first third's rate per CPU-second (GC over a growing heap, or the measurements' cost) — and this site's growth per byte the program allocated is steadier than per second`,
+            `judged against the program's own allocation (its work): the program got less done per second of its CPU as the capture went on — in the last third of its CPU time it allocated at ${Math.round(workClock.perCpuThirdsRatio * 100)} % of the first third's rate (GC over a growing heap, or the measurements' cost) — and this site's growth per byte the program allocated is steadier than per second`,
           ],
         };
       }
@@ -357,12 +357,14 @@ export function allocationClock(judged: readonly SiteMeasurement[]): number[] | 
 /** The program's allocation as a clock, in milliseconds at its average rate over the judged span. */
 export interface WorkClock {
   x: number[];
-  /** Its allocation per CPU-second in the last third of the judged time, against the first third's. */
+  /** Its allocation per CPU-second in the last third of its CPU time over the judged span, against the first third's. */
   perCpuThirdsRatio: number;
 }
 
 /** Under this, allocation per CPU-second fell: the program slowed (slowedWorkClock). */
 const SLOWED_PER_CPU = 0.6;
+/** The least CPU, in cores over the judged span, of a program judged on its work clock. */
+const MIN_BUSY_SHARE = 0.2;
 
 /**
  * The program's allocation as a clock of its work (the samples its sampler took), where the
@@ -382,10 +384,13 @@ export function slowedWorkClock(judged: readonly SiteMeasurement[]): WorkClock |
   const cpu = judged.map((m) => m.cpuMs!);
   const span = x[n - 1] - x[0];
   const work = taken[n - 1] - taken[0];
-  if (span <= 0 || work <= 0 || cpu[n - 1] <= cpu[0]) return null;
-  // Allocation against CPU time: its rate in the last third of the CPU spent, against the first's.
+  // Only a busy program (a fifth of a core or more over the span): an idle one's CPU moves in
+  // ticks of 10 ms, too coarse to divide by, and its slowing is no cost of its own.
+  if (span <= 0 || work <= 0 || cpu[n - 1] - cpu[0] < MIN_BUSY_SHARE * span) return null;
+  // Allocation against CPU time: its rate in the last third of the CPU spent, against the first's
+  // (a finite ratio: the CPU readings advance over each third of a busy program's span).
   const perCpuThirdsRatio = measureGrowth(cpu, taken).thirdsRatio;
-  if (!(perCpuThirdsRatio < SLOWED_PER_CPU)) return null;
+  if (!Number.isFinite(perCpuThirdsRatio) || !(perCpuThirdsRatio < SLOWED_PER_CPU)) return null;
   return { x: taken.map((t) => x[0] + ((t - taken[0]) * span) / work), perCpuThirdsRatio };
 }
 
