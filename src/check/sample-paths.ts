@@ -427,15 +427,15 @@ export interface BufferOwners {
   bytes: number;
   buffers: number;
   /**
-   * Those whose ArrayBuffer the allocation tracker gave a stack (made in its window), by the
-   * attribution of that stack, most bytes first.
+   * Those whose ArrayBuffer, or a view that keeps it, the allocation tracker gave a stack (made
+   * in its window), by the attribution of that stack, most bytes first.
    */
   bySite: {
     attribution: Attribution;
     frames: Frame[];
     bytes: number;
     buffers: number;
-    /** `made`: the ArrayBuffer's own stack; `views`: the stack of a view that keeps it (its own named no place of the program). */
+    /** `made`: the ArrayBuffer's own stack; `views`: a view's that keeps it (a pool slab, or one whose own stack names no place of the program). */
     via: 'made' | 'views';
   }[];
   tracedBytes: number;

@@ -131,3 +131,32 @@ export function buildSnapshot(nodes: BuiltNode[], extraStrings: string[] = [], o
     `"strings":[${strings.map((s) => JSON.stringify(s)).join(',\n')}]}`
   );
 }
+
+/**
+ * A graph whose root holds closure `fn` of script `file` (its SharedFunctionInfo's edge to the
+ * script named as on Node 22/24, or as on Node 20), closing over `context`, the scope the tests
+ * put their variables in.
+ */
+export function moduleGraph(
+  file: string,
+  fn: string,
+  o: { scriptEdge?: 'script' | 'script_or_debug_info'; location?: BuiltNode['location'] } = {},
+): { nodes: BuiltNode[]; add: (n: BuiltNode) => number; root: number; shared: number; context: number } {
+  const nodes: BuiltNode[] = [];
+  const add = (n: BuiltNode): number => nodes.push(n) - 1;
+  const root = add({ type: 'synthetic', name: '', edges: [] });
+  const script = add({ type: 'code', name: file });
+  const shared = add({ type: 'code', name: fn, edges: [{ type: 'internal', name: o.scriptEdge ?? 'script', to: script }] });
+  const context = add({ type: 'object', name: 'system / Context', edges: [] });
+  const closure = add({
+    type: 'closure',
+    name: fn,
+    ...(o.location ? { location: o.location } : {}),
+    edges: [
+      { type: 'internal', name: 'context', to: context },
+      { type: 'internal', name: 'shared', to: shared },
+    ],
+  });
+  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
+  return { nodes, add, root, shared, context };
+}

@@ -233,7 +233,7 @@ test('run --sampling-interval auto: a program making a lot of garbage is sampled
 });
 
 test('run: a leak in a program that gets less done per CPU-second is judged against its own allocation, where it grows steadily; a cache filling in the same program is not', async () => {
-  // In wall time the leak slows like a cache filling up (p 0.27 and 0.29 before, "its rate
+  // In wall time the leak slows like a cache filling up (p 0.29 without the work clock, "its rate
   // fell step after step"): a red-team leak of 1.3 GB in 90 s was "no leak found" so.
   const program = fixture('live', 'slowing-leak.cjs');
   const r = await runFixture('slowing-leak.cjs', { duration: '20s', flags: ['--no-end-snapshot'] });

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { SnapshotAnalysis } from '../../src/analysis/snapshot/analysis.js';
 import { bufferOwners, oneUserFunction } from '../../src/check/sample-paths.js';
 import { loadSnapshot } from '../../src/model/snapshot/load.js';
-import { type BuiltNode, buildSnapshot } from '../helpers/snapshot-builder.js';
+import { buildSnapshot, moduleGraph } from '../helpers/snapshot-builder.js';
 import { tempDir } from '../helpers/write-snapshot.js';
 
 const SLAB = 8192;
@@ -26,21 +26,7 @@ async function slabsHeldByViews(
   size = SLAB,
   inFlight = 0,
 ): Promise<SnapshotAnalysis> {
-  const nodes: BuiltNode[] = [];
-  const add = (n: BuiltNode): number => nodes.push(n) - 1;
-  const root = add({ type: 'synthetic', name: '', edges: [] });
-  const script = add({ type: 'code', name: '/app/packets.js' });
-  const shared = add({ type: 'code', name: 'keepHeader', edges: [{ type: 'internal', name: 'script', to: script }] });
-  const context = add({ type: 'object', name: 'system / Context', edges: [] });
-  const closure = add({
-    type: 'closure',
-    name: 'keepHeader',
-    edges: [
-      { type: 'internal', name: 'context', to: context },
-      { type: 'internal', name: 'shared', to: shared },
-    ],
-  });
-  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
+  const { nodes, add, root, context } = moduleGraph('/app/packets.js', 'keepHeader');
   const headers = add({ type: 'array', name: '', edges: [] });
   nodes[context].edges!.push({ type: 'context', name: 'headers', to: headers });
   for (let i = 0; i < slabs; i++) {

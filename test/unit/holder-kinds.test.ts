@@ -7,37 +7,8 @@ import { suspectKey } from '../../src/analysis/leaks/site-series.js';
 import { SnapshotAnalysis } from '../../src/analysis/snapshot/analysis.js';
 import { FEW_ATTRIBUTED, heldByKind, heldByKindFirst, kindDisagrees, kindFits, suspectPaths } from '../../src/check/sample-paths.js';
 import { loadSnapshot } from '../../src/model/snapshot/load.js';
-import { type BuiltNode, buildSnapshot } from '../helpers/snapshot-builder.js';
+import { type BuiltNode, buildSnapshot, moduleGraph } from '../helpers/snapshot-builder.js';
 import { tempDir } from '../helpers/write-snapshot.js';
-
-/**
- * A graph whose root holds closure `fn` of script `file` (its SharedFunctionInfo's edge to the
- * script named as on Node 22/24, or as on Node 20), closing over `context`, the scope the tests
- * put their variables in.
- */
-function moduleGraph(
-  file: string,
-  fn: string,
-  o: { scriptEdge?: 'script' | 'script_or_debug_info'; location?: BuiltNode['location'] } = {},
-): { nodes: BuiltNode[]; add: (n: BuiltNode) => number; root: number; shared: number; context: number } {
-  const nodes: BuiltNode[] = [];
-  const add = (n: BuiltNode): number => nodes.push(n) - 1;
-  const root = add({ type: 'synthetic', name: '', edges: [] });
-  const script = add({ type: 'code', name: file });
-  const shared = add({ type: 'code', name: fn, edges: [{ type: 'internal', name: o.scriptEdge ?? 'script', to: script }] });
-  const context = add({ type: 'object', name: 'system / Context', edges: [] });
-  const closure = add({
-    type: 'closure',
-    name: fn,
-    ...(o.location ? { location: o.location } : {}),
-    edges: [
-      { type: 'internal', name: 'context', to: context },
-      { type: 'internal', name: 'shared', to: shared },
-    ],
-  });
-  nodes[root].edges!.push({ type: 'element', name: 1, to: closure });
-  return { nodes, add, root, shared, context };
-}
 
 /**
  * A server module's `clients` array (a variable of /app/server.js, closed over by its

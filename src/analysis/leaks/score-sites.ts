@@ -148,24 +148,25 @@ export function scoreSites(
       return { chosen: useCount ? byCount : byBytes, useCount };
     };
     let { chosen, useCount } = judge(countEvidence, bytesEvidence);
+    // Judged again on another clock of the program's (x at each measurement), the likelier
+    // verdict is kept, with `why`.
+    const onClock = (x: readonly number[], why: string, workThirdsRatio?: number): void => {
+      if (x.length !== s.x.length) return;
+      const other = judge(measureGrowth(x, s.count), measureGrowth(x, bytes), workThirdsRatio);
+      if (other.chosen.probability < chosen.probability + MIN_CLOCK_GAIN) return;
+      useCount = other.useCount;
+      chosen = { probability: other.chosen.probability, reasons: [...other.chosen.reasons, why] };
+    };
     // A program that waited for a CPU in part of the capture (another process's load) did less
     // work then, and a leak that grows with its work slowed with it: the shape of a cache still
     // filling, and judged so. Judged again against the time it could run, the likelier verdict
     // is kept. Not against its CPU time: a memo cache whose misses cost CPU adds entries at a
     // steady rate per CPU-second while it fills.
-    if (clock && clock.x.length === s.x.length) {
-      const run = judge(measureGrowth(clock.x, s.count), measureGrowth(clock.x, bytes));
-      if (run.chosen.probability >= chosen.probability + MIN_CLOCK_GAIN) {
-        ({ chosen, useCount } = run);
-        chosen = {
-          probability: chosen.probability,
-          reasons: [
-            ...chosen.reasons,
-            `judged against the time the program could run: it waited for a CPU ${Math.round(clock.waitedShare * 100)} % of the judged time (another process's load), and its growth per second of running is steadier than per second of wall time`,
-          ],
-        };
-      }
-    }
+    if (clock)
+      onClock(
+        clock.x,
+        `judged against the time the program could run: it waited for a CPU ${Math.round(clock.waitedShare * 100)} % of the judged time (another process's load), and its growth per second of running is steadier than per second of wall time`,
+      );
     // A program that got less done per CPU-second as the capture went on (its GCs over a heap
     // its leak grew, measurements that cost it more, work that grows with what it keeps)
     // allocated less and less, and a leak that grows with its work slowed with it: in wall time
@@ -174,20 +175,14 @@ export function scoreSites(
     // Judged again against the program's own allocation, the likelier verdict is kept. A cache
     // filling under a steady load is not excused by it: its misses get rarer per byte the
     // program allocates, whatever the program's speed.
+    // (On that clock the program's work is steady by construction: workThirdsRatio 1.)
     const workClock = options.workClock;
-    if (workClock && workClock.x.length === s.x.length) {
-      const byWork = judge(measureGrowth(workClock.x, s.count), measureGrowth(workClock.x, bytes), 1);
-      if (byWork.chosen.probability >= chosen.probability + MIN_CLOCK_GAIN) {
-        ({ chosen, useCount } = byWork);
-        chosen = {
-          probability: chosen.probability,
-          reasons: [
-            ...chosen.reasons,
-            `judged against the program's own allocation (its work): the program got less done per second of its CPU as the capture went on — in the last third of its CPU time it allocated at ${Math.round(workClock.perCpuThirdsRatio * 100)} % of the first third's rate (GC over a growing heap, or the measurements' cost) — and this site's growth per byte the program allocated is steadier than per second`,
-          ],
-        };
-      }
-    }
+    if (workClock)
+      onClock(
+        workClock.x,
+        `judged against the program's own allocation (its work): the program got less done per second of its CPU as the capture went on — in the last third of its CPU time it allocated at ${Math.round(workClock.perCpuThirdsRatio * 100)} % of the first third's rate (GC over a growing heap, or the measurements' cost) — and this site's growth per byte the program allocated is steadier than per second`,
+        1,
+      );
     if (chosen.probability <= 0) continue;
     // Followed sample by sample: does the site keep what it gained, as a leak does (turnover.ts)?
     const turnover = exactCounts ? null : followSamples(s, options.samplingInterval);

@@ -1048,8 +1048,9 @@ function isBufferMemoryLeak(l: Leak): boolean {
 /**
  * A leak of ArrayBuffer memory gets its site and holders from the snapshot's buffers
  * (bufferOwners): the site that made most of the bytes among the buffers made in the
- * tracking window (or made the views that keep them, where a buffer's own stack names no
- * place of the program), where it made at least half of them, and the path that holds most bytes.
+ * tracking window (or the views that keep them: pool slabs, and buffers whose own stack names
+ * no place of the program), where it made at least half of them — else one function of the
+ * program that did through several sites (oneUserFunction) — and the path that holds most bytes.
  * The evidence says what was counted, and where nothing could be said.
  */
 function addBufferOwners(leak: Leak, b: BufferOwners | null, sources: ScriptSources, windowMs: number | undefined): void {
@@ -1067,11 +1068,15 @@ function addBufferOwners(leak: Leak, b: BufferOwners | null, sources: ScriptSour
   const enough = top !== undefined && top.bytes >= 0.25 * expected;
   const most = top !== undefined && top.bytes >= 0.5 * b.tracedBytes;
   const group = located && enough && most ? null : oneUserFunction(b, expected);
+  /** The leak takes the site, user frame, package and stack of one of the buffers' sites. */
+  const takeSite = (e: BufferOwners['bySite'][number]): void => {
+    leak.site = e.attribution.site;
+    leak.userFrame = e.attribution.userFrame;
+    leak.package = e.attribution.package;
+    leak.stack = e.frames;
+  };
   if (located && enough && most) {
-    leak.site = top.attribution.site;
-    leak.userFrame = top.attribution.userFrame;
-    leak.package = top.attribution.package;
-    leak.stack = top.frames;
+    takeSite(top);
     const how =
       top.via === 'made'
         ? `${top.buffers === 1 ? 'was' : 'were'} made here`
@@ -1082,10 +1087,7 @@ function addBufferOwners(leak: Leak, b: BufferOwners | null, sources: ScriptSour
     // request's Buffer.from made a pool slab (made there) and its kept slice holds others Node
     // made (held by views there) — red-team, 488 KiB split about evenly between the two.
     const lead = group.entries[0];
-    leak.site = lead.attribution.site;
-    leak.userFrame = lead.attribution.userFrame;
-    leak.package = lead.attribution.package;
-    leak.stack = lead.frames;
+    takeSite(lead);
     const made = group.entries.filter((e) => e.via === 'made').reduce((n, e) => n + e.bytes, 0);
     const viewed = group.bytes - made;
     const uf = lead.attribution.userFrame!;
