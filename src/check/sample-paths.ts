@@ -107,6 +107,8 @@ const VIEW_SCAN_LIMIT = 4096;
 
 /** How many objects' paths are computed per vote. */
 const MAX_VOTERS = 2000;
+/** How many stand-in strings' holders vote (windowNativeStrings): all of them, but in a huge heap. */
+const MAX_STRING_VOTERS = 200_000;
 
 /**
  * Whether a kind can be the suspect's: it has neither many times more nor many times fewer
@@ -360,7 +362,7 @@ export interface WindowStrings {
    * the window that hold the strings (`objects`) votes with the strings inside it (`held`).
    */
   paths: HolderPath[];
-  /** How many such outermost objects voted (the newest, at most MAX_VOTERS), and how many strings they hold. */
+  /** How many such outermost objects voted (all, up to MAX_STRING_VOTERS spread over the window), and how many strings they hold. */
   looked: { objects: number; strings: number };
   unshown: SuspectPaths['unshown'];
 }
@@ -381,14 +383,30 @@ export interface WindowStrings {
  * Each string is counted at the outermost object numbered in the window that holds it (its
  * dominator, and so on up while those were numbered in the window too): a kept request's URL
  * and its headers' values are one record's, and the record's path is what keeps them (the
- * README example's `auditLog`). Those objects vote like a suspect's, each with its strings.
- * Null without allocation traces.
+ * README example's `auditLog`). Those objects vote like a suspect's, each with its strings —
+ * all of them up to MAX_STRING_VOTERS, not a sample (a path's shape is memoized along the
+ * shortest-path tree: 12,600 voters in 0.75 s with the snapshot's load). Most such strings are strays, one apiece (V8's own, in
+ * compiled code and object shapes, numbered anew), so a sample carried few of the leak's: in
+ * one fresh-clone CI run the newest 2,000 held 2,588 of 38,657 such strings and a path without
+ * a variable outvoted the kept requests' (`rawSeen`) with 362; in one local run a sample spread
+ * over the window's ages held 498 of rawSeen's and one bounded cache renumbered in the window,
+ * holding 600 strings it had made, outvoted them. Null without allocation traces.
  */
-export function windowNativeStrings(a: SnapshotAnalysis, options: AttributionOptions, maxPaths = 3): WindowStrings | null {
+export function windowNativeStrings(
+  a: SnapshotAnalysis,
+  options: AttributionOptions,
+  maxPaths = 3,
+  windowStartId?: number,
+): WindowStrings | null {
   const s = a.snapshot;
   const traces = s.traces;
   if (!traces) return null;
-  let firstTracedId = Number.POSITIVE_INFINITY;
+  // The window's start: the oldest object the tracker gave a stack, or, where known, the id V8
+  // had reached at its first statistic (TrackerPace.firstSeenId), whichever is earlier. The
+  // first alone can come late: in one capture of 11 the objects the tracker attributed that
+  // were still alive were all numbered in the window's last moments (ids 290,513 to 292,969),
+  // and only 629 strings counted, none of the kept requests'.
+  let firstTracedId = windowStartId ?? Number.POSITIVE_INFINITY;
   for (let o = 1; o < s.nodeCount; o++) if (traces.stackOf(o) !== 0 && s.id(o) < firstTracedId) firstTracedId = s.id(o);
   if (!Number.isFinite(firstTracedId)) return null;
   const { reachable, idom } = a.dominators;
@@ -409,7 +427,8 @@ export function windowNativeStrings(a: SnapshotAnalysis, options: AttributionOpt
     held,
     maxPaths,
     (file) => isUserScript(file, options),
-    'newest',
+    'spread',
+    MAX_STRING_VOTERS,
   );
   return { strings: strings.length, paths, looked: { objects: voters.length, strings: sumOver(voters, held) }, unshown };
 }
@@ -592,17 +611,18 @@ function votePaths(
   maxPaths: number,
   isUser: (file: string) => boolean,
   order: 'newest' | 'spread',
+  maxVoters = MAX_VOTERS,
 ): { paths: HolderPath[]; unshown: SuspectPaths['unshown']; voters: number[] } {
   const s = a.snapshot;
   const byShape = new Map<string, { example: number; objects: number; held: number }>();
   const unshown = { viaAgent: 0, noPath: 0, onStack: 0 };
   // At most a few thousand paths computed per suspect.
   const byAge = [...list].sort((x, y) => s.id(y) - s.id(x));
-  const step = byAge.length / MAX_VOTERS;
+  const step = byAge.length / maxVoters;
   const voters =
-    order === 'newest' || byAge.length <= MAX_VOTERS
-      ? byAge.slice(0, MAX_VOTERS)
-      : Array.from({ length: MAX_VOTERS }, (_, i) => byAge[Math.floor(i * step)]);
+    order === 'newest' || byAge.length <= maxVoters
+      ? byAge.slice(0, maxVoters)
+      : Array.from({ length: maxVoters }, (_, i) => byAge[Math.floor(i * step)]);
   for (const o of voters) {
     const shape = shapeOf(o);
     // Reached only through leaktrace's handle agent (the path search takes it last:

@@ -22,6 +22,23 @@ export function listedBelowThreshold(s: ScoredSite): boolean {
 
 /** Samples' worth of growth below which a sampled site's growth is quantization noise. */
 export const MIN_SAMPLES_OF_GROWTH = 4;
+
+/**
+ * The least growth a sampled site is judged on, however fine the interval. V8 charges the code
+ * it compiles for a hot function (with its deoptimization data and feedback) to whatever
+ * JavaScript runs when the code is installed, and that weighs tens of KiB, arriving in a few
+ * steps as the program warms up. The code floor (v8CodeExplains) takes it out where V8's code
+ * figures show it, but where other sites grew in the same steps each is given only its share of
+ * the new code: at a 4 KiB interval fresh-clone CI twice judged such growth a leak (a timer
+ * callback +22 KiB in 9 s at p 0.70; the `setTimeout` line of a loop, +21.6 KiB in 16 s in
+ * three steps, while a window of requests grew beside it under rising load).
+ */
+export const MIN_SAMPLED_GROWTH = 32 * 1024;
+
+/** The least growth judged at a site sampled from `floorInterval` (MIN_SAMPLES_OF_GROWTH samples, MIN_SAMPLED_GROWTH at least). */
+export function leastGrowthJudged(floorInterval: number): number {
+  return Math.max(MIN_SAMPLES_OF_GROWTH * floorInterval, MIN_SAMPLED_GROWTH);
+}
 /**
  * The same for objects made with no JavaScript on the stack ("(EXTERNAL)", "(V8 API)"), beyond
  * what V8's JIT may account for. Few samples of those are as often the runtime's own
@@ -90,7 +107,7 @@ export function scoreSites(
   // what churn looks like (an in-flight request sampled, then another), and a monotone run
   // of such steps fools a trend test: demand several samples' worth of growth.
   const floorInterval = Math.max(options.samplingInterval, options.floorInterval ?? 0);
-  const sampleFloor = exactCounts ? 0 : MIN_SAMPLES_OF_GROWTH * floorInterval;
+  const sampleFloor = exactCounts ? 0 : leastGrowthJudged(floorInterval);
   const clock = options.runClock;
   const v8Code = options.v8Code ?? null;
   const sites = [...all];

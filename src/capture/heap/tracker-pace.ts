@@ -15,6 +15,12 @@ export interface TrackerPace {
   meanIntervalMs: number | null;
   /** How long the meter listened. */
   windowMs: number;
+  /**
+   * The heap object id V8 had reached at its first statistic (null: none came). V8 numbers
+   * every live object when tracking starts, and each new one when it first sees it, so an
+   * object with a higher id was first seen after that: made in the window, most likely.
+   */
+  firstSeenId: number | null;
 }
 
 /**
@@ -33,8 +39,11 @@ export interface TrackerPace {
 export class TrackerPaceMeter {
   private readonly times: number[] = [];
   private readonly started = Date.now();
-  private readonly onSeen = (): void => {
+  private firstSeenId: number | null = null;
+  private readonly onSeen = (params: unknown): void => {
     this.times.push(Date.now());
+    const id = (params as { lastSeenObjectId?: unknown } | undefined)?.lastSeenObjectId;
+    if (this.firstSeenId === null && typeof id === 'number') this.firstSeenId = id;
   };
 
   constructor(private readonly session: InspectorSession) {
@@ -48,6 +57,7 @@ export class TrackerPaceMeter {
       updates: t.length,
       meanIntervalMs: t.length >= 2 ? (t[t.length - 1] - t[0]) / (t.length - 1) : null,
       windowMs: Date.now() - this.started,
+      firstSeenId: this.firstSeenId,
     };
   }
 }

@@ -11,6 +11,7 @@ import {
   allocationClock,
   listedBelowThreshold,
   MIN_SAMPLES_OF_GROWTH,
+  leastGrowthJudged,
   runClock,
   scoreSites,
   slowedWorkClock,
@@ -797,7 +798,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
         if (mainTracked) {
           const objects = counter?.count ?? undefined;
           counter?.stop();
-          const slowed = pace ? slowedByTracker(pace.stop(), nodeMajorOf(o.writer.currentManifest.target.nodeVersion)) : null;
+          const paced = pace?.stop() ?? null;
+          const slowed = paced ? slowedByTracker(paced, nodeMajorOf(o.writer.currentManifest.target.nodeVersion)) : null;
           pace = null;
           if (slowed)
             notes.push(
@@ -807,7 +809,8 @@ export async function liveCapture(session: RemoteSession, o: LiveCaptureOptions)
           // disable, not stopTrackingHeapObjects: the latter streams one more whole snapshot.
           await session.post('HeapProfiler.disable').catch(() => undefined);
           holdersFile = file;
-          if (file !== null) await addHolders(mainLeaks, file, { windowMs: o.holdersMs, sources, slowed });
+          if (file !== null)
+            await addHolders(mainLeaks, file, { windowMs: o.holdersMs, sources, slowed, windowStartId: paced?.firstSeenId ?? undefined });
           else holdersNotShown(); // the heap grew in the window: takeSnapshot said why
         }
         if (workerWindow) {
@@ -940,10 +943,11 @@ const SAMPLES_TO_SEE = 8;
 /**
  * The steady leak rate (bytes per second) under which a site earns fewer than SAMPLES_TO_SEE
  * samples in `judgedMs`, or grows less than the least growth judged: MIN_SAMPLES_OF_GROWTH
- * samples at `floorInterval`, the interval the capture began at (score-sites.ts).
+ * samples at `floorInterval`, the interval the capture began at, and MIN_SAMPLED_GROWTH at
+ * least (score-sites.ts leastGrowthJudged).
  */
 function unseenBelow(interval: number, judgedMs: number, floorInterval = interval): number {
-  return Math.max(SAMPLES_TO_SEE * interval, MIN_SAMPLES_OF_GROWTH * floorInterval) / Math.max(1, judgedMs / 1000);
+  return Math.max(SAMPLES_TO_SEE * interval, leastGrowthJudged(floorInterval)) / Math.max(1, judgedMs / 1000);
 }
 
 /**
@@ -952,12 +956,17 @@ function unseenBelow(interval: number, judgedMs: number, floorInterval = interva
  */
 export function detectionLimitNote(interval: number, judgedMs: number, floorInterval = interval): string {
   const perSecond = unseenBelow(interval, judgedMs, floorInterval);
-  const byFloor = MIN_SAMPLES_OF_GROWTH * floorInterval > SAMPLES_TO_SEE * interval;
+  const least = leastGrowthJudged(floorInterval);
+  const byFloor = least > SAMPLES_TO_SEE * interval;
+  const why =
+    least > MIN_SAMPLES_OF_GROWTH * floorInterval
+      ? `the least growth judged at any interval (V8's compiled code for a hot function, charged to it, weighs that much)`
+      : `the least growth judged (${MIN_SAMPLES_OF_GROWTH} samples at the ${formatBytes(floorInterval)} the capture began at: a finer sampler judges on more samples, not smaller growth)`;
   return (
     `sensitivity: with a sample every ${formatBytes(interval)} over the ${Math.round(judgedMs / 1000)} s judged, a steady leak under ` +
     `~${formatBytes(perSecond)}/s (${formatBytes(perSecond * 60)}/min) ` +
     (byFloor
-      ? `grows less than ${formatBytes(MIN_SAMPLES_OF_GROWTH * floorInterval)}, the least growth judged (${MIN_SAMPLES_OF_GROWTH} samples at the ${formatBytes(floorInterval)} the capture began at: a finer sampler judges on more samples, not smaller growth), and goes unseen; `
+      ? `grows less than ${formatBytes(least)}, ${why}, and goes unseen; `
       : `earns fewer than ${SAMPLES_TO_SEE} samples and may go unseen; `) +
     `a floor, not a promise: near it a leak is found only some of the time, and one whose objects are made at sites of several ` +
     `packages counts at each site by that site's share (the sites reached from one line of your code are also judged summed: each package's, then everyone's); ` +
@@ -982,9 +991,11 @@ export async function addHolders(
     slowed?: string | null;
     /** The snapshot is the one the program wrote as it exited (run --exact): what it let go of by then is gone. */
     atExit?: boolean;
+    /** The heap object id V8 had reached as the window began (TrackerPace.firstSeenId), when known. */
+    windowStartId?: number;
   } = {},
 ): Promise<void> {
-  const { windowMs, sources = new ScriptSources(), slowed = null, atExit = false } = options;
+  const { windowMs, sources = new ScriptSources(), slowed = null, atExit = false, windowStartId } = options;
   const analysis = new SnapshotAnalysis(await loadSnapshot(snapshotFile));
   // Growth of the process that no site explains has no allocation stack to match objects by
   // (blind red-team: an unattributed leak was given 37 objects and a path "attributed to this site").
@@ -1002,7 +1013,7 @@ export async function addHolders(
     const h = holders.get(key);
     const choice = chooseHolders(h, leak.series?.count.at(-1));
     if (choice.how === 'none' && isV8ApiSite(leak)) {
-      windowStrings ??= windowNativeStrings(analysis, {}, NATIVE_STRING_PATHS) ?? undefined;
+      windowStrings ??= windowNativeStrings(analysis, {}, NATIVE_STRING_PATHS, windowStartId) ?? undefined;
       if (addNativeStringHolders(leak, windowStrings, sources)) continue;
     }
     if (choice.how === 'none') {
@@ -1129,7 +1140,9 @@ function addNativeStringHolders(leak: Leak, w: WindowStrings | undefined, source
   leak.retainerPaths = paths.slice(0, 3).map((p) => p.path);
   const n = (x: number): string => x.toLocaleString('en-US');
   const looked =
-    w.looked.strings < w.strings ? ` (of the ${n(w.looked.strings)} inside the newest ${n(w.looked.objects)} objects that hold them)` : '';
+    w.looked.strings < w.strings
+      ? ` (of the ${n(w.looked.strings)} inside ${n(w.looked.objects)} of the objects that hold them, spread over the window's ages)`
+      : '';
   // Paths that differ in their last hops (a record's URL, its headers) run through one variable.
   const v = first.variable;
   const viaVariable = v
