@@ -83,9 +83,20 @@ test('a one-shot timer re-armed from its own callback is one chain, under the st
   assert.ok(tick, describe);
   assert.equal(tick.origin, 'chain');
   assert.notEqual(tick.lineage, tick.asyncId);
-  // Another callback at another place: not a chain. A timer made by an interval's callback
-  // (the same function): the interval re-arms itself, so its timers are their own.
-  for (const kind of ['unrelated', 'interval-child']) {
+  // An async loop's `await sleep()` (timers/promises) and `await pause()` (a Promise around
+  // setTimeout): each beat's Timeout is made in the microtasks right after the last one's
+  // callback, where Node names no trigger, and continues its chain by place.
+  for (const kind of ['sleep-loop', 'pause']) {
+    const h = timers.find((t) => own(t) === markerLine(file, kind));
+    assert.ok(h, `${kind}: ${describe}`);
+    assert.equal(h.origin, 'chain', kind);
+    assert.notEqual(h.lineage, h.asyncId, kind);
+    assert.equal(at(h), markerLine(file, kind), kind);
+  }
+  // Another callback at another place: not a chain — made in its callback, after an await in
+  // it, or by an interval's callback (the same function: the interval re-arms itself, so its
+  // timers are their own).
+  for (const kind of ['unrelated', 'after-await-unrelated', 'interval-child']) {
     const h = timers.find((t) => own(t) === markerLine(file, kind));
     assert.ok(h, `${kind}: ${describe}`);
     assert.deepEqual([h.origin, h.lineage, at(h)], ['created', h.asyncId, markerLine(file, kind)], kind);

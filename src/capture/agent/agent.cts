@@ -141,6 +141,9 @@ const HANDLES_FILE = 'handles.jsonl';
  * Requests and callbacks that complete on their own: never reported (they cannot leak in the
  * sense of a handle, and a stack per write or fs call would dominate the cost).
  */
+/** Microtask hops after a one-shot Timeout's callback within which a new Timeout continues its chain (watchFiring). */
+const CHAIN_HOPS = 4;
+
 const TRANSIENT = new Set([
   'TickObject',
   'Immediate',
@@ -377,6 +380,9 @@ class HandleRecord {
   rearmed = false;
   /** Timeouts its callback made that were compared by place and did not re-arm it (continueChain). */
   notRearms = 0;
+  /** A one-shot Timeout's own callback, and the agent's wrapper that replaced it (watchFiring). */
+  callback: unknown = undefined;
+  wrapper: ((...args: unknown[]) => unknown) | null = null;
   /** Its first frame of the program's code, `file:line:column` (null: none); undefined until asked. */
   programSite: string | null | undefined = undefined;
   stackId = -1;
@@ -413,6 +419,14 @@ class HandleRecord {
       this.resource = null;
       this.weak = resource !== null ? new WeakRef(resource) : null;
     }
+  }
+
+  /** Puts a one-shot Timeout's own callback back where the agent wrapped it (watchFiring). */
+  unwrapTimer(): void {
+    if (this.wrapper === null) return;
+    const timer = this.target();
+    if (timer !== undefined && timer._onTimeout === this.wrapper) timer._onTimeout = this.callback;
+    this.wrapper = null;
   }
 
   /**
@@ -581,8 +595,14 @@ class HandleAgent implements AgentApi {
         Error.stackTraceLimit = prevLimit;
         const rec = new HandleRecord(asyncId, type, triggerAsyncId, resource, holder);
         rec.trigger = self.records.get(triggerAsyncId) ?? null;
-        if (type === 'Timeout' && rec.trigger !== null && rec.trigger.type === 'Timeout' && !rec.trigger.rearmed)
-          self.continueChain(rec, rec.trigger, resource);
+        if (type === 'Timeout') {
+          self.watchFiring(rec, resource);
+          // Made inside a one-shot Timeout's callback (its trigger), or in the microtasks that
+          // ran right after one (an async loop's `await sleep()`: Node gives no trigger there).
+          const inCallback = rec.trigger !== null && rec.trigger.type === 'Timeout';
+          const prev = inCallback ? rec.trigger : self.lastFired;
+          if (prev !== null && !prev.rearmed) self.continueChain(rec, prev, resource);
+        }
         rec.sourceOnly = mode === SOURCE;
         // Never touch the resource's properties here: a C++ wrap is not fully built yet
         // during init (reading a FileHandle's fd at this point crashes Node 20).
@@ -765,6 +785,7 @@ class HandleAgent implements AgentApi {
     this.stopped = true;
     this.hook.disable();
     clearInterval(this.timer);
+    for (const rec of this.records.values()) rec.unwrapTimer();
     this.tellWorkers('stop');
     for (const restore of this.restoreFs.splice(0)) restore();
     try {
@@ -956,6 +977,49 @@ class HandleAgent implements AgentApi {
     if (rec.chainStackId >= 0) this.applyChain(rec);
   }
 
+  /** The one-shot Timeout whose callback ran last, until the microtasks after it have run (watchFiring). */
+  private lastFired: HandleRecord | null = null;
+  private hopsLeft = 0;
+  private readonly clearHop = (): void => {
+    if (--this.hopsLeft > 0) queueMicrotask(this.clearHop);
+    else this.lastFired = null;
+  };
+
+  /**
+   * Wraps a one-shot Timeout's callback so that the agent knows it has just run: Node runs the
+   * microtasks it queued (an awaiting function's continuation) right after it, before any
+   * other callback, and a Timeout made there continues its chain (continueChain). Known for
+   * CHAIN_HOPS microtask hops — an `await` of a function that awaits the sleep takes a few —
+   * then forgotten. The wrapper calls the program's callback as Node would (same `this`, same
+   * arguments, its exceptions untouched); stop() puts the program's callback back on the
+   * Timeouts still open. Intervals re-arm themselves and are left alone.
+   */
+  private watchFiring(rec: HandleRecord, resource: object): void {
+    const timer = resource as { _onTimeout?: unknown; _repeat?: unknown };
+    const callback = timer._onTimeout;
+    if (typeof callback !== 'function' || (timer._repeat !== null && timer._repeat !== undefined)) return;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const self = this;
+    const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+      try {
+        return Reflect.apply(callback, this, args);
+      } finally {
+        self.fired(rec);
+      }
+    };
+    rec.callback = callback;
+    rec.wrapper = wrapper;
+    timer._onTimeout = wrapper;
+  }
+
+  private fired(rec: HandleRecord): void {
+    if (this.stopped || this.pausedAt !== null) return;
+    this.lastFired = rec;
+    const pending = this.hopsLeft > 0;
+    this.hopsLeft = CHAIN_HOPS;
+    if (!pending) queueMicrotask(this.clearHop);
+  }
+
   /**
    * A one-shot timer re-armed from its own callback — a heartbeat, a poller, a retry, a
    * scheduler (node-cron re-arms one per task) — is carried by a new Timeout at each beat, and
@@ -966,13 +1030,21 @@ class HandleAgent implements AgentApi {
    * thing: the same callback function, or setTimeout called at the same place (the first frame
    * of the program's code on both stacks). It takes the chain's identity (`lineage`) and the
    * stack of the chain's first Timeout, usually the line of the program that started it.
+   * The same holds for a Timeout made in the microtasks that run right after a one-shot
+   * Timeout's callback (watchFiring): an async loop's `await sleep(ms)` — timers/promises, or
+   * `new Promise((r) => setTimeout(r, ms))` — resumes there, where Node names no trigger, and
+   * each beat's Timeout is a new one (a red-team heartbeat loop per request: 17,269 open
+   * Timeouts after 90 s, read as a turnover at p 0). Its callback is a new resolver each time,
+   * so it continues the chain by place only.
    * Nothing else chains: an interval's timers are its own (it re-arms itself), other types
    * never, and a callback continues its chain once.
    */
   private continueChain(rec: HandleRecord, prev: HandleRecord, resource: object): void {
     const before = prev.target() as { _repeat?: unknown; _onTimeout?: unknown } | undefined;
     if (before === undefined || (before._repeat !== null && before._repeat !== undefined)) return;
-    const sameCallback = before._onTimeout === (resource as { _onTimeout?: unknown })._onTimeout;
+    // The callbacks as the program gave them (watchFiring wraps them).
+    const callbackOf = (r: HandleRecord, timer: { _onTimeout?: unknown }): unknown => (r.wrapper !== null ? r.callback : timer._onTimeout);
+    const sameCallback = callbackOf(prev, before) === callbackOf(rec, resource as { _onTimeout?: unknown });
     if (!sameCallback) {
       // The places are read from the raw stacks (no formatting): only for a Timeout made inside
       // another's callback, and for the first few such of a callback.
