@@ -243,8 +243,16 @@ test('run: a leak in a program that gets less done per CPU-second is judged agai
   );
   assert.ok(leak, r.stdout);
   // V8's sampler records the function; the line is the statement whose object literal has the
-  // kept objects' keys (the cache's entries have others).
-  assert.equal(leak.site.line, lineOf(program, '// the leak'));
+  // kept objects' keys (the cache's entries have others) — where the holders window saw enough
+  // of them: this program saturates a core, V8 optimizes doUnit again within the window, and
+  // its optimized code allocates past the tracker (2 to 400 objects attributed; in 1 CI run of
+  // 5 and 1 local run of 4 too few to tell the statement, said so, and the function's first
+  // line given). Holding the optimizing tiers off in the window (--max-opt=1) was tried and
+  // was worse here: the program's spin ran unoptimized and made 4 objects in the window.
+  if (leak.site.line !== lineOf(program, '// the leak')) {
+    assert.equal(leak.site.line, lineOf(program, 'function doUnit'));
+    assert.match(leak.evidence, /where doUnit starts \(the allocating statement in it is not known\)/);
+  }
   assert.ok(leak.probability >= 0.5, String(leak.probability));
   assert.match(leak.evidence, /judged against the program's own allocation \(its work\): the program got less done per second of its CPU/);
 
