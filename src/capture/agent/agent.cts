@@ -137,13 +137,13 @@ const HANDLES_FILE = 'handles.jsonl';
 // ---------------------------------------------------------------------------------------
 // Which async resources are handles
 
+/** Microtask hops after a one-shot Timeout's callback within which a new Timeout continues its chain (watchFiring). */
+const CHAIN_HOPS = 4;
+
 /**
  * Requests and callbacks that complete on their own: never reported (they cannot leak in the
  * sense of a handle, and a stack per write or fs call would dominate the cost).
  */
-/** Microtask hops after a one-shot Timeout's callback within which a new Timeout continues its chain (watchFiring). */
-const CHAIN_HOPS = 4;
-
 const TRANSIENT = new Set([
   'TickObject',
   'Immediate',
@@ -601,7 +601,7 @@ class HandleAgent implements AgentApi {
           // ran right after one (an async loop's `await sleep()`: Node gives no trigger there).
           const inCallback = rec.trigger !== null && rec.trigger.type === 'Timeout';
           const prev = inCallback ? rec.trigger : self.lastFired;
-          if (prev !== null && !prev.rearmed) self.continueChain(rec, prev, resource);
+          if (prev !== null && !prev.rearmed) self.continueChain(rec, prev);
         }
         rec.sourceOnly = mode === SOURCE;
         // Never touch the resource's properties here: a C++ wrap is not fully built yet
@@ -1039,12 +1039,12 @@ class HandleAgent implements AgentApi {
    * Nothing else chains: an interval's timers are its own (it re-arms itself), other types
    * never, and a callback continues its chain once.
    */
-  private continueChain(rec: HandleRecord, prev: HandleRecord, resource: object): void {
+  private continueChain(rec: HandleRecord, prev: HandleRecord): void {
     const before = prev.target() as { _repeat?: unknown; _onTimeout?: unknown } | undefined;
     if (before === undefined || (before._repeat !== null && before._repeat !== undefined)) return;
-    // The callbacks as the program gave them (watchFiring wraps them).
-    const callbackOf = (r: HandleRecord, timer: { _onTimeout?: unknown }): unknown => (r.wrapper !== null ? r.callback : timer._onTimeout);
-    const sameCallback = callbackOf(prev, before) === callbackOf(rec, resource as { _onTimeout?: unknown });
+    // The callbacks as the program gave them: watchFiring wrapped rec's just now, and prev's
+    // unless it was made before the agent traced.
+    const sameCallback = (prev.wrapper !== null ? prev.callback : before._onTimeout) === rec.callback;
     if (!sameCallback) {
       // The places are read from the raw stacks (no formatting): only for a Timeout made inside
       // another's callback, and for the first few such of a callback.
