@@ -102,6 +102,9 @@ export const FEW_ATTRIBUTED = 10;
 /** Node's Buffer pool slab (Buffer.poolSize, 8 KiB unless the program changed it): made for whichever call needed one first. */
 const POOL_SLAB_BYTES = 8192;
 
+/** Node's modules that cut Buffers from its pool slabs, as V8 names their scripts. */
+const BUFFER_MODULES = new Set(['node:buffer', 'node:internal/buffer']);
+
 /** An ArrayBuffer with more retainers than this is not searched for the views that keep it. */
 const VIEW_SCAN_LIMIT = 4096;
 
@@ -520,7 +523,18 @@ export function bufferOwners(a: SnapshotAnalysis, options: AttributionOptions, m
   // the heap leak beside it). A slab may have several live views (one kept, one of a request in
   // flight): each goes to the view site found on the most slabs, the one that keeps them all.
   // The candidates: views that reach the program's code, else views with a site at all.
-  const viewSites = (owner: number): Entry[] => {
+  // A pool slab's views are Buffers its allocator cut from it: made through Node's Buffer code.
+  // A view with any other stack has a stack that is not its own — V8's tracker misses objects
+  // made by compiled code, and one can carry the stack of an object that lived at its address
+  // before (blind red-team: the chunks a producer wrote to a stream, 10 slabs' views "made" in
+  // Node's timers under the sink's setTimeout, named the site over the producer's Buffer.from).
+  const viaBufferApi = new Map<number, boolean>();
+  const madeThroughBufferApi = (stack: number): boolean => {
+    let yes = viaBufferApi.get(stack);
+    if (yes === undefined) viaBufferApi.set(stack, (yes = traces.stacks.framesOf(stack).some((f) => BUFFER_MODULES.has(f.file))));
+    return yes;
+  };
+  const viewSites = (owner: number, poolSlab: boolean): Entry[] => {
     const r = s.retainers;
     if (r.first[owner + 1] - r.first[owner] > VIEW_SCAN_LIMIT) return [];
     const program = new Set<Entry>();
@@ -530,6 +544,7 @@ export function bufferOwners(a: SnapshotAnalysis, options: AttributionOptions, m
       const view = r.nodes[k];
       if (s.edgeNameIsIndex(edge) || s.edgeName(edge) !== 'buffer' || !reachable[view]) continue;
       const stack = traces.stackOf(view);
+      if (poolSlab && stack !== 0 && !madeThroughBufferApi(stack)) continue;
       const entry = stack === 0 ? null : entryOf(stack, 'views');
       if (reachesProgram(entry)) program.add(entry);
       else if (located(entry)) other.add(entry);
@@ -541,8 +556,10 @@ export function bufferOwners(a: SnapshotAnalysis, options: AttributionOptions, m
   for (const [owner, b] of bytesOf) {
     bytes += b;
     const stack = traces.stackOf(owner);
-    const own = stack === 0 ? null : entryOf(stack, 'made');
-    const views = !reachesProgram(own) || b === POOL_SLAB_BYTES ? viewSites(owner) : [];
+    const poolSlab = b === POOL_SLAB_BYTES;
+    // (A slab's own stack, likewise: Node's Buffer code makes it, or the stack is not its own.)
+    const own = stack === 0 || (poolSlab && !madeThroughBufferApi(stack)) ? null : entryOf(stack, 'made');
+    const views = !reachesProgram(own) || poolSlab ? viewSites(owner, poolSlab) : [];
     for (const v of views) slabsOf.set(v, (slabsOf.get(v) ?? 0) + 1);
     candidates.set(owner, { own, views });
   }

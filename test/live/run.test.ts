@@ -252,6 +252,37 @@ test('run: a window of recent requests under rising load grows step after step, 
   assert.ok(lines.some((l) => (l.died ?? []).length > 0));
 });
 
+test('run: a queue filled faster than it drains (a stream whose backpressure is ignored) frees every chunk, later and later: a leak all the same, at the line that makes the chunks', async () => {
+  const program = fixture('live', 'ignored-backpressure.cjs');
+  const r = await runFixture('ignored-backpressure.cjs', { duration: '16s', flags: ['--sampling-interval', '4k', '--no-end-snapshot'] });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  type Listed = { kind: string; site: { functionName: string; line: number } | null; evidence: string; keptIn?: { expression: string } };
+  const describe = JSON.stringify(report.leaks.map((l: Listed) => [l.kind, l.site, l.evidence]));
+  // The leak is reported, kept in the stream's state: its chunks' bytes outside the heap, its
+  // chunks on the heap, or both.
+  assert.ok(
+    report.leaks.some((l: Listed) => l.keptIn?.expression === 'sink._writableState'),
+    describe,
+  );
+  // The chunks on the heap turn over — most of what the site gained early is gone by the end —
+  // and the evidence says why that does not clear it. Reported as a leak in 5 runs of 6 here; in
+  // the sixth its sampled growth slowed in the last third (to 48 % of the first's, while the
+  // queue's bytes outside the heap grew steadily) and the judge read a cache still filling
+  // (p 0.41): listed below the threshold, with the same evidence, not cleared by the turnover.
+  const heap = [...report.leaks, ...report.belowThreshold].find((l: Listed) => l.kind === 'heap' && l.site?.functionName === 'produce');
+  assert.ok(heap, describe);
+  assert.equal(heap.site.line, lineOf(program, 'Buffer.from('));
+  assert.match(
+    heap.evidence,
+    /it frees what it gains, but later and later: it made them at a steady rate .* while its live ones grew older .*: a queue filled faster than it drains/,
+  );
+  // Where the bytes outside the heap get a site, it is the one that makes the chunks, not a
+  // stack V8's tracker left at their addresses (the sink's timers, before).
+  const external = report.leaks.find((l: Listed) => l.kind === 'external');
+  if (external?.site) assert.equal(external.site.functionName, 'produce', describe);
+});
+
 test('run: a leak in a worker thread is found at its line in the worker, measured through the worker’s own session', async () => {
   const out = join(tempDir(), 'cap');
   const r = await runCli(

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildSiteSeries, type SiteMeasurement } from '../../src/analysis/leaks/site-series.js';
 import { listedBelowThreshold, scoreSites } from '../../src/analysis/leaks/score-sites.js';
-import { followMembers, followSamples, keptFactor } from '../../src/analysis/leaks/turnover.js';
+import { followMembers, followSamples, growingBacklog, keptFactor } from '../../src/analysis/leaks/turnover.js';
 import { countProfileBySite, type SamplingProfile } from '../../src/capture/heap/sampling-sampler.js';
 import { SampleLedger } from '../../src/capture/heap/site-counts.js';
 import { StackTable } from '../../src/model/stack-table.js';
@@ -209,4 +209,62 @@ test('followMembers: the earlier half runs to the measurement nearest the middle
   assert.equal(t.through, 4);
   assert.equal(t.kept, 0);
   assert.equal(t.gained, 5);
+});
+
+/**
+ * A first-in-first-out queue measured every 10 s: `born(step)` new samples arrive before each
+ * step and `drained` of the oldest leave, so its live samples are a run of consecutive ordinals.
+ */
+function queueSite(stacks: StackTable, born: (step: number) => number, drained: number): SiteMeasurement[] {
+  const id = stacks.internOuterFirst([handler]);
+  let made = 0;
+  let gone = 0;
+  return Array.from({ length: 10 }, (_, step) => {
+    made += born(step);
+    if (step > 0) gone = Math.min(made, gone + drained);
+    const samples = Array.from({ length: made - gone }, (_, k) => gone + k + 1);
+    return {
+      x: step * 10_000,
+      sites: new Map([[id, { count: samples.length * 800, selfBytes: samples.length * (INTERVAL + 40), externalBytes: 0, samples }]]),
+    };
+  });
+}
+
+test('followed samples: a queue filled faster than it drains frees every object, later and later, and is a leak all the same', () => {
+  const stacks = new StackTable();
+  // 30 new samples a step, the oldest 20 drained: each one leaves, yet the queue grows by 10 a step.
+  const m = queueSite(stacks, () => 30, 20);
+  const series = [...buildSiteSeries(m, stacks, {}).values()][0];
+  const t = followSamples(series, INTERVAL);
+  assert.ok(t && keptFactor(t) < 1, 'its samples turn over');
+  const b = growingBacklog(series.x, series.samples!);
+  assert.ok(b, 'a backlog');
+  assert.ok(b.meanAgeMs.end > 1.5 * b.meanAgeMs.middle, JSON.stringify(b));
+  const [site] = judge(m, stacks);
+  assert.ok(site.probability >= 0.5, String(site.probability));
+  assert.equal(site.beforeTurnover, undefined);
+  assert.match(
+    site.reasons.join('; '),
+    /it frees what it gains, but later and later: it made them at a steady rate .* a queue filled faster than it drains/,
+  );
+});
+
+test('followed samples: a queue whose objects are gone a fixed time after they came (a window) is no backlog, nor is one whose new objects keep increasing', () => {
+  const stacks = new StackTable();
+  // A window under rising load: 10, 20, 30 … new a step, each gone the step after.
+  let id = 0;
+  const window = Array.from({ length: 10 }, (_, step) => Array.from({ length: 10 * (step + 1) }, () => ++id));
+  assert.equal(
+    growingBacklog(
+      window.map((_, i) => i * 10_000),
+      window,
+    ),
+    null,
+  );
+  // A queue growing only because ever more arrives (its drain steady): load, not told from a leak; left to the turnover's reading.
+  const m = queueSite(stacks, (step) => 20 + 8 * step, 20);
+  const series = [...buildSiteSeries(m, stacks, {}).values()][0];
+  assert.equal(growingBacklog(series.x, series.samples!), null);
+  const [site] = judge(m, stacks);
+  assert.ok((site.beforeTurnover ?? 0) > site.probability, `${site.beforeTurnover} → ${site.probability}`);
 });

@@ -6,7 +6,7 @@ import { FLAT_END_SHORTEST_MS, type GrowthEvidence, type LeakJudgement, judgeGro
 import { dominantStack, framesOfStack, type SiteMeasurement, type SiteSeries } from './site-series.js';
 import { type Frame, formatFrame, sameFrame } from '../../model/frame.js';
 import { EXACT_INTERVAL } from '../../capture/heap/sampling-sampler.js';
-import { SAMPLE_WORDS, followSamples, withTurnover } from './turnover.js';
+import { SAMPLE_WORDS, followSamples, growingBacklog, keptFactor, withBacklog, withTurnover } from './turnover.js';
 
 /** Suspects at or above this probability, under the report's threshold, are listed as below it. */
 export const LISTED_BELOW = 0.2;
@@ -204,7 +204,11 @@ export function scoreSites(
     // Followed sample by sample: does the site keep what it gained, as a leak does (turnover.ts)?
     const turnover = exactCounts ? null : followSamples(s, options.samplingInterval);
     let beforeTurnover: number | undefined;
-    if (turnover) ({ before: beforeTurnover, ...chosen } = withTurnover(chosen, turnover, SAMPLE_WORDS));
+    // A turnover whose objects live longer and longer at a steady rate of new ones is a queue
+    // that does not drain: not cleared (growingBacklog).
+    const backlog = turnover && keptFactor(turnover) < 1 && s.samples ? growingBacklog(s.x, s.samples) : null;
+    if (turnover && backlog) chosen = withBacklog(chosen, turnover, backlog);
+    else if (turnover) ({ before: beforeTurnover, ...chosen } = withTurnover(chosen, turnover, SAMPLE_WORDS));
     // Said only where it took a sample's worth or more: less is within the sampling's noise.
     if (jit >= options.samplingInterval) {
       chosen = {

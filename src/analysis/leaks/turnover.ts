@@ -139,6 +139,84 @@ export function followMembers(
 }
 
 /**
+ * A queue filled faster than it drains: the site frees what it gained (a turnover), yet at a
+ * steady rate of new objects its live set keeps growing, because each object lives longer than
+ * the one before — writes to a slow stream that ignore backpressure, a job queue with too few
+ * workers. Every object is freed in the end, but the queue grows as a leak does for as long as
+ * the load holds (blind red-team: a producer writing 300 chunks a second to a sink that takes
+ * 200, its chunks' live samples' mean age 3 s → 13 s over 40 s, cleared as "frees what it
+ * gains", p 0). A window of recent items or a cache with expiry keeps its objects a fixed time:
+ * their ages hold still, and its live set grows only as the load does (a window under rising
+ * load: mean age 1.4 s throughout, new samples 62 → 238 a step). So: the live samples' mean age
+ * keeps rising through the later half, and the site's new samples per second did not rise — a
+ * backlog under a rising load is left to the turnover's reading, as load is not told from leak.
+ */
+export interface Backlog {
+  /** New samples per second, earlier half and later half of the judged time. */
+  bornPerSecond: { earlier: number; later: number };
+  /** The live samples' mean age (ms) at the middle measurement and at the last. */
+  meanAgeMs: { middle: number; end: number };
+}
+
+/** The mean age must rise by this factor from the middle to the end, in most later steps. */
+const BACKLOG_AGE_RATIO = 1.5;
+/** New samples per second may rise this much (later half against earlier) and still count as steady. */
+const BACKLOG_STEADY_BIRTHS = 1.3;
+/** New samples seen in all, at least, for a rate to mean anything. */
+const BACKLOG_MIN_BORN = 20;
+
+export function growingBacklog(x: readonly number[], members: readonly (readonly (number | string)[])[]): Backlog | null {
+  const n = x.length;
+  if (n < 5 || members.length !== n) return null;
+  const middle = (x[0] + x[n - 1]) / 2;
+  let cut = 1;
+  for (let i = 2; i < n - 1; i++) if (Math.abs(x[i] - middle) < Math.abs(x[cut] - middle)) cut = i;
+  // Each sample's birth: the first measurement it is live at (those of the first, their age
+  // counted from it: a lower bound). Its age at a measurement: the time since then.
+  const bornAt = new Map<number | string, number>();
+  const born = new Array<number>(n).fill(0);
+  const meanAge = new Array<number>(n).fill(0);
+  for (let i = 0; i < n; i++) {
+    let ages = 0;
+    for (const o of members[i]) {
+      let b = bornAt.get(o);
+      if (b === undefined) {
+        bornAt.set(o, (b = i));
+        if (i > 0) born[i]++;
+      }
+      ages += x[i] - x[b];
+    }
+    meanAge[i] = members[i].length > 0 ? ages / members[i].length : 0;
+  }
+  const bornEarlier = born.slice(1, cut + 1).reduce((a, b) => a + b, 0);
+  const bornLater = born.slice(cut + 1).reduce((a, b) => a + b, 0);
+  if (bornEarlier + bornLater < BACKLOG_MIN_BORN || bornEarlier === 0) return null;
+  const perSecond = { earlier: bornEarlier / ((x[cut] - x[0]) / 1000), later: bornLater / ((x[n - 1] - x[cut]) / 1000) };
+  if (perSecond.later > BACKLOG_STEADY_BIRTHS * perSecond.earlier) return null;
+  if (meanAge[cut] <= 0 || meanAge[n - 1] < BACKLOG_AGE_RATIO * meanAge[cut]) return null;
+  let rose = 0;
+  for (let i = cut + 1; i < n; i++) if (meanAge[i] > meanAge[i - 1]) rose++;
+  if (rose < (2 / 3) * (n - 1 - cut)) return null;
+  return { bornPerSecond: perSecond, meanAgeMs: { middle: meanAge[cut], end: meanAge[n - 1] } };
+}
+
+/**
+ * The judgement of a site that turned over as a growing backlog: its probability as it was (a
+ * queue that grows without bound is a leak for as long as it grows), the turnover said with why
+ * it does not clear it.
+ */
+export function withBacklog(j: LeakJudgement, t: Turnover, b: Backlog): LeakJudgement {
+  const perMinute = (v: number): string => `${Math.round(v * 60).toLocaleString('en-US')}`;
+  return {
+    probability: j.probability,
+    reasons: [
+      ...j.reasons,
+      `${followedWhat(t, SAMPLE_WORDS)} — it frees what it gains, but later and later: it made them at a steady rate (${perMinute(b.bornPerSecond.earlier)} new samples a minute in the earlier half, ${perMinute(b.bornPerSecond.later)} in the later) while its live ones grew older (their mean age ${(b.meanAgeMs.middle / 1000).toFixed(1)} s at the middle, ${(b.meanAgeMs.end / 1000).toFixed(1)} s at the end): a queue filled faster than it drains (writes that ignore a stream's backpressure, a job queue with too few workers), which grows as a leak does while the load holds`,
+    ],
+  };
+}
+
+/**
  * The factor a turnover puts on a site's probability: 1 where most of the gain is kept (a
  * leak keeps all of it, minus the odd in-flight object sampled at the middle), 0 where a fifth
  * or less is, linear between.
@@ -176,6 +254,17 @@ export const HANDLE_WORDS: TurnoverWords = {
   freed: "they are closed and others opened — a per-request timer or a pool's turnover; a leak keeps its handles open",
 };
 
+/** "followed sample by sample, of the N samples of small objects it had gained …, K are alive at the end" */
+function followedWhat(t: Turnover, words: TurnoverWords): string {
+  // A sum over measurements of the gain since the first: one gained early counts at each of
+  // them (the red-team read "20 gained" where 8 had been opened), so the words say so.
+  const counted = t.through > 1 ? ` (summed over the ${t.through} measurements of the earlier half: one gained early counts at each)` : '';
+  const leftOut = t.leftOut
+    ? ` (leaving out ${t.leftOut} seen at one measurement only: objects in flight when that GC ran, or made while it marked, gone by the next)`
+    : '';
+  return `${words.how}, of the ${t.gained} ${words.unit} it had gained since its first measurement${counted}${leftOut}, ${t.kept} ${t.kept === 1 ? 'is' : 'are'} ${words.alive} at the end`;
+}
+
 /**
  * A judgement with its turnover applied: the probability scaled by keptFactor, the reason said
  * either way, and the probability before where it was lowered (so that a cleared suspect can
@@ -183,13 +272,7 @@ export const HANDLE_WORDS: TurnoverWords = {
  */
 export function withTurnover(j: LeakJudgement, t: Turnover, words: TurnoverWords): LeakJudgement & { before?: number } {
   const factor = keptFactor(t);
-  // A sum over measurements of the gain since the first: one gained early counts at each of
-  // them (the red-team read "20 gained" where 8 had been opened), so the words say so.
-  const counted = t.through > 1 ? ` (summed over the ${t.through} measurements of the earlier half: one gained early counts at each)` : '';
-  const leftOut = t.leftOut
-    ? ` (leaving out ${t.leftOut} seen at one measurement only: objects in flight when that GC ran, or made while it marked, gone by the next)`
-    : '';
-  const what = `${words.how}, of the ${t.gained} ${words.unit} it had gained since its first measurement${counted}${leftOut}, ${t.kept} ${t.kept === 1 ? 'is' : 'are'} ${words.alive} at the end`;
+  const what = followedWhat(t, words);
   const reason =
     factor >= 1 ? `${what}: ${words.kept}` : `but ${what}: ${words.freed}${factor > 0 ? ' (probability scaled down accordingly)' : ''}`;
   return {
