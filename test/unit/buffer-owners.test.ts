@@ -17,7 +17,7 @@ const BIG = 16384;
  * `slabs` small views, each the one view left of an 8 KiB ArrayBuffer. `slabStack`: the
  * allocation stack the tracker gave each ArrayBuffer (0: Node's pool code, called by Node's own
  * HTTP code; 1: made in C++, "(V8 API)"; 2: the program's own allocUnsafe); each view was made
- * by the program's `keepHeader` (stack 3). The first `inFlight` slabs also have a view of a
+ * by the program's `keepHeader` through Node's `subarray` (stack 3), or with `viewStack`. The first `inFlight` slabs also have a view of a
  * write in flight, made by the program's `send` (stack 4).
  */
 async function slabsHeldByViews(
@@ -25,6 +25,7 @@ async function slabsHeldByViews(
   slabStack: number | ((i: number) => number),
   size = SLAB,
   inFlight = 0,
+  viewStack = 3,
 ): Promise<SnapshotAnalysis> {
   const { nodes, add, root, context } = moduleGraph('/app/packets.js', 'keepHeader');
   const headers = add({ type: 'array', name: '', edges: [] });
@@ -33,7 +34,7 @@ async function slabsHeldByViews(
     const data = add({ type: 'native', name: 'system / JSArrayBufferData', selfSize: size });
     const trace = typeof slabStack === 'number' ? slabStack : slabStack(i);
     const buffer = add({ type: 'object', name: 'ArrayBuffer', trace, edges: [{ type: 'internal', name: 'backing_store', to: data }] });
-    const view = add({ type: 'object', name: 'Buffer', trace: 3, edges: [{ type: 'internal', name: 'buffer', to: buffer }] });
+    const view = add({ type: 'object', name: 'Buffer', trace: viewStack, edges: [{ type: 'internal', name: 'buffer', to: buffer }] });
     nodes[headers].edges!.push({ type: 'element', name: i, to: view });
     if (i < inFlight) {
       // A second view of the slab, of a write in flight made by the program's `send` (made
@@ -81,6 +82,26 @@ test('ArrayBuffer memory whose buffers’ own stacks name no place of the progra
     // What holds them is the program's array, through the views.
     assert.equal(owners.paths[0]?.variable?.name, 'headers', JSON.stringify(owners.paths[0]));
   }
+});
+
+test('a pool slab and its views count only with stacks through Node’s Buffer code: another stack is not theirs (the tracker left it at their address)', async () => {
+  // Views whose stack is the program's `send` through Node's stream code, never Node's Buffer
+  // code: on pool slabs they are not credited, and the slabs' own stack (Node's pool code)
+  // keeps them, reaching no line of the program.
+  const pooled = bufferOwners(await slabsHeldByViews(12, 0, SLAB, 0, 4), {});
+  assert.ok(pooled);
+  assert.deepEqual(
+    pooled.bySite.map((e) => [e.via, e.bytes, e.attribution.userFrame?.functionName ?? null]),
+    [['made', 12 * SLAB, null]],
+  );
+  // A slab whose own stack is not through Node's Buffer code either (here the program's
+  // `send`) is not credited at all.
+  const unknown = bufferOwners(await slabsHeldByViews(12, 4, SLAB, 0, 4), {});
+  assert.deepEqual(unknown?.bySite, []);
+  assert.equal(unknown?.tracedBytes, 0);
+  // Not a pool slab (made in C++ for the one Buffer that asked): its views speak whatever their stack.
+  const big = bufferOwners(await slabsHeldByViews(12, 1, BIG, 0, 4), {});
+  assert.equal(big?.bySite[0]?.attribution.userFrame?.functionName, 'send');
 });
 
 test('ArrayBuffer memory made at the program’s own line keeps that site, not its views’ — unless it is a pool slab, which goes to the views that keep it', async () => {

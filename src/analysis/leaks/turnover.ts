@@ -1,3 +1,4 @@
+import { formatCount } from '../../cli/output/format.js';
 import type { LeakJudgement } from '../growth/growth.js';
 import type { SiteSeries } from './site-series.js';
 
@@ -100,6 +101,21 @@ export function withoutTransients(members: readonly (readonly (number | string)[
 }
 
 /**
+ * Where the earlier half ends: the measurement nearest the middle of the time, as halves are
+ * cut (growth.ts), never the first or the last. Not the last one at or before the middle, which
+ * a measurement 6 ms late (50,110 against 50,104.5, c3's queued requests under rising load)
+ * left out — and with it the only step that gained enough to follow, so the client's queued
+ * requests were judged a leak.
+ */
+function middleMeasurement(x: readonly number[]): number {
+  const n = x.length;
+  const middle = (x[0] + x[n - 1]) / 2;
+  let cut = 1;
+  for (let i = 2; i < n - 1; i++) if (Math.abs(x[i] - middle) < Math.abs(x[cut] - middle)) cut = i;
+  return cut;
+}
+
+/**
  * The same for anything with an identity at each measurement: a site's samples (by ordinal),
  * a handle group's open handles (by async id: a timer per request that fires, sockets a pool
  * closes and reopens). Null with fewer than 4 measurements or under 3 gained at any one.
@@ -110,13 +126,7 @@ export function followMembers(
 ): (Turnover & { most: number; mostAt: number }) | null {
   const n = x.length;
   if (n < 4 || members.length !== n) return null;
-  // The earlier half runs to the measurement nearest the middle of the time, as halves are cut
-  // (growth.ts): not to the last one at or before it, which a measurement 6 ms late (50,110
-  // against 50,104.5, c3's queued requests under rising load) left out — and with it the only
-  // step that gained enough to follow, so the client's queued requests were judged a leak.
-  const middle = (x[0] + x[n - 1]) / 2;
-  let cut = 1;
-  for (let i = 2; i < n - 1; i++) if (Math.abs(x[i] - middle) < Math.abs(x[cut] - middle)) cut = i;
+  const cut = middleMeasurement(x);
   const atEnd = new Set(members[n - 1]);
   const first = members[0];
   const keptOfFirst = first.filter((o) => atEnd.has(o)).length;
@@ -168,9 +178,7 @@ const BACKLOG_MIN_BORN = 20;
 export function growingBacklog(x: readonly number[], members: readonly (readonly (number | string)[])[]): Backlog | null {
   const n = x.length;
   if (n < 5 || members.length !== n) return null;
-  const middle = (x[0] + x[n - 1]) / 2;
-  let cut = 1;
-  for (let i = 2; i < n - 1; i++) if (Math.abs(x[i] - middle) < Math.abs(x[cut] - middle)) cut = i;
+  const cut = middleMeasurement(x);
   // Each sample's birth: the first measurement it is live at (those of the first, their age
   // counted from it: a lower bound). Its age at a measurement: the time since then.
   const bornAt = new Map<number | string, number>();
@@ -206,7 +214,7 @@ export function growingBacklog(x: readonly number[], members: readonly (readonly
  * it does not clear it.
  */
 export function withBacklog(j: LeakJudgement, t: Turnover, b: Backlog): LeakJudgement {
-  const perMinute = (v: number): string => `${Math.round(v * 60).toLocaleString('en-US')}`;
+  const perMinute = (v: number): string => formatCount(v * 60);
   return {
     probability: j.probability,
     reasons: [
