@@ -197,6 +197,12 @@ export function judgeGrowth(
      * is never read from the samples' arrival times alone (earlySlowdown).
      */
     workThirdsRatio?: number;
+    /**
+     * Sampled series of a site followed sample by sample and found to turn over (a backlog):
+     * its net growth is new samples less freed ones, so a step without growth is the drain
+     * catching up, not a gap in what it makes — the gap test (interiorGapP) does not apply.
+     */
+    turnsOver?: boolean;
   },
 ): LeakJudgement {
   const reasons: string[] = [];
@@ -280,7 +286,7 @@ export function judgeGrowth(
   // rises): p 0.53, a leak. A steady rate of N samples leaves some gap of that share with
   // probability about (N + 1)(1 − share)^N; under GAP_P the probability is halved (a real slow
   // leak is so unlucky about 1 time in 20, and is then reported less surely, not dropped).
-  const gapP = interiorGapP(e, options.quantum);
+  const gapP = options.turnsOver ? null : interiorGapP(e, options.quantum);
   const gapped = gapP !== null && gapP < GAP_P;
   // check's exact series, grown in jumps (a table doubling as it fills, a pool topping up):
   // the next jump is overdue (overdueJump) — the growth stopped.

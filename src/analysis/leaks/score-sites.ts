@@ -146,6 +146,7 @@ export function scoreSites(
       count: GrowthEvidence,
       byteSeries: GrowthEvidence,
       workThirdsRatio = work,
+      turnsOver = false,
     ): { chosen: LeakJudgement; useCount: boolean } => {
       const byCount = judgeGrowth(count, {
         minGrowth: minCount,
@@ -153,6 +154,7 @@ export function scoreSites(
         byThirds: exactCounts,
         flatEndMinX: FLAT_END_SHORTEST_MS,
         workThirdsRatio,
+        turnsOver,
       });
       const byBytes = judgeGrowth(byteSeries, {
         minGrowth: minBytes,
@@ -160,6 +162,7 @@ export function scoreSites(
         byThirds: exactCounts,
         flatEndMinX: FLAT_END_SHORTEST_MS,
         workThirdsRatio,
+        turnsOver,
       });
       const useCount = byCount.probability >= byBytes.probability;
       return { chosen: useCount ? byCount : byBytes, useCount };
@@ -207,8 +210,16 @@ export function scoreSites(
     // A turnover whose objects live longer and longer at a steady rate of new ones is a queue
     // that does not drain: not cleared (growingBacklog).
     const backlog = turnover && keptFactor(turnover) < 1 && s.samples ? growingBacklog(s.x, s.samples) : null;
-    if (turnover && backlog) chosen = withBacklog(chosen, turnover, backlog);
-    else if (turnover) ({ before: beforeTurnover, ...chosen } = withTurnover(chosen, turnover, SAMPLE_WORDS));
+    if (turnover && backlog) {
+      // A queue's growth is what it gains less what drains: a step without net growth is the
+      // drain catching up, not a pause in what the site makes (its new samples came at a steady
+      // rate: the backlog's test). Judged again without the test for gaps between bursts, the
+      // likelier verdict kept (a run of ignored-backpressure.cjs: one flat step of 13, "it grew
+      // in bursts", p 0.475 while the queue grew all along).
+      const drained = judge(countEvidence, bytesEvidence, work, true);
+      if (drained.chosen.probability > chosen.probability) ({ chosen, useCount } = drained);
+      chosen = withBacklog(chosen, turnover, backlog);
+    } else if (turnover) ({ before: beforeTurnover, ...chosen } = withTurnover(chosen, turnover, SAMPLE_WORDS));
     // Said only where it took a sample's worth or more: less is within the sampling's noise.
     if (jit >= options.samplingInterval) {
       chosen = {
