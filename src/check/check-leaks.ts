@@ -182,6 +182,12 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     let cutAt: number | null = null;
     let firstBatchMs = 0;
     let lastRunMs = 0;
+    // The measured runs' own pace, for sizing the extensions below: the warm-up's first runs
+    // are the slowest (code not yet compiled, the sampler's first stacks), and on a busy
+    // machine by far — a CI run's warm-up paced a memo's quote at 0.9 ms a run, judged the
+    // 64-fold extension past the budget, and reported a cache of 20,000 keys still filling.
+    let measuredRunsMs = 0;
+    let measuredRuns = 0;
     for (let k = 0; k < measurementsWanted; k++) {
       const runs = cutAt === null ? batch : 1;
       const batchStart = performance.now();
@@ -196,6 +202,8 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
         lastRunMs = performance.now() - t;
       }
       if (k === 0) firstBatchMs = (performance.now() - batchStart) / Math.max(1, ran);
+      measuredRunsMs += performance.now() - batchStart;
+      measuredRuns += ran;
       await measure();
     }
     if (cutAt !== null) {
@@ -205,6 +213,7 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
     }
     // Extend while some suspect is uncertain or slowing down, within the time budget.
     let extensions = 0;
+    let lastExtension = 0;
     while (extensions < 2 && options.iterations === undefined && cutAt === null) {
       const scored = scoreSites(buildSiteSeries(points, stacks, { ignorePrefixes: [LEAKTRACE_ROOT] }).values(), {
         samplingInterval: interval,
@@ -229,11 +238,28 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
       // the batch, as for slowing growth — even at p 0.99: jumps that come often enough in
       // the first runs look certain (test/fixtures/clean/peak-pool.cjs: p 0.991 at 981 runs).
       const sparse = scored.some((s) => s.probability >= threshold && s.count.slope < 1);
-      const runsPerBatch = batch * (slowing || sparse ? 8 ** (extensions + 1) : 2);
+      if (!(uncertain || slowing || sparse)) break;
+      const longer = slowing || sparse;
+      const wanted = batch * (longer ? 8 ** (extensions + 1) : 2);
       const elapsed = Date.now() - started;
-      const perMeasurement = elapsed / points.length;
+      const runMs = measuredRuns > 0 ? measuredRunsMs / measuredRuns : perRun;
+      // Measurements' own time: what was not spent running the operation.
+      const perMeasurement = Math.max(0, elapsed - measuredRunsMs) / points.length;
       const extra = Math.ceil(measurementsWanted / 2);
-      if (!(uncertain || slowing || sparse) || elapsed + extra * (perMeasurement + runsPerBatch * perRun) > budget) break;
+      // Growth that slows or jumps is told from a leak by many more runs: as many as the budget
+      // allows, if fewer than wanted — at least twice the runs between measurements so far
+      // (all or nothing, a CI run on a busy machine, 0.65 ms a run, skipped the 64-fold step
+      // that quiets a memo over 20,000 keys, and reported it). Uncertain growth gets its
+      // doubled batches or nothing.
+      const fits = Math.floor((budget - elapsed - extra * perMeasurement) / (extra * Math.max(runMs, 0.001)));
+      const least = longer ? 2 * (extensions === 0 ? batch : lastExtension) : wanted;
+      const runsPerBatch = Math.min(wanted, fits);
+      if (runsPerBatch < least) break;
+      if (runsPerBatch < wanted)
+        trackingNotes.push(
+          `growth was ${slowing ? 'slowing' : 'coming in jumps'}: ${runsPerBatch} runs between measurements at the end, of the ${wanted} wanted, as the time budget allowed (${runMs.toFixed(2)} ms a run); --iterations sets the runs yourself`,
+        );
+      lastExtension = runsPerBatch;
       progress({
         phase: slowing
           ? 'growth is slowing: running longer to see whether it stops'
@@ -244,7 +270,10 @@ export async function checkLeaks(fn: () => unknown, options: CheckLeaksOptions =
         total: 0,
       });
       for (let k = 0; k < extra; k++) {
+        const batchStart = performance.now();
         for (let i = 0; i < runsPerBatch; i++, done++) await run();
+        measuredRunsMs += performance.now() - batchStart;
+        measuredRuns += runsPerBatch;
         await measure();
       }
       extensions++;

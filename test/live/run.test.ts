@@ -283,6 +283,23 @@ test('run: a queue filled faster than it drains (a stream whose backpressure is 
   if (external?.site) assert.equal(external.site.functionName, 'produce', describe);
 });
 
+test('run: connections opened faster than a server serves them are each closed, later and later: a handle leak all the same, at the line that opens them', async () => {
+  const program = fixture('live', 'connection-backlog.cjs');
+  const r = await runFixture('connection-backlog.cjs', { duration: '14s', flags: ['--no-end-snapshot'] });
+  assert.equal(r.code, 1, r.stderr);
+  const report = JSON.parse(r.stdout);
+  type Listed = { kind: string; userFrame: { line: number } | null; probability: number; evidence: string };
+  const describe = JSON.stringify(
+    [...report.leaks, ...report.belowThreshold].map((l: Listed) => [l.kind, l.userFrame, l.probability, l.evidence]),
+  );
+  // The client's sockets: every one is answered and closed (followed handle by handle, most of
+  // those opened early are gone), yet the open ones keep growing older at a steady rate of new
+  // ones. Before handles were read for a backlog, the turnover cleared them (p 0).
+  const sockets = report.leaks.find((l: Listed) => l.kind === 'handle' && l.userFrame?.line === lineOf(program, 'net.connect('));
+  assert.ok(sockets, describe);
+  assert.match(sockets.evidence, /they are closed, but later and later: it made them at a steady rate .* while its open ones grew older/);
+});
+
 test('run: a leak in a worker thread is found at its line in the worker, measured through the worker’s own session', async () => {
   const out = join(tempDir(), 'cap');
   const r = await runCli(

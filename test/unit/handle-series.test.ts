@@ -86,3 +86,29 @@ test('HandleSeries: handles followed by id — a count that grows with the load 
     unlisted.add(step * 10_000, [{ ...handleGroup(timer, 5 + 4 * step, { userFrame: timer }), type: 'Timeout' }]);
   assert.equal(unlisted.judge(0.5, 'minute').leaks.length, 1);
 });
+
+test('HandleSeries: sockets opened at a steady rate and closed later and later (a server serving one at a time) are a leak; in check (by iteration) they are not read as one', () => {
+  // 30 opened a step, the 20 oldest closed: every socket is closed in the end, yet the open ones
+  // grow by 10 a step and each waits longer than the one before.
+  const judge = (unit: 'minute' | 'iteration') => {
+    const series = new HandleSeries();
+    let opened = 0;
+    let closed = 0;
+    for (let step = 0; step < 10; step++) {
+      opened += 30;
+      if (step > 0) closed += 20;
+      const members = Array.from({ length: opened - closed }, (_, k) => `1:0:${closed + k + 1}`);
+      series.add(step * 10_000, [{ ...sockets(members.length, fetchHealth), members }]);
+    }
+    return series.judge(0.5, unit);
+  };
+  const timed = judge('minute');
+  assert.equal(timed.leaks.length, 1, timed.belowThreshold.map((l) => l.evidence).join('\n'));
+  assert.match(
+    timed.leaks[0].evidence,
+    /followed handle by handle, .* still open at the end — they are closed, but later and later: it made them at a steady rate \(180 opened a minute in the earlier half, 180 in the later\) while its open ones grew older/,
+  );
+  // check's x is iterations, not time: no rates or ages are read from it, the turnover stands.
+  const byIteration = judge('iteration');
+  assert.equal(byIteration.leaks.length, 0);
+});

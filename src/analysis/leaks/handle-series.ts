@@ -2,7 +2,7 @@ import type { HandleGroup } from '../handles/group.js';
 import { formatFrame } from '../../model/frame.js';
 import { type Leak, mostLikelyFirst } from '../leak-report.js';
 import { type LeakJudgement, judgeGrowth, measureGrowth } from '../growth/growth.js';
-import { HANDLE_WORDS, followMembers, withTurnover } from './turnover.js';
+import { HANDLE_WORDS, followMembers, growingBacklog, keptFactor, withBacklog, withTurnover } from './turnover.js';
 import { LISTED_BELOW } from './score-sites.js';
 
 /**
@@ -48,7 +48,7 @@ export class HandleSeries {
     let best = { probability: 0, what: 'no handle group' };
     for (const { group, counts, members } of this.groups.values()) {
       const y = xs.map((x) => counts.get(x) ?? 0);
-      const j = followHandles(xs, this.membersAt, members, judgeGrowth(measureGrowth(xs, y), { minGrowth: MIN_HANDLE_GROWTH }));
+      const j = followHandles(xs, this.membersAt, members, judgeGrowth(measureGrowth(xs, y), { minGrowth: MIN_HANDLE_GROWTH }), true);
       if (j.probability > best.probability)
         best = { probability: j.probability, what: `open ${group.type} handles (${y[0]} → ${y[y.length - 1]})` };
     }
@@ -62,7 +62,7 @@ export class HandleSeries {
     for (const { group, counts, keepingAlive, members } of this.groups.values()) {
       const y = this.xs.map((x) => counts.get(x) ?? 0);
       const e = measureGrowth(this.xs, y);
-      const j = followHandles(this.xs, this.membersAt, members, judgeGrowth(e, { minGrowth: MIN_HANDLE_GROWTH }));
+      const j = followHandles(this.xs, this.membersAt, members, judgeGrowth(e, { minGrowth: MIN_HANDLE_GROWTH }), unit === 'minute');
       // Listed below the threshold when following its handles cleared it (said, as for heap sites).
       if (j.probability < LISTED_BELOW && (j.before ?? 0) < LISTED_BELOW) continue;
       const rate = unit === 'minute' ? e.slope * 60_000 : e.slope;
@@ -112,13 +112,17 @@ function followHandles(
   membersAt: ReadonlySet<number>,
   members: Map<number, string[]>,
   j: LeakJudgement,
+  /** x is time in ms (run, attach), not iterations (check): a backlog's rates and ages are read only then. */
+  timed: boolean,
 ): LeakJudgement & { before?: number } {
   if (j.probability <= 0 || !xs.every((x) => membersAt.has(x))) return j;
-  const t = followMembers(
-    xs,
-    xs.map((x) => members.get(x) ?? []),
-  );
-  return t ? withTurnover(j, t, HANDLE_WORDS) : j;
+  const followed = xs.map((x) => members.get(x) ?? []);
+  const t = followMembers(xs, followed);
+  if (!t) return j;
+  // Handles opened at a steady rate that stay open longer and longer are a backlog (sockets
+  // waiting for a server that serves one at a time): not cleared by their turnover.
+  const backlog = timed && keptFactor(t) < 1 ? growingBacklog(xs, followed) : null;
+  return backlog ? withBacklog(j, t, backlog, HANDLE_WORDS) : withTurnover(j, t, HANDLE_WORDS);
 }
 
 /**

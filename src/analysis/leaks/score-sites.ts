@@ -218,7 +218,7 @@ export function scoreSites(
       // in bursts", p 0.475 while the queue grew all along).
       const drained = judge(countEvidence, bytesEvidence, work, true);
       if (drained.chosen.probability > chosen.probability) ({ chosen, useCount } = drained);
-      chosen = withBacklog(chosen, turnover, backlog);
+      chosen = withBacklog(chosen, turnover, backlog, SAMPLE_WORDS);
     } else if (turnover) ({ before: beforeTurnover, ...chosen } = withTurnover(chosen, turnover, SAMPLE_WORDS));
     // Said only where it took a sample's worth or more: less is within the sampling's noise.
     if (jit >= options.samplingInterval) {

@@ -232,13 +232,13 @@ export function growingBacklog(x: readonly number[], members: readonly (readonly
  * queue that grows without bound is a leak for as long as it grows), the turnover said with why
  * it does not clear it.
  */
-export function withBacklog(j: LeakJudgement, t: Turnover, b: Backlog): LeakJudgement {
+export function withBacklog(j: LeakJudgement, t: Turnover, b: Backlog, words: TurnoverWords): LeakJudgement {
   const perMinute = (v: number): string => formatCount(v * 60);
   return {
     probability: j.probability,
     reasons: [
       ...j.reasons,
-      `${followedWhat(t, SAMPLE_WORDS)} — it frees what it gains, but later and later: it made them at a steady rate (${perMinute(b.bornPerSecond.earlier)} new samples a minute in the earlier half, ${perMinute(b.bornPerSecond.later)} in the later) while its live ones grew older (their mean age ${(b.meanAgeMs.middle / 1000).toFixed(1)} s at the middle, ${(b.meanAgeMs.end / 1000).toFixed(1)} s at the end): a queue filled faster than it drains (writes that ignore a stream's backpressure, a job queue with too few workers), which grows as a leak does while the load holds`,
+      `${followedWhat(t, words)} — ${words.backlog}: it made them at a steady rate (${perMinute(b.bornPerSecond.earlier)} ${words.newOnes} a minute in the earlier half, ${perMinute(b.bornPerSecond.later)} in the later) while its ${words.liveOnes} grew older (their mean age ${(b.meanAgeMs.middle / 1000).toFixed(1)} s at the middle, ${(b.meanAgeMs.end / 1000).toFixed(1)} s at the end): ${words.queue}, which grows as a leak does while the load holds`,
     ],
   };
 }
@@ -262,6 +262,12 @@ export interface TurnoverWords {
   alive: string;
   kept: string;
   freed: string;
+  /** For a growing backlog (withBacklog): "it frees what it gains, but later and later" */
+  backlog: string;
+  /** "N {newOnes} a minute", "its {liveOnes} grew older", "{queue}, which grows as a leak does" */
+  newOnes: string;
+  liveOnes: string;
+  queue: string;
 }
 
 export const SAMPLE_WORDS: TurnoverWords = {
@@ -271,6 +277,10 @@ export const SAMPLE_WORDS: TurnoverWords = {
   kept: 'it keeps what it gains, as a leak does',
   freed:
     'it frees what it gains and makes more — a cache with expiry, a window of recent items or an LRU at its size turns over this way; a leak keeps what it holds',
+  backlog: 'it frees what it gains, but later and later',
+  newOnes: 'new samples',
+  liveOnes: 'live ones',
+  queue: "a queue filled faster than it drains (writes that ignore a stream's backpressure, a job queue with too few workers)",
 };
 
 export const HANDLE_WORDS: TurnoverWords = {
@@ -279,6 +289,10 @@ export const HANDLE_WORDS: TurnoverWords = {
   alive: 'still open',
   kept: 'it keeps them open, as a leak does',
   freed: "they are closed and others opened — a per-request timer or a pool's turnover; a leak keeps its handles open",
+  backlog: 'they are closed, but later and later',
+  newOnes: 'opened',
+  liveOnes: 'open ones',
+  queue: 'connections or jobs opened faster than they are served (a server or a worker that handles one at a time and cannot keep up)',
 };
 
 /** "followed sample by sample, of the N samples of small objects it had gained …, K are alive at the end" */
