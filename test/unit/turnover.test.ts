@@ -289,7 +289,8 @@ test('growingBacklog: a window whose lifetime is most of the capture, its mean a
   // 14 measurements a second apart from the program's start; 40, 39, 38 … new a step (steady
   // enough), each gone 9 or 10 steps after it came. The mean age rises ×1.36 or more from the
   // middle to the end, and in most later steps (the plateau creeps up as older cohorts were
-  // larger), but not in the last quarter: what a fixed lifetime does once it has passed.
+  // larger), but the oldest tenth's age holds in the last quarter: what a fixed lifetime does
+  // once it has passed.
   for (const lifetime of [9, 10]) {
     const members = Array.from({ length: 14 }, (_, step) => {
       const live: string[] = [];
@@ -299,6 +300,28 @@ test('growingBacklog: a window whose lifetime is most of the capture, its mean a
     const x = members.map((_, i) => i * 1000);
     assert.equal(growingBacklog(x, members), null, `lifetime ${lifetime}`);
   }
+});
+
+test('growingBacklog: a window whose mean age jumps at the last measurement (sampling noise) while its oldest tenth holds at its lifetime is no backlog', () => {
+  // 14 measurements a second apart from the program's start; 40, 39, 38 … new a step, each gone
+  // 8 steps after it came, but the last measurement saw only a third of its two youngest steps
+  // (as sampling can): the mean age rises ×1.3 from the middle to the end, in most later steps,
+  // and by more in the last quarter than the rest of the later half — yet the oldest tenth is
+  // 7 s old from the 8th measurement on, what a fixed lifetime does.
+  const members = Array.from({ length: 14 }, (_, step) => {
+    const live: string[] = [];
+    for (let born = Math.max(0, step - 7); born <= step; born++) {
+      const made = 40 - born;
+      const seen = step === 13 && born >= 12 ? Math.round(made / 3) : made;
+      for (let k = 0; k < seen; k++) live.push(`${born}:${k}`);
+    }
+    return live;
+  });
+  const x = members.map((_, i) => i * 1000);
+  const mean = (i: number): number => members[i].reduce((a, o) => a + x[i] - x[Number(o.split(':')[0])], 0) / members[i].length;
+  assert.ok(mean(13) > 1.25 * mean(6), `${mean(6)} → ${mean(13)}`);
+  assert.ok(mean(13) - mean(9) > 0.5 * (mean(13) - mean(6)), 'the mean age rose most in the last quarter');
+  assert.equal(growingBacklog(x, members), null);
 });
 
 test('followed samples: a queue whose objects are gone a fixed time after they came (a window) is no backlog, nor is one whose new objects keep increasing', () => {

@@ -186,9 +186,10 @@ const BACKLOG_AGE_RATIO = 1.25;
  * half. A queue's rises steadily (1 s of 2–3 s in the fixture's runs); a window whose lifetime
  * is most of the capture rises through the third quarter and then holds (7 s in each later
  * step for a cache with an 8 s expiry), which the ratio alone would take for a backlog. Not
- * the mean age: with ~85 samples it wanders ±250 ms from one measurement to the next, and
- * such a cache rose 34 % of its later half's rise in the last quarter (reported, p 0.72, in
- * one run of four); the oldest tenth moves by whole measurement steps.
+ * the mean age: with ~85 samples it wanders ±250 ms from one measurement to the next — such a
+ * cache, judged on its mean age, was reported as a backlog (p 0.72) in one run of four, and in
+ * a logged run its mean rose 34 % of its later half's rise in the last quarter; the oldest
+ * tenth moves by whole measurement steps.
  */
 const BACKLOG_STILL_RISING = 0.25;
 /** The mean age's rise from the middle to the end must be this many standard errors of the two means. */
@@ -206,51 +207,51 @@ export function growingBacklog(x: readonly number[], members: readonly (readonly
   // counted from it: a lower bound). Its age at a measurement: the time since then.
   const bornAt = new Map<number | string, number>();
   const born = new Array<number>(n).fill(0);
-  const meanAge = new Array<number>(n).fill(0);
-  // The standard error of each mean age (the ages' spread ÷ √count): a mean over ~85 samples
-  // wanders by a quarter of a second from one measurement to the next.
-  const ageError = new Array<number>(n).fill(0);
-  // The age the oldest tenth of the live samples have reached: bounded by the lifetime where
-  // it is fixed (7 s in every later step for an 8 s expiry), rising for a queue.
-  const oldestTenth = new Array<number>(n).fill(0);
-  for (let i = 0; i < n; i++) {
-    let ages = 0;
-    let squares = 0;
-    const each: number[] = [];
-    for (const o of members[i]) {
-      let b = bornAt.get(o);
-      if (b === undefined) {
-        bornAt.set(o, (b = i));
-        if (i > 0) born[i]++;
-      }
-      const age = x[i] - x[b];
-      ages += age;
-      squares += age * age;
-      each.push(age);
-    }
-    const k = members[i].length;
-    meanAge[i] = k > 0 ? ages / k : 0;
-    ageError[i] = k > 1 ? Math.sqrt(Math.max(0, squares / k - meanAge[i] ** 2) / (k - 1)) : 0;
-    oldestTenth[i] = k > 0 ? each.sort((a, b) => a - b)[Math.floor(0.9 * (k - 1))] : 0;
-  }
-  // A rise from measurement i to j beyond the noise of the two means.
-  const clearRise = (i: number, j: number, least: number): boolean =>
-    meanAge[j] - meanAge[i] >= Math.max(least, BACKLOG_RISE_Z * Math.hypot(ageError[i], ageError[j]));
+  const ages = members.map((live, i) =>
+    ageStats(
+      live.map((o) => {
+        let b = bornAt.get(o);
+        if (b === undefined) {
+          bornAt.set(o, (b = i));
+          if (i > 0) born[i]++;
+        }
+        return x[i] - x[b];
+      }),
+    ),
+  );
+  const meanAge = ages.map((a) => a.mean);
   const bornEarlier = born.slice(1, cut + 1).reduce((a, b) => a + b, 0);
   const bornLater = born.slice(cut + 1).reduce((a, b) => a + b, 0);
   if (bornEarlier + bornLater < BACKLOG_MIN_BORN || bornEarlier === 0) return null;
   const perSecond = { earlier: bornEarlier / ((x[cut] - x[0]) / 1000), later: bornLater / ((x[n - 1] - x[cut]) / 1000) };
   if (perSecond.later > BACKLOG_STEADY_BIRTHS * perSecond.earlier) return null;
-  if (meanAge[cut] <= 0 || !clearRise(cut, n - 1, (BACKLOG_AGE_RATIO - 1) * meanAge[cut])) return null;
+  const noise = BACKLOG_RISE_Z * Math.hypot(ages[cut].error, ages[n - 1].error);
+  if (meanAge[cut] <= 0 || meanAge[n - 1] - meanAge[cut] < Math.max((BACKLOG_AGE_RATIO - 1) * meanAge[cut], noise)) return null;
   let rose = 0;
   for (let i = cut + 1; i < n; i++) if (meanAge[i] > meanAge[i - 1]) rose++;
   if (rose < (2 / 3) * (n - 1 - cut)) return null;
   const lastQuarter = nearestTo(x, (x[cut] + x[n - 1]) / 2, cut + 1, n - 2);
   if (lastQuarter !== null) {
-    const lastRise = oldestTenth[n - 1] - oldestTenth[lastQuarter];
-    if (lastRise <= 0 || lastRise < BACKLOG_STILL_RISING * (oldestTenth[n - 1] - oldestTenth[cut])) return null;
+    const oldest = ages.map((a) => a.oldestTenth);
+    const lastRise = oldest[n - 1] - oldest[lastQuarter];
+    if (lastRise <= 0 || lastRise < BACKLOG_STILL_RISING * (oldest[n - 1] - oldest[cut])) return null;
   }
   return { bornPerSecond: perSecond, meanAgeMs: { middle: meanAge[cut], end: meanAge[n - 1] } };
+}
+
+/**
+ * The live samples' ages at one measurement: their mean, its standard error (the spread ÷
+ * √count: a mean over ~85 samples wanders by a quarter of a second from one measurement to the
+ * next), and the age the oldest tenth have reached (bounded by the lifetime where it is fixed —
+ * 7 s in every later step for an 8 s expiry — rising for a queue).
+ */
+function ageStats(ages: number[]): { mean: number; error: number; oldestTenth: number } {
+  const k = ages.length;
+  if (k === 0) return { mean: 0, error: 0, oldestTenth: 0 };
+  const mean = ages.reduce((a, b) => a + b, 0) / k;
+  const variance = k > 1 ? ages.reduce((a, b) => a + (b - mean) ** 2, 0) / (k - 1) : 0;
+  ages.sort((a, b) => a - b);
+  return { mean, error: Math.sqrt(variance / k), oldestTenth: ages[Math.floor(0.9 * (k - 1))] };
 }
 
 /**
